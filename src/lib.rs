@@ -1,0 +1,15 @@
+//! flightdeck: a terminal release cockpit for the conda ecosystem.
+//!
+//! The library holds everything; `main.rs` only parses the command line and
+//! hands over to [`cli::run`]. See `README.md` for the tour and
+//! `checklists/README.md` for the checklist format.
+
+pub mod checklist;
+pub mod cli;
+pub mod config;
+pub mod crew;
+pub mod export;
+pub mod probe;
+pub mod sim;
+pub mod timeline;
+pub mod tui;
