@@ -88,6 +88,11 @@ pub enum Command {
         #[command(subcommand)]
         action: StepAction,
     },
+    /// Open the cockpit: the interactive terminal UI of a release
+    Fly {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+    },
     /// Add a note to the timeline
     Note {
         text: String,
@@ -145,6 +150,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     status(&release, json)
                 }
                 Command::Step { action } => step(&home, action, &me, role),
+                Command::Fly { release } => fly(&home, &config, release.as_deref(), &me, role, &cli.global),
                 Command::Note { text, release } => {
                     if text.trim().is_empty() {
                         return Err(user("the note is empty"));
@@ -159,6 +165,26 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+}
+
+/// `flightdeck fly`: the cockpit, on the wall clock, without probes (yet).
+fn fly(home: &Home, config: &Config, release: Option<&str>, me: &str, role: Role, global: &GlobalArgs) -> Result<()> {
+    use std::io::IsTerminal;
+    let release = home.resolve(release)?;
+    // Checked before opening the log, so a pipe gets a clear message and exit 2.
+    if !std::io::stdout().is_terminal() {
+        return Err(crate::tui::not_a_terminal(&release.meta.id));
+    }
+    let log = release.open_log(me, role, Clock::System)?;
+    let opts = crate::tui::CockpitOptions {
+        role,
+        theme: config.theme.clone(),
+        config_dir: config.config_dir.clone(),
+        no_color: global.no_color,
+        clock: Clock::System,
+    };
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    runtime.block_on(crate::tui::run(release, log, opts, None))
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {
