@@ -54,6 +54,8 @@ pub enum Line {
     },
     Pr {
         probe: String,
+        /// `conda-forge feedstock`, `PR changelog-26.11.0`…
+        label: String,
         repo: String,
         pr: Option<PrView>,
         /// conda-forge could not copy the package, or similar.
@@ -242,8 +244,23 @@ impl Board {
                                 .to_ascii_lowercase();
                             merged_by_org.insert(org, m);
                         }
+                        let label = match p {
+                            ProbeSpec::FeedstockPr { feedstock, .. } => {
+                                format!(
+                                    "{} feedstock",
+                                    feedstock.split('/').next().unwrap_or(feedstock)
+                                )
+                            }
+                            ProbeSpec::Pr { head: Some(h), .. } => format!("PR {h}"),
+                            ProbeSpec::Pr {
+                                number: Some(n), ..
+                            } => format!("PR #{n}"),
+                            ProbeSpec::Pr { title: Some(t), .. } => format!("PR \"{t}\""),
+                            _ => "PR".to_string(),
+                        };
                         lines.push(Line::Pr {
                             probe: id,
+                            label,
                             repo: repo.clone(),
                             pr,
                             alarm,

@@ -16,12 +16,17 @@ pub mod app;
 pub mod board;
 pub mod clipboard;
 pub mod describe;
+#[doc(hidden)]
+pub mod fixture;
 pub mod layout;
 pub mod model;
 pub mod panes;
 pub mod theme;
 pub mod update;
 pub mod view;
+
+#[cfg(test)]
+mod tests;
 
 use crate::crew::Role;
 use crate::error::user;

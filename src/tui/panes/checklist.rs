@@ -84,9 +84,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
     let next = m.next_step();
-    let wide = width >= 56;
-    let info_w = if wide { 22 } else { 16 };
-    let role_w = if wide { 8 } else { 0 };
+    // The title gets what the owner and info columns leave; the owner column
+    // goes first when space is short (the detail pane still shows it).
+    let info_w = match width {
+        w if w >= 70 => 24,
+        w if w >= 50 => 18,
+        _ => 14,
+    };
+    let role_w = if width >= 70 { 9 } else { 0 };
     let title_w = width.saturating_sub(4 + info_w + role_w);
     let mut lines = Vec::with_capacity(height);
     for (pos, row) in m.ui.rows.iter().enumerate().skip(m.ui.offset).take(height) {

@@ -84,7 +84,12 @@ fn step(out: &mut Out, m: &Model, i: usize) {
         Role::Text,
     );
     let (info, role) = step_info(m, i);
-    out.kv("status", format!("{} — {info}", st.status.label()), role);
+    let status = if info == st.status.label() {
+        info
+    } else {
+        format!("{} — {info}", st.status.label())
+    };
+    out.kv("status", status, role);
     match &st.status {
         StepStatus::Done { by, note } => {
             out.kv(

@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-const LABEL: usize = 18;
+const LABEL: usize = 24;
 const CELL: usize = 14;
 
 fn ci(state: Option<CiState>) -> (&'static str, Role) {
@@ -45,7 +45,7 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
     let mut out: Vec<(String, Role)> = Vec::new();
     match line {
         BLine::Package { name, repo } => {
-            out.push((format!("{name}"), Role::Accent));
+            out.push((name.clone(), Role::Accent));
             if !repo.is_empty() {
                 out.push((format!("  {repo}"), Role::Muted));
             }
@@ -71,12 +71,9 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
             }
         }
         BLine::Pr {
-            repo, pr, alarm, ..
+            label, pr, alarm, ..
         } => {
-            out.push((
-                format!("  {} ", pad(repo, LABEL.max(repo.len().min(34)))),
-                Role::Text,
-            ));
+            out.push((format!("  {}", pad(label, LABEL)), Role::Text));
             match pr {
                 None => out.push(("○ no PR yet".into(), Role::Pending)),
                 Some(p) => {
