@@ -27,15 +27,25 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Seat::JumpSeat => " JUMP SEAT — read-only ".to_string(),
         r => format!(" {} ", r.badge()),
     };
+    // Below 120 columns the header drops the release id and uses compact forms,
+    // so probe health and the GitHub quota are never the part that is cut off.
+    let narrow = area.width < 120;
     let mut l1 = vec![
         Span::styled(format!(" {} ", m.plan.title), theme.style(Role::Accent)),
         Span::styled(badge, seat_style(m.role, theme)),
-        Span::styled(format!("  {} as {}", m.release, m.me), muted),
-        Span::styled(format!("  {done}/{total} steps"), text),
     ];
+    if !narrow {
+        l1.push(Span::styled(format!("  {} as {}", m.release, m.me), muted));
+    }
+    l1.push(Span::styled(format!("  {done}/{total} steps"), text));
     if let Some(s) = &m.state.started {
+        let by = if narrow {
+            String::new()
+        } else {
+            format!(" by {}", s.by)
+        };
         l1.push(Span::styled(
-            format!("  · started {} ago by {}", ago(m.now, s.at), s.by),
+            format!("  · started {} ago{by}", ago(m.now, s.at)),
             text,
         ));
     }
@@ -46,28 +56,20 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
 
-    let mut l2 = vec![Span::styled(" crew: ", muted)];
-    if m.crew.is_empty() {
-        l2.push(Span::styled("—", muted));
-    }
-    for (i, (who, seat)) in m.crew.iter().enumerate() {
-        if i > 0 {
-            l2.push(Span::styled(", ", muted));
-        }
-        l2.push(Span::styled(format!("{who} ({seat})"), text));
-    }
-    l2.push(Span::styled("   probes: ", muted));
+    let mut l2 = vec![Span::styled(" probes: ", muted)];
     if m.reports.is_empty() {
         l2.push(Span::styled("not running", muted));
     } else {
         let (ok, degraded, failing) = m.health_counts();
-        l2.push(Span::styled(
-            format!("✔ {ok} healthy"),
-            theme.style(Role::Ok),
-        ));
+        let (h, d, f) = if narrow {
+            ("", "", "")
+        } else {
+            (" healthy", " degraded", " failing")
+        };
+        l2.push(Span::styled(format!("✔ {ok}{h}"), theme.style(Role::Ok)));
         l2.push(Span::styled(" · ", muted));
         l2.push(Span::styled(
-            format!("◔ {degraded} degraded"),
+            format!("◔ {degraded}{d}"),
             if degraded > 0 {
                 theme.style(Role::Pending)
             } else {
@@ -76,7 +78,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
         l2.push(Span::styled(" · ", muted));
         l2.push(Span::styled(
-            format!("✖ {failing} failing"),
+            format!("✖ {failing}{f}"),
             if failing > 0 {
                 theme.style(Role::Failed)
             } else {
@@ -88,8 +90,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     match &m.quota {
         Some(q) => {
             let low = q.limit > 0 && u64::from(q.remaining) * 10 < u64::from(q.limit);
+            let left = if narrow { "" } else { " requests left" };
             l2.push(Span::styled(
-                format!("{}/{} requests left", q.remaining, q.limit),
+                format!("{}/{}{left}", q.remaining, q.limit),
                 if low {
                     theme.style(Role::Warning)
                 } else {
@@ -99,6 +102,16 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             l2.push(Span::styled(format!(", resets {} UTC", hm(q.reset)), muted));
         }
         None => l2.push(Span::styled("quota unknown", muted)),
+    }
+    l2.push(Span::styled("   crew: ", muted));
+    if m.crew.is_empty() {
+        l2.push(Span::styled("—", muted));
+    }
+    for (i, (who, seat)) in m.crew.iter().enumerate() {
+        if i > 0 {
+            l2.push(Span::styled(", ", muted));
+        }
+        l2.push(Span::styled(format!("{who} ({seat})"), text));
     }
 
     let warnings = m.gate_warnings();

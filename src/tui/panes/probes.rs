@@ -15,14 +15,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 const LABEL: usize = 24;
-const CELL: usize = 14;
+const CELL: usize = 17;
 
 fn ci(state: Option<CiState>) -> (&'static str, Role) {
     match state {
         Some(CiState::Success) => ("CI ✔ passed", Role::Ok),
         Some(CiState::Failure) => ("CI ✖ failed", Role::Failed),
         Some(CiState::Pending) => ("CI ◔ running", Role::Pending),
-        None => ("CI ?", Role::Muted),
+        None => ("CI not reported", Role::Muted),
     }
 }
 
@@ -73,7 +73,7 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
         BLine::Pr {
             label, pr, alarm, ..
         } => {
-            out.push((format!("  {}", pad(label, LABEL)), Role::Text));
+            out.push((format!("  {} ", pad(label, LABEL - 1)), Role::Text));
             match pr {
                 None => out.push(("○ no PR yet".into(), Role::Pending)),
                 Some(p) => {
@@ -85,8 +85,11 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
                     } else {
                         out.push(("◔ open".into(), Role::Pending));
                     }
-                    let (text, role) = ci(p.ci);
-                    out.push((format!(" · {text}"), role));
+                    // Unknown CI is worth saying only while the PR is open.
+                    if p.ci.is_some() || (p.merged.is_none() && !p.closed) {
+                        let (text, role) = ci(p.ci);
+                        out.push((format!(" · {text}"), role));
+                    }
                 }
             }
             if let Some(a) = alarm {
@@ -122,7 +125,7 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
                     Some(Cell::Available(t)) => match merged {
                         // Lag after the merge is what the crew waits on.
                         Some(mt) => (
-                            format!("✔ +{}", duration((*t - *mt).num_seconds())),
+                            format!("✔ {} +{}", hm(*t), duration((*t - *mt).num_seconds())),
                             Role::Ok,
                         ),
                         None => (format!("✔ {}", hm(*t)), Role::Ok),

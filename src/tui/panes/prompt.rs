@@ -1,5 +1,6 @@
 //! Modal prompts: the y/n confirmation before a sign-off, and the one-line
-//! text field for notes and reasons.
+//! text field for notes and reasons. The keys sit in the bottom border, so
+//! they stay visible however long the text above them wraps.
 
 use super::{centered, fit};
 use crate::tui::model::{Mode, Model};
@@ -10,7 +11,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let (title, mut lines) = match &m.ui.mode {
+    let width = area.width.min(90);
+    let inner_w = usize::from(width.saturating_sub(2)).max(1);
+    let (title, keys, mut lines) = match &m.ui.mode {
         Mode::Confirm { step, reasons } => {
             let s = m.plan.steps.get(*step);
             let mut lines = vec![Line::from(Span::styled(
@@ -29,26 +32,18 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     theme.style(Role::Warning),
                 )));
             }
-            lines.push(Line::from(""));
-            lines.push(Line::from(vec![
-                Span::styled(" y ", theme.style(Role::Accent)),
-                Span::styled("sign off    ", theme.style(Role::Text)),
-                Span::styled(" n ", theme.style(Role::Accent)),
-                Span::styled("cancel", theme.style(Role::Text)),
-            ]));
-            (" Confirm ", lines)
+            (" Confirm ", " y sign off · n cancel ", lines)
         }
         Mode::Input { purpose, text } => {
-            let width = usize::from(area.width.min(90)).saturating_sub(6);
             // Show the end of a long text: that is where the cursor is.
             let shown: String = {
                 let n = text.chars().count();
-                let skip = n.saturating_sub(width.saturating_sub(2));
+                let skip = n.saturating_sub(inner_w.saturating_sub(3));
                 text.chars().skip(skip).collect()
             };
             let lines = vec![
                 Line::from(Span::styled(
-                    fit(&purpose.prompt(&m.plan), width),
+                    purpose.prompt(&m.plan),
                     theme.style(Role::Title),
                 )),
                 Line::from(vec![
@@ -56,29 +51,31 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     Span::styled(shown, theme.style(Role::Text)),
                     Span::styled("▏", theme.style(Role::Accent)),
                 ]),
-                Line::from(Span::styled(
-                    "Enter saves · Esc cancels",
-                    theme.style(Role::Muted),
-                )),
             ];
-            (" Text ", lines)
+            (" Text ", " Enter saves · Esc cancels ", lines)
         }
         _ => return,
     };
     if let Some(f) = &m.ui.flash {
         lines.push(Line::from(Span::styled(
-            f.text.clone(),
+            fit(&f.text, inner_w),
             theme.style(Role::Failed),
         )));
     }
-    let h = lines.len() as u16 + 2;
-    let r = centered(area, 90, h);
+    // Wrapped height, so nothing is cut at the bottom.
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let h = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let r = centered(area, width, h);
     Clear.render(r, buf);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.style(Role::BorderFocus))
-        .title(Span::styled(title, theme.style(Role::Title)));
+        .title(Span::styled(title, theme.style(Role::Title)))
+        .title_bottom(Line::from(Span::styled(keys, theme.style(Role::Accent))));
     Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })
