@@ -62,6 +62,9 @@ pub enum Command {
         files: Vec<PathBuf>,
     },
     /// Create a release from a checklist
+    // `--version V` is this command's own option: without this, clap's
+    // propagated `--version` flag collides with it (a panic in debug builds).
+    #[command(disable_version_flag = true)]
     Start {
         #[arg(value_name = "CHECKLIST")]
         checklist: PathBuf,
