@@ -158,6 +158,7 @@ fn pilot_signs_off_and_notes_then_the_jump_seat_cannot() {
     );
     tmux.keys("pilot", &["q"]);
     tmux.wait_exit("pilot");
+    assert_restored(&tmux, "pilot");
 
     let text = std::fs::read_to_string(&log).expect("log");
     let events: Vec<serde_json::Value> = text
@@ -193,11 +194,54 @@ fn pilot_signs_off_and_notes_then_the_jump_seat_cannot() {
     );
     tmux.keys("jump", &["q"]);
     tmux.wait_exit("jump");
+    assert_restored(&tmux, "jump");
     assert_eq!(
         std::fs::read(&log).expect("bytes"),
         before,
         "the jump seat changed the log"
     );
+}
+
+/// Leaving the alternate screen brings back the shell's screen: no cockpit left on it.
+fn assert_restored(tmux: &Tmux, name: &str) {
+    let s = tmux.screen(name);
+    assert!(
+        !s.contains("Checklist"),
+        "the terminal was not restored:\n{s}"
+    );
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    let Some(tmux) = Tmux::new() else {
+        eprintln!("SKIPPED: tmux is not installed; the end-to-end cockpit test needs it");
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let started = Command::new(BIN)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--home")
+        .arg(home.path())
+        .args(["start", "checklists/conda.toml", "--version", "26.11.0"])
+        .output()
+        .expect("start runs");
+    assert!(started.status.success());
+    for (name, signal) in [("term", "-TERM"), ("hup", "-HUP")] {
+        tmux.start(name, &fly(home.path(), "pilot", "jane"));
+        tmux.wait_for(name, "Checklist 0/20");
+        // `env` execs the cockpit, so the pane's process is the cockpit.
+        let pid = tmux.tmux(&["display-message", "-p", "-t", name, "#{pane_pid}"]);
+        let killed = Command::new("kill")
+            .arg(signal)
+            .arg(pid.trim())
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        tmux.wait_exit(name);
+        assert_restored(&tmux, name);
+        let status = tmux.tmux(&["display-message", "-p", "-t", name, "#{pane_dead_status}"]);
+        assert_eq!(status.trim(), "0", "{signal}: a clean exit after restoring");
+    }
 }
 
 #[test]
