@@ -29,6 +29,7 @@ pub fn now() -> DateTime<Utc> {
 #[derive(Default)]
 pub struct Events {
     pub events: Vec<Event>,
+    seqs: std::collections::HashMap<String, u64>,
 }
 
 impl Events {
@@ -41,7 +42,9 @@ impl Events {
         what: EventKind,
     ) -> EventId {
         let id = EventId(format!("e{:04}", self.events.len() + 1));
-        let seq = self.events.iter().filter(|e| e.author == author).count() as u64 + 1;
+        let seq = self.seqs.entry(author.to_string()).or_default();
+        *seq += 1;
+        let seq = *seq;
         self.events.push(Event {
             v: 1,
             id: id.clone(),
