@@ -62,6 +62,9 @@ pub enum Command {
         files: Vec<PathBuf>,
     },
     /// Create a release from a checklist
+    // `--version V` is this command's own option: without this, clap's
+    // propagated `--version` flag collides with it (a panic in debug builds).
+    #[command(disable_version_flag = true)]
     Start {
         #[arg(value_name = "CHECKLIST")]
         checklist: PathBuf,
@@ -87,6 +90,11 @@ pub enum Command {
     Step {
         #[command(subcommand)]
         action: StepAction,
+    },
+    /// Open the cockpit: the interactive terminal UI of a release
+    Fly {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
     },
     /// Add a note to the timeline
     Note {
@@ -147,6 +155,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     status(&release, json)
                 }
                 Command::Step { action } => step(&home, action, &me, role),
+                Command::Fly { release } => fly(&home, &config, release.as_deref(), &me, role, &cli.global),
                 Command::Note { text, release } => {
                     if text.trim().is_empty() {
                         return Err(user("the note is empty"));
@@ -161,6 +170,26 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+}
+
+/// `flightdeck fly`: the cockpit, on the wall clock, without probes (yet).
+fn fly(home: &Home, config: &Config, release: Option<&str>, me: &str, role: Role, global: &GlobalArgs) -> Result<()> {
+    use std::io::IsTerminal;
+    let release = home.resolve(release)?;
+    // Checked before opening the log, so a pipe gets a clear message and exit 2.
+    if !std::io::stdout().is_terminal() {
+        return Err(crate::tui::not_a_terminal(&release.meta.id));
+    }
+    let log = release.open_log(me, role, Clock::System)?;
+    let opts = crate::tui::CockpitOptions {
+        role,
+        theme: config.theme.clone(),
+        config_dir: config.config_dir.clone(),
+        no_color: global.no_color,
+        clock: Clock::System,
+    };
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    runtime.block_on(crate::tui::run(release, log, opts, None))
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {
