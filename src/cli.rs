@@ -155,7 +155,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     status(&release, json)
                 }
                 Command::Step { action } => step(&home, action, &me, role),
-                Command::Fly { release } => fly(&home, &config, release.as_deref(), &me, role, &cli.global),
+                Command::Fly { release } => {
+                    fly(&home, &config, release.as_deref(), &me, role, &cli.global)
+                }
                 Command::Note { text, release } => {
                     if text.trim().is_empty() {
                         return Err(user("the note is empty"));
@@ -173,7 +175,14 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// `flightdeck fly`: the cockpit, on the wall clock, without probes (yet).
-fn fly(home: &Home, config: &Config, release: Option<&str>, me: &str, role: Role, global: &GlobalArgs) -> Result<()> {
+fn fly(
+    home: &Home,
+    config: &Config,
+    release: Option<&str>,
+    me: &str,
+    role: Role,
+    global: &GlobalArgs,
+) -> Result<()> {
     use std::io::IsTerminal;
     let release = home.resolve(release)?;
     // Checked before opening the log, so a pipe gets a clear message and exit 2.
