@@ -527,15 +527,23 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 fn suggest(word: &str, options: &[&str]) -> String {
-    let best = options
+    let close = options
         .iter()
         .map(|o| (distance(word, o), *o))
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((d, o)) if d <= 2 || (d <= 3 && word.len() > 6) => {
-            format!("did you mean `{o}`? valid here: {}", options.join(", "))
-        }
-        _ => format!("valid here: {}", options.join(", ")),
+        .min_by_key(|(d, _)| *d)
+        .filter(|(d, _)| *d <= 2 || (*d <= 3 && word.len() > 6))
+        .map(|(_, o)| o);
+    // `tag_pushed` → `tag`: a valid word that the typo starts with is a good guess too.
+    let prefix = || {
+        options
+            .iter()
+            .filter(|o| word.starts_with(**o) || o.starts_with(word))
+            .max_by_key(|o| o.len())
+            .copied()
+    };
+    match close.or_else(prefix) {
+        Some(o) => format!("did you mean `{o}`? valid here: {}", options.join(", ")),
+        None => format!("valid here: {}", options.join(", ")),
     }
 }
 
