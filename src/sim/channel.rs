@@ -164,6 +164,9 @@ fn zstd_bytes(data: &[u8]) -> Bytes {
     Bytes::from(zstd::encode_all(data, 3).unwrap_or_default())
 }
 
+/// (file name, record) pairs of one package name.
+type Entries<'a> = Vec<(&'a String, &'a Record)>;
+
 /// One subdir of one channel.
 #[derive(Debug, Default)]
 pub struct SubdirData {
@@ -304,8 +307,7 @@ impl SubdirData {
             return;
         }
         let dirty: HashSet<String> = std::mem::take(&mut self.dirty);
-        let mut groups: HashMap<&str, (Vec<(&String, &Record)>, Vec<(&String, &Record)>)> =
-            HashMap::new();
+        let mut groups: HashMap<&str, (Entries<'_>, Entries<'_>)> = HashMap::new();
         for n in &dirty {
             groups.insert(n.as_str(), (Vec::new(), Vec::new()));
         }
@@ -320,6 +322,9 @@ impl SubdirData {
             }
         }
         let mut built = Vec::new();
+        // One compressor for all shards: creating a zstd context per small shard
+        // dominated the cost of indexing a big subdir.
+        let mut zc = zstd::bulk::Compressor::new(3).ok();
         for (name, (tar, conda)) in groups {
             if tar.is_empty() && conda.is_empty() {
                 built.push((name.to_string(), None));
@@ -330,7 +335,7 @@ impl SubdirData {
                 .iter()
                 .filter(|f| f.starts_with(name) && f.get(name.len()..name.len() + 1) == Some("-"))
                 .collect();
-            let bytes = shard_bytes(tar.into_iter(), conda.into_iter(), &removed);
+            let bytes = shard_bytes(tar.into_iter(), conda.into_iter(), &removed, zc.as_mut());
             built.push((name.to_string(), Some(bytes)));
         }
         for (name, bytes) in built {
@@ -412,6 +417,7 @@ fn shard_bytes<'a>(
     tar: impl Iterator<Item = (&'a String, &'a Record)> + Clone,
     conda: impl Iterator<Item = (&'a String, &'a Record)> + Clone,
     removed: &'a [&'a String],
+    zc: Option<&mut zstd::bulk::Compressor<'_>>,
 ) -> Bytes {
     struct Shard<'a, A, B>(A, B, &'a [&'a String]);
     impl<'a, A, B> Serialize for Shard<'a, A, B>
@@ -428,7 +434,10 @@ fn shard_bytes<'a>(
         }
     }
     let raw = rmp_serde::to_vec_named(&Shard(tar, conda, removed)).unwrap_or_default();
-    zstd_bytes(&raw)
+    match zc.and_then(|c| c.compress(&raw).ok()) {
+        Some(z) => Bytes::from(z),
+        None => zstd_bytes(&raw),
+    }
 }
 
 /// A channel: its subdirs and serving settings.

@@ -734,9 +734,9 @@ fn search_issues(world: &World, ctx: &Ctx<'_>) -> Reply {
 // ---------------------------------------------------------------------------
 // Routing.
 
-fn body_json(ctx: &Ctx<'_>) -> Result<Value, Reply> {
+fn body_json(ctx: &Ctx<'_>) -> Result<Value, Box<Reply>> {
     serde_json::from_slice(ctx.body)
-        .map_err(|_| error(StatusCode::BAD_REQUEST, "Problems parsing JSON"))
+        .map_err(|_| Box::new(error(StatusCode::BAD_REQUEST, "Problems parsing JSON")))
 }
 
 const MAX_BODY: usize = 65_536;
@@ -823,7 +823,7 @@ fn repo_route(
         ),
         ["tags"] => {
             let mut tags: Vec<&super::world::TagData> = repo.tags.iter().collect();
-            tags.sort_by(|a, b| b.pushed_at.cmp(&a.pushed_at));
+            tags.sort_by_key(|t| std::cmp::Reverse(t.pushed_at));
             let items = tags
                 .into_iter()
                 .map(|t| {
@@ -1154,7 +1154,7 @@ fn create_issue(world: &mut World, full: &str, ctx: &Ctx<'_>) -> Reply {
     };
     let v = match body_json(ctx) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(title) = v
         .get("title")
@@ -1207,7 +1207,7 @@ fn create_comment(world: &mut World, full: &str, n: &str, ctx: &Ctx<'_>) -> Repl
     };
     let v = match body_json(ctx) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(body) = v.get("body").and_then(Value::as_str) else {
         return Reply::json(
@@ -1249,7 +1249,7 @@ fn edit_comment(world: &mut World, full: &str, id: &str, ctx: &Ctx<'_>, delete: 
     } else {
         let v = match body_json(ctx) {
             Ok(v) => v,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         match v.get("body").and_then(Value::as_str) {
             Some(b) if b.chars().count() > MAX_BODY => return too_long("IssueComment"),

@@ -180,3 +180,67 @@ async fn wait_for_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        cmd: SimCommand,
+    }
+
+    #[test]
+    fn sim_serve_parses_its_flags_and_documents_them() {
+        let cli = Cli::try_parse_from([
+            "sim",
+            "serve",
+            "--scenario",
+            "flaky-github",
+            "--port",
+            "8765",
+            "--speed",
+            "30",
+            "--request-log",
+            "r.jsonl",
+        ])
+        .expect("flags parse");
+        let SimCommand::Serve(args) = cli.cmd;
+        assert_eq!(args.scenario, "flaky-github");
+        assert_eq!(args.port, 8765);
+        assert_eq!(args.speed, Some(30.0));
+        assert_eq!(args.request_log, Some(PathBuf::from("r.jsonl")));
+
+        let mut cmd = Cli::command();
+        let help = cmd
+            .find_subcommand_mut("serve")
+            .expect("serve exists")
+            .render_long_help()
+            .to_string();
+        for flag in [
+            "--scenario",
+            "--port",
+            "--speed",
+            "--request-log",
+            "conda-release",
+        ] {
+            assert!(help.contains(flag), "help lacks {flag}:\n{help}");
+        }
+    }
+
+    #[test]
+    fn scenarios_resolve_by_builtin_name_or_path_and_fail_helpfully() {
+        assert_eq!(
+            load_scenario("conda-store-release").expect("builtin").name,
+            "conda-store-release"
+        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/flaky-github.toml");
+        assert_eq!(load_scenario(path).expect("by path").name, "flaky-github");
+        let err = load_scenario("no-such-scenario")
+            .expect_err("unknown")
+            .to_string();
+        assert!(err.contains("builtins: conda-release"), "{err}");
+    }
+}

@@ -1059,11 +1059,11 @@ impl<'s> Parser<'s> {
                 subdirs.insert(0, "noarch".into());
             }
             let max_age = self.opt_uint(t, "max_age").unwrap_or(0).min(86_400) as u32;
-            let synthetic = self.table(t, "synthetic", "`synthetic`").and_then(|s| {
+            let synthetic = self.table(t, "synthetic", "`synthetic`").map(|s| {
                 self.check_keys(s, &["seed", "records"]);
                 let seed = self.opt_uint(s, "seed").unwrap_or(0);
                 let n = self.opt_uint(s, "records").unwrap_or(0).min(5_000_000) as usize;
-                Some((seed, n))
+                (seed, n)
             });
             for p in self.tables(t, "packages", "a channel's `packages` entry") {
                 // Initial records default to a month before the start.
@@ -1200,16 +1200,14 @@ impl<'s> Parser<'s> {
     }
 
     fn happening(&mut self, t: Tbl<'_>, start: DateTime<Utc>) -> Option<Happening> {
-        let Some(kind) = self.req_str(
+        let kind = self.req_str(
             t,
             "kind",
             &format!(
                 "say what happens: kind = one of {}",
                 HAPPENING_KINDS.join(", ")
             ),
-        ) else {
-            return None;
-        };
+        )?;
         let common = ["kind", "after", "at"];
         let specific: &[&str] = match kind.as_str() {
             "tag" => &["repo", "tag", "annotated", "message", "author"],
@@ -1361,7 +1359,9 @@ impl<'s> Parser<'s> {
                     title: title?,
                     head: head?,
                     head_owner: head_owner.unwrap_or(owner),
-                    base: base.unwrap_or_else(|| self.default_branch_placeholder()),
+                    // Empty: the repo's default branch, resolved when the world is built
+                    // (the [[repos]] table may come later in the file).
+                    base: base.unwrap_or_default(),
                     repo,
                     author,
                     body,
@@ -1387,7 +1387,9 @@ impl<'s> Parser<'s> {
                     author: AUTOTICK_BOT.into(),
                     head: format!("{version}_h{short}"),
                     head_owner: AUTOTICK_BOT.into(),
-                    base: base.unwrap_or_else(|| self.default_branch_placeholder()),
+                    // Empty: the repo's default branch, resolved when the world is built
+                    // (the [[repos]] table may come later in the file).
+                    base: base.unwrap_or_default(),
                     body: format!(
                         "It is very likely that the current package version for this feedstock is out of date.\n\n\
                          Checklist before merging this PR:\n- [ ] Dependencies have been updated if changed\n\n\
@@ -1439,7 +1441,13 @@ impl<'s> Parser<'s> {
             "pr_merge" | "pr_close" => {
                 let repo = repo(self);
                 let number = number(self);
-                let by = self.opt_str(t, "by").unwrap_or_else(|| "jane".into());
+                // Without `by`, the repository's owner account did it.
+                let by = self.opt_str(t, "by").unwrap_or_else(|| {
+                    repo.as_deref()
+                        .and_then(|r| r.split('/').next())
+                        .unwrap_or("github-actions[bot]")
+                        .to_string()
+                });
                 if kind == "pr_merge" {
                     What::PrMerge {
                         repo: repo?,
@@ -1546,20 +1554,12 @@ impl<'s> Parser<'s> {
         Some(Happening { at: at?, what })
     }
 
-    /// Pull requests without `base` target the repo's default branch, resolved when the
-    /// world is built (the repo table may come later in the file).
-    fn default_branch_placeholder(&self) -> String {
-        String::new()
-    }
-
     fn fault(&mut self, t: Tbl<'_>, start: DateTime<Utc>) -> Option<FaultSpec> {
-        let Some(kind_name) = self.req_str(
+        let kind_name = self.req_str(
             t,
             "kind",
             &format!("kind = one of {}", FAULT_KINDS.join(", ")),
-        ) else {
-            return None;
-        };
+        )?;
         let common = ["kind", "after", "at", "duration", "path"];
         let specific: &[&str] = match kind_name.as_str() {
             "server_error" | "html_error" | "quota_exhausted" => &["status"],
