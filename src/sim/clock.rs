@@ -58,7 +58,9 @@ impl SimClock {
         if sim <= 0 {
             return std::time::Duration::ZERO;
         }
-        std::time::Duration::from_secs_f64(sim as f64 / 1000.0 / self.speed)
+        // A vanishingly slow clock can make this infinite: saturate instead of panicking.
+        std::time::Duration::try_from_secs_f64(sim as f64 / 1000.0 / self.speed)
+            .unwrap_or(std::time::Duration::MAX)
     }
 }
 

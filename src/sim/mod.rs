@@ -138,17 +138,29 @@ async fn serve(args: ServeArgs) -> color_eyre::Result<()> {
     }
     println!("  PyPI        {}", sim.pypi_url());
     println!();
-    println!("Point a cockpit at it:");
+    println!("Point a cockpit at it (these flags go before any flightdeck command):");
     let token = sc
         .tokens
         .iter()
         .find(|t| t.role == Role::Pilot)
         .map(|t| t.token.clone())
         .unwrap_or_else(|| "sim-pilot-token".into());
-    println!("  GH_TOKEN={token} flightdeck {}", sim.flags().join(" "));
+    println!(
+        "  GH_TOKEN={token} flightdeck {} <command>",
+        sim.flags().join(" ")
+    );
     for t in &sc.tokens {
-        println!("  token {:<20} -> {} ({:?})", t.token, t.login, t.role);
+        let role = match t.role {
+            Role::Pilot => "pilot",
+            Role::Copilot => "co-pilot",
+            Role::Observer => "jump seat",
+        };
+        println!("  token {:<20} -> {} ({role})", t.token, t.login);
     }
+    println!(
+        "  (no token: unauthenticated, {} requests/hour)",
+        sc.limits.unauthenticated
+    );
     if let Some(p) = &args.request_log {
         println!("Request log: {}", p.display());
     }

@@ -810,3 +810,46 @@ fn push_tag(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::{BUILTIN_NAMES, builtin};
+
+    #[test]
+    fn every_happening_of_the_shipped_scenarios_applies() {
+        for name in BUILTIN_NAMES {
+            let text = builtin(name).expect("listed builtin exists");
+            let s = Scenario::from_str(name, text).expect("builtin parses");
+            let mut w = World::new(&s);
+            let applied = w.advance(s.start + TimeDelta::days(30));
+            assert_eq!(applied, s.happenings.len(), "{name}");
+            assert!(w.notes.is_empty(), "{name}: {:?}", w.notes);
+            assert!(w.next_due().is_none());
+        }
+    }
+
+    #[test]
+    fn bot_pr_ci_push_and_merge_change_the_pull_request() {
+        let text = builtin("conda-release").expect("shipped");
+        let s = Scenario::from_str("conda-release", text).expect("parses");
+        let mut w = World::new(&s);
+        w.advance(s.start + TimeDelta::minutes(66));
+        let repo = w.repo("conda-forge/conda-feedstock").expect("repo");
+        let pr = repo.pulls.get(&250).expect("bot PR");
+        let failed_sha = pr.head_sha.clone();
+        let runs = repo.checks.get(&failed_sha).expect("CI ran");
+        assert_eq!(runs[0].conclusion, Some("failure"));
+        w.advance(s.start + TimeDelta::minutes(111));
+        let repo = w.repo("conda-forge/conda-feedstock").expect("repo");
+        let pr = repo.pulls.get(&250).expect("bot PR");
+        assert_ne!(pr.head_sha, failed_sha, "a re-push moves the head");
+        assert_eq!(pr.state, State::Closed);
+        assert!(pr.merged_at.is_some());
+        assert!(
+            repo.checks
+                .get(&pr.head_sha)
+                .is_some_and(|r| r.iter().all(|c| c.conclusion == Some("success")))
+        );
+    }
+}
