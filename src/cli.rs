@@ -88,6 +88,14 @@ pub enum Command {
         #[command(subcommand)]
         action: StepAction,
     },
+    /// Poll every probe of a release (headless); with --once a single round, then exit
+    Poll {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+        /// One round of every probe, a summary, then exit (0 when every probe answered)
+        #[arg(long)]
+        once: bool,
+    },
     /// Add a note to the timeline
     Note {
         text: String,
@@ -147,6 +155,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     status(&release, json)
                 }
                 Command::Step { action } => step(&home, action, &me, role),
+                Command::Poll { release, once } => {
+                    poll(&home, &config, release.as_deref(), once, &me, role)
+                }
                 Command::Note { text, release } => {
                     if text.trim().is_empty() {
                         return Err(user("the note is empty"));
@@ -161,6 +172,51 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+}
+
+/// `flightdeck poll`: probes run headless; what they see goes into the timeline.
+fn poll(
+    home: &Home,
+    config: &Config,
+    release: Option<&str>,
+    once: bool,
+    me: &str,
+    role: Role,
+) -> Result<()> {
+    use crate::probe::{poll, scheduler::NOT_POLLED};
+    crew::allowed(role, Act::Observe).map_err(|d| user(d.to_string()))?;
+    let release = home.resolve(release)?;
+    let log = release.open_log(me, role, Clock::System)?;
+    let log = std::sync::Arc::new(std::sync::Mutex::new(log));
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    if !once {
+        println!("polling {} until Ctrl-C", release.meta.id);
+        runtime.block_on(poll::poll_forever(
+            &release.plan,
+            log,
+            config,
+            Clock::System,
+        ));
+        return Ok(());
+    }
+    let summary = runtime.block_on(poll::poll_once(&release.plan, log, config, Clock::System));
+    println!("{}: {} probes", release.meta.id, summary.reports.len());
+    print!("{}", summary.render());
+    if summary.all_answered() {
+        return Ok(());
+    }
+    let failed = summary
+        .reports
+        .iter()
+        .filter(|r| {
+            r.error
+                .as_deref()
+                .is_some_and(|e| !e.starts_with(NOT_POLLED))
+        })
+        .count();
+    Err(color_eyre::eyre::eyre!(
+        "{failed} probe(s) did not answer; what the others saw is recorded. Try `flightdeck poll --once` again later"
+    ))
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {
