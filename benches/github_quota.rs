@@ -113,7 +113,11 @@ async fn one_hour(conditional: bool) -> Hour {
     let release = Home::new(home.path())
         .create(&checklist, &text, "26.11.0", "jane", Clock::Fixed(t0))
         .expect("release");
-    let log = Arc::new(Mutex::new(release.open_log("jane", Role::Pilot, Clock::Fixed(t0)).expect("log")));
+    let log = Arc::new(Mutex::new(
+        release
+            .open_log("jane", Role::Pilot, Clock::Fixed(t0))
+            .expect("log"),
+    ));
     let client = GithubClient::new(
         &sim.github_api(),
         Token::new("sim-pilot-token"),
@@ -156,7 +160,9 @@ fn main() {
     let with = rt.block_on(one_hour(true));
     let without = rt.block_on(one_hour(false));
     let budget = 5000.0;
-    println!("github_quota: 20 probes, 15 s interval, one quiet hour (simulated on a paused clock)");
+    println!(
+        "github_quota: 20 probes, 15 s interval, one quiet hour (simulated on a paused clock)"
+    );
     println!(
         "  with conditional requests:    {:>5} requests, {:>5} counted = {:.2}% of 5,000/h",
         with.requests,
@@ -174,7 +180,10 @@ fn main() {
         without.counted as f64 / with.counted.max(1) as f64
     );
     if with.counted as f64 > budget * 0.05 {
-        eprintln!("github_quota: OVER BUDGET: {} counted requests in the hour", with.counted);
+        eprintln!(
+            "github_quota: OVER BUDGET: {} counted requests in the hour",
+            with.counted
+        );
         std::process::exit(1);
     }
 }

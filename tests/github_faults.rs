@@ -58,11 +58,24 @@ async fn flaky_github_is_polled_with_discipline_and_recovers() {
     tokio::time::sleep(Duration::from_secs(3 * 3600 + 300)).await;
     handle.shutdown().await;
 
-    let reqs: Vec<RequestRecord> = sim.requests().into_iter().filter(|r| r.path.starts_with("/repos/")).collect();
-    let within = |a: DateTime<Utc>, b: DateTime<Utc>| reqs.iter().filter(move |r| r.at >= a && r.at < b);
+    let reqs: Vec<RequestRecord> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/repos/"))
+        .collect();
+    let within =
+        |a: DateTime<Utc>, b: DateTime<Utc>| reqs.iter().filter(move |r| r.at >= a && r.at < b);
     let show = |rs: &[&RequestRecord]| {
         rs.iter()
-            .map(|r| format!("  {} {} {} counted={}", r.at.format("%H:%M:%S"), r.status, r.path, r.counted))
+            .map(|r| {
+                format!(
+                    "  {} {} {} counted={}",
+                    r.at.format("%H:%M:%S"),
+                    r.status,
+                    r.path,
+                    r.counted
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -76,27 +89,46 @@ async fn flaky_github_is_polled_with_discipline_and_recovers() {
         show(&quiet)
     );
     // The tag and the release were found at once and are not polled again.
-    assert_eq!(reqs.iter().filter(|r| r.path.contains("/releases")).count(), 1);
+    assert_eq!(
+        reqs.iter().filter(|r| r.path.contains("/releases")).count(),
+        1
+    );
 
     // 2. Server errors, HTML pages, truncated and malformed JSON: each probe backs off
     //    exponentially (15 s polls would send 40 requests per path in ten minutes).
-    for (from, to, what) in [(10, 20, "502"), (115, 125, "HTML 503"), (130, 140, "truncated JSON"), (145, 155, "malformed JSON")] {
+    for (from, to, what) in [
+        (10, 20, "502"),
+        (115, 125, "HTML 503"),
+        (130, 140, "truncated JSON"),
+        (145, 155, "malformed JSON"),
+    ] {
         let mut per_path: BTreeMap<&str, Vec<DateTime<Utc>>> = BTreeMap::new();
         for r in within(m(from), m(to)) {
             per_path.entry(r.path.as_str()).or_default().push(r.at);
         }
         assert!(!per_path.is_empty(), "{what}: polled at all");
         for (path, times) in &per_path {
-            assert!(times.len() <= 6, "{what}: {path} retried {} times in 10 minutes", times.len());
-            let gaps: Vec<i64> = times.windows(2).map(|w| (w[1] - w[0]).num_seconds()).collect();
-            assert!(gaps.windows(2).all(|g| g[1] > g[0]), "{what}: {path} gaps must grow: {gaps:?}");
+            assert!(
+                times.len() <= 6,
+                "{what}: {path} retried {} times in 10 minutes",
+                times.len()
+            );
+            let gaps: Vec<i64> = times
+                .windows(2)
+                .map(|w| (w[1] - w[0]).num_seconds())
+                .collect();
+            assert!(
+                gaps.windows(2).all(|g| g[1] > g[0]),
+                "{what}: {path} gaps must grow: {gaps:?}"
+            );
         }
     }
 
     // 3. Secondary rate limits: wait what retry-after says, or at least 60 s, doubling while it lasts.
     let mut strikes = 0u32;
     for (i, r) in reqs.iter().enumerate() {
-        let secondary = r.status == 403 && ((r.at >= m(55) && r.at < m(65)) || (r.at >= m(70) && r.at < m(80)));
+        let secondary =
+            r.status == 403 && ((r.at >= m(55) && r.at < m(65)) || (r.at >= m(70) && r.at < m(80)));
         if r.status == 200 || r.status == 304 {
             strikes = 0;
         }
@@ -107,10 +139,20 @@ async fn flaky_github_is_polled_with_discipline_and_recovers() {
         let want = (60i64 << (strikes - 1).min(10)).min(1800);
         if let Some(next) = reqs.get(i + 1) {
             let gap = (next.at - r.at).num_seconds();
-            assert!(gap >= want, "secondary limit #{strikes} at {}: next request after {gap} s, wanted ≥ {want} s", r.at);
+            assert!(
+                gap >= want,
+                "secondary limit #{strikes} at {}: next request after {gap} s, wanted ≥ {want} s",
+                r.at
+            );
         }
     }
-    assert!(strikes > 0 || reqs.iter().any(|r| r.status == 403 && r.at >= m(55) && r.at < m(80)), "secondary limits were met");
+    assert!(
+        strikes > 0
+            || reqs
+                .iter()
+                .any(|r| r.status == 403 && r.at >= m(55) && r.at < m(80)),
+        "secondary limits were met"
+    );
 
     // 4. Quota exhausted (403, then 429): nothing until the reset (the window's end) + 1 s.
     for (from, to, status) in [(85, 95, 403), (100, 110, 429)] {
@@ -121,15 +163,29 @@ async fn flaky_github_is_polled_with_discipline_and_recovers() {
             "one request, then silence until the reset:\n{}",
             show(&hits)
         );
-        assert_eq!(hits.len(), 1, "one request, then silence until the reset:\n{}", show(&hits));
+        assert_eq!(
+            hits.len(),
+            1,
+            "one request, then silence until the reset:\n{}",
+            show(&hits)
+        );
         let next = within(m(to), m(to + 5)).next().expect("polling resumes");
-        assert!(next.at >= m(to) + TimeDelta::seconds(1), "resumed at {} (reset {})", next.at, m(to));
+        assert!(
+            next.at >= m(to) + TimeDelta::seconds(1),
+            "resumed at {} (reset {})",
+            next.at,
+            m(to)
+        );
     }
 
     // 5. Recovery: from 175 m on, GitHub is well again and so is every probe.
     let late: Vec<&RequestRecord> = within(m(176), m(180)).collect();
     assert!(!late.is_empty());
-    assert!(late.iter().all(|r| r.status == 304 && !r.counted), "{}", show(&late));
+    assert!(
+        late.iter().all(|r| r.status == 304 && !r.counted),
+        "{}",
+        show(&late)
+    );
 
     let msgs = msgs.lock().expect("not poisoned");
     let reports: Vec<&ProbeReport> = msgs
@@ -139,19 +195,53 @@ async fn flaky_github_is_polled_with_discipline_and_recovers() {
             _ => None,
         })
         .collect();
-    let last = |id: &str| *reports.iter().rev().find(|r| r.probe == id).expect("reported");
-    for id in [RADAR, "pr conda/conda head:changelog-26.11.0", "ci conda/conda@main"] {
+    let last = |id: &str| {
+        *reports
+            .iter()
+            .rev()
+            .find(|r| r.probe == id)
+            .expect("reported")
+    };
+    for id in [
+        RADAR,
+        "pr conda/conda head:changelog-26.11.0",
+        "ci conda/conda@main",
+    ] {
         let r = last(id);
-        assert_eq!((r.health, r.error.as_deref()), (Health::Healthy, None), "{id} recovered");
+        assert_eq!(
+            (r.health, r.error.as_deref()),
+            (Health::Healthy, None),
+            "{id} recovered"
+        );
     }
     assert_eq!(last("tag conda/conda@26.11.0").health, Health::Finished);
     // While broken, the radar went red and kept its last good word and its age.
-    let broken: Vec<&&ProbeReport> = reports.iter().filter(|r| r.probe == RADAR && r.health == Health::Failing).collect();
-    assert!(!broken.is_empty(), "several failures in a row turn a probe Failing");
-    assert!(broken.iter().all(|r| r.last_ok.is_some() && r.summary.is_some() && r.error.is_some()));
+    let broken: Vec<&&ProbeReport> = reports
+        .iter()
+        .filter(|r| r.probe == RADAR && r.health == Health::Failing)
+        .collect();
+    assert!(
+        !broken.is_empty(),
+        "several failures in a row turn a probe Failing"
+    );
+    assert!(
+        broken
+            .iter()
+            .all(|r| r.last_ok.is_some() && r.summary.is_some() && r.error.is_some())
+    );
     let errors: Vec<&str> = reports.iter().filter_map(|r| r.error.as_deref()).collect();
-    for needle in ["502", "HTML", "truncated or malformed", "secondary rate limit", "quota exhausted", "no answer"] {
-        assert!(errors.iter().any(|e| e.contains(needle)), "no error mentions {needle}: {errors:?}");
+    for needle in [
+        "502",
+        "HTML",
+        "truncated or malformed",
+        "secondary rate limit",
+        "quota exhausted",
+        "no answer",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "no error mentions {needle}: {errors:?}"
+        );
     }
     assert!(errors.iter().all(|e| !e.contains(PILOT_TOKEN)));
 }
@@ -171,7 +261,13 @@ async fn without_a_token_polls_stretch_to_the_hourly_budget() {
             number: None,
         })
         .collect();
-    let (handle, _msgs) = run(probes, client(&sim, None), log, Clock::scaled(t0, 1.0), SchedulerOptions::default());
+    let (handle, _msgs) = run(
+        probes,
+        client(&sim, None),
+        log,
+        Clock::scaled(t0, 1.0),
+        SchedulerOptions::default(),
+    );
     // The first ten minutes have no fault.
     tokio::time::sleep(Duration::from_secs(9 * 60)).await;
     handle.shutdown().await;

@@ -33,46 +33,73 @@ async fn a_whole_conda_release_is_observed_with_source_times_and_links() {
     let at = |what: &str, f: &dyn Fn(&Fact) -> bool| at_of(&obs, what, f);
     // The release on conda/conda.
     assert_eq!(
-        at("the draft", &|f| matches!(f, Fact::ReleaseDrafted { tag, .. } if tag == "26.11.0")),
+        at(
+            "the draft",
+            &|f| matches!(f, Fact::ReleaseDrafted { tag, .. } if tag == "26.11.0")
+        ),
         t("2026-11-10T13:00:00Z")
     );
     assert_eq!(
-        at("release PR opened", &|f| matches!(f, Fact::PrOpened { number: 15400, .. })),
+        at("release PR opened", &|f| matches!(
+            f,
+            Fact::PrOpened { number: 15400, .. }
+        )),
         t("2026-11-09T13:00:00Z"),
         "the PR's created_at, a day before the release started"
     );
     assert_eq!(
-        at("release PR green", &|f| matches!(f, Fact::PrChecks { number: 15400, state: CiState::Success, .. })),
+        at("release PR green", &|f| matches!(
+            f,
+            Fact::PrChecks {
+                number: 15400,
+                state: CiState::Success,
+                ..
+            }
+        )),
         t("2026-11-10T13:05:00Z")
     );
     assert_eq!(
-        at("release PR merged", &|f| matches!(f, Fact::PrMerged { number: 15400, by: Some(b), .. } if b == "bob")),
+        at(
+            "release PR merged",
+            &|f| matches!(f, Fact::PrMerged { number: 15400, by: Some(b), .. } if b == "bob")
+        ),
         t("2026-11-10T13:20:00Z")
     );
     assert_eq!(
-        at("the tag", &|f| matches!(f, Fact::TagPushed { tag, sha: Some(_), .. } if tag == "26.11.0")),
+        at(
+            "the tag",
+            &|f| matches!(f, Fact::TagPushed { tag, sha: Some(_), .. } if tag == "26.11.0")
+        ),
         t("2026-11-10T13:30:00Z"),
         "the annotated tag's tagger date"
     );
     assert_eq!(
-        at("published", &|f| matches!(f, Fact::ReleasePublished { tag, prerelease: false, .. } if tag == "26.11.0")),
+        at(
+            "published",
+            &|f| matches!(f, Fact::ReleasePublished { tag, prerelease: false, .. } if tag == "26.11.0")
+        ),
         t("2026-11-10T13:35:00Z")
     );
     // conda-forge: the bot's PR, red CI, a re-push, green CI, merged by bob.
     let cf = |f: &Fact, n: u64| match f {
         Fact::PrOpened { repo, number, .. }
         | Fact::PrMerged { repo, number, .. }
-        | Fact::PrChecks { repo, number, .. } => repo == "conda-forge/conda-feedstock" && *number == n,
+        | Fact::PrChecks { repo, number, .. } => {
+            repo == "conda-forge/conda-feedstock" && *number == n
+        }
         _ => false,
     };
     assert_eq!(
-        at("bot PR", &|f| cf(f, 250) && matches!(f, Fact::PrOpened { author, .. } if author == "regro-cf-autotick-bot")),
+        at("bot PR", &|f| cf(f, 250)
+            && matches!(f, Fact::PrOpened { author, .. } if author == "regro-cf-autotick-bot")),
         t("2026-11-10T13:45:00Z")
     );
     let checks: Vec<(CiState, String)> = obs
         .iter()
         .filter_map(|(f, at, _)| match f {
-            Fact::PrChecks { state, number: 250, .. } => Some((*state, at.format("%H:%M").to_string())),
+            Fact::PrChecks {
+                state, number: 250, ..
+            } => Some((*state, at.format("%H:%M").to_string())),
             _ => None,
         })
         .collect();
@@ -86,33 +113,54 @@ async fn a_whole_conda_release_is_observed_with_source_times_and_links() {
         ],
         "CI per head sha: red, then the re-push goes green"
     );
-    assert_eq!(at("bot PR merged", &|f| cf(f, 250) && matches!(f, Fact::PrMerged { .. })), t("2026-11-10T14:50:00Z"));
+    assert_eq!(
+        at("bot PR merged", &|f| cf(f, 250)
+            && matches!(f, Fact::PrMerged { .. })),
+        t("2026-11-10T14:50:00Z")
+    );
     // AnacondaRecipes: a human's PR.
     assert_eq!(
-        at("human PR", &|f| matches!(f, Fact::PrOpened { repo, number: 120, author, .. } if repo == "AnacondaRecipes/conda-feedstock" && author == "lena")),
+        at(
+            "human PR",
+            &|f| matches!(f, Fact::PrOpened { repo, number: 120, author, .. } if repo == "AnacondaRecipes/conda-feedstock" && author == "lena")
+        ),
         t("2026-11-10T14:00:00Z")
     );
     assert_eq!(
-        at("human PR merged", &|f| matches!(f, Fact::PrMerged { repo, number: 120, .. } if repo == "AnacondaRecipes/conda-feedstock")),
+        at(
+            "human PR merged",
+            &|f| matches!(f, Fact::PrMerged { repo, number: 120, .. } if repo == "AnacondaRecipes/conda-feedstock")
+        ),
         t("2026-11-10T15:00:00Z")
     );
     // The bad news: a copy failure and a bug report.
     assert_eq!(
-        at("copy failed", &|f| matches!(f, Fact::CopyFailed { repo, .. } if repo == "conda-forge/conda-feedstock")),
+        at(
+            "copy failed",
+            &|f| matches!(f, Fact::CopyFailed { repo, .. } if repo == "conda-forge/conda-feedstock")
+        ),
         t("2026-11-10T15:40:00Z")
     );
     assert_eq!(
-        at("bug report", &|f| matches!(f, Fact::IssueFiled { number: 15401, author, .. } if author == "octocat")),
+        at(
+            "bug report",
+            &|f| matches!(f, Fact::IssueFiled { number: 15401, author, .. } if author == "octocat")
+        ),
         t("2026-11-10T14:35:00Z")
     );
     assert!(
-        !obs.iter().any(|(f, _, _)| matches!(f, Fact::IssueFiled { number, .. } if *number != 15401)),
+        !obs.iter()
+            .any(|(f, _, _)| matches!(f, Fact::IssueFiled { number, .. } if *number != 15401)),
         "the release issue (older) and the release PR are not bug reports:\n{}",
         dump(&obs)
     );
 
     // Links a human would paste.
-    let link = |f: &dyn Fn(&Fact) -> bool| obs.iter().find(|(x, _, _)| f(x)).and_then(|(_, _, l)| l.clone());
+    let link = |f: &dyn Fn(&Fact) -> bool| {
+        obs.iter()
+            .find(|(x, _, _)| f(x))
+            .and_then(|(_, _, l)| l.clone())
+    };
     assert_eq!(
         link(&|f| matches!(f, Fact::TagPushed { .. })).as_deref(),
         Some("https://github.com/conda/conda/releases/tag/26.11.0")
@@ -139,7 +187,10 @@ async fn a_whole_conda_release_is_observed_with_source_times_and_links() {
 
     // The cockpit heard about every recorded event, and finished probes say so.
     let msgs = msgs.lock().expect("not poisoned");
-    let recorded = msgs.iter().filter(|m| matches!(m, ProbeMsg::Recorded(_))).count();
+    let recorded = msgs
+        .iter()
+        .filter(|m| matches!(m, ProbeMsg::Recorded(_)))
+        .count();
     assert_eq!(recorded, n);
     let last_health = |id: &str| {
         msgs.iter()
@@ -152,8 +203,15 @@ async fn a_whole_conda_release_is_observed_with_source_times_and_links() {
     };
     assert_eq!(last_health("tag conda/conda@26.11.0"), Health::Finished);
     assert_eq!(last_health("release conda/conda@26.11.0"), Health::Finished);
-    assert_eq!(last_health("issues_mentioning conda/conda@26.11.0"), Health::Healthy, "the radar never stops");
-    assert!(msgs.iter().any(|m| matches!(m, ProbeMsg::Quota(q) if q.limit == 5000)));
+    assert_eq!(
+        last_health("issues_mentioning conda/conda@26.11.0"),
+        Health::Healthy,
+        "the radar never stops"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, ProbeMsg::Quota(q) if q.limit == 5000))
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -183,15 +241,33 @@ async fn a_late_joiner_gets_the_true_times() {
         t("2026-11-10T13:30:00Z"),
         "the tag's own time, not when we first looked ({now})"
     );
-    assert_eq!(at_of(&obs, "published", |f| matches!(f, Fact::ReleasePublished { .. })), t("2026-11-10T13:35:00Z"));
     assert_eq!(
-        at_of(&obs, "bot PR merged", |f| matches!(f, Fact::PrMerged { number: 250, .. })),
+        at_of(&obs, "published", |f| matches!(
+            f,
+            Fact::ReleasePublished { .. }
+        )),
+        t("2026-11-10T13:35:00Z")
+    );
+    assert_eq!(
+        at_of(&obs, "bot PR merged", |f| matches!(
+            f,
+            Fact::PrMerged { number: 250, .. }
+        )),
         t("2026-11-10T14:50:00Z")
     );
     // The release started after the bug report, but the radar looks from the publication on.
-    assert_eq!(at_of(&obs, "bug report", |f| matches!(f, Fact::IssueFiled { number: 15401, .. })), t("2026-11-10T14:35:00Z"));
+    assert_eq!(
+        at_of(&obs, "bug report", |f| matches!(
+            f,
+            Fact::IssueFiled { number: 15401, .. }
+        )),
+        t("2026-11-10T14:35:00Z")
+    );
     // A draft seen only once already published is not invented.
-    assert!(!obs.iter().any(|(f, _, _)| matches!(f, Fact::ReleaseDrafted { .. })));
+    assert!(
+        !obs.iter()
+            .any(|(f, _, _)| matches!(f, Fact::ReleaseDrafted { .. }))
+    );
 }
 
 const FEEDSTOCKS: &str = r#"
@@ -335,40 +411,76 @@ async fn bot_human_and_superseded_feedstock_prs() {
         probe("AnacondaRecipes/foo-feedstock"),
         probe("conda-forge/bar-feedstock"),
     ];
-    let (handle, msgs) = run(probes, client(&sim, Some(PILOT_TOKEN)), log.clone(), Clock::scaled(t0, 1.0), SchedulerOptions::default());
+    let (handle, msgs) = run(
+        probes,
+        client(&sim, Some(PILOT_TOKEN)),
+        log.clone(),
+        Clock::scaled(t0, 1.0),
+        SchedulerOptions::default(),
+    );
     tokio::time::sleep(Duration::from_secs(3600)).await;
     handle.shutdown().await;
     let obs = observed(&log);
     let cf = "conda-forge/foo-feedstock";
     let ours = |r: &str| r == cf;
     assert_eq!(
-        at_of(&obs, "bot PR", |f| matches!(f, Fact::PrOpened { repo, number: 10, .. } if ours(repo))),
+        at_of(
+            &obs,
+            "bot PR",
+            |f| matches!(f, Fact::PrOpened { repo, number: 10, .. } if ours(repo))
+        ),
         t("2026-11-10T13:00:00Z")
     );
     assert_eq!(
-        at_of(&obs, "human PR", |f| matches!(f, Fact::PrOpened { repo, number: 11, author, .. } if ours(repo) && author == "maint")),
+        at_of(
+            &obs,
+            "human PR",
+            |f| matches!(f, Fact::PrOpened { repo, number: 11, author, .. } if ours(repo) && author == "maint")
+        ),
         t("2026-11-10T13:10:00Z")
     );
     assert_eq!(
-        at_of(&obs, "superseded", |f| matches!(f, Fact::PrSuperseded { repo, number: 10, by_number: 11 } if ours(repo))),
+        at_of(
+            &obs,
+            "superseded",
+            |f| matches!(f, Fact::PrSuperseded { repo, number: 10, by_number: 11 } if ours(repo))
+        ),
         t("2026-11-10T13:12:00Z"),
         "noted when the bot's PR was closed"
     );
     assert_eq!(
-        at_of(&obs, "human CI", |f| matches!(f, Fact::PrChecks { number: 11, state: CiState::Success, .. })),
+        at_of(&obs, "human CI", |f| matches!(
+            f,
+            Fact::PrChecks {
+                number: 11,
+                state: CiState::Success,
+                ..
+            }
+        )),
         t("2026-11-10T13:20:00Z")
     );
     assert_eq!(
-        at_of(&obs, "human merged", |f| matches!(f, Fact::PrMerged { repo, number: 11, by: Some(b) } if ours(repo) && b == "maint")),
+        at_of(
+            &obs,
+            "human merged",
+            |f| matches!(f, Fact::PrMerged { repo, number: 11, by: Some(b) } if ours(repo) && b == "maint")
+        ),
         t("2026-11-10T13:30:00Z")
     );
     assert!(
-        !obs.iter().any(|(f, _, _)| matches!(f, Fact::PrOpened { number: 9, .. } | Fact::PrMerged { number: 9, .. })),
+        !obs.iter().any(|(f, _, _)| matches!(
+            f,
+            Fact::PrOpened { number: 9, .. } | Fact::PrMerged { number: 9, .. }
+        )),
         "the older version's PR is not ours:\n{}",
         dump(&obs)
     );
     assert_eq!(
-        at_of(&obs, "automerge bot PR merged", |f| matches!(f, Fact::PrMerged { repo, number: 3, .. } if repo == "AnacondaRecipes/foo-feedstock")),
+        at_of(
+            &obs,
+            "automerge bot PR merged",
+            |f| matches!(f, Fact::PrMerged { repo, number: 3, .. } if repo == "AnacondaRecipes/foo-feedstock")
+        ),
         t("2026-11-10T13:40:00Z")
     );
     assert!(

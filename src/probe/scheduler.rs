@@ -385,7 +385,7 @@ impl Worker {
                 .slots
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| !s.finished && !(self.opts.once && s.polled))
+                .filter(|(_, s)| !(s.finished || (self.opts.once && s.polled)))
                 .min_by_key(|(_, s)| s.due)
                 .map(|(i, _)| i);
             let Some(i) = next else { break };

@@ -19,13 +19,19 @@ pub fn scenario(name: &str, text: &str) -> Scenario {
         Ok(s) => s,
         Err(d) => panic!(
             "scenario {name} does not parse:\n{}",
-            d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+            d.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
     }
 }
 
 pub fn builtin(name: &str) -> Scenario {
-    scenario(name, flightdeck::sim::builtin(name).expect("a shipped scenario"))
+    scenario(
+        name,
+        flightdeck::sim::builtin(name).expect("a shipped scenario"),
+    )
 }
 
 pub async fn start(s: Scenario, speed: f64) -> SimServer {
@@ -45,8 +51,15 @@ pub fn t(s: &str) -> DateTime<Utc> {
 }
 
 /// A release of a shipped checklist, started at `at` in a fresh home.
-pub fn release(home: &std::path::Path, checklist: &str, version: &str, at: DateTime<Utc>) -> Release {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists").join(checklist);
+pub fn release(
+    home: &std::path::Path,
+    checklist: &str,
+    version: &str,
+    at: DateTime<Utc>,
+) -> Release {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("checklists")
+        .join(checklist);
     let text = std::fs::read_to_string(&path).expect("checklist readable");
     let c = Checklist::parse(&path.display().to_string(), &text).expect("checklist parses");
     Home::new(home)
@@ -55,13 +68,20 @@ pub fn release(home: &std::path::Path, checklist: &str, version: &str, at: DateT
 }
 
 pub fn open_log(r: &Release, at: DateTime<Utc>) -> Arc<Mutex<EventLog>> {
-    Arc::new(Mutex::new(r.open_log("jane", Role::Pilot, Clock::Fixed(at)).expect("log opens")))
+    Arc::new(Mutex::new(
+        r.open_log("jane", Role::Pilot, Clock::Fixed(at))
+            .expect("log opens"),
+    ))
 }
 
 pub fn client(sim: &SimServer, token: Option<&str>) -> Arc<GithubClient> {
     Arc::new(
-        GithubClient::new(&sim.github_api(), token.and_then(Token::new), ClientOptions::default())
-            .expect("client builds"),
+        GithubClient::new(
+            &sim.github_api(),
+            token.and_then(Token::new),
+            ClientOptions::default(),
+        )
+        .expect("client builds"),
     )
 }
 
@@ -103,7 +123,11 @@ pub fn observed(log: &Arc<Mutex<EventLog>>) -> Vec<(Fact, DateTime<Utc>, Option<
 }
 
 /// The time a fact matching `f` was recorded with, failing with the whole list otherwise.
-pub fn at_of(obs: &[(Fact, DateTime<Utc>, Option<String>)], what: &str, f: impl Fn(&Fact) -> bool) -> DateTime<Utc> {
+pub fn at_of(
+    obs: &[(Fact, DateTime<Utc>, Option<String>)],
+    what: &str,
+    f: impl Fn(&Fact) -> bool,
+) -> DateTime<Utc> {
     obs.iter()
         .find(|(fact, _, _)| f(fact))
         .map(|(_, at, _)| *at)

@@ -312,6 +312,7 @@ impl GithubClient {
         *lock(&self.quota)
     }
 
+    /// Requests sent and 304s received so far.
     pub fn traffic(&self) -> Traffic {
         *lock(&self.traffic)
     }

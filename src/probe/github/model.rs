@@ -55,6 +55,7 @@ impl Pull {
         self.user.as_ref().map_or("", |u| u.login.as_str())
     }
 
+    /// Open (neither merged nor closed).
     pub fn is_open(&self) -> bool {
         self.state == "open"
     }
@@ -197,10 +198,12 @@ pub struct Issue {
 }
 
 impl Issue {
+    /// The author's login ("" when GitHub did not say).
     pub fn author(&self) -> &str {
         self.user.as_ref().map_or("", |u| u.login.as_str())
     }
 
+    /// Issue lists include pull requests; this tells them apart.
     pub fn is_pull_request(&self) -> bool {
         self.pull_request.is_some()
     }

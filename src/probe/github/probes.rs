@@ -95,6 +95,7 @@ impl GithubProbe {
         spec.is_github().then_some(GithubProbe { spec, polls: 0 })
     }
 
+    /// What the probe watches.
     pub fn spec(&self) -> &ProbeSpec {
         &self.spec
     }
