@@ -170,6 +170,8 @@ pub struct StepDef {
 pub struct ProbeDef {
     pub kind: String,
     pub fields: BTreeMap<String, ProbeField>,
+    /// How often to poll, when the checklist says (`interval = "30s"`).
+    pub interval: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +233,7 @@ impl Checklist {
                         .probe
                         .as_ref()
                         .and_then(|p| render_probe(p, &vars, package)),
+                    probe_interval: s.probe.as_ref().and_then(|p| p.interval),
                     gate: s.gate.clone(),
                     command: s.command.as_deref().map(r),
                     link: s.link.as_deref().map(r),
@@ -348,6 +351,8 @@ pub struct Step {
     pub role: StepRole,
     pub needs: Vec<StepId>,
     pub probe: Option<ProbeSpec>,
+    /// The checklist's poll interval for this step's probe, if it set one.
+    pub probe_interval: Option<Duration>,
     pub gate: Option<Gate>,
     pub command: Option<String>,
     pub link: Option<String>,

@@ -460,15 +460,16 @@ fn read_probe(
         };
         fields.insert(e.key.clone(), field);
     }
-    if let Some(interval) = entries.iter().find(|e| e.key == "interval") {
-        match &interval.node.value {
-            NodeValue::String(s) => {
-                if let Err(e) = super::duration::parse_duration(s) {
-                    rep.error(&interval.node.span, e, None);
-                }
-            }
+    let mut interval = None;
+    if let Some(entry) = entries.iter().find(|e| e.key == "interval") {
+        match &entry.node.value {
+            NodeValue::String(s) => match super::duration::parse_duration(s) {
+                Ok(d) if d.as_secs() >= 1 => interval = Some(d),
+                Ok(_) => rep.error(&entry.node.span, "`interval` must be at least 1s", None),
+                Err(e) => rep.error(&entry.node.span, e, None),
+            },
             _ => rep.error(
-                &interval.node.span,
+                &entry.node.span,
                 "`interval` must be a duration string such as \"30s\"",
                 None,
             ),
@@ -499,6 +500,7 @@ fn read_probe(
     ok.then(|| ProbeDef {
         kind: kind.clone(),
         fields,
+        interval,
     })
 }
 

@@ -208,36 +208,22 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
     let steps = plan
         .steps
         .iter()
-        .zip(own)
-        .map(|(step, own)| {
+        .zip(&own)
+        .map(|(step, mine)| {
             let mut blocked_on = Vec::new();
             let mut needs_done_at: Option<DateTime<Utc>> = started.as_ref().map(|s: &Signoff| s.at);
             for need in &step.needs {
-                let done = index.get(need).and_then(|&j| {
-                    // A need's completion time, if complete.
-                    let s = &plan.steps[j];
-                    per_step
-                        .get(&s.id)
-                        .and_then(|idx| manual_status(&events, idx).0)
-                        .or_else(|| {
-                            let undone = per_step
-                                .get(&s.id)
-                                .and_then(|idx| manual_status(&events, idx).1);
-                            s.probe.as_ref().and_then(|p| {
-                                let obs =
-                                    observations.get(&p.id()).map(Vec::as_slice).unwrap_or(&[]);
-                                probe_completion(p, &events, obs, undone)
-                            })
-                        })
-                        .and_then(|st| st.completed_at())
-                });
+                let done = index
+                    .get(need)
+                    .and_then(|&j| own[j].as_ref())
+                    .and_then(StepStatus::completed_at);
                 match done {
                     Some(t) => needs_done_at = Some(needs_done_at.map_or(t, |d| d.max(t))),
                     None => blocked_on.push(need.clone()),
                 }
             }
-            let status = match own {
-                Some(s) => s,
+            let status = match mine {
+                Some(s) => s.clone(),
                 None if !blocked_on.is_empty() => StepStatus::Blocked {
                     on: blocked_on.clone(),
                 },
