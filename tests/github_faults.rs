@@ -276,3 +276,42 @@ async fn without_a_token_polls_stretch_to_the_hourly_budget() {
     // 60 an hour, 304s included: five probes get one round and wait, instead of 36 rounds each.
     assert_eq!(reqs.len(), 5, "{reqs:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_checklist_interval_overrides_the_default() {
+    let sim = start(builtin("flaky-github"), 1.0).await;
+    let t0 = sim.clock();
+    let home = tempfile::tempdir().expect("tempdir");
+    let release = release(home.path(), "conda.toml", "26.11.0", t0);
+    let pr = |branch: &str| ProbeSpec::Pr {
+        repo: "conda/conda".into(),
+        head: Some(branch.into()),
+        title: None,
+        number: None,
+    };
+    let slow = pr("slow");
+    let mut opts = SchedulerOptions::default();
+    opts.intervals.insert(slow.id(), Duration::from_secs(120));
+    let (handle, _msgs) = run(
+        vec![pr("fast"), slow],
+        client(&sim, Some(PILOT_TOKEN)),
+        open_log(&release, t0),
+        Clock::scaled(t0, 1.0),
+        opts,
+    );
+    tokio::time::sleep(Duration::from_secs(9 * 60)).await;
+    handle.shutdown().await;
+    let count = |b: &str| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.contains(&format!("%3A{b}&")))
+            .count()
+    };
+    // 9 minutes: every 15 s (±10 %) against every 2 minutes.
+    assert!(
+        (32..=41).contains(&count("fast")),
+        "fast: {}",
+        count("fast")
+    );
+    assert!((4..=6).contains(&count("slow")), "slow: {}", count("slow"));
+}

@@ -24,6 +24,7 @@ use crate::checklist::Plan;
 use crate::config::Config;
 use crate::timeline::{Clock, EventKind, EventLog, Fact};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -49,6 +50,9 @@ pub struct SchedulerOptions {
     pub max_backoff: Duration,
     /// How often the ETag cache is written to disk while running.
     pub save_every: Duration,
+    /// Per-probe intervals (by [`ProbeSpec::id`]) that override `interval`,
+    /// from the checklist's `interval = "30s"`.
+    pub intervals: HashMap<String, Duration>,
 }
 
 impl Default for SchedulerOptions {
@@ -59,6 +63,7 @@ impl Default for SchedulerOptions {
             once: false,
             max_backoff: Duration::from_secs(600),
             save_every: Duration::from_secs(60),
+            intervals: HashMap::new(),
         }
     }
 }
@@ -134,9 +139,14 @@ pub fn spawn_plan(
     config: &Config,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
-    opts: SchedulerOptions,
+    mut opts: SchedulerOptions,
 ) -> SchedulerHandle {
     let probes: Vec<ProbeSpec> = plan.probes().into_iter().cloned().collect();
+    for step in &plan.steps {
+        if let (Some(p), Some(i)) = (&step.probe, step.probe_interval) {
+            opts.intervals.entry(p.id()).or_insert(i);
+        }
+    }
     let client = github_client(config).map(Arc::new);
     spawn_with(probes, client, log, clock, tx, opts)
 }
@@ -296,6 +306,8 @@ pub fn health_for(failures: u32) -> Health {
 
 struct Slot {
     id: String,
+    /// This probe's interval (before the unauthenticated stretch).
+    interval: Duration,
     probe: GithubProbe,
     due: Instant,
     failures: u32,
@@ -314,7 +326,8 @@ struct Worker {
     tb: Timebase,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
-    interval: Duration,
+    /// Without a token, the shortest interval that fits the hourly budget.
+    stretch: Option<Duration>,
     hold_until: Option<Instant>,
     strikes: u32,
     last_quota: Option<Quota>,
@@ -338,6 +351,11 @@ impl Worker {
             .into_iter()
             .filter_map(GithubProbe::new)
             .map(|probe| Slot {
+                interval: opts
+                    .intervals
+                    .get(&probe.spec().id())
+                    .copied()
+                    .unwrap_or(opts.interval),
                 id: probe.spec().id(),
                 probe,
                 due: now,
@@ -350,12 +368,9 @@ impl Worker {
                 health: Health::Healthy,
             })
             .collect();
-        let interval = if client.authenticated() {
-            opts.interval
-        } else {
-            // Unauthenticated: 60 requests an hour for everything, 304s included.
-            budget_interval(opts.interval, slots.len(), 60)
-        };
+        // Unauthenticated: 60 requests an hour for everything, 304s included.
+        let stretch =
+            (!client.authenticated()).then(|| budget_interval(opts.interval, slots.len(), 60));
         Worker {
             slots,
             client,
@@ -363,7 +378,7 @@ impl Worker {
             tb,
             tx,
             opts,
-            interval,
+            stretch,
             hold_until: None,
             strikes: 0,
             last_quota: None,
@@ -447,7 +462,9 @@ impl Worker {
                 self.tx.send(ProbeMsg::Quota(q)).await.map_err(|_| ())?;
             }
         }
-        let interval = self.interval;
+        let interval = self
+            .stretch
+            .map_or(self.slots[i].interval, |s| s.max(self.slots[i].interval));
         let slot_failures = self.slots[i].failures;
         match result {
             Ok(out) => {
