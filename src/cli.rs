@@ -96,6 +96,14 @@ pub enum Command {
         /// The release (default: the only one in progress)
         release: Option<String>,
     },
+    /// Poll every probe of a release (headless); with --once a single round, then exit
+    Poll {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+        /// One round of every probe, a summary, then exit (0 when every probe answered)
+        #[arg(long)]
+        once: bool,
+    },
     /// Add a note to the timeline
     Note {
         text: String,
@@ -158,6 +166,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Fly { release } => {
                     fly(&home, &config, release.as_deref(), &me, role, &cli.global)
                 }
+                Command::Poll { release, once } => {
+                    poll(&home, &config, release.as_deref(), once, &me, role)
+                }
                 Command::Note { text, release } => {
                     if text.trim().is_empty() {
                         return Err(user("the note is empty"));
@@ -174,7 +185,8 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// `flightdeck fly`: the cockpit, on the wall clock, without probes (yet).
+/// `flightdeck fly`: the cockpit, on the wall clock, with the probes polling in
+/// the background (except in the jump seat, which writes nothing).
 fn fly(
     home: &Home,
     config: &Config,
@@ -198,7 +210,79 @@ fn fly(
         clock: Clock::System,
     };
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
-    runtime.block_on(crate::tui::run(release, log, opts, None))
+    runtime.block_on(async {
+        let probes = match role {
+            Role::JumpSeat => None,
+            _ => {
+                // The scheduler writes through its own handle; appends are
+                // serialized by the log's file lock and the cockpit refreshes.
+                let probe_log = release.open_log(me, role, Clock::System)?;
+                let (tx, rx) = tokio::sync::mpsc::channel(256);
+                let handle = crate::probe::scheduler::spawn(
+                    &release.plan,
+                    std::sync::Arc::new(std::sync::Mutex::new(probe_log)),
+                    config,
+                    Clock::System,
+                    tx,
+                );
+                Some((handle, rx))
+            }
+        };
+        let (handle, rx) = match probes {
+            Some((h, rx)) => (Some(h), Some(rx)),
+            None => (None, None),
+        };
+        let result = crate::tui::run(release, log, opts, rx).await;
+        if let Some(h) = handle {
+            h.shutdown().await;
+        }
+        result
+    })
+}
+
+/// `flightdeck poll`: probes run headless; what they see goes into the timeline.
+fn poll(
+    home: &Home,
+    config: &Config,
+    release: Option<&str>,
+    once: bool,
+    me: &str,
+    role: Role,
+) -> Result<()> {
+    use crate::probe::{poll, scheduler::NOT_POLLED};
+    crew::allowed(role, Act::Observe).map_err(|d| user(d.to_string()))?;
+    let release = home.resolve(release)?;
+    let log = release.open_log(me, role, Clock::System)?;
+    let log = std::sync::Arc::new(std::sync::Mutex::new(log));
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    if !once {
+        println!("polling {} until Ctrl-C", release.meta.id);
+        runtime.block_on(poll::poll_forever(
+            &release.plan,
+            log,
+            config,
+            Clock::System,
+        ));
+        return Ok(());
+    }
+    let summary = runtime.block_on(poll::poll_once(&release.plan, log, config, Clock::System));
+    println!("{}: {} probes", release.meta.id, summary.reports.len());
+    print!("{}", summary.render());
+    if summary.all_answered() {
+        return Ok(());
+    }
+    let failed = summary
+        .reports
+        .iter()
+        .filter(|r| {
+            r.error
+                .as_deref()
+                .is_some_and(|e| !e.starts_with(NOT_POLLED))
+        })
+        .count();
+    Err(color_eyre::eyre::eyre!(
+        "{failed} probe(s) did not answer; what the others saw is recorded. Try `flightdeck poll --once` again later"
+    ))
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {

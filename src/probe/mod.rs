@@ -5,6 +5,9 @@
 //! timeline. Probes run as background tasks and report to the cockpit as
 //! [`ProbeMsg`]s: the UI never waits on the network.
 
+pub mod github;
+pub mod poll;
+pub mod scheduler;
 pub mod spec;
 
 use crate::timeline::{Event, Fact};
