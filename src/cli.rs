@@ -16,7 +16,7 @@ use std::path::PathBuf;
 /// Walks a release pilot through a TOML checklist, watches GitHub and the conda
 /// channels, and records everything in one timeline that exports as a post-mortem.
 #[derive(Debug, Parser)]
-#[command(name = "flightdeck", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "flightdeck", version, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -485,4 +485,16 @@ fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_js
         "notes": state.notes.len(),
         "events": state.events.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap checks the whole command tree (duplicate flags, bad defaults) here, not at a user's prompt.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }
