@@ -5,6 +5,7 @@
 //! (no Markdown); each format escapes them for itself.
 
 use crate::checklist::{Plan, StepId};
+use crate::crew::Role;
 use crate::timeline::{CiState, Event, EventKind, Fact, Outcome};
 
 /// The sentence for an event: "conda 26.11.0 tagged on GitHub",
@@ -17,25 +18,26 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
     match &event.what {
         EventKind::ReleaseStarted { .. } => format!("Release started by @{by}"),
         EventKind::StepDone { step, note } => {
-            let mut s = format!("Step '{}' signed off by @{by} ({})", step_title(plan, step), event.role);
-            if let Some(note) = note.as_deref().filter(|n| !n.trim().is_empty()) {
+            let mut s = format!("Step '{}' signed off by @{by} ({})", step_title(plan, step), seat(event.role));
+            if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 s.push_str(": ");
                 s.push_str(note);
             }
             s
         }
         EventKind::StepOverridden { step, reason } => format!(
-            "Step '{}' marked done by hand by @{by} ({}) ahead of its probe: {reason}",
+            "Step '{}' marked done by hand by @{by} ({}) ahead of its probe: {}",
             step_title(plan, step),
-            event.role
+            seat(event.role),
+            reason.trim()
         ),
         EventKind::StepSkipped { step, reason } => {
-            format!("Step '{}' skipped by @{by}: {reason}", step_title(plan, step))
+            format!("Step '{}' skipped by @{by}: {}", step_title(plan, step), reason.trim())
         }
         EventKind::StepUndone { step, reason } => {
-            format!("Step '{}' reopened by @{by}: {reason}", step_title(plan, step))
+            format!("Step '{}' reopened by @{by}: {}", step_title(plan, step), reason.trim())
         }
-        EventKind::Note { text } => format!("Note by @{by}: {text}"),
+        EventKind::Note { text } => format!("Note by @{by}: {}", text.trim()),
         EventKind::Starred { event } => format!("Event {event} starred by @{by}"),
         EventKind::Unstarred { event } => format!("Star removed from event {event} by @{by}"),
         EventKind::ReleaseClosed { outcome, reason } => {
@@ -43,7 +45,7 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
                 Outcome::Completed => "completed",
                 Outcome::Aborted => "aborted",
             };
-            match reason.as_deref().filter(|r| !r.trim().is_empty()) {
+            match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
                 Some(r) => format!("Release {verb} by @{by}: {r}"),
                 None => format!("Release {verb} by @{by}"),
             }
@@ -76,7 +78,7 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
             // title says what it is, which the number alone does not.
             if !is_feedstock(repo) && !title.trim().is_empty() {
                 s.push_str(": ");
-                s.push_str(title);
+                s.push_str(title.trim());
             }
             s
         }
@@ -105,7 +107,7 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
             number,
             title,
             author,
-        } => format!("Bug filed: {title} ({} #{number} by {author})", repo_label(plan, repo)),
+        } => format!("Bug filed: {} ({} #{number} by {author})", title.trim(), repo_label(plan, repo)),
         Fact::Available {
             channel,
             package,
@@ -129,7 +131,7 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
             let s = if *files == 1 { "" } else { "s" };
             format!("{package} {version} uploaded to PyPI ({files} file{s})")
         }
-        Fact::PypiYanked { package, version, reason } => match reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        Fact::PypiYanked { package, version, reason } => match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             Some(r) => format!("{package} {version} yanked from PyPI: {r}"),
             None => format!("{package} {version} yanked from PyPI"),
         },
@@ -140,6 +142,15 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
 /// for one or several subdirs (folded rows use it too).
 pub(crate) fn available(package: &str, version: &str, channel: &str, subdirs: &[&str]) -> String {
     format!("{package} {version} available on {channel} ({})", subdirs.join(", "))
+}
+
+/// A seat as a reader says it.
+fn seat(role: Role) -> &'static str {
+    match role {
+        Role::Pilot => "pilot",
+        Role::Copilot => "co-pilot",
+        Role::JumpSeat => "jump seat",
+    }
 }
 
 fn ci_word(state: CiState) -> &'static str {

@@ -213,13 +213,18 @@ impl Measure {
                 duration: format_span(b.at - a.at),
                 details: format!("{} ({}) → {} ({})", fmt_minute(a.at), a.what, fmt_minute(b.at), b.what),
             },
-            (Err(why), _) | (_, Err(why)) => Measure {
+            (from, to) => Measure {
                 label,
                 duration: "n/a".to_string(),
-                details: why,
+                details: reasons(from, to),
             },
         }
     }
+}
+
+/// Why a duration is missing: every missing endpoint, so the reader sees all that is left to happen.
+fn reasons(a: Result<Point, String>, b: Result<Point, String>) -> String {
+    [a.err(), b.err()].into_iter().flatten().collect::<Vec<_>>().join("; ")
 }
 
 /// An endpoint of a duration: when, and what happened then.
@@ -355,10 +360,10 @@ fn skew(label: String, defaults: Result<Point, String>, forge: Result<Point, Str
                 details: format!("{first}: defaults {}, conda-forge {}", fmt_minute(d.at), fmt_minute(f.at)),
             }
         }
-        (Err(why), _) | (_, Err(why)) => Measure {
+        (d, f) => Measure {
             label,
             duration: "n/a".to_string(),
-            details: why,
+            details: reasons(d, f),
         },
     }
 }
