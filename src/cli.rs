@@ -193,17 +193,32 @@ pub fn run(cli: Cli) -> Result<()> {
 fn export(home: &Home, args: ExportArgs) -> Result<()> {
     use crate::export::{ExportOptions, parse_since, parse_until};
     let bad = |flag: &str, e: String| user(format!("--{flag}: {e}"));
-    let since = args.since.as_deref().map(parse_since).transpose().map_err(|e| bad("since", e))?;
-    let until = args.until.as_deref().map(parse_until).transpose().map_err(|e| bad("until", e))?;
+    let since = args
+        .since
+        .as_deref()
+        .map(parse_since)
+        .transpose()
+        .map_err(|e| bad("since", e))?;
+    let until = args
+        .until
+        .as_deref()
+        .map(parse_until)
+        .transpose()
+        .map_err(|e| bad("until", e))?;
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
     {
-        return Err(user("--since is not before --until: nothing could match\n  swap them, or widen the range"));
+        return Err(user(
+            "--since is not before --until: nothing could match\n  swap them, or widen the range",
+        ));
     }
     let gap = crate::checklist::duration::parse_duration(&args.gap).map_err(|e| bad("gap", e))?;
     let gap = match gap.as_secs() {
         0 => None,
-        _ => Some(chrono::Duration::from_std(gap).map_err(|_| bad("gap", format!("`{}` is too long", args.gap)))?),
+        _ => Some(
+            chrono::Duration::from_std(gap)
+                .map_err(|_| bad("gap", format!("`{}` is too long", args.gap)))?,
+        ),
     };
     let release = home.resolve(args.release.as_deref())?;
     let events = release.read_events()?;
@@ -221,15 +236,29 @@ fn export(home: &Home, args: ExportArgs) -> Result<()> {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is the reader's choice, not a failure.
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).wrap_err("writing the export"),
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(e).wrap_err("writing the export")
+                }
                 _ => Ok(()),
             }
         }
         Some(path) => {
-            crate::timeline::fsutil::write_atomic(&path, text.as_bytes())
-                .map_err(|e| user(format!("cannot write {}: {e}\n  choose another path with -o FILE", path.display())))?;
-            println!("exported {} ({}) to {}", release.meta.id, args.format.name(), path.display());
+            crate::timeline::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| {
+                user(format!(
+                    "cannot write {}: {e}\n  choose another path with -o FILE",
+                    path.display()
+                ))
+            })?;
+            println!(
+                "exported {} ({}) to {}",
+                release.meta.id,
+                args.format.name(),
+                path.display()
+            );
             Ok(())
         }
     }

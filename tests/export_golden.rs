@@ -30,7 +30,9 @@ fn now() -> DateTime<Utc> {
 
 fn fixture_release() -> (Release, State) {
     let home = Home::new(fixtures().join("home"));
-    let release = home.open("conda-26.11.0").expect("the fixture release opens");
+    let release = home
+        .open("conda-26.11.0")
+        .expect("the fixture release opens");
     let events = release.read_events().expect("the fixture log reads");
     let state = fold(&release.plan, &events);
     (release, state)
@@ -47,8 +49,12 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).expect("write golden");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
     if expected != actual {
         let first = expected
             .lines()
@@ -67,25 +73,41 @@ fn golden(name: &str, actual: &str) {
 #[test]
 fn export_markdown_matches_golden() {
     let (release, state) = fixture_release();
-    golden("timeline.md", &render(&release, &state, &ExportOptions::new(Format::Md, now())));
+    golden(
+        "timeline.md",
+        &render(&release, &state, &ExportOptions::new(Format::Md, now())),
+    );
 }
 
 #[test]
 fn export_csv_matches_golden() {
     let (release, state) = fixture_release();
-    golden("timeline.csv", &render(&release, &state, &ExportOptions::new(Format::Csv, now())));
+    golden(
+        "timeline.csv",
+        &render(&release, &state, &ExportOptions::new(Format::Csv, now())),
+    );
 }
 
 #[test]
 fn export_json_matches_golden() {
     let (release, state) = fixture_release();
-    golden("timeline.json", &render(&release, &state, &ExportOptions::new(Format::Json, now())));
+    golden(
+        "timeline.json",
+        &render(&release, &state, &ExportOptions::new(Format::Json, now())),
+    );
 }
 
 #[test]
 fn export_postmortem_matches_golden() {
     let (release, state) = fixture_release();
-    golden("postmortem.md", &render(&release, &state, &ExportOptions::new(Format::Postmortem, now())));
+    golden(
+        "postmortem.md",
+        &render(
+            &release,
+            &state,
+            &ExportOptions::new(Format::Postmortem, now()),
+        ),
+    );
 }
 
 #[test]
@@ -132,7 +154,10 @@ fn export_markdown_rows_always_have_four_columns() {
     let (release, state) = fixture_release();
     for format in [Format::Md, Format::Postmortem] {
         let md = render(&release, &state, &ExportOptions::new(format, now()));
-        for row in table_rows(&md).into_iter().filter(|r| r.contains("| Date |") || r.starts_with("| 20") || r.starts_with("| …")) {
+        for row in table_rows(&md)
+            .into_iter()
+            .filter(|r| r.contains("| Date |") || r.starts_with("| 20") || r.starts_with("| …"))
+        {
             assert_eq!(cells(row), 4, "{row}");
         }
     }
@@ -154,7 +179,11 @@ fn export_every_event_of_the_fixture_appears_once_in_json() {
 fn export_duplicate_fact_is_one_row_but_two_json_entries() {
     let (release, state) = fixture_release();
     let md = render(&release, &state, &ExportOptions::new(Format::Md, now()));
-    assert_eq!(md.matches("conda 26.11.0 tagged on GitHub").count(), 1, "{md}");
+    assert_eq!(
+        md.matches("conda 26.11.0 tagged on GitHub").count(),
+        1,
+        "{md}"
+    );
     let text = render(&release, &state, &ExportOptions::new(Format::Json, now()));
     let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
     let tags: Vec<&serde_json::Value> = doc["events"]
@@ -173,9 +202,16 @@ fn fresh_release(dir: &Path) -> Release {
     let home = Home::new(dir);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/conda.toml");
     let text = std::fs::read_to_string(&path).expect("checklist");
-    let checklist = flightdeck::checklist::Checklist::parse("checklists/conda.toml", &text).expect("valid checklist");
-    home.create(&checklist, &text, "26.11.0", "jane", Clock::Fixed(at("2026-11-10T09:00:00Z")))
-        .expect("release created")
+    let checklist = flightdeck::checklist::Checklist::parse("checklists/conda.toml", &text)
+        .expect("valid checklist");
+    home.create(
+        &checklist,
+        &text,
+        "26.11.0",
+        "jane",
+        Clock::Fixed(at("2026-11-10T09:00:00Z")),
+    )
+    .expect("release created")
 }
 
 #[test]
@@ -194,13 +230,20 @@ fn export_release_with_only_its_start() {
     let csv = render(&release, &state, &ExportOptions::new(Format::Csv, later));
     assert_eq!(csv.lines().count(), 2, "{csv}");
 
-    let pm = render(&release, &state, &ExportOptions::new(Format::Postmortem, later));
+    let pm = render(
+        &release,
+        &state,
+        &ExportOptions::new(Format::Postmortem, later),
+    );
     assert!(pm.starts_with("# Post-mortem: conda 26.11.0\n"), "{pm}");
     assert!(
         pm.contains("conda 26.11.0 is in progress: started 2026-11-10 09:00 UTC, 3h 30m ago; 0 of 20 steps complete so far; no bugs filed."),
         "{pm}"
     );
-    assert!(pm.contains("| Start → tag | n/a | no tag of conda/conda observed yet |"), "{pm}");
+    assert!(
+        pm.contains("| Start → tag | n/a | no tag of conda/conda observed yet |"),
+        "{pm}"
+    );
     assert!(pm.contains("| Start → all-clear | not yet |"), "{pm}");
     assert!(pm.contains("- **Co-pilot:** none recorded"), "{pm}");
 
@@ -216,26 +259,44 @@ fn export_release_with_only_its_start() {
 fn export_escapes_notes_and_csv_fields() {
     let dir = tempfile::tempdir().expect("tempdir");
     let release = fresh_release(dir.path());
-    let mut log = release.open_log("bob", Role::Copilot, Clock::Fixed(at("2026-11-10T10:00:00Z"))).expect("log");
+    let mut log = release
+        .open_log(
+            "bob",
+            Role::Copilot,
+            Clock::Fixed(at("2026-11-10T10:00:00Z")),
+        )
+        .expect("log");
     let nasty = "  a | b `c` \r\nline two\n| --- |\t";
-    log.append(EventKind::Note { text: nasty.into() }).expect("note");
+    log.append(EventKind::Note { text: nasty.into() })
+        .expect("note");
     let quoted = EventKind::Note {
         text: "comma, \"quoted\"\nnext".into(),
     };
-    log.append_with(quoted, Some(at("2026-11-10T10:01:00Z")), None).expect("note");
+    log.append_with(quoted, Some(at("2026-11-10T10:01:00Z")), None)
+        .expect("note");
     let events = release.read_events().expect("events");
     let state = fold(&release.plan, &events);
 
     let md = render(&release, &state, &ExportOptions::new(Format::Md, now()));
     let rows = table_rows(&md);
-    assert_eq!(rows.len(), 5, "header, separator, start, two notes — the notes did not add rows:\n{md}");
+    assert_eq!(
+        rows.len(),
+        5,
+        "header, separator, start, two notes — the notes did not add rows:\n{md}"
+    );
     for row in &rows {
         assert_eq!(cells(row), 4, "{row}");
     }
-    assert!(md.contains("| Note by @bob: a \\| b \\`c\\` <br>line two<br>\\| --- \\| | |"), "{md}");
+    assert!(
+        md.contains("| Note by @bob: a \\| b \\`c\\` <br>line two<br>\\| --- \\| | |"),
+        "{md}"
+    );
 
     let csv = render(&release, &state, &ExportOptions::new(Format::Csv, now()));
-    assert!(csv.contains(",note,\"Note by @bob: comma, \"\"quoted\"\"\nnext\",\r\n"), "{csv:?}");
+    assert!(
+        csv.contains(",note,\"Note by @bob: comma, \"\"quoted\"\"\nnext\",\r\n"),
+        "{csv:?}"
+    );
     // Every record ends with CRLF; the only bare LFs are inside quoted fields.
     assert!(csv.ends_with("\r\n"));
     let records = parse_csv(&csv);
@@ -305,7 +366,10 @@ fn export_starred_and_window_filters_narrow_every_format() {
         },
     );
     assert!(pm.contains("All times UTC; only starred events."), "{pm}");
-    assert!(pm.contains("| Tag → available on conda-forge | 4h 18m |"), "{pm}");
+    assert!(
+        pm.contains("| Tag → available on conda-forge | 4h 18m |"),
+        "{pm}"
+    );
 }
 
 #[test]
@@ -341,7 +405,10 @@ fn export_default_paths_live_in_the_release_directory() {
         export::default_path(&release, Format::Postmortem),
         release.dir.join("conda-26.11.0-postmortem.md")
     );
-    assert_eq!(export::default_path(&release, Format::Csv), release.dir.join("conda-26.11.0-timeline.csv"));
+    assert_eq!(
+        export::default_path(&release, Format::Csv),
+        release.dir.join("conda-26.11.0-timeline.csv")
+    );
 }
 
 mod props {
@@ -371,32 +438,39 @@ mod props {
             (0u8..20).prop_map(|n| EventKind::Starred {
                 event: EventId(format!("p{n}"))
             }),
-            (0u8..3, prop::sample::select(vec!["noarch", "linux-64", "osx-64"])).prop_map(|(v, subdir)| {
-                EventKind::Observed {
-                    probe: "channel".into(),
-                    fact: Fact::Available {
-                        channel: "conda-forge".into(),
-                        package: "conda".into(),
-                        version: format!("26.11.{v}"),
-                        subdir: subdir.into(),
-                        build: "0".into(),
-                        file_name: "f".into(),
+            (
+                0u8..3,
+                prop::sample::select(vec!["noarch", "linux-64", "osx-64"])
+            )
+                .prop_map(|(v, subdir)| {
+                    EventKind::Observed {
+                        probe: "channel".into(),
+                        fact: Fact::Available {
+                            channel: "conda-forge".into(),
+                            package: "conda".into(),
+                            version: format!("26.11.{v}"),
+                            subdir: subdir.into(),
+                            build: "0".into(),
+                            file_name: "f".into(),
+                        },
+                    }
+                }),
+            (
+                0u64..3,
+                prop::sample::select(vec![
+                    flightdeck::timeline::CiState::Pending,
+                    flightdeck::timeline::CiState::Failure
+                ])
+            )
+                .prop_map(|(sha, state)| EventKind::Observed {
+                    probe: "pr".into(),
+                    fact: Fact::PrChecks {
+                        repo: "conda-forge/conda-feedstock".into(),
+                        number: 211,
+                        sha: sha.to_string(),
+                        state,
                     },
-                }
-            }),
-            (0u64..3, prop::sample::select(vec![
-                flightdeck::timeline::CiState::Pending,
-                flightdeck::timeline::CiState::Failure
-            ]))
-            .prop_map(|(sha, state)| EventKind::Observed {
-                probe: "pr".into(),
-                fact: Fact::PrChecks {
-                    repo: "conda-forge/conda-feedstock".into(),
-                    number: 211,
-                    sha: sha.to_string(),
-                    state,
-                },
-            }),
+                }),
         ]
     }
 

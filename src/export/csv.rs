@@ -16,7 +16,16 @@ use chrono::SecondsFormat;
 use std::borrow::Cow;
 
 /// The column names, in order.
-pub const HEADER: [&str; 8] = ["date", "time", "at", "observed_at", "actor", "kind", "action", "link"];
+pub const HEADER: [&str; 8] = [
+    "date",
+    "time",
+    "at",
+    "observed_at",
+    "actor",
+    "kind",
+    "action",
+    "link",
+];
 
 /// The CSV export of a release's timeline.
 pub fn csv(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
@@ -32,7 +41,16 @@ pub fn csv(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
         let link = link(e).unwrap_or_default();
         push_record(
             &mut out,
-            &[&date, &time, &at, &observed, &e.author, kind_name(e), &action, &link],
+            &[
+                &date,
+                &time,
+                &at,
+                &observed,
+                &e.author,
+                kind_name(e),
+                &action,
+                &link,
+            ],
         );
     }
     out

@@ -18,7 +18,11 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
     match &event.what {
         EventKind::ReleaseStarted { .. } => format!("Release started by @{by}"),
         EventKind::StepDone { step, note } => {
-            let mut s = format!("Step '{}' signed off by @{by} ({})", step_title(plan, step), seat(event.role));
+            let mut s = format!(
+                "Step '{}' signed off by @{by} ({})",
+                step_title(plan, step),
+                seat(event.role)
+            );
             if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 s.push_str(": ");
                 s.push_str(note);
@@ -32,10 +36,18 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
             reason.trim()
         ),
         EventKind::StepSkipped { step, reason } => {
-            format!("Step '{}' skipped by @{by}: {}", step_title(plan, step), reason.trim())
+            format!(
+                "Step '{}' skipped by @{by}: {}",
+                step_title(plan, step),
+                reason.trim()
+            )
         }
         EventKind::StepUndone { step, reason } => {
-            format!("Step '{}' reopened by @{by}: {}", step_title(plan, step), reason.trim())
+            format!(
+                "Step '{}' reopened by @{by}: {}",
+                step_title(plan, step),
+                reason.trim()
+            )
         }
         EventKind::Note { text } => format!("Note by @{by}: {}", text.trim()),
         EventKind::Starred { event } => format!("Event {event} starred by @{by}"),
@@ -57,11 +69,20 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
 /// The sentence for an observed fact.
 pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
     match fact {
-        Fact::TagPushed { repo, tag, .. } => format!("{} {tag} tagged on GitHub", package_of_repo(plan, repo)),
-        Fact::ReleaseDrafted { repo, tag } => {
-            format!("{} {tag} GitHub release drafted", package_of_repo(plan, repo))
+        Fact::TagPushed { repo, tag, .. } => {
+            format!("{} {tag} tagged on GitHub", package_of_repo(plan, repo))
         }
-        Fact::ReleasePublished { repo, tag, prerelease } => format!(
+        Fact::ReleaseDrafted { repo, tag } => {
+            format!(
+                "{} {tag} GitHub release drafted",
+                package_of_repo(plan, repo)
+            )
+        }
+        Fact::ReleasePublished {
+            repo,
+            tag,
+            prerelease,
+        } => format!(
             "{} {tag} GitHub release published{}",
             package_of_repo(plan, repo),
             if *prerelease { " as a pre-release" } else { "" }
@@ -82,23 +103,53 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
             }
             s
         }
-        Fact::PrChecks { repo, number, state, .. } => {
-            format!("{} PR #{number} CI {}", repo_label(plan, repo), ci_word(*state))
+        Fact::PrChecks {
+            repo,
+            number,
+            state,
+            ..
+        } => {
+            format!(
+                "{} PR #{number} CI {}",
+                repo_label(plan, repo),
+                ci_word(*state)
+            )
         }
         Fact::PrMerged { repo, number, by } => match by.as_deref().filter(|b| !b.is_empty()) {
             Some(b) => format!("{} PR #{number} merged by {b}", repo_label(plan, repo)),
             None => format!("{} PR #{number} merged", repo_label(plan, repo)),
         },
         Fact::PrClosed { repo, number } => {
-            format!("{} PR #{number} closed without merging", repo_label(plan, repo))
+            format!(
+                "{} PR #{number} closed without merging",
+                repo_label(plan, repo)
+            )
         }
-        Fact::PrSuperseded { repo, number, by_number } => {
-            format!("{} PR #{number} superseded by #{by_number}", repo_label(plan, repo))
+        Fact::PrSuperseded {
+            repo,
+            number,
+            by_number,
+        } => {
+            format!(
+                "{} PR #{number} superseded by #{by_number}",
+                repo_label(plan, repo)
+            )
         }
         Fact::Checks {
-            repo, reference, state, ..
-        } => format!("{} CI on {reference} {}", repo_label(plan, repo), ci_word(*state)),
-        Fact::CopyFailed { repo, number, title } => format!(
+            repo,
+            reference,
+            state,
+            ..
+        } => format!(
+            "{} CI on {reference} {}",
+            repo_label(plan, repo),
+            ci_word(*state)
+        ),
+        Fact::CopyFailed {
+            repo,
+            number,
+            title,
+        } => format!(
             "conda-forge could not validate or copy the package ({} issue #{number}: {title})",
             repo_label(plan, repo)
         ),
@@ -107,7 +158,11 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
             number,
             title,
             author,
-        } => format!("Bug filed: {} ({} #{number} by {author})", title.trim(), repo_label(plan, repo)),
+        } => format!(
+            "Bug filed: {} ({} #{number} by {author})",
+            title.trim(),
+            repo_label(plan, repo)
+        ),
         Fact::Available {
             channel,
             package,
@@ -127,11 +182,19 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
             version,
             subdir,
         } => format!("{package} {version} labelled broken on {channel} ({subdir})"),
-        Fact::PypiUploaded { package, version, files } => {
+        Fact::PypiUploaded {
+            package,
+            version,
+            files,
+        } => {
             let s = if *files == 1 { "" } else { "s" };
             format!("{package} {version} uploaded to PyPI ({files} file{s})")
         }
-        Fact::PypiYanked { package, version, reason } => match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Fact::PypiYanked {
+            package,
+            version,
+            reason,
+        } => match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             Some(r) => format!("{package} {version} yanked from PyPI: {r}"),
             None => format!("{package} {version} yanked from PyPI"),
         },
@@ -141,7 +204,10 @@ pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
 /// "conda 26.11.0 available on conda-forge (noarch, linux-64)": one sentence
 /// for one or several subdirs (folded rows use it too).
 pub(crate) fn available(package: &str, version: &str, channel: &str, subdirs: &[&str]) -> String {
-    format!("{package} {version} available on {channel} ({})", subdirs.join(", "))
+    format!(
+        "{package} {version} available on {channel} ({})",
+        subdirs.join(", ")
+    )
 }
 
 /// A seat as a reader says it.
@@ -163,7 +229,9 @@ fn ci_word(state: CiState) -> &'static str {
 
 /// A step's title from the plan; the id itself when the checklist no longer has it.
 pub(crate) fn step_title(plan: &Plan, step: &StepId) -> String {
-    plan.step(step).map(|s| s.title.clone()).unwrap_or_else(|| step.0.clone())
+    plan.step(step)
+        .map(|s| s.title.clone())
+        .unwrap_or_else(|| step.0.clone())
 }
 
 /// The package a repository releases ("conda" for conda/conda), or the repository itself.
@@ -194,7 +262,9 @@ pub(crate) fn repo_label(plan: &Plan, repo: &str) -> String {
         .collect::<Vec<_>>();
     let is_known = known.iter().any(|k| k.eq_ignore_ascii_case(repo));
     let clashes = known.iter().any(|k| {
-        !k.eq_ignore_ascii_case(repo) && k.split_once('/').is_some_and(|(_, s)| s.eq_ignore_ascii_case(short))
+        !k.eq_ignore_ascii_case(repo)
+            && k.split_once('/')
+                .is_some_and(|(_, s)| s.eq_ignore_ascii_case(short))
     });
     if is_known && !clashes {
         short.to_string()
@@ -247,7 +317,9 @@ pub fn subject(event: &Event) -> Option<String> {
         | EventKind::StepOverridden { step, .. }
         | EventKind::StepSkipped { step, .. }
         | EventKind::StepUndone { step, .. } => Some(format!("step:{step}")),
-        EventKind::Starred { event } | EventKind::Unstarred { event } => Some(format!("event:{event}")),
+        EventKind::Starred { event } | EventKind::Unstarred { event } => {
+            Some(format!("event:{event}"))
+        }
         EventKind::Observed { fact, .. } => Some(fact.key()),
         EventKind::Note { .. } | EventKind::ReleaseClosed { .. } => None,
     }
@@ -270,7 +342,9 @@ pub fn link(event: &Event) -> Option<String> {
 
 fn derived_link(fact: &Fact) -> Option<String> {
     let gh = |repo: &str, path: String| {
-        let plausible = repo.split('/').count() == 2 && !repo.contains(char::is_whitespace) && !repo.starts_with('/');
+        let plausible = repo.split('/').count() == 2
+            && !repo.contains(char::is_whitespace)
+            && !repo.starts_with('/');
         plausible.then(|| format!("https://github.com/{repo}/{path}"))
     };
     match fact {
@@ -295,9 +369,12 @@ fn derived_link(fact: &Fact) -> Option<String> {
             ..
         } => channel_base(channel).map(|base| format!("{base}/{subdir}/{file_name}")),
         Fact::Disappeared { .. } | Fact::LabelledBroken { .. } => None,
-        Fact::PypiUploaded { package, version, .. } | Fact::PypiYanked { package, version, .. } => {
-            Some(format!("https://pypi.org/project/{package}/{version}/"))
+        Fact::PypiUploaded {
+            package, version, ..
         }
+        | Fact::PypiYanked {
+            package, version, ..
+        } => Some(format!("https://pypi.org/project/{package}/{version}/")),
     }
 }
 
@@ -344,19 +421,31 @@ mod tests {
             redact_url("https://jane:s3cret@conda.anaconda.org/t/abc-123/private/noarch/x.conda"),
             "https://conda.anaconda.org/t/<token>/private/noarch/x.conda"
         );
-        assert_eq!(redact_url("https://github.com/a/b/pull/1"), "https://github.com/a/b/pull/1");
+        assert_eq!(
+            redact_url("https://github.com/a/b/pull/1"),
+            "https://github.com/a/b/pull/1"
+        );
         assert_eq!(redact_url("not a url @ all"), "not a url @ all");
         // A GitHub user called `t` is not a token.
-        assert_eq!(redact_url("https://github.com/t/repo"), "https://github.com/t/repo");
+        assert_eq!(
+            redact_url("https://github.com/t/repo"),
+            "https://github.com/t/repo"
+        );
     }
 
     #[test]
     fn channel_names_resolve_to_their_default_urls() {
-        assert_eq!(channel_base("defaults").as_deref(), Some("https://repo.anaconda.com/pkgs/main"));
+        assert_eq!(
+            channel_base("defaults").as_deref(),
+            Some("https://repo.anaconda.com/pkgs/main")
+        );
         assert_eq!(
             channel_base("conda-forge").as_deref(),
             Some("https://conda.anaconda.org/conda-forge")
         );
-        assert_eq!(channel_base("file:///tmp/ch/").as_deref(), Some("file:///tmp/ch"));
+        assert_eq!(
+            channel_base("file:///tmp/ch/").as_deref(),
+            Some("file:///tmp/ch")
+        );
     }
 }

@@ -48,8 +48,8 @@
 //! | `duplicate_of` | for an observation of a fact already observed, the id of the first one (tables show only that one); else `null` |
 //! | `event` | the raw event exactly as in `events.jsonl` (event schema in `crate::timeline::event`); [`parse`] reads it back |
 
-use super::describe::{describe, kind_name, link, subject};
 use super::ExportOptions;
+use super::describe::{describe, kind_name, link, subject};
 use crate::crew::Role;
 use crate::timeline::{Event, EventId, EventKind, Release, State};
 use chrono::{DateTime, Utc};
@@ -154,7 +154,8 @@ pub fn parse(text: &str) -> Result<Vec<Event>, String> {
     struct Item {
         event: Event,
     }
-    let doc: Doc = serde_json::from_str(text).map_err(|e| format!("not a flightdeck JSON export: {e}"))?;
+    let doc: Doc =
+        serde_json::from_str(text).map_err(|e| format!("not a flightdeck JSON export: {e}"))?;
     if doc.schema > SCHEMA {
         return Err(format!(
             "this export uses schema {}, newer than this flightdeck reads ({SCHEMA}); upgrade flightdeck",

@@ -62,7 +62,10 @@ pub fn render(lines: &[Line]) -> String {
                 let date = r.at.format("%Y-%m-%d").to_string();
                 let time = r.at.format("%H:%M").to_string();
                 let link = r.link.as_deref().unwrap_or("");
-                push_row(&mut out, &[&date, &time, &escape_cell(&r.action), &escape_cell(link)]);
+                push_row(
+                    &mut out,
+                    &[&date, &time, &escape_cell(&r.action), &escape_cell(link)],
+                );
             }
             Line::Quiet(d) => {
                 let text = format!("… no events for {}", format_span(*d));
@@ -184,13 +187,37 @@ pub fn fold_rows(plan: &Plan, events: &[&Event], gap: Option<Duration>) -> Vec<R
                     events: count,
                 });
             }
-            Some(Fact::PrChecks { repo, number, state, .. }) => {
-                push_ci(&mut rows, &mut last_ci, format!("pr/{repo}/{number}"), *state, e, plan, gap);
+            Some(Fact::PrChecks {
+                repo,
+                number,
+                state,
+                ..
+            }) => {
+                push_ci(
+                    &mut rows,
+                    &mut last_ci,
+                    format!("pr/{repo}/{number}"),
+                    *state,
+                    e,
+                    plan,
+                    gap,
+                );
             }
             Some(Fact::Checks {
-                repo, reference, state, ..
+                repo,
+                reference,
+                state,
+                ..
             }) => {
-                push_ci(&mut rows, &mut last_ci, format!("ref/{repo}/{reference}"), *state, e, plan, gap);
+                push_ci(
+                    &mut rows,
+                    &mut last_ci,
+                    format!("ref/{repo}/{reference}"),
+                    *state,
+                    e,
+                    plan,
+                    gap,
+                );
             }
             _ => rows.push(Row {
                 at: e.at,
@@ -257,7 +284,10 @@ mod tests {
     #[test]
     fn cells_cannot_break_the_table() {
         assert_eq!(escape_cell("  a | b  "), "a \\| b");
-        assert_eq!(escape_cell("line one\r\nline two\nthree"), "line one<br>line two<br>three");
+        assert_eq!(
+            escape_cell("line one\r\nline two\nthree"),
+            "line one<br>line two<br>three"
+        );
         assert_eq!(escape_cell("run `conda info`"), "run \\`conda info\\`");
         assert_eq!(escape_cell("<script>"), "&lt;script>");
         assert_eq!(escape_cell("tab\there\u{7}"), "tab here");

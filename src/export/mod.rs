@@ -136,12 +136,18 @@ pub(crate) fn table_events<'a>(state: &'a State, opts: &ExportOptions) -> Vec<&'
         .timeline
         .iter()
         .filter_map(|&i| state.events.get(i))
-        .filter(|e| !matches!(e.what, EventKind::Starred { .. } | EventKind::Unstarred { .. }))
+        .filter(|e| {
+            !matches!(
+                e.what,
+                EventKind::Starred { .. } | EventKind::Unstarred { .. }
+            )
+        })
         .filter(|e| opts.keeps(e, state))
         .collect()
 }
 
-const TIME_HINT: &str = "use RFC 3339 (2026-11-10T14:02:00Z), YYYY-MM-DD or \"YYYY-MM-DD HH:MM\" (UTC)";
+const TIME_HINT: &str =
+    "use RFC 3339 (2026-11-10T14:02:00Z), YYYY-MM-DD or \"YYYY-MM-DD HH:MM\" (UTC)";
 
 /// A time as written on the command line, with the stretch it names: a bare
 /// date names a day, `YYYY-MM-DD HH:MM` a minute, RFC 3339 an instant.
@@ -154,7 +160,10 @@ fn parse_period(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     }
     if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         let start = day.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
-        let end = day.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
+        let end = day
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc());
         if let (Some(start), Some(end)) = (start, end) {
             return Ok((start, end));
         }
@@ -162,7 +171,9 @@ fn parse_period(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     for pattern in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
         if let Ok(minute) = NaiveDateTime::parse_from_str(t, pattern) {
             let start = minute.and_utc();
-            let end = start.checked_add_signed(Duration::minutes(1)).unwrap_or(start);
+            let end = start
+                .checked_add_signed(Duration::minutes(1))
+                .unwrap_or(start);
             return Ok((start, end));
         }
     }
@@ -220,12 +231,31 @@ mod tests {
     fn times_name_days_minutes_or_instants() {
         assert_eq!(parse_since("2026-11-10"), Ok(at("2026-11-10T00:00:00Z")));
         assert_eq!(parse_until("2026-11-10"), Ok(at("2026-11-11T00:00:00Z")));
-        assert_eq!(parse_since("2026-11-10 14:02"), Ok(at("2026-11-10T14:02:00Z")));
-        assert_eq!(parse_until("2026-11-10 14:02"), Ok(at("2026-11-10T14:03:00Z")));
-        assert_eq!(parse_since("2026-11-10T16:02:00+02:00"), Ok(at("2026-11-10T14:02:00Z")));
-        assert_eq!(parse_until("2026-11-10T14:02:00Z"), Ok(at("2026-11-10T14:02:00Z")));
+        assert_eq!(
+            parse_since("2026-11-10 14:02"),
+            Ok(at("2026-11-10T14:02:00Z"))
+        );
+        assert_eq!(
+            parse_until("2026-11-10 14:02"),
+            Ok(at("2026-11-10T14:03:00Z"))
+        );
+        assert_eq!(
+            parse_since("2026-11-10T16:02:00+02:00"),
+            Ok(at("2026-11-10T14:02:00Z"))
+        );
+        assert_eq!(
+            parse_until("2026-11-10T14:02:00Z"),
+            Ok(at("2026-11-10T14:02:00Z"))
+        );
         assert_eq!(parse_until("2026-12-31"), Ok(at("2027-01-01T00:00:00Z")));
-        for bad in ["", "yesterday", "2026-13-01", "2026-11-10 25:00", "10/11/2026", "+999999-01-01"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-11-10 25:00",
+            "10/11/2026",
+            "+999999-01-01",
+        ] {
             let err = parse_since(bad).expect_err(bad);
             assert!(err.contains("RFC 3339"), "{err}");
         }

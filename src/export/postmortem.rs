@@ -24,7 +24,11 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
     // `write!` into a String cannot fail; the results are ignored on purpose.
     let _ = writeln!(out, "# Post-mortem: {}\n", escape_cell(&plan.title));
     let _ = writeln!(out, "- **Release:** {}", escape_cell(&release.meta.id));
-    let _ = writeln!(out, "- **Checklist:** {}", escape_cell(&release.meta.checklist_source));
+    let _ = writeln!(
+        out,
+        "- **Checklist:** {}",
+        escape_cell(&release.meta.checklist_source)
+    );
     let _ = writeln!(out, "- **Outcome:** {}", outcome_line(state, opts));
     let (pilots, copilots, jump_seat) = crew(release, state);
     let _ = writeln!(out, "- **Pilot:** {}", names(&pilots));
@@ -44,7 +48,10 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
         out.push_str("_No events match the filter._\n");
     } else {
         let gap = if opts.starred_only { None } else { opts.gap };
-        out.push_str(&render(&with_quiet(fold_rows(plan, &events, opts.gap), gap)));
+        out.push_str(&render(&with_quiet(
+            fold_rows(plan, &events, opts.gap),
+            gap,
+        )));
     }
 
     out.push_str("\n## Key durations\n\n");
@@ -69,8 +76,12 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
 
 fn outcome_line(state: &State, opts: &ExportOptions) -> String {
     match &state.closed {
-        Some((Outcome::Completed, s)) => format!("completed {} by @{}", fmt_minute(s.at), escape_cell(&s.by)),
-        Some((Outcome::Aborted, s)) => format!("aborted {} by @{}", fmt_minute(s.at), escape_cell(&s.by)),
+        Some((Outcome::Completed, s)) => {
+            format!("completed {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
+        }
+        Some((Outcome::Aborted, s)) => {
+            format!("aborted {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
+        }
         None => format!("in progress (as of {})", fmt_minute(opts.now)),
     }
 }
@@ -78,7 +89,11 @@ fn outcome_line(state: &State, opts: &ExportOptions) -> String {
 /// (pilots, co-pilots, jump seat): the release's creator is its pilot; then
 /// everyone who wrote an event, by the seat they wrote it from, in order of appearance.
 fn crew(release: &Release, state: &State) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let (mut pilots, mut copilots, mut jump_seat) = (vec![release.meta.created_by.clone()], Vec::new(), Vec::new());
+    let (mut pilots, mut copilots, mut jump_seat) = (
+        vec![release.meta.created_by.clone()],
+        Vec::new(),
+        Vec::new(),
+    );
     for e in &state.events {
         let seat = match e.role {
             Role::Pilot => &mut pilots,
@@ -96,12 +111,24 @@ fn names(people: &[String]) -> String {
     if people.is_empty() {
         return "none recorded".to_string();
     }
-    people.iter().map(|p| format!("@{}", escape_cell(p))).collect::<Vec<_>>().join(", ")
+    people
+        .iter()
+        .map(|p| format!("@{}", escape_cell(p)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn bugs<'a>(state: &'a State) -> Vec<&'a Event> {
+fn bugs(state: &State) -> Vec<&Event> {
     timeline(state)
-        .filter(|e| matches!(&e.what, EventKind::Observed { fact: Fact::IssueFiled { .. }, .. }))
+        .filter(|e| {
+            matches!(
+                &e.what,
+                EventKind::Observed {
+                    fact: Fact::IssueFiled { .. },
+                    ..
+                }
+            )
+        })
         .collect()
 }
 
@@ -113,7 +140,10 @@ fn timeline(state: &State) -> impl Iterator<Item = &Event> {
 /// The one generated line: outcome, duration, progress, bugs filed.
 fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
     let title = escape_cell(&release.plan.title);
-    let start = state.started.as_ref().map_or(release.meta.created_at, |s| s.at);
+    let start = state
+        .started
+        .as_ref()
+        .map_or(release.meta.created_at, |s| s.at);
     let (done, total) = state.progress();
     let bugs = match bugs(state).len() {
         0 => "no bugs filed".to_string(),
@@ -129,9 +159,9 @@ fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
             let reason = state
                 .event(&s.event)
                 .and_then(|e| match &e.what {
-                    EventKind::ReleaseClosed { reason: Some(r), .. } if !r.trim().is_empty() => {
-                        Some(format!(" ({})", escape_cell(r)))
-                    }
+                    EventKind::ReleaseClosed {
+                        reason: Some(r), ..
+                    } if !r.trim().is_empty() => Some(format!(" ({})", escape_cell(r))),
                     _ => None,
                 })
                 .unwrap_or_default();
@@ -160,7 +190,9 @@ fn impact(out: &mut String, plan: &Plan, state: &State) {
     }
     let alarms: Vec<&Event> = timeline(state)
         .filter(|e| match &e.what {
-            EventKind::Observed { fact, .. } => fact.is_alarm() && !matches!(fact, Fact::IssueFiled { .. }),
+            EventKind::Observed { fact, .. } => {
+                fact.is_alarm() && !matches!(fact, Fact::IssueFiled { .. })
+            }
             _ => false,
         })
         .collect();
@@ -173,8 +205,15 @@ fn impact(out: &mut String, plan: &Plan, state: &State) {
 }
 
 fn bullet(out: &mut String, e: &Event, plan: &Plan) {
-    let link = link(e).map(|l| format!(" — {}", escape_cell(&l))).unwrap_or_default();
-    let _ = writeln!(out, "- {}: {}{link}", fmt_minute(e.at), escape_cell(&describe(e, plan)));
+    let link = link(e)
+        .map(|l| format!(" — {}", escape_cell(&l)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "- {}: {}{link}",
+        fmt_minute(e.at),
+        escape_cell(&describe(e, plan))
+    );
 }
 
 fn filter_note(opts: &ExportOptions) -> String {
@@ -211,7 +250,13 @@ impl Measure {
             (Ok(a), Ok(b)) => Measure {
                 label,
                 duration: format_span(b.at - a.at),
-                details: format!("{} ({}) → {} ({})", fmt_minute(a.at), a.what, fmt_minute(b.at), b.what),
+                details: format!(
+                    "{} ({}) → {} ({})",
+                    fmt_minute(a.at),
+                    a.what,
+                    fmt_minute(b.at),
+                    b.what
+                ),
             },
             (from, to) => Measure {
                 label,
@@ -224,7 +269,11 @@ impl Measure {
 
 /// Why a duration is missing: every missing endpoint, so the reader sees all that is left to happen.
 fn reasons(a: Result<Point, String>, b: Result<Point, String>) -> String {
-    [a.err(), b.err()].into_iter().flatten().collect::<Vec<_>>().join("; ")
+    [a.err(), b.err()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// An endpoint of a duration: when, and what happened then.
@@ -242,7 +291,10 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
     let events: Vec<&Event> = timeline(state).collect();
     let start = || -> Result<Point, String> {
         Ok(Point {
-            at: state.started.as_ref().map_or(release.meta.created_at, |s| s.at),
+            at: state
+                .started
+                .as_ref()
+                .map_or(release.meta.created_at, |s| s.at),
             what: "release started".to_string(),
         })
     };
@@ -250,12 +302,20 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
     let several = plan.packages.len() > 1;
     let mut tagged_repos: Vec<&str> = Vec::new();
     for p in &plan.packages {
-        let prefix = if several { format!("{}: ", p.name) } else { String::new() };
+        let prefix = if several {
+            format!("{}: ", p.name)
+        } else {
+            String::new()
+        };
         let tag = first_tag(&events, p, &plan.version.full);
         // Packages from one repository share one tag: measure it once.
         if !tagged_repos.iter().any(|r| r.eq_ignore_ascii_case(&p.repo)) {
             tagged_repos.push(&p.repo);
-            out.push(Measure::between(format!("{prefix}Start → tag"), start(), tag.clone()));
+            out.push(Measure::between(
+                format!("{prefix}Start → tag"),
+                start(),
+                tag.clone(),
+            ));
         }
         let channels = ordered_channels(p);
         for ch in &channels {
@@ -266,9 +326,18 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
             ));
         }
         for ch in &channels {
-            let Some(org) = feedstock_org(ch) else { continue };
-            let merge = match p.feedstocks.iter().find(|f| f.split('/').next().is_some_and(|o| o.eq_ignore_ascii_case(org))) {
-                None => Err(format!("the checklist names no {org} feedstock for {}", p.name)),
+            let Some(org) = feedstock_org(ch) else {
+                continue;
+            };
+            let merge = match p.feedstocks.iter().find(|f| {
+                f.split('/')
+                    .next()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(org))
+            }) {
+                None => Err(format!(
+                    "the checklist names no {org} feedstock for {}",
+                    p.name
+                )),
                 Some(feedstock) => first_merge(&events, feedstock),
             };
             out.push(Measure::between(
@@ -314,12 +383,13 @@ fn first_available(events: &[&Event], p: &Package, channel: &str) -> Result<Poin
         .iter()
         .find_map(|e| match &e.what {
             EventKind::Observed {
-                fact: Fact::Available {
-                    channel: c,
-                    package,
-                    subdir,
-                    ..
-                },
+                fact:
+                    Fact::Available {
+                        channel: c,
+                        package,
+                        subdir,
+                        ..
+                    },
                 ..
             } if package == &p.name && same_channel(c, channel) => Some(Point {
                 at: e.at,
@@ -357,7 +427,11 @@ fn skew(label: String, defaults: Result<Point, String>, forge: Result<Point, Str
             Measure {
                 label,
                 duration: format_span((f.at - d.at).abs()),
-                details: format!("{first}: defaults {}, conda-forge {}", fmt_minute(d.at), fmt_minute(f.at)),
+                details: format!(
+                    "{first}: defaults {}, conda-forge {}",
+                    fmt_minute(d.at),
+                    fmt_minute(f.at)
+                ),
             }
         }
         (d, f) => Measure {
@@ -372,7 +446,9 @@ fn all_clear(plan: &Plan, state: &State, start: Result<Point, String>) -> Measur
     let label = "Start → all-clear".to_string();
     let step = plan.steps.iter().find(|s| {
         let title = s.title.to_ascii_lowercase();
-        s.id.0.contains("all-clear") || title.starts_with("all-clear") || title.starts_with("all clear")
+        s.id.0.contains("all-clear")
+            || title.starts_with("all-clear")
+            || title.starts_with("all clear")
     });
     let Some(step) = step else {
         return Measure {
@@ -395,7 +471,10 @@ fn all_clear(plan: &Plan, state: &State, start: Result<Point, String>) -> Measur
         None => Measure {
             label,
             duration: "not yet".to_string(),
-            details: format!("'{title}' is {}", status.map_or("not started", |s| s.label())),
+            details: format!(
+                "'{title}' is {}",
+                status.map_or("not started", |s| s.label())
+            ),
         },
     }
 }
