@@ -165,7 +165,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let role = cli.global.role;
             match command {
                 Command::Check { .. } => unreachable!("handled above"),
-                Command::Start { checklist, version } => start(&home, &checklist, &version, &me, role),
+                Command::Start { checklist, version } => {
+                    start(&home, &checklist, &version, &me, role)
+                }
                 Command::List { json } => list(&home, json),
                 Command::Status { release, json } => {
                     let release = home.resolve(release.as_deref())?;
@@ -268,7 +270,12 @@ fn check(files: &[PathBuf]) -> Result<()> {
     let mut all = Vec::new();
     for f in files {
         match Checklist::load(f) {
-            Ok(c) => println!("{}: ok ({} steps in {} phases)", f.display(), c.steps.len(), c.phases.len()),
+            Ok(c) => println!(
+                "{}: ok ({} steps in {} phases)",
+                f.display(),
+                c.steps.len(),
+                c.phases.len()
+            ),
             Err(d) => all.extend(d),
         }
     }
@@ -286,11 +293,21 @@ fn check(files: &[PathBuf]) -> Result<()> {
 
 fn start(home: &Home, path: &PathBuf, version: &str, me: &str, role: Role) -> Result<()> {
     crew::allowed(role, Act::ManageRelease).map_err(|d| user(d.to_string()))?;
-    let text = std::fs::read_to_string(path).map_err(|e| user(format!("cannot read checklist {}: {e}", path.display())))?;
-    let checklist = Checklist::parse(&path.display().to_string(), &text).map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| user(format!("cannot read checklist {}: {e}", path.display())))?;
+    let checklist = Checklist::parse(&path.display().to_string(), &text)
+        .map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
     let release = home.create(&checklist, &text, version, me, Clock::System)?;
-    println!("started {} ({} steps) in {}", release.meta.id, release.plan.steps.len(), release.dir.display());
-    println!("next: `flightdeck status {}` or `flightdeck fly {}`", release.meta.id, release.meta.id);
+    println!(
+        "started {} ({} steps) in {}",
+        release.meta.id,
+        release.plan.steps.len(),
+        release.dir.display()
+    );
+    println!(
+        "next: `flightdeck status {}` or `flightdeck fly {}`",
+        release.meta.id, release.meta.id
+    );
     Ok(())
 }
 
@@ -332,7 +349,9 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
     let id = StepId(args.step.clone());
     let Some(step) = release.plan.step(&id).cloned() else {
         let ids: Vec<&str> = release.plan.steps.iter().map(|s| s.id.0.as_str()).collect();
-        let hint = crate::diag::closest(&args.step, &ids).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+        let hint = crate::diag::closest(&args.step, &ids)
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
         return Err(user(format!(
             "release {} has no step `{}`\n  {hint}see the ids with `flightdeck status {}`",
             release.meta.id, args.step, release.meta.id
@@ -340,14 +359,23 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
     };
     let mut log = release.open_log(me, role, Clock::System)?;
     let state = fold(&release.plan, log.events());
-    let current = state.step(&id).map(|s| s.status.clone()).unwrap_or(StepStatus::Ready);
+    let current = state
+        .step(&id)
+        .map(|s| s.status.clone())
+        .unwrap_or(StepStatus::Ready);
     let note = args.note.clone().filter(|n| !n.trim().is_empty());
-    let need_note = |what: &str| user(format!("`step {verb}` needs a reason: add --note \"why {what}\""));
+    let need_note = |what: &str| {
+        user(format!(
+            "`step {verb}` needs a reason: add --note \"why {what}\""
+        ))
+    };
 
     let what = match action {
         StepAction::Done(_) => {
             if let Some(by) = describe_completion(&current) {
-                return Err(user(format!("step `{id}` is already {by}\n  to redo it, `flightdeck step undo {id} --note \"why\"` first")));
+                return Err(user(format!(
+                    "step `{id}` is already {by}\n  to redo it, `flightdeck step undo {id} --note \"why\"` first"
+                )));
             }
             if !args.force {
                 refuse_if_waiting(&release, &state, &id)?;
@@ -361,19 +389,31 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
                     ))
                 })?;
                 crew::allowed(role, Act::Override).map_err(|d| user(d.to_string()))?;
-                EventKind::StepOverridden { step: id.clone(), reason }
+                EventKind::StepOverridden {
+                    step: id.clone(),
+                    reason,
+                }
             } else {
                 crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
-                EventKind::StepDone { step: id.clone(), note }
+                EventKind::StepDone {
+                    step: id.clone(),
+                    note,
+                }
             }
         }
         StepAction::Undo(_) => {
             let reason = note.ok_or_else(|| need_note("it is undone"))?;
             crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
             if !current.is_complete() {
-                return Err(user(format!("step `{id}` is {}: there is nothing to undo", current.label())));
+                return Err(user(format!(
+                    "step `{id}` is {}: there is nothing to undo",
+                    current.label()
+                )));
             }
-            EventKind::StepUndone { step: id.clone(), reason }
+            EventKind::StepUndone {
+                step: id.clone(),
+                reason,
+            }
         }
         StepAction::Skip(_) => {
             let reason = note.ok_or_else(|| need_note("it is skipped"))?;
@@ -381,29 +421,53 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
             if let Some(by) = describe_completion(&current) {
                 return Err(user(format!("step `{id}` is already {by}")));
             }
-            EventKind::StepSkipped { step: id.clone(), reason }
+            EventKind::StepSkipped {
+                step: id.clone(),
+                reason,
+            }
         }
     };
     let event = log.append(what)?;
     let state = fold(&release.plan, log.events());
     let (done, total) = state.progress();
     let label = state.step(&id).map(|s| s.status.label()).unwrap_or("?");
-    println!("{id}: {label} by {} at {} — {done}/{total} steps complete", event.author, event.at.format("%H:%M UTC"));
+    println!(
+        "{id}: {label} by {} at {} — {done}/{total} steps complete",
+        event.author,
+        event.at.format("%H:%M UTC")
+    );
     Ok(())
 }
 
 fn describe_completion(status: &StepStatus) -> Option<String> {
     match status {
-        StepStatus::Done { by, .. } => Some(format!("done (by {} at {})", by.by, by.at.format("%Y-%m-%d %H:%M UTC"))),
-        StepStatus::Observed { at, .. } => Some(format!("done (observed at {})", at.format("%Y-%m-%d %H:%M UTC"))),
-        StepStatus::Overridden { by, .. } => Some(format!("overridden (by {} at {})", by.by, by.at.format("%Y-%m-%d %H:%M UTC"))),
-        StepStatus::Skipped { by, .. } => Some(format!("skipped (by {} at {})", by.by, by.at.format("%Y-%m-%d %H:%M UTC"))),
+        StepStatus::Done { by, .. } => Some(format!(
+            "done (by {} at {})",
+            by.by,
+            by.at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        StepStatus::Observed { at, .. } => Some(format!(
+            "done (observed at {})",
+            at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        StepStatus::Overridden { by, .. } => Some(format!(
+            "overridden (by {} at {})",
+            by.by,
+            by.at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        StepStatus::Skipped { by, .. } => Some(format!(
+            "skipped (by {} at {})",
+            by.by,
+            by.at.format("%Y-%m-%d %H:%M UTC")
+        )),
         _ => None,
     }
 }
 
 fn refuse_if_waiting(release: &Release, state: &State, id: &StepId) -> Result<()> {
-    let Some(s) = state.step(id) else { return Ok(()) };
+    let Some(s) = state.step(id) else {
+        return Ok(());
+    };
     if let StepStatus::Blocked { on } = &s.status {
         let on: Vec<String> = on.iter().map(|n| format!("`{n}`")).collect();
         return Err(user(format!(
@@ -414,7 +478,9 @@ fn refuse_if_waiting(release: &Release, state: &State, id: &StepId) -> Result<()
     if let Some(gate) = release.plan.step(id).and_then(|st| st.gate.as_ref())
         && let Some(why) = gate.blocks(Utc::now(), s.needs_done_at)
     {
-        return Err(user(format!("step `{id}` is gated: {why}\n  add --force to sign it off anyway")));
+        return Err(user(format!(
+            "step `{id}` is gated: {why}\n  add --force to sign it off anyway"
+        )));
     }
     Ok(())
 }
@@ -426,36 +492,70 @@ fn status(release: &Release, json: bool) -> Result<()> {
     let now = Utc::now();
     if json {
         let value = status_json(release, &state, now);
-        println!("{}", serde_json::to_string_pretty(&value).wrap_err("encoding status")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).wrap_err("encoding status")?
+        );
         return Ok(());
     }
     let (done, total) = state.progress();
     let started = state
         .started
         .as_ref()
-        .map(|s| format!(" · started {} by {}", s.at.format("%Y-%m-%d %H:%M UTC"), s.by))
+        .map(|s| {
+            format!(
+                " · started {} by {}",
+                s.at.format("%Y-%m-%d %H:%M UTC"),
+                s.by
+            )
+        })
         .unwrap_or_default();
     let closed = state
         .closed
         .as_ref()
         .map(|(o, s)| format!(" · {} by {}", format!("{o:?}").to_lowercase(), s.by))
         .unwrap_or_default();
-    println!("{} — {done}/{total} steps complete{started}{closed}", release.plan.title);
+    println!(
+        "{} — {done}/{total} steps complete{started}{closed}",
+        release.plan.title
+    );
     for (pi, phase) in release.plan.phases.iter().enumerate() {
         println!("\n{}", phase.title);
-        for (step, st) in release.plan.steps.iter().zip(&state.steps).filter(|(s, _)| s.phase == pi) {
+        for (step, st) in release
+            .plan
+            .steps
+            .iter()
+            .zip(&state.steps)
+            .filter(|(s, _)| s.phase == pi)
+        {
             let detail = match &st.status {
-                StepStatus::Blocked { on } => format!("needs {}", on.iter().map(|n| n.0.as_str()).collect::<Vec<_>>().join(", ")),
+                StepStatus::Blocked { on } => format!(
+                    "needs {}",
+                    on.iter()
+                        .map(|n| n.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 StepStatus::Ready => step
                     .gate
                     .as_ref()
                     .and_then(|g| g.blocks(now, st.needs_done_at))
                     .map(|g| format!("ready, but {g}"))
                     .unwrap_or_else(|| "ready".into()),
-                StepStatus::Pending => format!("waiting on {}", step.probe.as_ref().map(|p| p.id()).unwrap_or_default()),
+                StepStatus::Pending => format!(
+                    "waiting on {}",
+                    step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
+                ),
                 other => describe_completion(other).unwrap_or_default(),
             };
-            println!("  {} {:<24} {:<8} {}  [{}]", st.status.symbol(), step.id.0, step.role, step.title, detail);
+            println!(
+                "  {} {:<24} {:<8} {}  [{}]",
+                st.status.symbol(),
+                step.id.0,
+                step.role,
+                step.title,
+                detail
+            );
         }
     }
     if !state.notes.is_empty() {

@@ -75,7 +75,9 @@ impl Config {
             .clone()
             .or(file.home)
             .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
-            .ok_or_else(|| user("cannot tell where to keep releases: set --home DIR or FLIGHTDECK_HOME"))?;
+            .ok_or_else(|| {
+                user("cannot tell where to keep releases: set --home DIR or FLIGHTDECK_HOME")
+            })?;
         let cache_dir = match (&overrides.home, &dirs) {
             // An explicit home keeps everything together (tests, demos, shared disks).
             (Some(h), _) => h.join("cache"),
@@ -93,12 +95,18 @@ impl Config {
         Ok(Config {
             home,
             cache_dir,
-            login: std::env::var("FLIGHTDECK_LOGIN").ok().filter(|s| !s.is_empty()).or(file.login),
+            login: std::env::var("FLIGHTDECK_LOGIN")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .or(file.login),
             github_api: overrides.github_api.clone().or(file.github_api),
             pypi_url: overrides.pypi_url.clone().or(file.pypi_url),
             channels,
             theme: overrides.theme.clone().or(file.theme),
-            config_dir: config_path.as_deref().and_then(Path::parent).map(Path::to_path_buf),
+            config_dir: config_path
+                .as_deref()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf),
         })
     }
 
@@ -116,11 +124,15 @@ impl Config {
 
     /// The GitHub REST base URL.
     pub fn github_api(&self) -> String {
-        self.github_api.clone().unwrap_or_else(|| "https://api.github.com".to_string())
+        self.github_api
+            .clone()
+            .unwrap_or_else(|| "https://api.github.com".to_string())
     }
 
     pub fn pypi_url(&self) -> String {
-        self.pypi_url.clone().unwrap_or_else(|| "https://pypi.org".to_string())
+        self.pypi_url
+            .clone()
+            .unwrap_or_else(|| "https://pypi.org".to_string())
     }
 
     /// Where a channel name resolves (design.md): overrides, then the well-known names,
@@ -132,7 +144,10 @@ impl Config {
         match name {
             "conda-forge" => "https://conda.anaconda.org/conda-forge".to_string(),
             "defaults" => "https://repo.anaconda.com/pkgs/main".to_string(),
-            url if url.starts_with("https://") || url.starts_with("http://") || url.starts_with("file://") => {
+            url if url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with("file://") =>
+            {
                 url.trim_end_matches('/').to_string()
             }
             // A label of an overridden channel (`conda-forge/label/broken`) follows its channel.
@@ -168,7 +183,8 @@ fn gh_login() -> Option<String> {
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {
-    let text = std::fs::read_to_string(path).map_err(|e| user(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| user(format!("cannot read {}: {e}", path.display())))?;
     let name = path.display().to_string();
     let mut rep = Reporter::new(&name, &text);
     let mut cfg = FileConfig::default();
@@ -188,11 +204,19 @@ fn read_file(path: &Path) -> Result<FileConfig> {
                             NodeValue::String(url) => {
                                 cfg.channels.insert(e.key.clone(), url.clone());
                             }
-                            _ => rep.error(&e.node.span, format!("channel `{}` must map to a URL string", e.key), None),
+                            _ => rep.error(
+                                &e.node.span,
+                                format!("channel `{}` must map to a URL string", e.key),
+                                None,
+                            ),
                         }
                     }
                 }
-                _ => rep.error(&node.span, "`channels` must be a table of NAME = \"URL\"", None),
+                _ => rep.error(
+                    &node.span,
+                    "`channels` must be a table of NAME = \"URL\"",
+                    None,
+                ),
             }
         }
         t.finish(&mut rep);
@@ -211,7 +235,10 @@ mod tests {
 
     fn config(channels: &[(&str, &str)]) -> Config {
         Config {
-            channels: channels.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            channels: channels
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
             ..Config::default()
         }
     }
@@ -219,13 +246,28 @@ mod tests {
     #[test]
     fn channel_names_resolve_as_the_design_says() {
         let c = config(&[]);
-        assert_eq!(c.channel_url("conda-forge"), "https://conda.anaconda.org/conda-forge");
-        assert_eq!(c.channel_url("defaults"), "https://repo.anaconda.com/pkgs/main");
-        assert_eq!(c.channel_url("bioconda"), "https://conda.anaconda.org/bioconda");
-        assert_eq!(c.channel_url("https://prefix.dev/conda-forge/"), "https://prefix.dev/conda-forge");
+        assert_eq!(
+            c.channel_url("conda-forge"),
+            "https://conda.anaconda.org/conda-forge"
+        );
+        assert_eq!(
+            c.channel_url("defaults"),
+            "https://repo.anaconda.com/pkgs/main"
+        );
+        assert_eq!(
+            c.channel_url("bioconda"),
+            "https://conda.anaconda.org/bioconda"
+        );
+        assert_eq!(
+            c.channel_url("https://prefix.dev/conda-forge/"),
+            "https://prefix.dev/conda-forge"
+        );
         assert_eq!(c.channel_url("file:///srv/channel"), "file:///srv/channel");
         let o = config(&[("conda-forge", "http://127.0.0.1:9/channels/conda-forge")]);
-        assert_eq!(o.channel_url("conda-forge"), "http://127.0.0.1:9/channels/conda-forge");
+        assert_eq!(
+            o.channel_url("conda-forge"),
+            "http://127.0.0.1:9/channels/conda-forge"
+        );
         assert_eq!(
             o.channel_url("conda-forge/label/broken"),
             "http://127.0.0.1:9/channels/conda-forge/label/broken"
@@ -236,10 +278,17 @@ mod tests {
     fn a_bad_config_file_names_the_place() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("config.toml");
-        std::fs::write(&p, "home = \"/x\"\nthem = \"light\"\n[channels]\nconda-forge = 3\n").expect("write");
+        std::fs::write(
+            &p,
+            "home = \"/x\"\nthem = \"light\"\n[channels]\nconda-forge = 3\n",
+        )
+        .expect("write");
         let err = read_file(&p).expect_err("must fail").to_string();
         assert!(err.contains("config.toml:2:1: unknown key `them`"), "{err}");
         assert!(err.contains("did you mean `theme`"), "{err}");
-        assert!(err.contains("config.toml:4:15: channel `conda-forge` must map to a URL string"), "{err}");
+        assert!(
+            err.contains("config.toml:4:15: channel `conda-forge` must map to a URL string"),
+            "{err}"
+        );
     }
 }

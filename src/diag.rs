@@ -21,7 +21,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
@@ -84,8 +88,7 @@ impl<'a> Reporter<'a> {
     }
 
     pub fn finish(mut self) -> Vec<Diagnostic> {
-        self.diagnostics
-            .sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+        self.diagnostics.sort_by_key(|d| (d.line, d.col));
         self.diagnostics
     }
 }
@@ -291,7 +294,11 @@ impl<'n> TableReader<'n> {
             _ => {
                 rep.error(
                     &node.span,
-                    format!("`{key}` in {} must be a string, found {}", self.what, node.type_name()),
+                    format!(
+                        "`{key}` in {} must be a string, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
                     None,
                 );
                 None
@@ -325,7 +332,11 @@ impl<'n> TableReader<'n> {
             _ => {
                 rep.error(
                     &node.span,
-                    format!("`{key}` in {} must be true or false, found {}", self.what, node.type_name()),
+                    format!(
+                        "`{key}` in {} must be true or false, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
                     None,
                 );
                 None
@@ -340,7 +351,11 @@ impl<'n> TableReader<'n> {
             _ => {
                 rep.error(
                     &node.span,
-                    format!("`{key}` in {} must be an integer, found {}", self.what, node.type_name()),
+                    format!(
+                        "`{key}` in {} must be an integer, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
                     None,
                 );
                 None
@@ -349,7 +364,11 @@ impl<'n> TableReader<'n> {
     }
 
     /// An array of strings; a single string is accepted as a one-element list.
-    pub fn strings(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<Vec<Spanned<String>>> {
+    pub fn strings(
+        &mut self,
+        rep: &mut Reporter<'_>,
+        key: &'static str,
+    ) -> Option<Vec<Spanned<String>>> {
         let node = self.node(key)?;
         match &node.value {
             NodeValue::String(s) => Some(vec![Spanned::new(s.clone(), node.span.clone())]),
@@ -357,7 +376,9 @@ impl<'n> TableReader<'n> {
                 let mut out = Vec::new();
                 for item in items {
                     match &item.value {
-                        NodeValue::String(s) => out.push(Spanned::new(s.clone(), item.span.clone())),
+                        NodeValue::String(s) => {
+                            out.push(Spanned::new(s.clone(), item.span.clone()))
+                        }
                         _ => rep.error(
                             &item.span,
                             format!(
@@ -374,7 +395,11 @@ impl<'n> TableReader<'n> {
             _ => {
                 rep.error(
                     &node.span,
-                    format!("`{key}` in {} must be an array of strings, found {}", self.what, node.type_name()),
+                    format!(
+                        "`{key}` in {} must be an array of strings, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
                     None,
                 );
                 None
@@ -392,7 +417,11 @@ impl<'n> TableReader<'n> {
             _ => {
                 rep.error(
                     &node.span,
-                    format!("`{key}` in {} must be an array of tables ([[{key}]]), found {}", self.what, node.type_name()),
+                    format!(
+                        "`{key}` in {} must be an array of tables ([[{key}]]), found {}",
+                        self.what,
+                        node.type_name()
+                    ),
                     None,
                 );
                 Vec::new()
@@ -451,13 +480,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }

@@ -25,6 +25,7 @@ pub fn is_user_error(report: &color_eyre::Report) -> bool {
     report.chain().any(|e| {
         e.downcast_ref::<UserError>().is_some()
             || e.downcast_ref::<crate::diag::Diagnostics>().is_some()
-            || e.downcast_ref::<crate::timeline::LogError>().is_some_and(|l| l.is_damage())
+            || e.downcast_ref::<crate::timeline::LogError>()
+                .is_some_and(|l| l.is_damage())
     })
 }

@@ -20,9 +20,12 @@ const ROUNDS: usize = 300;
 /// Entry point of the child process; a no-op in a normal test run.
 #[test]
 fn crash_child_entry() {
-    let Some(path) = std::env::var_os(CHILD_ENV) else { return };
+    let Some(path) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
     let path = Path::new(&path);
-    let (mut log, _) = EventLog::open(path, "crash", Role::Pilot, Clock::System).expect("child opens the log");
+    let (mut log, _) =
+        EventLog::open(path, "crash", Role::Pilot, Clock::System).expect("child opens the log");
     let mut out = std::io::stdout().lock();
     loop {
         let e = log
@@ -47,7 +50,12 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing_acknowledged() {
 
     for round in 0..ROUNDS {
         let mut child = Command::new(&exe)
-            .args(["crash_child_entry", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_child_entry",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -58,17 +66,20 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing_acknowledged() {
         let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(seq) = line.strip_prefix("ack ").and_then(|s| s.parse::<u64>().ok()) {
+                if let Some(seq) = line
+                    .strip_prefix("ack ")
+                    .and_then(|s| s.parse::<u64>().ok())
+                {
                     let _ = tx.send(seq);
                 }
             }
         });
         // Usually kill while the child is appending (after its first
         // acknowledgement, a random moment later); sometimes during start-up.
-        if round % 10 != 0 {
-            if let Ok(seq) = rx.recv_timeout(Duration::from_secs(10)) {
-                acked.push(seq);
-            }
+        if round % 10 != 0
+            && let Ok(seq) = rx.recv_timeout(Duration::from_secs(10))
+        {
+            acked.push(seq);
         }
         let deadline = Instant::now() + Duration::from_micros(fastrand::u64(0..3000));
         while Instant::now() < deadline {
@@ -87,10 +98,17 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing_acknowledged() {
         let unique: HashSet<u64> = seqs.iter().copied().collect();
         assert_eq!(unique.len(), seqs.len(), "round {round}: duplicated events");
         for a in &acked {
-            assert!(unique.contains(a), "round {round}: acknowledged event {a} was lost");
+            assert!(
+                unique.contains(a),
+                "round {round}: acknowledged event {a} was lost"
+            );
         }
         // Sequence numbers are dense: nothing vanished from the middle.
-        assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "round {round}: gap in the log");
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as u64).collect::<Vec<_>>(),
+            "round {round}: gap in the log"
+        );
     }
     assert!(!acked.is_empty(), "the children acknowledged some events");
     eprintln!(

@@ -14,7 +14,15 @@ fn plan() -> Plan {
         .expect("version")
 }
 
-const STEPS: &[&str] = &["release-issue", "cut-branch", "tag", "publish-release", "cf-feedstock", "on-conda-forge", "announce"];
+const STEPS: &[&str] = &[
+    "release-issue",
+    "cut-branch",
+    "tag",
+    "publish-release",
+    "cf-feedstock",
+    "on-conda-forge",
+    "announce",
+];
 
 fn base() -> DateTime<Utc> {
     "2026-11-10T13:00:00Z".parse().expect("time")
@@ -24,14 +32,19 @@ fn kind() -> impl Strategy<Value = EventKind> {
     let step = prop::sample::select(STEPS).prop_map(|s| StepId(s.to_string()));
     let reason = "[a-z]{1,6}";
     prop_oneof![
-        step.clone().prop_map(|step| EventKind::StepDone { step, note: None }),
+        step.clone()
+            .prop_map(|step| EventKind::StepDone { step, note: None }),
         (step.clone(), reason).prop_map(|(step, reason)| EventKind::StepSkipped { step, reason }),
         (step.clone(), reason).prop_map(|(step, reason)| EventKind::StepUndone { step, reason }),
         (step, reason).prop_map(|(step, reason)| EventKind::StepOverridden { step, reason }),
         "[a-z ]{0,10}".prop_map(|text| EventKind::Note { text }),
         Just(EventKind::Observed {
             probe: "tag conda/conda@26.11.0".into(),
-            fact: Fact::TagPushed { repo: "conda/conda".into(), tag: "26.11.0".into(), sha: None },
+            fact: Fact::TagPushed {
+                repo: "conda/conda".into(),
+                tag: "26.11.0".into(),
+                sha: None
+            },
         }),
         prop::sample::select(vec!["noarch", "linux-64"]).prop_map(|subdir| EventKind::Observed {
             probe: "channel conda-forge/conda==26.11.0 [noarch]".into(),
@@ -49,20 +62,30 @@ fn kind() -> impl Strategy<Value = EventKind> {
 
 /// Events with few distinct times, so ties are common.
 fn event() -> impl Strategy<Value = Event> {
-    (0u32..1000, 0i64..4, prop::sample::select(vec!["jane", "bob"]), kind()).prop_map(|(id, minute, author, what)| {
-        let at = base() + Duration::minutes(minute);
-        Event {
-            v: 1,
-            id: EventId(format!("e{id:04}")),
-            author: author.into(),
-            role: if author == "jane" { Role::Pilot } else { Role::Copilot },
-            seq: u64::from(id),
-            at,
-            observed_at: at,
-            link: None,
-            what,
-        }
-    })
+    (
+        0u32..1000,
+        0i64..4,
+        prop::sample::select(vec!["jane", "bob"]),
+        kind(),
+    )
+        .prop_map(|(id, minute, author, what)| {
+            let at = base() + Duration::minutes(minute);
+            Event {
+                v: 1,
+                id: EventId(format!("e{id:04}")),
+                author: author.into(),
+                role: if author == "jane" {
+                    Role::Pilot
+                } else {
+                    Role::Copilot
+                },
+                seq: u64::from(id),
+                at,
+                observed_at: at,
+                link: None,
+                what,
+            }
+        })
 }
 
 fn log() -> impl Strategy<Value = Vec<Event>> {
@@ -117,23 +140,66 @@ fn steps_resolve_through_signoff_probe_undo_and_skip() {
         what,
     };
     let step = |s: &str| StepId(s.into());
-    let status = |events: &[Event], s: &str| fold(&plan, events).step(&step(s)).expect("step").status.label();
-    let mut events = vec![mk("a", 0, EventKind::ReleaseStarted { release: "conda-26.11.0".into(), version: "26.11.0".into(), checklist: "conda.toml".into() })];
+    let status = |events: &[Event], s: &str| {
+        fold(&plan, events)
+            .step(&step(s))
+            .expect("step")
+            .status
+            .label()
+    };
+    let mut events = vec![mk(
+        "a",
+        0,
+        EventKind::ReleaseStarted {
+            release: "conda-26.11.0".into(),
+            version: "26.11.0".into(),
+            checklist: "conda.toml".into(),
+        },
+    )];
     assert_eq!(status(&events, "release-issue"), "ready");
     assert_eq!(status(&events, "cut-branch"), "blocked");
-    events.push(mk("b", 1, EventKind::StepDone { step: step("release-issue"), note: None }));
+    events.push(mk(
+        "b",
+        1,
+        EventKind::StepDone {
+            step: step("release-issue"),
+            note: None,
+        },
+    ));
     assert_eq!(status(&events, "release-issue"), "done");
     assert_eq!(status(&events, "cut-branch"), "ready");
     // The tag step completes itself when its probe sees the tag, needs or not.
-    events.push(mk("c", 2, EventKind::Observed {
-        probe: "tag conda/conda@26.11.0".into(),
-        fact: Fact::TagPushed { repo: "conda/conda".into(), tag: "26.11.0".into(), sha: None },
-    }));
+    events.push(mk(
+        "c",
+        2,
+        EventKind::Observed {
+            probe: "tag conda/conda@26.11.0".into(),
+            fact: Fact::TagPushed {
+                repo: "conda/conda".into(),
+                tag: "26.11.0".into(),
+                sha: None,
+            },
+        },
+    ));
     assert_eq!(status(&events, "tag"), "observed");
     // Undo wins over observations recorded before it…
-    events.push(mk("d", 3, EventKind::StepUndone { step: step("tag"), reason: "wrong commit".into() }));
+    events.push(mk(
+        "d",
+        3,
+        EventKind::StepUndone {
+            step: step("tag"),
+            reason: "wrong commit".into(),
+        },
+    ));
     assert_eq!(status(&events, "tag"), "blocked");
-    events.push(mk("e", 4, EventKind::StepSkipped { step: step("alert"), reason: "announced last week".into() }));
+    events.push(mk(
+        "e",
+        4,
+        EventKind::StepSkipped {
+            step: step("alert"),
+            reason: "announced last week".into(),
+        },
+    ));
     assert_eq!(status(&events, "alert"), "skipped");
     let state = fold(&plan, &events);
     assert_eq!(state.progress(), (2, plan.steps.len()));

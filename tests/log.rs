@@ -30,7 +30,11 @@ fn appended_events_survive_reopening_with_sequence_numbers() {
     let (mut log, torn) = EventLog::open(&path, "jane", Role::Pilot, clock()).expect("open");
     assert!(torn.is_none());
     assert_eq!(log.events().len(), 2);
-    assert_eq!(log.append(note("three")).expect("append").seq, 3, "sequence continues after reopen");
+    assert_eq!(
+        log.append(note("three")).expect("append").seq,
+        3,
+        "sequence continues after reopen"
+    );
 }
 
 #[test]
@@ -48,14 +52,25 @@ fn a_torn_last_line_is_moved_aside_and_truncated() {
     // Reading for export changes nothing, and says so.
     let (events, tail) = EventLog::read(&path).expect("read-only open");
     assert_eq!((events.len(), tail), (1, Some(partial.len())));
-    assert_eq!(fs::read(&path).expect("read"), torn, "a reader never modifies the log");
+    assert_eq!(
+        fs::read(&path).expect("read"),
+        torn,
+        "a reader never modifies the log"
+    );
 
     let (log, report) = EventLog::open(&path, "jane", Role::Pilot, clock()).expect("open repairs");
     let report = report.expect("torn tail reported");
     assert_eq!(report.bytes, partial.len());
-    assert!(report.to_string().contains("events.jsonl.broken"), "{report}");
+    assert!(
+        report.to_string().contains("events.jsonl.broken"),
+        "{report}"
+    );
     assert_eq!(log.events().len(), 1);
-    assert_eq!(fs::read(&path).expect("read"), good, "truncated back to the last complete line");
+    assert_eq!(
+        fs::read(&path).expect("read"),
+        good,
+        "truncated back to the last complete line"
+    );
     let broken = fs::read_to_string(dir.path().join("events.jsonl.broken")).expect("moved aside");
     assert!(broken.starts_with(r#"{"v":1,"id":"x","author":"ja"#));
 }
@@ -69,7 +84,9 @@ fn damage_in_the_middle_is_refused_with_line_and_offset_and_nothing_changes() {
     drop(log);
     let text = fs::read_to_string(&path).expect("read");
     let first_len = text.lines().next().expect("line").len() + 1;
-    let damaged = text.replacen("\"two\"", "\"two", 1).replacen("\"one\"", "oops", 1);
+    let damaged = text
+        .replacen("\"two\"", "\"two", 1)
+        .replacen("\"one\"", "oops", 1);
     fs::write(&path, &damaged).expect("write");
     let err = match EventLog::open(&path, "jane", Role::Pilot, clock()) {
         Err(e) => e,
@@ -96,7 +113,9 @@ fn events_from_a_newer_schema_are_refused_not_misread() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("events.jsonl");
     fs::write(&path, "{\"v\":99,\"what\":{}}\n").expect("write");
-    let Err(err) = EventLog::read(&path) else { panic!("must refuse") };
+    let Err(err) = EventLog::read(&path) else {
+        panic!("must refuse")
+    };
     assert!(err.to_string().contains("newer flightdeck"), "{err}");
 }
 
@@ -113,7 +132,10 @@ fn two_writers_share_one_log_and_see_each_other() {
     assert_eq!(copilot.events().len(), 3);
     let (events, _) = EventLog::read(&path).expect("read");
     let seqs: Vec<(String, u64)> = events.iter().map(|e| (e.author.clone(), e.seq)).collect();
-    assert_eq!(seqs, [("jane".into(), 1), ("bob".into(), 1), ("jane".into(), 2)]);
+    assert_eq!(
+        seqs,
+        [("jane".into(), 1), ("bob".into(), 1), ("jane".into(), 2)]
+    );
 }
 
 #[test]
@@ -125,15 +147,36 @@ fn a_fact_is_recorded_once_however_often_it_is_observed() {
         tag: "26.11.0".into(),
         sha: None,
     };
-    let at = Some("2026-11-10T13:00:00Z".parse().expect("time"));
-    let first = log.observe("tag conda/conda@26.11.0", fact.clone(), at, None).expect("observe");
-    assert_eq!(first.expect("recorded").at, at.expect("time"), "the source's time is kept");
-    assert!(log.observe("tag conda/conda@26.11.0", fact.clone(), at, None).expect("observe").is_none());
+    let when: chrono::DateTime<chrono::Utc> = "2026-11-10T13:00:00Z".parse().expect("time");
+    let at = Some(when);
+    let first = log
+        .observe("tag conda/conda@26.11.0", fact.clone(), at, None)
+        .expect("observe");
+    assert_eq!(
+        first.expect("recorded").at,
+        when,
+        "the source's time is kept"
+    );
+    assert!(
+        log.observe("tag conda/conda@26.11.0", fact.clone(), at, None)
+            .expect("observe")
+            .is_none()
+    );
     // Another process that opened the log earlier does not record it again either.
     let (mut other, _) = EventLog::open(&path, "bob", Role::Copilot, clock()).expect("open");
     let (mut stale, _) = EventLog::open(&path, "bob", Role::Copilot, clock()).expect("open");
-    assert!(other.observe("tag conda/conda@26.11.0", fact.clone(), at, None).expect("observe").is_none());
+    assert!(
+        other
+            .observe("tag conda/conda@26.11.0", fact.clone(), at, None)
+            .expect("observe")
+            .is_none()
+    );
     drop(other);
-    assert!(stale.observe("tag conda/conda@26.11.0", fact, at, None).expect("observe").is_none());
+    assert!(
+        stale
+            .observe("tag conda/conda@26.11.0", fact, at, None)
+            .expect("observe")
+            .is_none()
+    );
     assert_eq!(EventLog::read(&path).expect("read").0.len(), 1);
 }

@@ -23,9 +23,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             'd' => 86_400,
             _ => return Err(format!("bad duration `{text}`: unknown unit `{c}`; {hint}")),
         };
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| format!("bad duration `{text}`: a number must come before `{c}`; {hint}"))?;
+        let n: u64 = digits.parse().map_err(|_| {
+            format!("bad duration `{text}`: a number must come before `{c}`; {hint}")
+        })?;
         total = n
             .checked_mul(unit)
             .and_then(|s| total.checked_add(s))
@@ -33,7 +33,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         digits.clear();
     }
     if !digits.is_empty() {
-        return Err(format!("bad duration `{text}`: `{digits}` has no unit; {hint}"));
+        return Err(format!(
+            "bad duration `{text}`: `{digits}` has no unit; {hint}"
+        ));
     }
     Ok(Duration::from_secs(total))
 }

@@ -55,7 +55,11 @@ impl Package {
     fn feedstock_in(&self, org: &str) -> Option<&str> {
         self.feedstocks
             .iter()
-            .find(|f| f.split('/').next().is_some_and(|o| o.eq_ignore_ascii_case(org)))
+            .find(|f| {
+                f.split('/')
+                    .next()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(org))
+            })
             .map(String::as_str)
     }
 
@@ -88,7 +92,11 @@ pub struct Gate {
 
 impl Gate {
     /// Why the step should wait at `now`, given when its needs were all done.
-    pub fn blocks(&self, now: DateTime<Utc>, needs_done_at: Option<DateTime<Utc>>) -> Option<String> {
+    pub fn blocks(
+        &self,
+        now: DateTime<Utc>,
+        needs_done_at: Option<DateTime<Utc>>,
+    ) -> Option<String> {
         if self.not_on.contains(&now.weekday()) {
             return Some(format!(
                 "{} — the checklist says not to do this today",
@@ -97,7 +105,9 @@ impl Gate {
         }
         if let (Some(soak), Some(since)) = (self.soak, needs_done_at) {
             let soak = chrono::Duration::from_std(soak).unwrap_or(chrono::Duration::MAX);
-            let until = since.checked_add_signed(soak).unwrap_or(DateTime::<Utc>::MAX_UTC);
+            let until = since
+                .checked_add_signed(soak)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             if now < until {
                 let left = (until - now).to_std().unwrap_or_default();
                 return Some(format!("soaking: {} left", duration::format_duration(left)));
@@ -160,6 +170,8 @@ pub struct StepDef {
 pub struct ProbeDef {
     pub kind: String,
     pub fields: BTreeMap<String, ProbeField>,
+    /// How often to poll, when the checklist says (`interval = "30s"`).
+    pub interval: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -217,7 +229,11 @@ impl Checklist {
                     title: r(&s.title),
                     role: s.role,
                     needs: s.needs.clone(),
-                    probe: s.probe.as_ref().and_then(|p| render_probe(p, &vars, package)),
+                    probe: s
+                        .probe
+                        .as_ref()
+                        .and_then(|p| render_probe(p, &vars, package)),
+                    probe_interval: s.probe.as_ref().and_then(|p| p.interval),
                     gate: s.gate.clone(),
                     command: s.command.as_deref().map(r),
                     link: s.link.as_deref().map(r),
@@ -245,13 +261,18 @@ impl Checklist {
     }
 }
 
-fn render_probe(p: &ProbeDef, vars: &BTreeMap<&str, String>, package: Option<&Package>) -> Option<ProbeSpec> {
+fn render_probe(
+    p: &ProbeDef,
+    vars: &BTreeMap<&str, String>,
+    package: Option<&Package>,
+) -> Option<ProbeSpec> {
     let text = |k: &str| match p.fields.get(k) {
         Some(ProbeField::Text(t)) => Some(template::render(t, vars)),
         _ => None,
     };
     let req = |k: &str| text(k).unwrap_or_default();
-    let version = || text("version").unwrap_or_else(|| vars.get("version").cloned().unwrap_or_default());
+    let version =
+        || text("version").unwrap_or_else(|| vars.get("version").cloned().unwrap_or_default());
     Some(match p.kind.as_str() {
         "tag" => ProbeSpec::Tag {
             repo: req("repo"),
@@ -330,6 +351,8 @@ pub struct Step {
     pub role: StepRole,
     pub needs: Vec<StepId>,
     pub probe: Option<ProbeSpec>,
+    /// The checklist's poll interval for this step's probe, if it set one.
+    pub probe_interval: Option<Duration>,
     pub gate: Option<Gate>,
     pub command: Option<String>,
     pub link: Option<String>,

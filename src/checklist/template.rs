@@ -29,7 +29,10 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>, (usize, String)>
             b'}' if bytes.get(i + 1) == Some(&b'}') => i += 2,
             b'{' => {
                 let Some(end) = template[i + 1..].find('}') else {
-                    return Err((i, "unclosed `{` (write `{{` for a literal brace)".to_string()));
+                    return Err((
+                        i,
+                        "unclosed `{` (write `{{` for a literal brace)".to_string(),
+                    ));
                 };
                 let name = &template[i + 1..i + 1 + end];
                 out.push(Placeholder {
@@ -38,7 +41,12 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>, (usize, String)>
                 });
                 i += end + 2;
             }
-            b'}' => return Err((i, "unmatched `}` (write `}}` for a literal brace)".to_string())),
+            b'}' => {
+                return Err((
+                    i,
+                    "unmatched `}` (write `}}` for a literal brace)".to_string(),
+                ));
+            }
             _ => i += 1,
         }
     }
@@ -53,12 +61,12 @@ pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> String {
     while let Some(pos) = rest.find(['{', '}']) {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        if tail.starts_with("{{") {
+        if let Some(after) = tail.strip_prefix("{{") {
             out.push('{');
-            rest = &tail[2..];
-        } else if tail.starts_with("}}") {
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("}}") {
             out.push('}');
-            rest = &tail[2..];
+            rest = after;
         } else if tail.starts_with('{') {
             match tail.find('}') {
                 Some(end) => {
@@ -101,7 +109,10 @@ mod tests {
     #[test]
     fn finds_placeholders_and_unbalanced_braces() {
         let p = placeholders("a {version} b {{x}} {pkg}").expect("balanced");
-        assert_eq!(p.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["version", "pkg"]);
+        assert_eq!(
+            p.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            ["version", "pkg"]
+        );
         assert_eq!(p[1].offset, 20);
         assert!(placeholders("oops {version").is_err());
         assert!(placeholders("oops }").is_err());

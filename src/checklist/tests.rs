@@ -28,17 +28,33 @@ fn errors(body: &str) -> Vec<String> {
 /// The line of `needle` in HEAD + body, to state expected places readably.
 fn line_of(body: &str, needle: &str) -> usize {
     let text = format!("{HEAD}{body}");
-    text.lines().position(|l| l.contains(needle)).expect("needle present") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle present")
+        + 1
 }
 
 #[test]
 fn shipped_checklists_are_valid_and_plan_with_a_real_version() {
     for (file, text, version) in [
-        ("conda.toml", include_str!("../../checklists/conda.toml"), "26.11.0"),
-        ("conda-store.toml", include_str!("../../checklists/conda-store.toml"), "2025.11.0"),
-        ("conda-tandem.toml", include_str!("../../checklists/conda-tandem.toml"), "26.11.0"),
+        (
+            "conda.toml",
+            include_str!("../../checklists/conda.toml"),
+            "26.11.0",
+        ),
+        (
+            "conda-store.toml",
+            include_str!("../../checklists/conda-store.toml"),
+            "2025.11.0",
+        ),
+        (
+            "conda-tandem.toml",
+            include_str!("../../checklists/conda-tandem.toml"),
+            "26.11.0",
+        ),
     ] {
-        let c = Checklist::parse(file, text).unwrap_or_else(|d| panic!("{file}: {}", crate::diag::Diagnostics(d)));
+        let c = Checklist::parse(file, text)
+            .unwrap_or_else(|d| panic!("{file}: {}", crate::diag::Diagnostics(d)));
         let plan = c.plan(version).expect("version fits");
         // No template survives rendering.
         for s in &plan.steps {
@@ -66,7 +82,10 @@ probe = { kind = "feedstock_pr", feedstock = "{cf_feedstock}" }
             version: "26.11.2".into()
         })
     );
-    assert!(c.plan("26.11").is_err(), "a version that breaks the scheme is refused");
+    assert!(
+        c.plan("26.11").is_err(),
+        "a version that breaks the scheme is refused"
+    );
 }
 
 #[test]
@@ -80,7 +99,9 @@ probe = { kind = "channel", channel = "conda-forge", package = "foo" }
     let c = Checklist::parse("c.toml", &format!("{HEAD}{body}")).expect("valid");
     let plan = c.plan("26.11.0").expect("calver");
     match &plan.steps[0].probe {
-        Some(ProbeSpec::Channel { subdirs, version, .. }) => {
+        Some(ProbeSpec::Channel {
+            subdirs, version, ..
+        }) => {
             assert_eq!(subdirs, &["noarch", "linux-64"]);
             assert_eq!(version, "26.11.0");
         }
@@ -108,24 +129,39 @@ probe = { kind = "release", repo = "x/y" }
     let e = errors(body);
     let at = |needle: &str, col: usize| format!("c.toml:{}:{col}:", line_of(body, needle));
     let expect = [
-        (at("Tag {verison}", 14), "unknown template variable `{verison}` in step `a`"),
+        (
+            at("Tag {verison}", 14),
+            "unknown template variable `{verison}` in step `a`",
+        ),
         (at("captain", 8), "unknown role `captain`"),
         (at("ghost", 10), "needs `ghost`, which is not a step"),
         (at("tagg", 18), "unknown probe kind `tagg`"),
         (at("colour", 1), "unknown key `colour` in step `a`"),
-        (format!("c.toml:{}:6:", line_of(body, "title = \"again\"") - 1), "duplicate step id `a`"),
+        (
+            format!("c.toml:{}:6:", line_of(body, "title = \"again\"") - 1),
+            "duplicate step id `a`",
+        ),
         (at("2 hours", 17), "bad duration `2 hours`"),
         (at("2 hours", 38), "unknown weekday `caturday`"),
-        (at("kind = \"release\"", 9), "the `release` probe of step `a` is missing `tag`"),
+        (
+            at("kind = \"release\"", 9),
+            "the `release` probe of step `a` is missing `tag`",
+        ),
     ];
     for (place, message) in &expect {
         assert!(
-            e.iter().any(|d| d.starts_with(place.as_str()) && d.contains(message)),
+            e.iter()
+                .any(|d| d.starts_with(place.as_str()) && d.contains(message)),
             "expected `{place} … {message}` in:\n{}",
             e.join("\n")
         );
     }
-    assert_eq!(e.len(), expect.len(), "one diagnostic per problem:\n{}", e.join("\n"));
+    assert_eq!(
+        e.len(),
+        expect.len(),
+        "one diagnostic per problem:\n{}",
+        e.join("\n")
+    );
 }
 
 #[test]
@@ -148,21 +184,35 @@ needs = ["b"]
 "#;
     let e = errors(body);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].contains("`needs` form a cycle: a → c → b → a"), "{}", e[0]);
+    assert!(
+        e[0].contains("`needs` form a cycle: a → c → b → a"),
+        "{}",
+        e[0]
+    );
 }
 
 #[test]
 fn bad_version_scheme_and_missing_release_table() {
-    let e: Vec<String> =
-        Checklist::parse("d.toml", "[release]\nname = \"x\"\nversion_scheme = \"regex:(\"\n[[phases]]\nid = \"p\"\n")
-            .err()
-            .unwrap_or_default()
-            .iter()
-            .map(|d| d.to_string())
-            .collect();
-    assert!(e.iter().any(|d| d.starts_with("d.toml:3:18: bad version_scheme: invalid regular expression")), "{e:?}");
+    let e: Vec<String> = Checklist::parse(
+        "d.toml",
+        "[release]\nname = \"x\"\nversion_scheme = \"regex:(\"\n[[phases]]\nid = \"p\"\n",
+    )
+    .err()
+    .unwrap_or_default()
+    .iter()
+    .map(|d| d.to_string())
+    .collect();
+    assert!(
+        e.iter()
+            .any(|d| d.starts_with("d.toml:3:18: bad version_scheme: invalid regular expression")),
+        "{e:?}"
+    );
     let none = Checklist::parse("e.toml", "[[phases]]\nid = \"p\"\n").expect_err("no release");
-    assert!(none.iter().any(|d| d.message.contains("no [release] table")), "{none:?}");
+    assert!(
+        none.iter()
+            .any(|d| d.message.contains("no [release] table")),
+        "{none:?}"
+    );
 }
 
 #[test]
@@ -187,9 +237,21 @@ id = "t"
 title = "PyPI {pypi}"
 package = "a"
 "#;
-    let e: Vec<String> = Checklist::parse("c.toml", text).expect_err("invalid").iter().map(|d| d.to_string()).collect();
-    assert!(e.iter().any(|d| d.contains("`{package}` in step `s` needs a package")), "{e:?}");
-    assert!(e.iter().any(|d| d.contains("package `a` has no a `pypi` name")), "{e:?}");
+    let e: Vec<String> = Checklist::parse("c.toml", text)
+        .expect_err("invalid")
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        e.iter()
+            .any(|d| d.contains("`{package}` in step `s` needs a package")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|d| d.contains("package `a` has no a `pypi` name")),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -222,9 +284,19 @@ needs = ["publish", "tag-a"]
 "#;
     let c = Checklist::parse("c.toml", text).expect("valid");
     let ids: Vec<&str> = c.steps.iter().map(|s| s.id.0.as_str()).collect();
-    assert_eq!(ids, ["tag-a", "tag-b", "publish-a", "publish-b", "announce"]);
+    assert_eq!(
+        ids,
+        ["tag-a", "tag-b", "publish-a", "publish-b", "announce"]
+    );
     let needs = |id: &str| -> Vec<String> {
-        c.steps.iter().find(|s| s.id.0 == id).expect("step").needs.iter().map(|n| n.0.clone()).collect()
+        c.steps
+            .iter()
+            .find(|s| s.id.0 == id)
+            .expect("step")
+            .needs
+            .iter()
+            .map(|n| n.0.clone())
+            .collect()
     };
     assert_eq!(needs("publish-b"), ["tag-b"]);
     assert_eq!(needs("announce"), ["publish-a", "publish-b", "tag-a"]);
@@ -238,8 +310,18 @@ fn gates_report_weekdays_and_soak() {
     };
     let friday: DateTime<Utc> = "2026-11-13T12:00:00Z".parse().expect("time");
     let thursday: DateTime<Utc> = "2026-11-12T12:00:00Z".parse().expect("time");
-    assert!(gate.blocks(friday, None).expect("gated").starts_with("Friday"));
+    assert!(
+        gate.blocks(friday, None)
+            .expect("gated")
+            .starts_with("Friday")
+    );
     let since = thursday - chrono::Duration::minutes(20);
-    assert_eq!(gate.blocks(thursday, Some(since)).as_deref(), Some("soaking: 40m left"));
-    assert_eq!(gate.blocks(thursday, Some(thursday - chrono::Duration::hours(2))), None);
+    assert_eq!(
+        gate.blocks(thursday, Some(since)).as_deref(),
+        Some("soaking: 40m left")
+    );
+    assert_eq!(
+        gate.blocks(thursday, Some(thursday - chrono::Duration::hours(2))),
+        None
+    );
 }

@@ -40,7 +40,9 @@ impl VersionScheme {
             VersionScheme::Calver => {
                 let re = calver_re();
                 let caps = re.captures(version).ok_or_else(|| {
-                    format!("`{version}` is not a calver version: expected YY.MM.MICRO, e.g. 26.11.0")
+                    format!(
+                        "`{version}` is not a calver version: expected YY.MM.MICRO, e.g. 26.11.0"
+                    )
                 })?;
                 let month: u32 = caps[2].parse().unwrap_or(0);
                 if !(1..=12).contains(&month) {
@@ -48,20 +50,35 @@ impl VersionScheme {
                         "`{version}` is not a calver version: month {month} is not 1–12"
                     ));
                 }
-                (caps[1].to_string(), caps[2].to_string(), caps[3].to_string())
+                (
+                    caps[1].to_string(),
+                    caps[2].to_string(),
+                    caps[3].to_string(),
+                )
             }
             VersionScheme::Semver => {
                 let re = semver_re();
                 let caps = re.captures(version).ok_or_else(|| {
                     format!("`{version}` is not a semver version: expected MAJOR.MINOR.PATCH, e.g. 2025.11.0 or 1.4.2-rc.1")
                 })?;
-                (caps[1].to_string(), caps[2].to_string(), caps[3].to_string())
+                (
+                    caps[1].to_string(),
+                    caps[2].to_string(),
+                    caps[3].to_string(),
+                )
             }
             VersionScheme::Regex(re) => {
                 let caps = re.captures(version).ok_or_else(|| {
-                    format!("`{version}` does not match the checklist's version pattern `{}`", re.as_str())
+                    format!(
+                        "`{version}` does not match the checklist's version pattern `{}`",
+                        re.as_str()
+                    )
                 })?;
-                let get = |name: &str| caps.name(name).map(|m| m.as_str().to_string()).unwrap_or_default();
+                let get = |name: &str| {
+                    caps.name(name)
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default()
+                };
                 (get("major"), get("minor"), get("micro"))
             }
         };
@@ -90,8 +107,10 @@ fn calver_re() -> Regex {
 }
 
 fn semver_re() -> Regex {
-    Regex::new(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
-        .expect("static pattern")
+    Regex::new(
+        r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$",
+    )
+    .expect("static pattern")
 }
 
 /// A version that passed its scheme, split for templating.
@@ -118,10 +137,20 @@ mod tests {
     fn calver_accepts_conda_versions_and_refuses_others() {
         let s = VersionScheme::Calver;
         let v = s.validate("26.11.0").expect("valid");
-        assert_eq!((v.major.as_str(), v.minor.as_str(), v.micro.as_str()), ("26", "11", "0"));
+        assert_eq!(
+            (v.major.as_str(), v.minor.as_str(), v.micro.as_str()),
+            ("26", "11", "0")
+        );
         assert_eq!(v.branch(), "26.11.x");
         assert!(s.validate("26.1.2").is_ok());
-        for bad in ["26.13.0", "2026.11.0", "26.01.0", "26.11", "v26.11.0", "26.0.1"] {
+        for bad in [
+            "26.13.0",
+            "2026.11.0",
+            "26.01.0",
+            "26.11",
+            "v26.11.0",
+            "26.0.1",
+        ] {
             assert!(s.validate(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -134,7 +163,10 @@ mod tests {
         let re = VersionScheme::parse(r"regex:(?P<major>\d+)\.(?P<minor>\d+)").expect("valid");
         let v = re.validate("3.14").expect("matches");
         assert_eq!(v.branch(), "3.14.x");
-        assert!(re.validate("3.14.1").is_err(), "the pattern must match the whole version");
+        assert!(
+            re.validate("3.14.1").is_err(),
+            "the pattern must match the whole version"
+        );
         assert!(VersionScheme::parse("regex:(").is_err());
         assert!(VersionScheme::parse("calendar").is_err());
     }

@@ -44,7 +44,9 @@ impl FromStr for Role {
             "pilot" => Ok(Role::Pilot),
             "copilot" | "co-pilot" => Ok(Role::Copilot),
             "jump-seat" | "jumpseat" | "jump_seat" => Ok(Role::JumpSeat),
-            other => Err(format!("unknown role `{other}`: use pilot, copilot or jump-seat")),
+            other => Err(format!(
+                "unknown role `{other}`: use pilot, copilot or jump-seat"
+            )),
         }
     }
 }
@@ -96,12 +98,15 @@ pub enum Act {
 
 /// The permission policy. Deny by default: every allowed pair is listed.
 pub fn allowed(role: Role, act: Act) -> Result<(), Denied> {
-    let ok = match (role, act) {
-        (Role::Pilot, _) => true,
-        (Role::Copilot, Act::SignOff(StepRole::Copilot | StepRole::Any)) => true,
-        (Role::Copilot, Act::Note | Act::Star | Act::Observe) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (role, act),
+        (Role::Pilot, _)
+            | (
+                Role::Copilot,
+                Act::SignOff(StepRole::Copilot | StepRole::Any)
+            )
+            | (Role::Copilot, Act::Note | Act::Star | Act::Observe)
+    );
     if ok {
         Ok(())
     } else {
@@ -120,7 +125,11 @@ impl fmt::Display for Denied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.role, self.act) {
             (Role::JumpSeat, _) => f.write_str("read-only: jump seat"),
-            (_, Act::SignOff(owner)) => write!(f, "this step belongs to the {owner}; a {} cannot sign it off", self.role),
+            (_, Act::SignOff(owner)) => write!(
+                f,
+                "this step belongs to the {owner}; a {} cannot sign it off",
+                self.role
+            ),
             (_, Act::Override) => write!(f, "only the pilot may override a probe-backed step"),
             (_, Act::ManageRelease) => write!(f, "only the pilot may start or close the release"),
             (role, act) => write!(f, "a {role} may not do that ({act:?})"),

@@ -87,15 +87,22 @@ impl ProbeSpec {
                 };
                 format!("pr {repo} {what}")
             }
-            ProbeSpec::FeedstockPr { feedstock, version } => format!("feedstock_pr {feedstock}@{version}"),
+            ProbeSpec::FeedstockPr { feedstock, version } => {
+                format!("feedstock_pr {feedstock}@{version}")
+            }
             ProbeSpec::Ci { repo, reference } => format!("ci {repo}@{reference}"),
-            ProbeSpec::IssuesMentioning { repo, version } => format!("issues_mentioning {repo}@{version}"),
+            ProbeSpec::IssuesMentioning { repo, version } => {
+                format!("issues_mentioning {repo}@{version}")
+            }
             ProbeSpec::Channel {
                 channel,
                 package,
                 version,
                 subdirs,
-            } => format!("channel {channel}/{package}=={version} [{}]", subdirs.join(",")),
+            } => format!(
+                "channel {channel}/{package}=={version} [{}]",
+                subdirs.join(",")
+            ),
             ProbeSpec::Pypi { package, version } => format!("pypi {package}=={version}"),
         }
     }

@@ -30,7 +30,11 @@ impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
         match self {
             Clock::System => Utc::now(),
-            Clock::Scaled { start, origin, speed } => {
+            Clock::Scaled {
+                start,
+                origin,
+                speed,
+            } => {
                 let real = origin.elapsed().as_secs_f64() * speed;
                 let sim = chrono::Duration::milliseconds((real * 1000.0) as i64);
                 start.checked_add_signed(sim).unwrap_or(*start)

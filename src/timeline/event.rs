@@ -126,11 +126,13 @@ impl EventKind {
     /// the role that owns the step it concerns (if any).
     pub fn act(&self, step_role: Option<StepRole>) -> Act {
         match self {
-            EventKind::ReleaseStarted { .. } | EventKind::ReleaseClosed { .. } => Act::ManageRelease,
-            EventKind::StepOverridden { .. } => Act::Override,
-            EventKind::StepDone { .. } | EventKind::StepSkipped { .. } | EventKind::StepUndone { .. } => {
-                Act::SignOff(step_role.unwrap_or(StepRole::Pilot))
+            EventKind::ReleaseStarted { .. } | EventKind::ReleaseClosed { .. } => {
+                Act::ManageRelease
             }
+            EventKind::StepOverridden { .. } => Act::Override,
+            EventKind::StepDone { .. }
+            | EventKind::StepSkipped { .. }
+            | EventKind::StepUndone { .. } => Act::SignOff(step_role.unwrap_or(StepRole::Pilot)),
             EventKind::Note { .. } => Act::Note,
             EventKind::Starred { .. } | EventKind::Unstarred { .. } => Act::Star,
             EventKind::Observed { .. } => Act::Observe,
@@ -214,7 +216,11 @@ pub enum Fact {
     /// A PR was closed without merging. `at` is `closed_at`.
     PrClosed { repo: String, number: u64 },
     /// A PR was superseded by another PR for the same version.
-    PrSuperseded { repo: String, number: u64, by_number: u64 },
+    PrSuperseded {
+        repo: String,
+        number: u64,
+        by_number: u64,
+    },
     /// CI state of a ref (the `ci` probe).
     Checks {
         repo: String,
@@ -224,7 +230,11 @@ pub enum Fact {
     },
     /// conda-forge's webservice could not validate or copy the package
     /// (`[warning] failed package validation and/or copy` issue on the feedstock).
-    CopyFailed { repo: String, number: u64, title: String },
+    CopyFailed {
+        repo: String,
+        number: u64,
+        title: String,
+    },
     /// An issue mentioning the version was opened after the release (the incident radar).
     IssueFiled {
         repo: String,
@@ -256,7 +266,11 @@ pub enum Fact {
         subdir: String,
     },
     /// The version was uploaded to PyPI. `at` is the earliest file's `upload_time`.
-    PypiUploaded { package: String, version: String, files: usize },
+    PypiUploaded {
+        package: String,
+        version: String,
+        files: usize,
+    },
     /// The version was yanked from PyPI.
     PypiYanked {
         package: String,
@@ -275,24 +289,54 @@ impl Fact {
             Fact::ReleaseDrafted { repo, tag } => format!("release-draft/{repo}/{tag}"),
             Fact::ReleasePublished { repo, tag, .. } => format!("release/{repo}/{tag}"),
             Fact::PrOpened { repo, number, .. } => format!("pr/{repo}/{number}"),
-            Fact::PrChecks { repo, number, sha, state } => format!("pr-checks/{repo}/{number}/{sha}/{state}"),
+            Fact::PrChecks {
+                repo,
+                number,
+                sha,
+                state,
+            } => format!("pr-checks/{repo}/{number}/{sha}/{state}"),
             Fact::PrMerged { repo, number, .. } => format!("pr-merged/{repo}/{number}"),
             Fact::PrClosed { repo, number } => format!("pr-closed/{repo}/{number}"),
             Fact::PrSuperseded { repo, number, .. } => format!("pr-superseded/{repo}/{number}"),
-            Fact::Checks { repo, reference, sha, state } => format!("checks/{repo}/{reference}/{sha}/{state}"),
+            Fact::Checks {
+                repo,
+                reference,
+                sha,
+                state,
+            } => format!("checks/{repo}/{reference}/{sha}/{state}"),
             Fact::CopyFailed { repo, number, .. } => format!("copy-failed/{repo}/{number}"),
             Fact::IssueFiled { repo, number, .. } => format!("issue/{repo}/{number}"),
-            Fact::Available { channel, package, version, subdir, .. } => {
+            Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                ..
+            } => {
                 format!("available/{channel}/{subdir}/{package}/{version}")
             }
-            Fact::Disappeared { channel, package, version, subdir } => {
+            Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir,
+            } => {
                 format!("disappeared/{channel}/{subdir}/{package}/{version}")
             }
-            Fact::LabelledBroken { channel, package, version, subdir } => {
+            Fact::LabelledBroken {
+                channel,
+                package,
+                version,
+                subdir,
+            } => {
                 format!("broken/{channel}/{subdir}/{package}/{version}")
             }
-            Fact::PypiUploaded { package, version, .. } => format!("pypi/{package}/{version}"),
-            Fact::PypiYanked { package, version, .. } => format!("pypi-yanked/{package}/{version}"),
+            Fact::PypiUploaded {
+                package, version, ..
+            } => format!("pypi/{package}/{version}"),
+            Fact::PypiYanked {
+                package, version, ..
+            } => format!("pypi-yanked/{package}/{version}"),
         }
     }
 
@@ -305,8 +349,14 @@ impl Fact {
                 | Fact::Disappeared { .. }
                 | Fact::LabelledBroken { .. }
                 | Fact::PypiYanked { .. }
-                | Fact::PrChecks { state: CiState::Failure, .. }
-                | Fact::Checks { state: CiState::Failure, .. }
+                | Fact::PrChecks {
+                    state: CiState::Failure,
+                    ..
+                }
+                | Fact::Checks {
+                    state: CiState::Failure,
+                    ..
+                }
         )
     }
 }

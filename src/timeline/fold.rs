@@ -41,18 +41,32 @@ pub struct Signoff {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepStatus {
     /// Some `needs` are not complete yet.
-    Blocked { on: Vec<StepId> },
+    Blocked {
+        on: Vec<StepId>,
+    },
     /// Needs are complete; waiting for a crew member to sign it off.
     Ready,
     /// Needs are complete; waiting for its probe to observe the outside world.
     Pending,
     /// Signed off by hand.
-    Done { by: Signoff, note: Option<String> },
+    Done {
+        by: Signoff,
+        note: Option<String>,
+    },
     /// Completed by its probe's observation.
-    Observed { at: DateTime<Utc>, event: EventId },
+    Observed {
+        at: DateTime<Utc>,
+        event: EventId,
+    },
     /// A probe-backed step completed by hand, with the reason.
-    Overridden { by: Signoff, reason: String },
-    Skipped { by: Signoff, reason: String },
+    Overridden {
+        by: Signoff,
+        reason: String,
+    },
+    Skipped {
+        by: Signoff,
+        reason: String,
+    },
 }
 
 impl StepStatus {
@@ -60,14 +74,19 @@ impl StepStatus {
     pub fn is_complete(&self) -> bool {
         matches!(
             self,
-            StepStatus::Done { .. } | StepStatus::Observed { .. } | StepStatus::Overridden { .. } | StepStatus::Skipped { .. }
+            StepStatus::Done { .. }
+                | StepStatus::Observed { .. }
+                | StepStatus::Overridden { .. }
+                | StepStatus::Skipped { .. }
         )
     }
 
     /// When it became complete.
     pub fn completed_at(&self) -> Option<DateTime<Utc>> {
         match self {
-            StepStatus::Done { by, .. } | StepStatus::Overridden { by, .. } | StepStatus::Skipped { by, .. } => Some(by.at),
+            StepStatus::Done { by, .. }
+            | StepStatus::Overridden { by, .. }
+            | StepStatus::Skipped { by, .. } => Some(by.at),
             StepStatus::Observed { at, .. } => Some(*at),
             _ => None,
         }
@@ -166,7 +185,9 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         .steps
         .iter()
         .map(|step| {
-            let manual = per_step.get(&step.id).map(|idx| manual_status(&events, idx));
+            let manual = per_step
+                .get(&step.id)
+                .map(|idx| manual_status(&events, idx));
             let (manual, undone_at) = manual.unwrap_or((None, None));
             if manual.is_some() {
                 return manual;
@@ -177,40 +198,38 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
             })
         })
         .collect();
-    let index: HashMap<&StepId, usize> = plan.steps.iter().enumerate().map(|(i, s)| (&s.id, i)).collect();
+    let index: HashMap<&StepId, usize> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (&s.id, i))
+        .collect();
 
     let steps = plan
         .steps
         .iter()
-        .zip(own)
-        .map(|(step, own)| {
+        .zip(&own)
+        .map(|(step, mine)| {
             let mut blocked_on = Vec::new();
             let mut needs_done_at: Option<DateTime<Utc>> = started.as_ref().map(|s: &Signoff| s.at);
             for need in &step.needs {
-                let done = index.get(need).and_then(|&j| {
-                    // A need's completion time, if complete.
-                    let s = &plan.steps[j];
-                    per_step
-                        .get(&s.id)
-                        .and_then(|idx| manual_status(&events, idx).0)
-                        .or_else(|| {
-                            let undone = per_step.get(&s.id).and_then(|idx| manual_status(&events, idx).1);
-                            s.probe.as_ref().and_then(|p| {
-                                let obs = observations.get(&p.id()).map(Vec::as_slice).unwrap_or(&[]);
-                                probe_completion(p, &events, obs, undone)
-                            })
-                        })
-                        .and_then(|st| st.completed_at())
-                });
+                let done = index
+                    .get(need)
+                    .and_then(|&j| own[j].as_ref())
+                    .and_then(StepStatus::completed_at);
                 match done {
                     Some(t) => needs_done_at = Some(needs_done_at.map_or(t, |d| d.max(t))),
                     None => blocked_on.push(need.clone()),
                 }
             }
-            let status = match own {
-                Some(s) => s,
-                None if !blocked_on.is_empty() => StepStatus::Blocked { on: blocked_on.clone() },
-                None if step.probe.as_ref().is_some_and(ProbeSpec::completes) => StepStatus::Pending,
+            let status = match mine {
+                Some(s) => s.clone(),
+                None if !blocked_on.is_empty() => StepStatus::Blocked {
+                    on: blocked_on.clone(),
+                },
+                None if step.probe.as_ref().is_some_and(ProbeSpec::completes) => {
+                    StepStatus::Pending
+                }
                 None => StepStatus::Ready,
             };
             StepState {
@@ -282,7 +301,7 @@ fn probe_completion(
     obs: &[usize],
     undone_at: Option<DateTime<Utc>>,
 ) -> Option<StepStatus> {
-    let facts = obs
+    let mut facts = obs
         .iter()
         .map(|&i| &events[i])
         .filter(|e| undone_at.is_none_or(|u| e.observed_at > u))
@@ -297,22 +316,32 @@ fn probe_completion(
         })
     };
     match probe {
-        ProbeSpec::Tag { .. } => facts.into_iter().find(|(_, f)| matches!(f, Fact::TagPushed { .. })).and_then(|(e, _)| observed(e)),
+        ProbeSpec::Tag { .. } => facts
+            .into_iter()
+            .find(|(_, f)| matches!(f, Fact::TagPushed { .. }))
+            .and_then(|(e, _)| observed(e)),
         ProbeSpec::Release { .. } => facts
             .into_iter()
             .find(|(_, f)| matches!(f, Fact::ReleasePublished { .. }))
             .and_then(|(e, _)| observed(e)),
-        ProbeSpec::Pr { .. } | ProbeSpec::FeedstockPr { .. } => {
-            facts.into_iter().find(|(_, f)| matches!(f, Fact::PrMerged { .. })).and_then(|(e, _)| observed(e))
-        }
+        ProbeSpec::Pr { .. } | ProbeSpec::FeedstockPr { .. } => facts
+            .into_iter()
+            .find(|(_, f)| matches!(f, Fact::PrMerged { .. }))
+            .and_then(|(e, _)| observed(e)),
         ProbeSpec::Pypi { .. } => facts
             .into_iter()
             .find(|(_, f)| matches!(f, Fact::PypiUploaded { .. }))
             .and_then(|(e, _)| observed(e)),
         ProbeSpec::Ci { .. } => {
-            let last = facts.filter(|(_, f)| matches!(f, Fact::Checks { .. })).last();
+            let last = facts.rfind(|(_, f)| matches!(f, Fact::Checks { .. }));
             match last {
-                Some((e, Fact::Checks { state: CiState::Success, .. })) => observed(e),
+                Some((
+                    e,
+                    Fact::Checks {
+                        state: CiState::Success,
+                        ..
+                    },
+                )) => observed(e),
                 _ => None,
             }
         }
@@ -358,7 +387,10 @@ impl State {
     }
 
     /// The facts a probe has observed, in timeline order.
-    pub fn facts_of<'a>(&'a self, probe: &ProbeSpec) -> impl Iterator<Item = (&'a Event, &'a Fact)> + 'a {
+    pub fn facts_of<'a>(
+        &'a self,
+        probe: &ProbeSpec,
+    ) -> impl Iterator<Item = (&'a Event, &'a Fact)> + 'a {
         self.observations
             .get(&probe.id())
             .map(Vec::as_slice)

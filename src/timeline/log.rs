@@ -30,8 +30,14 @@ pub enum LogError {
         offset: u64,
         message: String,
     },
-    #[error("{path}: line {line} was written by a newer flightdeck (event schema {found}, this one reads up to {SCHEMA_VERSION})\n  upgrade flightdeck to read this release")]
-    TooNew { path: String, line: usize, found: u32 },
+    #[error(
+        "{path}: line {line} was written by a newer flightdeck (event schema {found}, this one reads up to {SCHEMA_VERSION})\n  upgrade flightdeck to read this release"
+    )]
+    TooNew {
+        path: String,
+        line: usize,
+        found: u32,
+    },
     #[error("{path}: {action}: {source}")]
     Io {
         path: String,
@@ -92,16 +98,23 @@ pub struct EventLog {
 
 impl EventLog {
     /// Creates a new, empty log (failing if one exists) and fsyncs its directory.
-    pub fn create(path: &Path, author: &str, role: Role, clock: Clock) -> Result<EventLog, LogError> {
+    pub fn create(
+        path: &Path,
+        author: &str,
+        role: Role,
+        clock: Clock,
+    ) -> Result<EventLog, LogError> {
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create_new(true)
             .open(path)
             .map_err(|e| LogError::io(path, "creating the timeline", e))?;
-        file.sync_all().map_err(|e| LogError::io(path, "syncing the timeline", e))?;
+        file.sync_all()
+            .map_err(|e| LogError::io(path, "syncing the timeline", e))?;
         if let Some(dir) = path.parent() {
-            super::fsutil::sync_dir(dir).map_err(|e| LogError::io(dir, "syncing the release directory", e))?;
+            super::fsutil::sync_dir(dir)
+                .map_err(|e| LogError::io(dir, "syncing the release directory", e))?;
         }
         Ok(EventLog {
             path: path.to_path_buf(),
@@ -118,7 +131,12 @@ impl EventLog {
     }
 
     /// Opens a log for writing, repairing a torn last line.
-    pub fn open(path: &Path, author: &str, role: Role, clock: Clock) -> Result<(EventLog, Option<TornTail>), LogError> {
+    pub fn open(
+        path: &Path,
+        author: &str,
+        role: Role,
+        clock: Clock,
+    ) -> Result<(EventLog, Option<TornTail>), LogError> {
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -146,7 +164,8 @@ impl EventLog {
     /// Reads a log without changing anything (exports, the jump seat, `status`).
     /// A torn last line is left in place and reported.
     pub fn read(path: &Path) -> Result<(Vec<Event>, Option<usize>), LogError> {
-        let bytes = std::fs::read(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let (complete, tail) = split_tail(&bytes);
         let events = parse_lines(path, &bytes[..complete], 0, 0)?;
         Ok((events, (tail > 0).then_some(tail)))
@@ -193,7 +212,12 @@ impl EventLog {
     }
 
     /// Appends an event, acknowledging it only once it is on disk. `at` defaults to now.
-    pub fn append_with(&mut self, what: EventKind, at: Option<DateTime<Utc>>, link: Option<String>) -> Result<Event, LogError> {
+    pub fn append_with(
+        &mut self,
+        what: EventKind,
+        at: Option<DateTime<Utc>>,
+        link: Option<String>,
+    ) -> Result<Event, LogError> {
         self.lock()?;
         let result = self.append_locked(what, at, link, None);
         self.unlock();
@@ -248,9 +272,14 @@ impl EventLog {
             link,
             what,
         };
-        let mut line = serde_json::to_vec(&event).map_err(|e| LogError::io(&self.path, "encoding an event", std::io::Error::other(e)))?;
+        let mut line = serde_json::to_vec(&event)
+            .map_err(|e| LogError::io(&self.path, "encoding an event", std::io::Error::other(e)))?;
         line.push(b'\n');
-        if let Err(e) = self.file.write_all(&line).and_then(|()| self.file.sync_data()) {
+        if let Err(e) = self
+            .file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+        {
             // Leave no partial line behind for the next writer to trip over.
             let _ = self.file.set_len(self.read_to);
             return Err(LogError::io(&self.path, "appending to the timeline", e));
@@ -328,7 +357,9 @@ impl EventLog {
     }
 
     fn lock(&self) -> Result<(), LogError> {
-        self.file.lock().map_err(|e| LogError::io(&self.path, "locking the timeline", e))
+        self.file
+            .lock()
+            .map_err(|e| LogError::io(&self.path, "locking the timeline", e))
     }
 
     fn unlock(&self) {
@@ -338,13 +369,22 @@ impl EventLog {
 
 /// Splits off an incomplete last line: returns (bytes of complete lines, bytes of the tail).
 fn split_tail(bytes: &[u8]) -> (usize, usize) {
-    let complete = bytes.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+    let complete = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
     (complete, bytes.len() - complete)
 }
 
 /// Parses complete lines; `base` is the byte offset of `bytes` in the file and
 /// `lines_before` the number of event lines before it (for messages).
-fn parse_lines(path: &Path, bytes: &[u8], base: u64, lines_before: usize) -> Result<Vec<Event>, LogError> {
+fn parse_lines(
+    path: &Path,
+    bytes: &[u8],
+    base: u64,
+    lines_before: usize,
+) -> Result<Vec<Event>, LogError> {
     let mut events = Vec::new();
     let mut offset = 0usize;
     let mut line_no = lines_before;
@@ -362,7 +402,8 @@ fn parse_lines(path: &Path, bytes: &[u8], base: u64, lines_before: usize) -> Res
             line_no -= 1;
             continue;
         }
-        let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| damaged(format!("not JSON ({e})")))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(text).map_err(|e| damaged(format!("not JSON ({e})")))?;
         let v = value.get("v").and_then(|v| v.as_u64()).unwrap_or(0);
         if v > u64::from(SCHEMA_VERSION) {
             return Err(LogError::TooNew {
@@ -371,7 +412,8 @@ fn parse_lines(path: &Path, bytes: &[u8], base: u64, lines_before: usize) -> Res
                 found: u32::try_from(v).unwrap_or(u32::MAX),
             });
         }
-        let event: Event = serde_json::from_value(value).map_err(|e| damaged(format!("not a valid event ({e})")))?;
+        let event: Event = serde_json::from_value(value)
+            .map_err(|e| damaged(format!("not a valid event ({e})")))?;
         events.push(event);
         offset += raw.len();
     }

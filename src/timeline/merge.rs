@@ -45,7 +45,9 @@ pub fn trusted(plan: &Plan, crew: &HashMap<String, Role>, events: Vec<Event>) ->
     events
         .into_iter()
         .filter(|e| {
-            let Some(&seat) = crew.get(&e.author) else { return false };
+            let Some(&seat) = crew.get(&e.author) else {
+                return false;
+            };
             if seat != e.role {
                 return false;
             }

@@ -188,13 +188,20 @@ impl Home {
                         return Err(user(format!(
                             "no release `{id}` in {}\n  releases: {}\n  start one with `flightdeck start CHECKLIST --version V`",
                             self.releases_dir().display(),
-                            if ids.is_empty() { "none".to_string() } else { ids.join(", ") }
+                            if ids.is_empty() {
+                                "none".to_string()
+                            } else {
+                                ids.join(", ")
+                            }
                         )));
                     }
                     many => {
                         return Err(user(format!(
                             "`{id}` matches several releases: {}\n  name one of them",
-                            many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                            many.iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )));
                     }
                 }
@@ -212,7 +219,10 @@ impl Home {
         for rid in self.release_ids()? {
             let release = self.load(&self.releases_dir().join(&rid))?;
             let events = release.read_events()?;
-            if !events.iter().any(|e| matches!(e.what, EventKind::ReleaseClosed { .. })) {
+            if !events
+                .iter()
+                .any(|e| matches!(e.what, EventKind::ReleaseClosed { .. }))
+            {
                 open.push(release);
             }
         }
@@ -224,7 +234,10 @@ impl Home {
             ))),
             _ => Err(user(format!(
                 "several releases are in progress: {}\n  name the one you mean",
-                open.iter().map(|r| r.meta.id.as_str()).collect::<Vec<_>>().join(", ")
+                open.iter()
+                    .map(|r| r.meta.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         }
     }
@@ -269,7 +282,8 @@ impl Home {
 
     fn load(&self, dir: &Path) -> Result<Release> {
         let meta_path = dir.join("release.toml");
-        let text = std::fs::read_to_string(&meta_path).wrap_err_with(|| format!("reading {}", meta_path.display()))?;
+        let text = std::fs::read_to_string(&meta_path)
+            .wrap_err_with(|| format!("reading {}", meta_path.display()))?;
         let meta: ReleaseMeta = toml::from_str(&text).map_err(|e| {
             let place = e
                 .span()
@@ -285,8 +299,11 @@ impl Home {
             ))
         })?;
         let checklist_path = dir.join("checklist.toml");
-        let checklist = Checklist::load(&checklist_path).map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
-        let plan = checklist.plan(&meta.version).map_err(|e| user(format!("{}: {e}", meta_path.display())))?;
+        let checklist = Checklist::load(&checklist_path)
+            .map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
+        let plan = checklist
+            .plan(&meta.version)
+            .map_err(|e| user(format!("{}: {e}", meta_path.display())))?;
         Ok(Release {
             dir: dir.to_path_buf(),
             meta,
