@@ -118,7 +118,7 @@ pub struct ExportArgs {
     /// Only events up to the end of T (a day, a minute, or an instant), same forms as --since
     #[arg(long, value_name = "T")]
     pub until: Option<String>,
-    /// Fold quiet stretches longer than this into one `…` row (e.g. 6h, 90m; 0 never folds)
+    /// Fold quiet stretches longer than this into one `…` row (e.g. 6h, 90m; 0 or off: never)
     #[arg(long, value_name = "DURATION", default_value = "6h")]
     pub gap: String,
 }
@@ -214,7 +214,11 @@ fn export(home: &Home, args: ExportArgs) -> Result<()> {
             "--since is not before --until: nothing could match\n  swap them, or widen the range",
         ));
     }
-    let gap = crate::checklist::duration::parse_duration(&args.gap).map_err(|e| bad("gap", e))?;
+    // `0` (any unit) or `off` turns the `…` rows off.
+    let gap = match args.gap.trim() {
+        "0" | "off" => std::time::Duration::ZERO,
+        text => crate::checklist::duration::parse_duration(text).map_err(|e| bad("gap", e))?,
+    };
     let gap = match gap.as_secs() {
         0 => None,
         _ => Some(

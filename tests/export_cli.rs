@@ -158,3 +158,16 @@ fn export_cli_since_and_until_narrow_the_table() {
     ));
     assert_eq!(md.lines().count(), 4, "{md}");
 }
+
+#[test]
+fn export_cli_gap_controls_the_quiet_rows() {
+    let home = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/export/home");
+    let dots = |gap: &str| {
+        let md = ok(&flightdeck(&home, &["export", "conda-26.11.0", "--gap", gap]));
+        md.matches("| … | … |").count()
+    };
+    assert_eq!(dots("6h"), 6);
+    assert_eq!(dots("2d"), 1);
+    assert_eq!(dots("0"), 0);
+    assert_eq!(dots("off"), 0);
+}

@@ -38,7 +38,7 @@ pub enum Format {
     Md,
     /// RFC 4180 CSV with CRLF line endings.
     Csv,
-    /// Versioned JSON with the raw events (schema documented in [`json`]).
+    /// Versioned JSON: every event once, with its raw record (schema 1).
     Json,
     /// A whole post-mortem document: crew, summary, timeline, key durations.
     #[value(alias = "post-mortem")]
