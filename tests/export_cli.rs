@@ -163,7 +163,10 @@ fn export_cli_since_and_until_narrow_the_table() {
 fn export_cli_gap_controls_the_quiet_rows() {
     let home = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/export/home");
     let dots = |gap: &str| {
-        let md = ok(&flightdeck(&home, &["export", "conda-26.11.0", "--gap", gap]));
+        let md = ok(&flightdeck(
+            &home,
+            &["export", "conda-26.11.0", "--gap", gap],
+        ));
         md.matches("| … | … |").count()
     };
     assert_eq!(dots("6h"), 6);
