@@ -256,6 +256,42 @@ fn export_release_with_only_its_start() {
 }
 
 #[test]
+fn export_postmortem_of_an_aborted_release_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let release = fresh_release(dir.path());
+    let mut log = release
+        .open_log(
+            "jane",
+            Role::Pilot,
+            Clock::Fixed(at("2026-11-10T11:30:00Z")),
+        )
+        .expect("log");
+    log.append(EventKind::ReleaseClosed {
+        outcome: flightdeck::timeline::Outcome::Aborted,
+        reason: Some("tests fail on | windows\nsee #1".into()),
+    })
+    .expect("close");
+    let state = fold(&release.plan, &release.read_events().expect("events"));
+    let pm = render(
+        &release,
+        &state,
+        &ExportOptions::new(Format::Postmortem, now()),
+    );
+    assert!(
+        pm.contains("- **Outcome:** aborted 2026-11-10 11:30 UTC by @jane"),
+        "{pm}"
+    );
+    assert!(
+        pm.contains("conda 26.11.0 was aborted after 2h 30m (tests fail on \\| windows<br>see #1), from 2026-11-10 09:00 UTC to 2026-11-10 11:30 UTC; 0 of 20 steps complete; no bugs filed."),
+        "{pm}"
+    );
+    assert!(
+        pm.contains("| Release aborted by @jane: tests fail on \\| windows<br>see #1 | |"),
+        "{pm}"
+    );
+}
+
+#[test]
 fn export_escapes_notes_and_csv_fields() {
     let dir = tempfile::tempdir().expect("tempdir");
     let release = fresh_release(dir.path());
