@@ -110,6 +110,33 @@ pub enum Command {
         /// The release (default: the only one in progress)
         release: Option<String>,
     },
+    /// Export the timeline: a Markdown table, CSV, JSON, or a post-mortem document
+    Export(ExportArgs),
+}
+
+/// `flightdeck export`: reads the timeline, never changes it.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The release (default: the only one in progress)
+    pub release: Option<String>,
+    /// What to write
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: crate::export::Format,
+    /// Write to FILE (atomically) instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only events starred in the cockpit
+    #[arg(long)]
+    pub starred: bool,
+    /// Only events from T on: RFC 3339, YYYY-MM-DD or "YYYY-MM-DD HH:MM" (UTC)
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only events up to the end of T (a day, a minute, or an instant), same forms as --since
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Fold quiet stretches longer than this into one `…` row (e.g. 6h, 90m; 0 or off: never)
+    #[arg(long, value_name = "DURATION", default_value = "6h")]
+    pub gap: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +207,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     println!("note added to {}", release.meta.id);
                     Ok(())
                 }
+                Command::Export(args) => export(&home, args),
             }
         }
     }
@@ -283,6 +311,85 @@ fn poll(
     Err(color_eyre::eyre::eyre!(
         "{failed} probe(s) did not answer; what the others saw is recorded. Try `flightdeck poll --once` again later"
     ))
+}
+
+/// `flightdeck export`: the timeline as a table, CSV, JSON or post-mortem.
+fn export(home: &Home, args: ExportArgs) -> Result<()> {
+    use crate::export::{ExportOptions, parse_since, parse_until};
+    let bad = |flag: &str, e: String| user(format!("--{flag}: {e}"));
+    let since = args
+        .since
+        .as_deref()
+        .map(parse_since)
+        .transpose()
+        .map_err(|e| bad("since", e))?;
+    let until = args
+        .until
+        .as_deref()
+        .map(parse_until)
+        .transpose()
+        .map_err(|e| bad("until", e))?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
+        return Err(user(
+            "--since is not before --until: nothing could match\n  swap them, or widen the range",
+        ));
+    }
+    // `0` (any unit) or `off` turns the `…` rows off.
+    let gap = match args.gap.trim() {
+        "0" | "off" => std::time::Duration::ZERO,
+        text => crate::checklist::duration::parse_duration(text).map_err(|e| bad("gap", e))?,
+    };
+    let gap = match gap.as_secs() {
+        0 => None,
+        _ => Some(
+            chrono::Duration::from_std(gap)
+                .map_err(|_| bad("gap", format!("`{}` is too long", args.gap)))?,
+        ),
+    };
+    let release = home.resolve(args.release.as_deref())?;
+    let events = release.read_events()?;
+    let state = fold(&release.plan, &events);
+    let opts = ExportOptions {
+        starred_only: args.starred,
+        since,
+        until,
+        gap,
+        ..ExportOptions::new(args.format, Utc::now())
+    };
+    let text = crate::export::export(&release, &state, &opts)?;
+    match args.output.filter(|p| p.as_os_str() != "-") {
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(e).wrap_err("writing the export")
+                }
+                _ => Ok(()),
+            }
+        }
+        Some(path) => {
+            crate::timeline::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| {
+                user(format!(
+                    "cannot write {}: {e}\n  choose another path with -o FILE",
+                    path.display()
+                ))
+            })?;
+            println!(
+                "exported {} ({}) to {}",
+                release.meta.id,
+                args.format.name(),
+                path.display()
+            );
+            Ok(())
+        }
+    }
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {
