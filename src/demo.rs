@@ -42,9 +42,12 @@ pub struct DemoArgs {
     pub demo_home: Option<PathBuf>,
 }
 
-/// How often each probe polls the simulated world (real time): at demo speed
-/// an hour of the release passes in seconds, so probes must look often.
-const DEMO_INTERVAL: Duration = Duration::from_secs(1);
+/// How often each probe polls the simulated world, in real time: about every
+/// 30 simulated seconds, so that a state lasting minutes of the release (a CI
+/// run failing before a re-push) is seen even when hours pass in seconds.
+fn demo_interval(speed: f64) -> Duration {
+    Duration::from_secs_f64(30.0 / speed).clamp(Duration::from_millis(50), Duration::from_secs(1))
+}
 
 /// Runs the demo. `role` is the seat the user takes; `theme` and `no_color` style the cockpit.
 pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Result<()> {
@@ -143,7 +146,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
             let probe_log = Arc::new(Mutex::new(release.open_log(&me, role, clock.clone())?));
             let (tx, rx) = tokio::sync::mpsc::channel(1024);
             let opts = SchedulerOptions {
-                interval: DEMO_INTERVAL,
+                interval: demo_interval(sim_clock.speed()),
                 ..SchedulerOptions::default()
             };
             let specs = release.plan.probes().into_iter().cloned().collect();
@@ -157,7 +160,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
 
         let headless = args.headless || !std::io::stdout().is_terminal();
         let result = if headless {
-            headless_run(&release, rx, &sim).await
+            headless_run(&release, rx, &sim, demo_interval(sim_clock.speed())).await
         } else {
             let opts = crate::tui::CockpitOptions {
                 role,
@@ -185,6 +188,7 @@ async fn headless_run(
     release: &crate::timeline::Release,
     rx: Option<tokio::sync::mpsc::Receiver<ProbeMsg>>,
     sim: &SimServer,
+    interval: Duration,
 ) -> Result<()> {
     println!(
         "{} — simulated; events print as they are recorded (Ctrl-C to stop)",
@@ -212,7 +216,7 @@ async fn headless_run(
             _ = tick.tick() => {
                 if sim.finished() {
                     // One more interval so the last happenings are observed.
-                    tokio::time::sleep(DEMO_INTERVAL * 3).await;
+                    tokio::time::sleep(interval * 3).await;
                     while let Ok(msg) = rx.try_recv() {
                         if let ProbeMsg::Recorded(event) = msg {
                             println!("{}  {}", event.at.format("%Y-%m-%d %H:%M"), crate::export::describe(&event, &release.plan));
