@@ -1,1 +1,3 @@
 //! probe
+pub mod channel;
+pub mod pypi;

@@ -1,0 +1,1 @@
+//! PyPI probe (in progress).
