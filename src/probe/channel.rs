@@ -33,6 +33,7 @@ use http::Extensions;
 use rattler_conda_types::{
     Channel, MatchSpec, NamelessMatchSpec, PackageName, RepoDataRecord, Subdir, Version,
 };
+use rattler_repodata_gateway::fetch::{FetchRepoDataError, RepoDataNotFoundError};
 use rattler_repodata_gateway::sparse::PackageFormatSelection;
 use rattler_repodata_gateway::{
     CacheClearMode, ChannelConfig, ChannelRelationsMode, Gateway, GatewayError, SourceConfig,
@@ -715,7 +716,9 @@ impl ChannelChecker {
                     true,
                 ));
             }
-            Ok(Ok(Err(err))) => return Err(failure_from_gateway(&err, &subdir_url)),
+            Ok(Ok(Err(err))) => {
+                return Err(failure_from_gateway(&err, &subdir_url, &query.channel_name));
+            }
             Ok(Ok(Ok(output))) => output,
         };
 
@@ -842,15 +845,17 @@ async fn check_local_subdir(channel_url: &Url, subdir_url: &Url) -> Result<(), F
 }
 
 /// Describes a gateway failure for a pilot, with the URL that failed and whether retrying may help.
-fn failure_from_gateway(err: &GatewayError, subdir_url: &Url) -> Failure {
+fn failure_from_gateway(err: &GatewayError, subdir_url: &Url, channel_name: &str) -> Failure {
     let chain = error_chain(err);
+    let index_url = subdir_url
+        .join("repodata.json")
+        .unwrap_or_else(|_| subdir_url.clone());
     match err {
         GatewayError::SubdirNotFoundError(not_found) => Failure::new(
-            subdir_url.clone(),
+            index_url.clone(),
             format!(
-                "subdir {} does not exist on channel {} (nothing at {subdir_url})",
-                not_found.subdir,
-                not_found.channel.base_url.as_str().trim_end_matches('/')
+                "subdir {} does not exist on channel {channel_name} (nothing at {index_url})",
+                not_found.subdir
             ),
             false,
         ),
@@ -864,56 +869,70 @@ fn failure_from_gateway(err: &GatewayError, subdir_url: &Url) -> Failure {
         ),
         GatewayError::UnsupportedUrl(_) => Failure::new(subdir_url.clone(), chain, false),
         _ => {
+            let http = reqwest_error(err);
             // A local channel has exactly one file per subdir: name it rather than the folder.
             let fallback = if subdir_url.scheme() == "file" {
-                subdir_url
-                    .join("repodata.json")
-                    .unwrap_or_else(|_| subdir_url.clone())
+                index_url
             } else {
                 subdir_url.clone()
             };
-            let url = failing_url(err).unwrap_or(fallback);
-            let transient = is_transient(err);
+            let url = http
+                .and_then(reqwest::Error::url)
+                .cloned()
+                .or_else(|| match err {
+                    GatewayError::FetchRepoDataError(FetchRepoDataError::FailedToDownload(
+                        url,
+                        _,
+                    )) => Some(url.clone()),
+                    _ => None,
+                })
+                .unwrap_or(fallback);
+            // Only a request the server refused for good (4xx other than 408/429) is
+            // permanent; network trouble, timeouts, server errors and bad data (a cut-off or
+            // corrupted download, a CDN mid-update) are worth another try.
+            let transient = http.and_then(reqwest::Error::status).is_none_or(|status| {
+                !status.is_client_error()
+                    || status == StatusCode::REQUEST_TIMEOUT
+                    || status == StatusCode::TOO_MANY_REQUESTS
+            });
+            let hint = match http {
+                Some(e) if e.is_timeout() => " (the server stopped answering: slow or stalled)",
+                Some(e) if e.is_connect() => " (could not connect)",
+                _ => "",
+            };
             let message = if chain.contains(url.as_str()) {
-                chain
+                format!("{chain}{hint}")
             } else {
-                format!("{chain} (reading {url})")
+                format!("{chain}{hint} (reading {url})")
             };
             Failure::new(url, message, transient)
         }
     }
 }
 
-/// The URL of the request that failed, when the error chain holds one.
-fn failing_url(err: &(dyn std::error::Error + 'static)) -> Option<Url> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(reqwest_err) = e.downcast_ref::<reqwest::Error>()
-            && let Some(url) = reqwest_err.url()
-        {
-            return Some(url.clone());
+/// The HTTP error inside a gateway error. rattler wraps it in `#[error(transparent)]` variants,
+/// whose `source()` skips the wrapped error itself, so walking the chain alone misses it.
+fn reqwest_error(err: &GatewayError) -> Option<&reqwest::Error> {
+    let direct = match err {
+        GatewayError::ReqwestError(e) => Some(e),
+        GatewayError::FetchRepoDataError(FetchRepoDataError::HttpError(
+            reqwest_middleware::Error::Reqwest(e),
+        )) => Some(e),
+        GatewayError::FetchRepoDataError(FetchRepoDataError::NotFound(
+            RepoDataNotFoundError::HttpError(e),
+        )) => Some(e),
+        _ => None,
+    };
+    direct.or_else(|| {
+        let mut current = std::error::Error::source(err);
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<reqwest::Error>() {
+                return Some(found);
+            }
+            current = e.source();
         }
-        current = e.source();
-    }
-    None
-}
-
-/// Whether a later poll may succeed. Only a request the server rejected for good (4xx other than
-/// 408/429) is permanent; network trouble, timeouts, server errors and bad data (a cut-off or
-/// corrupted download, a CDN mid-update) are worth another try.
-fn is_transient(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(reqwest_err) = e.downcast_ref::<reqwest::Error>()
-            && let Some(status) = reqwest_err.status()
-        {
-            return !status.is_client_error()
-                || status == StatusCode::REQUEST_TIMEOUT
-                || status == StatusCode::TOO_MANY_REQUESTS;
-        }
-        current = e.source();
-    }
-    true
+        None
+    })
 }
 
 /// `outer: inner: innermost`, without repeating a message a wrapper already quotes.
@@ -1156,6 +1175,10 @@ pub enum RedEvent {
     Disappeared {
         /// The channel's name.
         channel: String,
+        /// The package name.
+        package: String,
+        /// The version.
+        version: String,
         /// The subdir.
         subdir: Subdir,
         /// The file that was available.
@@ -1169,6 +1192,10 @@ pub enum RedEvent {
     MarkedBroken {
         /// The label's channel name, e.g. `conda-forge/label/broken`.
         channel: String,
+        /// The package name.
+        package: String,
+        /// The version.
+        version: String,
         /// The subdir.
         subdir: Subdir,
         /// The file now under the label.
@@ -1199,6 +1226,8 @@ pub fn red_events(previous: Option<&ChannelReport>, current: &ChannelReport) -> 
             SubdirStatus::Available { file_name, url, .. } if broken && !was_available => {
                 events.push(RedEvent::MarkedBroken {
                     channel: current.channel_name.clone(),
+                    package: current.package.clone(),
+                    version: current.version.clone(),
                     subdir: now.subdir,
                     file_name: file_name.clone(),
                     url: url.clone(),
@@ -1211,6 +1240,8 @@ pub fn red_events(previous: Option<&ChannelReport>, current: &ChannelReport) -> 
                 {
                     events.push(RedEvent::Disappeared {
                         channel: current.channel_name.clone(),
+                        package: current.package.clone(),
+                        version: current.version.clone(),
                         subdir: now.subdir,
                         file_name: file_name.clone(),
                         url: url.clone(),
