@@ -348,15 +348,18 @@ async fn pypi_names_are_normalized_and_mirror_prefixes_kept() {
         "/mirror/pypi/conda-store/2025.11.0/json",
         ok(release_json(false, None), "\"m\""),
     );
-    let pypi = checker(&format!("{base}/mirror"), Duration::from_secs(5));
-    let report = pypi
-        .check(&PypiQuery::new("Conda_Store", "2025.11.0").expect("valid"))
-        .await;
-    assert!(
-        matches!(report.status, PypiStatus::Uploaded { .. }),
-        "{:?}",
-        report.status
-    );
+    // A mirror's root, and the same mirror given as its JSON API root (`…/pypi`).
+    for root in [format!("{base}/mirror"), format!("{base}/mirror/pypi/")] {
+        let pypi = checker(&root, Duration::from_secs(5));
+        let report = pypi
+            .check(&PypiQuery::new("Conda_Store", "2025.11.0").expect("valid"))
+            .await;
+        assert!(
+            matches!(report.status, PypiStatus::Uploaded { .. }),
+            "{root}: {:?}",
+            report.status
+        );
+    }
 }
 
 #[test]

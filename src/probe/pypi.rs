@@ -1,7 +1,7 @@
 //! The PyPI probe: has `name==version` been uploaded to PyPI, when, which files, is it yanked?
 //!
 //! Reads the JSON API, `{base}/pypi/{name}/{version}/json` (base `https://pypi.org` unless
-//! overridden with `--pypi-url`). A `404` means "not uploaded yet". Every repeat poll is a
+//! overridden with `--pypi-url`; `https://pypi.org/pypi` is understood too). A `404` means "not uploaded yet". Every repeat poll is a
 //! conditional request (`If-None-Match` / `If-Modified-Since` with what the last answer carried),
 //! so an unchanged release costs a `304` and no body. Bad replies (garbage, a cut-off body, a
 //! server error, a stall) become [`PypiStatus::Error`] naming the URL; nothing panics.
@@ -316,13 +316,20 @@ impl PypiChecker {
         }
     }
 
-    /// The JSON API URL of a query.
+    /// The JSON API URL of a query: `{base}/pypi/{name}/{version}/json`. A base that already
+    /// ends in `/pypi` (the JSON API root, as `--pypi-url` may be given, and as the simulated
+    /// world prints it) is not given a second `/pypi`.
     pub fn api_url(&self, query: &PypiQuery) -> Result<Url, PypiError> {
+        let api_root = if self.options.base_url.path().ends_with("/pypi/") {
+            ""
+        } else {
+            "pypi/"
+        };
         // Names and versions were validated to URL-safe characters, so joining cannot escape.
         self.options
             .base_url
             .join(&format!(
-                "pypi/{}/{}/json",
+                "{api_root}{}/{}/json",
                 normalize_name(&query.package),
                 query.version
             ))
