@@ -849,3 +849,38 @@ async fn channel_http_forbidden_is_permanent() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn channel_http_real_pytorch_index_served_unsharded() {
+    // The real pytorch linux-64 index (rattler's test data) behind an HTTP server, as
+    // `repodata.json` and `repodata.json.zst`, with no shard index (like repo.anaconda.com).
+    let (server, base) = start().await;
+    let real = std::fs::read("/work/shared/fixtures/channels/pytorch/linux-64/repodata.json")
+        .expect("fixture");
+    server.put("/pytorch/linux-64/repodata.json.zst", zst(&real));
+    server.put("/pytorch/linux-64/repodata.json", real);
+    let p = probe(fast_options());
+    let mut overrides = std::collections::BTreeMap::new();
+    overrides.insert("pytorch".to_owned(), format!("{base}/pytorch"));
+    let q = ChannelQuery::parse("pytorch", &overrides, "torchvision", "0.8.2", &["linux-64"])
+        .expect("query");
+    let report = p.checker.check(&q).await;
+    match status(&report, Subdir::Linux64) {
+        SubdirStatus::Available {
+            records,
+            url,
+            file_name,
+            ..
+        } => {
+            assert_eq!(*records, 20);
+            assert_eq!(url.as_str(), format!("{base}/pytorch/linux-64/{file_name}"));
+        }
+        other => panic!("expected available, got {other:?}"),
+    }
+    let q = ChannelQuery::parse("pytorch", &overrides, "torchvision", "0.8.3", &["linux-64"])
+        .expect("query");
+    assert_eq!(
+        status(&p.checker.check(&q).await, Subdir::Linux64),
+        &SubdirStatus::NotYet
+    );
+}
