@@ -1,1 +1,564 @@
-//! cli
+//! The command line: argument definitions (clap) and wiring to the library.
+
+use crate::checklist::{Checklist, StepId};
+use crate::config::{Config, Overrides};
+use crate::crew::{self, Act, Role};
+use crate::diag::Diagnostics;
+use crate::error::user;
+use crate::timeline::{Clock, EventKind, Home, Release, State, StepStatus, fold};
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr};
+use std::path::PathBuf;
+
+/// flightdeck — a terminal release cockpit for the conda ecosystem.
+///
+/// Walks a release pilot through a TOML checklist, watches GitHub and the conda
+/// channels, and records everything in one timeline that exports as a post-mortem.
+#[derive(Debug, Parser)]
+#[command(name = "flightdeck", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where releases, logs and caches live [default: the platform's data directory]
+    #[arg(long, global = true, env = "FLIGHTDECK_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// GitHub REST base URL (GitHub Enterprise Server, or a simulated world)
+    #[arg(long, global = true, env = "FLIGHTDECK_GITHUB_API", value_name = "URL")]
+    pub github_api: Option<String>,
+    /// Where a channel name resolves, e.g. conda-forge=https://prefix.dev/conda-forge (repeatable)
+    #[arg(long = "channel", global = true, value_name = "NAME=URL")]
+    pub channels: Vec<String>,
+    /// PyPI JSON API base URL
+    #[arg(long, global = true, value_name = "URL")]
+    pub pypi_url: Option<String>,
+    /// Your seat in this release: pilot, copilot or jump-seat
+    #[arg(long, global = true, env = "FLIGHTDECK_ROLE", default_value = "pilot", value_parser = parse_role)]
+    pub role: Role,
+    /// Colour theme: default, light, high-contrast, or a path to a theme file
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// No colours (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate checklists; every error is reported as file:line:col
+    Check {
+        /// Checklist files (TOML)
+        #[arg(required = true, value_name = "CHECKLIST")]
+        files: Vec<PathBuf>,
+    },
+    /// Create a release from a checklist
+    // `--version V` is this command's own option: without this, clap's
+    // propagated `--version` flag collides with it (a panic in debug builds).
+    #[command(disable_version_flag = true)]
+    Start {
+        #[arg(value_name = "CHECKLIST")]
+        checklist: PathBuf,
+        /// The version to release; must fit the checklist's version scheme
+        #[arg(long)]
+        version: String,
+    },
+    /// List releases
+    List {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show where a release stands
+    Status {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign off, undo or skip a step
+    Step {
+        #[command(subcommand)]
+        action: StepAction,
+    },
+    /// Open the cockpit: the interactive terminal UI of a release
+    Fly {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+    },
+    /// Add a note to the timeline
+    Note {
+        text: String,
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StepAction {
+    /// Sign off a step (a probe-backed step needs --note: that is an override)
+    Done(StepArgs),
+    /// Take back the last sign-off, skip or override of a step (needs --note)
+    Undo(StepArgs),
+    /// Skip a step (needs --note)
+    Skip(StepArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StepArgs {
+    /// The step id, as shown by `flightdeck status`
+    pub step: String,
+    /// The release (default: the only one in progress)
+    pub release: Option<String>,
+    /// Why (required for undo, skip and overrides)
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Sign off even though a need is incomplete or a gate says wait
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let overrides = Overrides {
+        home: cli.global.home.clone(),
+        github_api: cli.global.github_api.clone(),
+        pypi_url: cli.global.pypi_url.clone(),
+        channels: cli.global.channels.clone(),
+        theme: cli.global.theme.clone(),
+    };
+    match cli.command {
+        Command::Check { files } => check(&files),
+        command => {
+            let config = Config::load(&overrides)?;
+            let home = Home::new(&config.home);
+            let me = config.identity();
+            let role = cli.global.role;
+            match command {
+                Command::Check { .. } => unreachable!("handled above"),
+                Command::Start { checklist, version } => {
+                    start(&home, &checklist, &version, &me, role)
+                }
+                Command::List { json } => list(&home, json),
+                Command::Status { release, json } => {
+                    let release = home.resolve(release.as_deref())?;
+                    status(&release, json)
+                }
+                Command::Step { action } => step(&home, action, &me, role),
+                Command::Fly { release } => {
+                    fly(&home, &config, release.as_deref(), &me, role, &cli.global)
+                }
+                Command::Note { text, release } => {
+                    if text.trim().is_empty() {
+                        return Err(user("the note is empty"));
+                    }
+                    crew::allowed(role, Act::Note).map_err(|d| user(d.to_string()))?;
+                    let release = home.resolve(release.as_deref())?;
+                    let mut log = release.open_log(&me, role, Clock::System)?;
+                    log.append(EventKind::Note { text })?;
+                    println!("note added to {}", release.meta.id);
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// `flightdeck fly`: the cockpit, on the wall clock, without probes (yet).
+fn fly(
+    home: &Home,
+    config: &Config,
+    release: Option<&str>,
+    me: &str,
+    role: Role,
+    global: &GlobalArgs,
+) -> Result<()> {
+    use std::io::IsTerminal;
+    let release = home.resolve(release)?;
+    // Checked before opening the log, so a pipe gets a clear message and exit 2.
+    if !std::io::stdout().is_terminal() {
+        return Err(crate::tui::not_a_terminal(&release.meta.id));
+    }
+    let log = release.open_log(me, role, Clock::System)?;
+    let opts = crate::tui::CockpitOptions {
+        role,
+        theme: config.theme.clone(),
+        config_dir: config.config_dir.clone(),
+        no_color: global.no_color,
+        clock: Clock::System,
+    };
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    runtime.block_on(crate::tui::run(release, log, opts, None))
+}
+
+fn check(files: &[PathBuf]) -> Result<()> {
+    let mut all = Vec::new();
+    for f in files {
+        match Checklist::load(f) {
+            Ok(c) => println!(
+                "{}: ok ({} steps in {} phases)",
+                f.display(),
+                c.steps.len(),
+                c.phases.len()
+            ),
+            Err(d) => all.extend(d),
+        }
+    }
+    if all.is_empty() {
+        return Ok(());
+    }
+    eprintln!("{}", Diagnostics(all.clone()));
+    let files: std::collections::BTreeSet<&str> = all.iter().map(|d| d.file.as_str()).collect();
+    Err(user(format!(
+        "{} error(s) in {} checklist(s); see checklists/README.md for the format",
+        all.len(),
+        files.len()
+    )))
+}
+
+fn start(home: &Home, path: &PathBuf, version: &str, me: &str, role: Role) -> Result<()> {
+    crew::allowed(role, Act::ManageRelease).map_err(|d| user(d.to_string()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| user(format!("cannot read checklist {}: {e}", path.display())))?;
+    let checklist = Checklist::parse(&path.display().to_string(), &text)
+        .map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
+    let release = home.create(&checklist, &text, version, me, Clock::System)?;
+    println!(
+        "started {} ({} steps) in {}",
+        release.meta.id,
+        release.plan.steps.len(),
+        release.dir.display()
+    );
+    println!(
+        "next: `flightdeck status {}` or `flightdeck fly {}`",
+        release.meta.id, release.meta.id
+    );
+    Ok(())
+}
+
+fn list(home: &Home, json: bool) -> Result<()> {
+    let releases = home.list()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&releases)?);
+        return Ok(());
+    }
+    if releases.is_empty() {
+        println!("no releases in {}", home.releases_dir().display());
+        println!("start one with `flightdeck start CHECKLIST --version V`");
+    }
+    for r in releases {
+        let state = match r.outcome {
+            None => "in progress".to_string(),
+            Some(o) => format!("{o:?}").to_lowercase(),
+        };
+        println!(
+            "{:<28} {:>3}/{:<3} {:<12} started {} by {}",
+            r.id,
+            r.done,
+            r.total,
+            state,
+            r.created_at.format("%Y-%m-%d %H:%M UTC"),
+            r.created_by
+        );
+    }
+    Ok(())
+}
+
+fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
+    let (args, verb) = match &action {
+        StepAction::Done(a) => (a, "done"),
+        StepAction::Undo(a) => (a, "undo"),
+        StepAction::Skip(a) => (a, "skip"),
+    };
+    let release = home.resolve(args.release.as_deref())?;
+    let id = StepId(args.step.clone());
+    let Some(step) = release.plan.step(&id).cloned() else {
+        let ids: Vec<&str> = release.plan.steps.iter().map(|s| s.id.0.as_str()).collect();
+        let hint = crate::diag::closest(&args.step, &ids)
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        return Err(user(format!(
+            "release {} has no step `{}`\n  {hint}see the ids with `flightdeck status {}`",
+            release.meta.id, args.step, release.meta.id
+        )));
+    };
+    let mut log = release.open_log(me, role, Clock::System)?;
+    let state = fold(&release.plan, log.events());
+    let current = state
+        .step(&id)
+        .map(|s| s.status.clone())
+        .unwrap_or(StepStatus::Ready);
+    let note = args.note.clone().filter(|n| !n.trim().is_empty());
+    let need_note = |what: &str| {
+        user(format!(
+            "`step {verb}` needs a reason: add --note \"why {what}\""
+        ))
+    };
+
+    let what = match action {
+        StepAction::Done(_) => {
+            if let Some(by) = describe_completion(&current) {
+                return Err(user(format!(
+                    "step `{id}` is already {by}\n  to redo it, `flightdeck step undo {id} --note \"why\"` first"
+                )));
+            }
+            if !args.force {
+                refuse_if_waiting(&release, &state, &id)?;
+            }
+            if step.probe.as_ref().is_some_and(|p| p.completes()) {
+                // The probe has not seen it: completing by hand is an override.
+                let reason = note.ok_or_else(|| {
+                    user(format!(
+                        "step `{id}` completes itself when its probe ({}) sees it\n  to mark it done by hand, give the reason: --note \"why\"",
+                        step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
+                    ))
+                })?;
+                crew::allowed(role, Act::Override).map_err(|d| user(d.to_string()))?;
+                EventKind::StepOverridden {
+                    step: id.clone(),
+                    reason,
+                }
+            } else {
+                crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
+                EventKind::StepDone {
+                    step: id.clone(),
+                    note,
+                }
+            }
+        }
+        StepAction::Undo(_) => {
+            let reason = note.ok_or_else(|| need_note("it is undone"))?;
+            crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
+            if !current.is_complete() {
+                return Err(user(format!(
+                    "step `{id}` is {}: there is nothing to undo",
+                    current.label()
+                )));
+            }
+            EventKind::StepUndone {
+                step: id.clone(),
+                reason,
+            }
+        }
+        StepAction::Skip(_) => {
+            let reason = note.ok_or_else(|| need_note("it is skipped"))?;
+            crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
+            if let Some(by) = describe_completion(&current) {
+                return Err(user(format!("step `{id}` is already {by}")));
+            }
+            EventKind::StepSkipped {
+                step: id.clone(),
+                reason,
+            }
+        }
+    };
+    let event = log.append(what)?;
+    let state = fold(&release.plan, log.events());
+    let (done, total) = state.progress();
+    let label = state.step(&id).map(|s| s.status.label()).unwrap_or("?");
+    println!(
+        "{id}: {label} by {} at {} — {done}/{total} steps complete",
+        event.author,
+        event.at.format("%H:%M UTC")
+    );
+    Ok(())
+}
+
+fn describe_completion(status: &StepStatus) -> Option<String> {
+    match status {
+        StepStatus::Done { by, .. } => Some(format!(
+            "done (by {} at {})",
+            by.by,
+            by.at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        StepStatus::Observed { at, .. } => Some(format!(
+            "done (observed at {})",
+            at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        StepStatus::Overridden { by, .. } => Some(format!(
+            "overridden (by {} at {})",
+            by.by,
+            by.at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        StepStatus::Skipped { by, .. } => Some(format!(
+            "skipped (by {} at {})",
+            by.by,
+            by.at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        _ => None,
+    }
+}
+
+fn refuse_if_waiting(release: &Release, state: &State, id: &StepId) -> Result<()> {
+    let Some(s) = state.step(id) else {
+        return Ok(());
+    };
+    if let StepStatus::Blocked { on } = &s.status {
+        let on: Vec<String> = on.iter().map(|n| format!("`{n}`")).collect();
+        return Err(user(format!(
+            "step `{id}` is blocked: it needs {} first\n  add --force to sign it off anyway",
+            on.join(", ")
+        )));
+    }
+    if let Some(gate) = release.plan.step(id).and_then(|st| st.gate.as_ref())
+        && let Some(why) = gate.blocks(Utc::now(), s.needs_done_at)
+    {
+        return Err(user(format!(
+            "step `{id}` is gated: {why}\n  add --force to sign it off anyway"
+        )));
+    }
+    Ok(())
+}
+
+/// `flightdeck status`: where the release stands, by phase.
+fn status(release: &Release, json: bool) -> Result<()> {
+    let events = release.read_events()?;
+    let state = fold(&release.plan, &events);
+    let now = Utc::now();
+    if json {
+        let value = status_json(release, &state, now);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).wrap_err("encoding status")?
+        );
+        return Ok(());
+    }
+    let (done, total) = state.progress();
+    let started = state
+        .started
+        .as_ref()
+        .map(|s| {
+            format!(
+                " · started {} by {}",
+                s.at.format("%Y-%m-%d %H:%M UTC"),
+                s.by
+            )
+        })
+        .unwrap_or_default();
+    let closed = state
+        .closed
+        .as_ref()
+        .map(|(o, s)| format!(" · {} by {}", format!("{o:?}").to_lowercase(), s.by))
+        .unwrap_or_default();
+    println!(
+        "{} — {done}/{total} steps complete{started}{closed}",
+        release.plan.title
+    );
+    for (pi, phase) in release.plan.phases.iter().enumerate() {
+        println!("\n{}", phase.title);
+        for (step, st) in release
+            .plan
+            .steps
+            .iter()
+            .zip(&state.steps)
+            .filter(|(s, _)| s.phase == pi)
+        {
+            let detail = match &st.status {
+                StepStatus::Blocked { on } => format!(
+                    "needs {}",
+                    on.iter()
+                        .map(|n| n.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                StepStatus::Ready => step
+                    .gate
+                    .as_ref()
+                    .and_then(|g| g.blocks(now, st.needs_done_at))
+                    .map(|g| format!("ready, but {g}"))
+                    .unwrap_or_else(|| "ready".into()),
+                StepStatus::Pending => format!(
+                    "waiting on {}",
+                    step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
+                ),
+                other => describe_completion(other).unwrap_or_default(),
+            };
+            println!(
+                "  {} {:<24} {:<8} {}  [{}]",
+                st.status.symbol(),
+                step.id.0,
+                step.role,
+                step.title,
+                detail
+            );
+        }
+    }
+    if !state.notes.is_empty() {
+        println!("\nNotes");
+        for &i in &state.notes {
+            let e = &state.events[i];
+            if let EventKind::Note { text } = &e.what {
+                println!("  {} {}: {}", e.at.format("%m-%d %H:%M"), e.author, text);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_json::Value {
+    let (done, total) = state.progress();
+    let steps: Vec<serde_json::Value> = release
+        .plan
+        .steps
+        .iter()
+        .zip(&state.steps)
+        .map(|(step, st)| {
+            let (by, at, reason) = match &st.status {
+                StepStatus::Done { by, note } => (Some(by.by.clone()), Some(by.at), note.clone()),
+                StepStatus::Overridden { by, reason } | StepStatus::Skipped { by, reason } => {
+                    (Some(by.by.clone()), Some(by.at), Some(reason.clone()))
+                }
+                StepStatus::Observed { at, .. } => (Some("probe".to_string()), Some(*at), None),
+                _ => (None, None, None),
+            };
+            serde_json::json!({
+                "id": step.id,
+                "phase": release.plan.phases.get(step.phase).map(|p| p.id.clone()),
+                "title": step.title,
+                "role": step.role,
+                "status": st.status.label(),
+                "by": by,
+                "at": at,
+                "reason": reason,
+                "blocked_on": match &st.status { StepStatus::Blocked { on } => on.clone(), _ => vec![] },
+                "gate": step.gate.as_ref().and_then(|g| g.blocks(now, st.needs_done_at)),
+                "probe": step.probe.as_ref().map(|p| p.id()),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema": 1,
+        "release": release.meta.id,
+        "version": release.meta.version,
+        "title": release.plan.title,
+        "started_at": state.started.as_ref().map(|s| s.at),
+        "started_by": state.started.as_ref().map(|s| s.by.clone()),
+        "outcome": state.closed.as_ref().map(|(o, _)| format!("{o:?}").to_lowercase()),
+        "progress": { "complete": done, "total": total },
+        "steps": steps,
+        "notes": state.notes.len(),
+        "events": state.events.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap checks the whole command tree (duplicate flags, bad defaults) here, not at a user's prompt.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,1 +1,294 @@
-//! config
+//! Paths, the config file, and command-line / environment overrides.
+//!
+//! Precedence: command line, then environment, then the config file, then defaults.
+//! The config file is `<config dir>/flightdeck/config.toml` (or `FLIGHTDECK_CONFIG`):
+//!
+//! ```toml
+//! home = "/srv/flightdeck"                 # where releases and caches live
+//! login = "jane"                           # your GitHub login, recorded on your events
+//! github_api = "https://github.example.com/api/v3"
+//! pypi_url = "https://pypi.org"
+//! theme = "light"                          # a built-in theme or a path
+//! [channels]
+//! conda-forge = "https://prefix.dev/conda-forge"
+//! ```
+
+use crate::diag::{Diagnostics, Node, NodeValue, Reporter, TableReader};
+use crate::error::user;
+use color_eyre::eyre::Result;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The settings a command runs with, after all overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub home: PathBuf,
+    pub cache_dir: PathBuf,
+    pub login: Option<String>,
+    pub github_api: Option<String>,
+    pub pypi_url: Option<String>,
+    pub channels: BTreeMap<String, String>,
+    pub theme: Option<String>,
+    /// The config directory, where user themes live (`themes/NAME.toml`).
+    pub config_dir: Option<PathBuf>,
+}
+
+/// What the command line (and its environment variables) said.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub home: Option<PathBuf>,
+    pub github_api: Option<String>,
+    pub pypi_url: Option<String>,
+    /// `NAME=URL` pairs.
+    pub channels: Vec<String>,
+    pub theme: Option<String>,
+}
+
+/// The config file as written.
+#[derive(Debug, Clone, Default)]
+struct FileConfig {
+    home: Option<PathBuf>,
+    login: Option<String>,
+    github_api: Option<String>,
+    pypi_url: Option<String>,
+    theme: Option<String>,
+    channels: BTreeMap<String, String>,
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "flightdeck")
+}
+
+impl Config {
+    /// Loads the config file (if any) and applies the overrides.
+    pub fn load(overrides: &Overrides) -> Result<Config> {
+        let dirs = project_dirs();
+        let config_path = std::env::var_os("FLIGHTDECK_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| dirs.as_ref().map(|d| d.config_dir().join("config.toml")));
+        let file = match &config_path {
+            Some(p) if p.is_file() => read_file(p)?,
+            _ => FileConfig::default(),
+        };
+        let home = overrides
+            .home
+            .clone()
+            .or(file.home)
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+            .ok_or_else(|| {
+                user("cannot tell where to keep releases: set --home DIR or FLIGHTDECK_HOME")
+            })?;
+        let cache_dir = match (&overrides.home, &dirs) {
+            // An explicit home keeps everything together (tests, demos, shared disks).
+            (Some(h), _) => h.join("cache"),
+            (None, Some(d)) => d.cache_dir().to_path_buf(),
+            (None, None) => home.join("cache"),
+        };
+        let mut channels = file.channels;
+        for pair in &overrides.channels {
+            let (name, url) = pair
+                .split_once('=')
+                .filter(|(n, u)| !n.is_empty() && !u.is_empty())
+                .ok_or_else(|| user(format!("--channel {pair}: expected NAME=URL, e.g. --channel conda-forge=https://prefix.dev/conda-forge")))?;
+            channels.insert(name.to_string(), url.to_string());
+        }
+        Ok(Config {
+            home,
+            cache_dir,
+            login: std::env::var("FLIGHTDECK_LOGIN")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .or(file.login),
+            github_api: overrides.github_api.clone().or(file.github_api),
+            pypi_url: overrides.pypi_url.clone().or(file.pypi_url),
+            channels,
+            theme: overrides.theme.clone().or(file.theme),
+            config_dir: config_path
+                .as_deref()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf),
+        })
+    }
+
+    /// Who is acting: the GitHub login when known (config, `FLIGHTDECK_LOGIN`,
+    /// or the `gh` CLI's stored login), else the local user name.
+    pub fn identity(&self) -> String {
+        self.login
+            .clone()
+            .or_else(gh_login)
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+
+    /// The GitHub REST base URL.
+    pub fn github_api(&self) -> String {
+        self.github_api
+            .clone()
+            .unwrap_or_else(|| "https://api.github.com".to_string())
+    }
+
+    pub fn pypi_url(&self) -> String {
+        self.pypi_url
+            .clone()
+            .unwrap_or_else(|| "https://pypi.org".to_string())
+    }
+
+    /// Where a channel name resolves (design.md): overrides, then the well-known names,
+    /// URLs as given, any other name on anaconda.org.
+    pub fn channel_url(&self, name: &str) -> String {
+        if let Some(url) = self.channels.get(name) {
+            return url.trim_end_matches('/').to_string();
+        }
+        match name {
+            "conda-forge" => "https://conda.anaconda.org/conda-forge".to_string(),
+            "defaults" => "https://repo.anaconda.com/pkgs/main".to_string(),
+            url if url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with("file://") =>
+            {
+                url.trim_end_matches('/').to_string()
+            }
+            // A label of an overridden channel (`conda-forge/label/broken`) follows its channel.
+            other => match other.split_once("/label/") {
+                Some((base, label)) if self.channels.contains_key(base) => {
+                    format!("{}/label/{label}", self.channel_url(base))
+                }
+                _ => format!("https://conda.anaconda.org/{other}"),
+            },
+        }
+    }
+}
+
+/// The login `gh auth login` stored, read from its hosts file (no network, no subprocess).
+fn gh_login() -> Option<String> {
+    let dir = std::env::var_os("GH_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config/gh")))?;
+    let text = std::fs::read_to_string(dir.join("hosts.yml")).ok()?;
+    // `github.com:` then an indented `user: login` line.
+    let mut in_github = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            in_github = line.trim_end() == "github.com:";
+        } else if in_github && let Some(user) = line.trim().strip_prefix("user:") {
+            let user = user.trim().trim_matches('"');
+            if !user.is_empty() {
+                return Some(user.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| user(format!("cannot read {}: {e}", path.display())))?;
+    let name = path.display().to_string();
+    let mut rep = Reporter::new(&name, &text);
+    let mut cfg = FileConfig::default();
+    if let Some(root) = Node::parse(&mut rep, &text)
+        && let Some(mut t) = TableReader::new(&mut rep, &root, "the config file")
+    {
+        cfg.home = t.string(&mut rep, "home").map(|s| PathBuf::from(s.value));
+        cfg.login = t.string(&mut rep, "login").map(|s| s.value);
+        cfg.github_api = t.string(&mut rep, "github_api").map(|s| s.value);
+        cfg.pypi_url = t.string(&mut rep, "pypi_url").map(|s| s.value);
+        cfg.theme = t.string(&mut rep, "theme").map(|s| s.value);
+        if let Some(node) = t.node("channels") {
+            match &node.value {
+                NodeValue::Table(entries) => {
+                    for e in entries {
+                        match &e.node.value {
+                            NodeValue::String(url) => {
+                                cfg.channels.insert(e.key.clone(), url.clone());
+                            }
+                            _ => rep.error(
+                                &e.node.span,
+                                format!("channel `{}` must map to a URL string", e.key),
+                                None,
+                            ),
+                        }
+                    }
+                }
+                _ => rep.error(
+                    &node.span,
+                    "`channels` must be a table of NAME = \"URL\"",
+                    None,
+                ),
+            }
+        }
+        t.finish(&mut rep);
+    }
+    let diagnostics = rep.finish();
+    if diagnostics.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(color_eyre::Report::new(Diagnostics(diagnostics)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(channels: &[(&str, &str)]) -> Config {
+        Config {
+            channels: channels
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn channel_names_resolve_as_the_design_says() {
+        let c = config(&[]);
+        assert_eq!(
+            c.channel_url("conda-forge"),
+            "https://conda.anaconda.org/conda-forge"
+        );
+        assert_eq!(
+            c.channel_url("defaults"),
+            "https://repo.anaconda.com/pkgs/main"
+        );
+        assert_eq!(
+            c.channel_url("bioconda"),
+            "https://conda.anaconda.org/bioconda"
+        );
+        assert_eq!(
+            c.channel_url("https://prefix.dev/conda-forge/"),
+            "https://prefix.dev/conda-forge"
+        );
+        assert_eq!(c.channel_url("file:///srv/channel"), "file:///srv/channel");
+        let o = config(&[("conda-forge", "http://127.0.0.1:9/channels/conda-forge")]);
+        assert_eq!(
+            o.channel_url("conda-forge"),
+            "http://127.0.0.1:9/channels/conda-forge"
+        );
+        assert_eq!(
+            o.channel_url("conda-forge/label/broken"),
+            "http://127.0.0.1:9/channels/conda-forge/label/broken"
+        );
+    }
+
+    #[test]
+    fn a_bad_config_file_names_the_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("config.toml");
+        std::fs::write(
+            &p,
+            "home = \"/x\"\nthem = \"light\"\n[channels]\nconda-forge = 3\n",
+        )
+        .expect("write");
+        let err = read_file(&p).expect_err("must fail").to_string();
+        assert!(err.contains("config.toml:2:1: unknown key `them`"), "{err}");
+        assert!(err.contains("did you mean `theme`"), "{err}");
+        assert!(
+            err.contains("config.toml:4:15: channel `conda-forge` must map to a URL string"),
+            "{err}"
+        );
+    }
+}

@@ -8,6 +8,8 @@ pub mod checklist;
 pub mod cli;
 pub mod config;
 pub mod crew;
+pub mod diag;
+pub mod error;
 pub mod export;
 pub mod probe;
 pub mod sim;

@@ -1,1 +1,17 @@
-//! timeline
+//! The timeline: event types, the crash-safe on-disk log, `fold` into
+//! [`State`], merging crew logs, and the per-release directory.
+
+pub mod clock;
+pub mod event;
+pub mod fold;
+pub mod fsutil;
+pub mod log;
+pub mod merge;
+pub mod release;
+
+pub use clock::Clock;
+pub use event::{CiState, Event, EventId, EventKind, Fact, Outcome, SCHEMA_VERSION};
+pub use fold::{State, StepState, StepStatus, fold};
+pub use log::{EventLog, LogError};
+pub use merge::merge;
+pub use release::{Home, Release, ReleaseMeta};

@@ -1,1 +1,174 @@
-//! tui
+//! The cockpit: the interactive terminal UI of a release.
+//!
+//! Shape (see `style.md`): ratatui owns the terminal; one input task
+//! `select!`s over terminal events, probe messages, a log-refresh timer, the
+//! clock and quit signals ([`app`]); a key becomes an [`action::Action`];
+//! [`update::update`] is pure and returns [`action::Effect`]s, checking the
+//! crew policy before anything is written; the driver performs the effects
+//! and draws on demand from borrowed state ([`view`], one module per pane in
+//! [`panes`]).
+//!
+//! Entry point: [`run`], used by `flightdeck fly` (and by `demo`, with a
+//! scaled clock and a probe channel).
+
+pub mod action;
+pub mod app;
+pub mod board;
+pub mod clipboard;
+pub mod describe;
+#[doc(hidden)]
+pub mod fixture;
+pub mod layout;
+pub mod model;
+pub mod panes;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+use crate::crew::Role;
+use crate::error::user;
+use crate::probe::ProbeMsg;
+use crate::timeline::{Clock, EventLog, Release};
+use color_eyre::eyre::{Result, WrapErr};
+use model::{Flash, FlashKind, Model};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use theme::Theme;
+use tokio::sync::mpsc::Receiver;
+
+/// How the cockpit runs.
+#[derive(Debug, Clone)]
+pub struct CockpitOptions {
+    /// The seat: what this cockpit may write (checked in `update`).
+    pub role: Role,
+    /// `--theme NAME|PATH` (or the config's `theme`); `None` is the dark default.
+    pub theme: Option<String>,
+    /// Where user themes live (`<config_dir>/themes/NAME.toml`).
+    pub config_dir: Option<PathBuf>,
+    /// `--no-color`; `NO_COLOR` in the environment has the same effect.
+    pub no_color: bool,
+    /// Where "now" comes from: the wall clock, or a scaled one for `demo`.
+    pub clock: Clock,
+}
+
+impl CockpitOptions {
+    /// Whether to draw without colours (`--no-color` or a non-empty `NO_COLOR`).
+    pub fn monochrome(&self) -> bool {
+        self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
+
+    /// The theme to draw with, and warnings about the one asked for.
+    pub fn resolve_theme(&self) -> (Theme, Vec<String>) {
+        if self.monochrome() {
+            (Theme::monochrome(), Vec::new())
+        } else {
+            Theme::load(self.theme.as_deref(), self.config_dir.as_deref())
+        }
+    }
+}
+
+/// Opens the cockpit on a release until the crew member quits (`q`, Ctrl-C),
+/// or the process gets SIGTERM or SIGHUP. The terminal is restored in every
+/// case, including a panic.
+///
+/// - `log` is the release's timeline, opened for writing as this crew member
+///   (`release.open_log(me, role, clock)`); events other processes append
+///   are picked up every 500 ms.
+/// - `probes` receives what the probe tasks report; `None` runs without probes
+///   (the board shows what the log already holds).
+///
+/// Fails with a user error (exit 2) when stdout is not a terminal.
+pub async fn run(
+    release: Release,
+    log: EventLog,
+    opts: CockpitOptions,
+    probes: Option<Receiver<ProbeMsg>>,
+) -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        return Err(not_a_terminal(&release.meta.id));
+    }
+    let (theme, warnings) = opts.resolve_theme();
+    let mut model = Model::new(
+        &release.meta.id,
+        release.plan.clone(),
+        log.events(),
+        opts.role,
+        log.author(),
+        opts.clock.now(),
+    );
+    if let Some(w) = warnings.first() {
+        model.ui.flash = Some(Flash {
+            text: w.replace("\n  ", " — ").replace('\n', " · "),
+            kind: FlashKind::Error,
+        });
+    }
+    let terminal = ratatui::init();
+    // ratatui's panic hook restores the terminal but knows nothing of mouse
+    // capture; turn it off first, then chain to ratatui's (and color-eyre's) hook.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableMouseCapture
+        );
+        previous(info);
+    }));
+    let _ = ratatui::crossterm::execute!(
+        std::io::stdout(),
+        ratatui::crossterm::event::EnableMouseCapture
+    );
+    let mut driver = app::Driver::new(
+        terminal,
+        model,
+        theme,
+        log,
+        opts.clock.clone(),
+        Box::new(std::io::stdout()),
+    );
+    let input = ratatui::crossterm::event::EventStream::new();
+    let result = driver.run(input, probes, quit_signal()).await;
+    let _ = ratatui::crossterm::execute!(
+        std::io::stdout(),
+        ratatui::crossterm::event::DisableMouseCapture
+    );
+    ratatui::restore();
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    result.wrap_err("running the cockpit")
+}
+
+/// The error for `fly` without a terminal (a pipe, CI): a user error (exit 2)
+/// that points at the headless commands.
+pub fn not_a_terminal(release: &str) -> color_eyre::Report {
+    user(format!(
+        "the cockpit needs a terminal, and stdout is not one\n  for scripts and CI use `flightdeck status {release}` (add --json) or `flightdeck poll {release} --once`"
+    ))
+}
+
+/// Resolves when the process is asked to stop (SIGTERM, SIGHUP), so the
+/// terminal is restored instead of left raw.
+async fn quit_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            }
+            // Without signal handlers, only q / Ctrl-C quit.
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
+}

@@ -1,0 +1,220 @@
+//! Frame time of the cockpit against the design budget: a 300-step checklist
+//! with a 10,000-event timeline drawn at 200×50 in under 2 ms, and nothing
+//! drawn while idle. Ratios are against an empty frame measured in the same
+//! run, so they hold across machines.
+//!
+//!     cargo bench --bench frame
+
+use criterion::{Criterion, criterion_group};
+use flightdeck::crew::Role;
+use flightdeck::tui::action::Action;
+use flightdeck::tui::fixture::{CONDA, at, big_model};
+use flightdeck::tui::model::Model;
+use flightdeck::tui::theme::Theme;
+use flightdeck::tui::update::update;
+use flightdeck::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const W: u16 = 200;
+const H: u16 = 50;
+
+fn scrolled(mut m: Model) -> Model {
+    let _ = update(&mut m, Action::PrevPane);
+    for _ in 0..40 {
+        let _ = update(&mut m, Action::PageUp);
+    }
+    m
+}
+
+fn frames(c: &mut Criterion) {
+    let theme = Theme::default_theme();
+    let area = Rect::new(0, 0, W, H);
+    let big = big_model(300, 10_000, (W, H));
+    let big_scrolled = scrolled(big.clone());
+    let mut g = c.benchmark_group("frame_200x50");
+    g.bench_function("empty (baseline)", |b| {
+        let mut buf = Buffer::empty(area);
+        b.iter(|| {
+            buf.reset();
+            black_box(&buf);
+        })
+    });
+    g.bench_function("300 steps + 10k events, following", |b| {
+        let mut buf = Buffer::empty(area);
+        b.iter(|| {
+            buf.reset();
+            view::render(black_box(&big), &theme, area, &mut buf);
+        })
+    });
+    g.bench_function("300 steps + 10k events, scrolled", |b| {
+        let mut buf = Buffer::empty(area);
+        b.iter(|| {
+            buf.reset();
+            view::render(black_box(&big_scrolled), &theme, area, &mut buf);
+        })
+    });
+    g.bench_function("300 steps + 10k events, through Terminal::draw", |b| {
+        let mut t = match Terminal::new(TestBackend::new(W, H)) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        let mut flip = false;
+        b.iter(|| {
+            // Alternate focus so each frame differs and the diff has work to do.
+            flip = !flip;
+            let m = if flip { &big } else { &big_scrolled };
+            let _ = t.draw(|f| view::render(m, &theme, f.area(), f.buffer_mut()));
+        })
+    });
+    g.finish();
+}
+
+/// Mean time of `f` over enough runs to take ~300 ms.
+fn mean(mut f: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < Duration::from_millis(300) || n < 10 {
+        f();
+        n += 1;
+    }
+    start.elapsed() / n
+}
+
+fn rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The numbers the design budgets, printed plainly after criterion's report.
+fn summary() {
+    let theme = Theme::default_theme();
+    let area = Rect::new(0, 0, W, H);
+    let big = big_model(300, 10_000, (W, H));
+    let text = flightdeck::tui::fixture::big_checklist(300);
+    let parse = mean(|| {
+        let _ = black_box(flightdeck::checklist::Checklist::parse("big.toml", &text));
+    });
+    let events = big.state.events.clone();
+    let fold = mean(|| {
+        black_box(Model::new(
+            &big.release,
+            big.plan.clone(),
+            &events,
+            Role::Pilot,
+            "jane",
+            big.now,
+        ));
+    });
+    let pure_fold = mean(|| {
+        black_box(flightdeck::timeline::fold(&big.plan, &events));
+    });
+    let mut buf = Buffer::empty(area);
+    let empty = mean(|| {
+        buf.reset();
+        black_box(&buf);
+    });
+    let frame = mean(|| {
+        buf.reset();
+        view::render(&big, &theme, area, &mut buf);
+    });
+    let mut refolded = big.clone();
+    let refold = mean(|| refolded.refold(&events));
+    println!("\n== cockpit budgets (200×50, 300 steps, 10,000 events) ==");
+    println!(
+        "empty frame (baseline): {:>9.1} µs",
+        empty.as_secs_f64() * 1e6
+    );
+    println!(
+        "full frame:             {:>9.1} µs  = {:.0}× the empty frame, {:.1}% of the 2 ms budget",
+        frame.as_secs_f64() * 1e6,
+        frame.as_secs_f64() / empty.as_secs_f64().max(1e-9),
+        frame.as_secs_f64() / 0.002 * 100.0
+    );
+    println!(
+        "parse the checklist:    {:>9.1} ms",
+        parse.as_secs_f64() * 1e3
+    );
+    println!(
+        "build the model:        {:>9.1} ms  (fold alone {:.1} ms; start budget 150 ms)",
+        fold.as_secs_f64() * 1e3,
+        pure_fold.as_secs_f64() * 1e3
+    );
+    println!(
+        "re-fold after an event: {:>9.1} ms",
+        refold.as_secs_f64() * 1e3
+    );
+    if let Some(mb) = rss_mb() {
+        println!("resident now:           {mb:>9.1} MB  (this process, model and bench included)");
+    }
+    println!("draws while idle (1 s): {:>9}", idle_draws());
+}
+
+/// Runs the real driver for a second with nothing happening and counts frames after the first.
+fn idle_draws() -> u64 {
+    use flightdeck::checklist::Checklist;
+    use flightdeck::timeline::{Clock, Home};
+    let Ok(dir) = tempfile::tempdir() else {
+        return u64::MAX;
+    };
+    let Ok(checklist) = Checklist::parse("conda.toml", CONDA) else {
+        return u64::MAX;
+    };
+    let clock = Clock::Fixed(at(10, 9, 0));
+    let Ok(release) =
+        Home::new(dir.path()).create(&checklist, CONDA, "26.11.0", "jane", clock.clone())
+    else {
+        return u64::MAX;
+    };
+    let Ok(log) = release.open_log("jane", Role::Pilot, clock.clone()) else {
+        return u64::MAX;
+    };
+    let model = Model::new(
+        &release.meta.id,
+        release.plan.clone(),
+        log.events(),
+        Role::Pilot,
+        "jane",
+        clock.now(),
+    );
+    let terminal = Terminal::new(TestBackend::new(W, H)).unwrap_or_else(|e| match e {});
+    let mut d = flightdeck::tui::app::Driver::new(
+        terminal,
+        model,
+        Theme::default_theme(),
+        log,
+        clock,
+        Box::new(std::io::sink()),
+    );
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return u64::MAX;
+    };
+    let (_tx, rx) = futures::channel::mpsc::unbounded();
+    let _ = rt.block_on(async {
+        d.run(rx, None, tokio::time::sleep(Duration::from_secs(1)))
+            .await
+    });
+    d.stats.draws.saturating_sub(1)
+}
+
+criterion_group!(benches, frames);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}

@@ -1,0 +1,539 @@
+//! Diagnostics that name a place in a file, and a spanned view of TOML.
+//!
+//! Every user-written file (checklist, config, theme, scenario) is read through
+//! [`Node`], a small TOML tree that remembers where each key and value sits.
+//! That lets a reader report *every* problem at once as `file:line:col`,
+//! instead of stopping at the first one the way `deny_unknown_fields` would.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem found in a user-written file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Several diagnostics, shown one per paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// Collects diagnostics for one file, turning byte offsets into line:col.
+pub struct Reporter<'a> {
+    file: String,
+    text: &'a str,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(file: impl Into<String>, text: &'a str) -> Self {
+        Reporter {
+            file: file.into(),
+            text,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(self.text, offset)
+    }
+
+    pub fn error(&mut self, span: &Range<usize>, message: impl Into<String>, hint: Option<String>) {
+        let (line, col) = self.line_col(span.start);
+        self.diagnostics.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            col,
+            message: message.into(),
+            hint,
+        });
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.diagnostics.is_empty()
+    }
+
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        self.diagnostics.sort_by_key(|d| (d.line, d.col));
+        self.diagnostics
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset into `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = text
+        .get(line_start..offset)
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// A TOML value with the byte range it came from.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub span: Range<usize>,
+    pub value: NodeValue,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeValue {
+    String(String),
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+    /// Dates and times are kept as written; readers parse them where they need them.
+    Datetime(String),
+    Array(Vec<Node>),
+    Table(Vec<Entry>),
+}
+
+/// One `key = value` of a table, with the key's own span.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Range<usize>,
+    pub node: Node,
+}
+
+impl Node {
+    /// Parses TOML text into a spanned tree; a syntax error becomes one diagnostic.
+    pub fn parse(rep: &mut Reporter<'_>, text: &str) -> Option<Node> {
+        match toml_edit::Document::parse(text) {
+            Ok(doc) => Some(Node {
+                span: 0..text.len(),
+                value: NodeValue::Table(table_entries(doc.as_table(), 0..text.len())),
+            }),
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                let message = e.message().trim().to_string();
+                rep.error(&span, format!("TOML syntax error: {message}"), None);
+                None
+            }
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            NodeValue::String(_) => "a string",
+            NodeValue::Integer(_) => "an integer",
+            NodeValue::Float(_) => "a float",
+            NodeValue::Bool(_) => "a boolean",
+            NodeValue::Datetime(_) => "a date-time",
+            NodeValue::Array(_) => "an array",
+            NodeValue::Table(_) => "a table",
+        }
+    }
+
+    pub fn as_table(&self) -> Option<&[Entry]> {
+        match &self.value {
+            NodeValue::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+fn table_entries(table: &dyn toml_edit::TableLike, fallback: Range<usize>) -> Vec<Entry> {
+    table
+        .iter()
+        .filter_map(|(k, item)| {
+            let key_span = table
+                .key(k)
+                .and_then(|key| key.span())
+                .unwrap_or_else(|| fallback.clone());
+            item_node(item, key_span.clone()).map(|node| Entry {
+                key: k.to_string(),
+                key_span,
+                node,
+            })
+        })
+        .collect()
+}
+
+fn item_node(item: &toml_edit::Item, fallback: Range<usize>) -> Option<Node> {
+    match item {
+        toml_edit::Item::None => None,
+        toml_edit::Item::Value(v) => Some(value_node(v, fallback)),
+        toml_edit::Item::Table(t) => {
+            let span = t.span().unwrap_or(fallback);
+            Some(Node {
+                value: NodeValue::Table(table_entries(t, span.clone())),
+                span,
+            })
+        }
+        toml_edit::Item::ArrayOfTables(a) => {
+            let span = a.span().unwrap_or(fallback.clone());
+            let items = a
+                .iter()
+                .map(|t| {
+                    let span = t.span().unwrap_or(fallback.clone());
+                    Node {
+                        value: NodeValue::Table(table_entries(t, span.clone())),
+                        span,
+                    }
+                })
+                .collect();
+            Some(Node {
+                span,
+                value: NodeValue::Array(items),
+            })
+        }
+    }
+}
+
+fn value_node(v: &toml_edit::Value, fallback: Range<usize>) -> Node {
+    use toml_edit::Value as V;
+    let span = v.span().unwrap_or(fallback);
+    let value = match v {
+        V::String(s) => NodeValue::String(s.value().clone()),
+        V::Integer(i) => NodeValue::Integer(*i.value()),
+        V::Float(f) => NodeValue::Float(*f.value()),
+        V::Boolean(b) => NodeValue::Bool(*b.value()),
+        V::Datetime(d) => NodeValue::Datetime(d.value().to_string()),
+        V::Array(a) => NodeValue::Array(a.iter().map(|v| value_node(v, span.clone())).collect()),
+        V::InlineTable(t) => NodeValue::Table(table_entries(t, span.clone())),
+    };
+    Node { span, value }
+}
+
+/// Reads the fields of one TOML table, reporting wrong types, missing keys
+/// and — when [`TableReader::finish`] is called — keys nobody asked for.
+pub struct TableReader<'n> {
+    entries: &'n [Entry],
+    span: Range<usize>,
+    what: String,
+    used: Vec<&'n str>,
+}
+
+impl<'n> TableReader<'n> {
+    /// `what` names the table in messages, e.g. "step `tag`" or "[release]".
+    pub fn new(
+        rep: &mut Reporter<'_>,
+        node: &'n Node,
+        what: impl Into<String>,
+    ) -> Option<TableReader<'n>> {
+        let what = what.into();
+        match &node.value {
+            NodeValue::Table(entries) => Some(TableReader {
+                entries,
+                span: node.span.clone(),
+                what,
+                used: Vec::new(),
+            }),
+            _ => {
+                rep.error(
+                    &node.span,
+                    format!("{what} must be a table, found {}", node.type_name()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// Renames the table in later messages (once its id is known).
+    pub fn set_what(&mut self, what: impl Into<String>) {
+        self.what = what.into();
+    }
+
+    pub fn entry(&mut self, key: &'static str) -> Option<&'n Entry> {
+        self.used.push(key);
+        self.entries.iter().find(|e| e.key == key)
+    }
+
+    pub fn node(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.entry(key).map(|e| &e.node)
+    }
+
+    pub fn string(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<Spanned<String>> {
+        let node = self.node(key)?;
+        match &node.value {
+            NodeValue::String(s) => Some(Spanned::new(s.clone(), node.span.clone())),
+            _ => {
+                rep.error(
+                    &node.span,
+                    format!(
+                        "`{key}` in {} must be a string, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn required_string(
+        &mut self,
+        rep: &mut Reporter<'_>,
+        key: &'static str,
+        hint: &str,
+    ) -> Option<Spanned<String>> {
+        let present = self.entries.iter().any(|e| e.key == key);
+        if !present {
+            self.used.push(key);
+            rep.error(
+                &self.span,
+                format!("{} is missing `{key}`", self.what),
+                Some(hint.to_string()),
+            );
+            return None;
+        }
+        self.string(rep, key)
+    }
+
+    pub fn bool(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<bool> {
+        let node = self.node(key)?;
+        match node.value {
+            NodeValue::Bool(b) => Some(b),
+            _ => {
+                rep.error(
+                    &node.span,
+                    format!(
+                        "`{key}` in {} must be true or false, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn integer(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<Spanned<i64>> {
+        let node = self.node(key)?;
+        match node.value {
+            NodeValue::Integer(i) => Some(Spanned::new(i, node.span.clone())),
+            _ => {
+                rep.error(
+                    &node.span,
+                    format!(
+                        "`{key}` in {} must be an integer, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// An array of strings; a single string is accepted as a one-element list.
+    pub fn strings(
+        &mut self,
+        rep: &mut Reporter<'_>,
+        key: &'static str,
+    ) -> Option<Vec<Spanned<String>>> {
+        let node = self.node(key)?;
+        match &node.value {
+            NodeValue::String(s) => Some(vec![Spanned::new(s.clone(), node.span.clone())]),
+            NodeValue::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.value {
+                        NodeValue::String(s) => {
+                            out.push(Spanned::new(s.clone(), item.span.clone()))
+                        }
+                        _ => rep.error(
+                            &item.span,
+                            format!(
+                                "`{key}` in {} must list strings, found {}",
+                                self.what,
+                                item.type_name()
+                            ),
+                            None,
+                        ),
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                rep.error(
+                    &node.span,
+                    format!(
+                        "`{key}` in {} must be an array of strings, found {}",
+                        self.what,
+                        node.type_name()
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// An array of tables (`[[key]]` or `key = [{…}]`).
+    pub fn tables(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Vec<&'n Node> {
+        let Some(node) = self.node(key) else {
+            return Vec::new();
+        };
+        match &node.value {
+            NodeValue::Array(items) => items.iter().collect(),
+            _ => {
+                rep.error(
+                    &node.span,
+                    format!(
+                        "`{key}` in {} must be an array of tables ([[{key}]]), found {}",
+                        self.what,
+                        node.type_name()
+                    ),
+                    None,
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reports every key that no accessor asked for, naming the keys that are valid.
+    pub fn finish(self, rep: &mut Reporter<'_>) {
+        for e in self.entries {
+            if !self.used.contains(&e.key.as_str()) {
+                let mut valid: Vec<&str> = self.used.clone();
+                valid.sort_unstable();
+                valid.dedup();
+                let suggestion = closest(&e.key, &valid)
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                rep.error(
+                    &e.key_span,
+                    format!("unknown key `{}` in {}", e.key, self.what),
+                    Some(format!("{suggestion}valid keys: {}", valid.join(", "))),
+                );
+            }
+        }
+    }
+}
+
+/// A value with the byte range it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Range<usize>) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is plausibly a typo.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Edit distance where swapping two neighbours counts as one edit (typos like `nmae`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one_in_characters() {
+        let text = "a = 1\nbé = \"x\"\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        // the byte after `é` (two bytes) is the third character
+        assert_eq!(line_col(text, 9), (2, 3));
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_a_suggestion() {
+        let text = "[release]\nnmae = \"x\"\n";
+        let mut rep = Reporter::new("c.toml", text);
+        let root = Node::parse(&mut rep, text).expect("valid toml");
+        let mut top = TableReader::new(&mut rep, &root, "the checklist").expect("table");
+        let release = top.node("release").expect("release");
+        let mut r = TableReader::new(&mut rep, release, "[release]").expect("table");
+        let _ = r.string(&mut rep, "name");
+        r.finish(&mut rep);
+        top.finish(&mut rep);
+        let d = rep.finish();
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].line, d[0].col), (2, 1));
+        assert!(d[0].to_string().contains("did you mean `name`"), "{}", d[0]);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_place() {
+        let text = "a = 1\nb = [\n";
+        let mut rep = Reporter::new("c.toml", text);
+        assert!(Node::parse(&mut rep, text).is_none());
+        let d = rep.finish();
+        assert_eq!(d.len(), 1);
+        assert!(d[0].to_string().starts_with("c.toml:"), "{}", d[0]);
+    }
+}

@@ -1,0 +1,855 @@
+//! The state of the simulated world and how happenings change it.
+//!
+//! The world is advanced lazily: before answering a request the server applies
+//! every happening whose time has come. No background task means no timer to
+//! race with, so a paused tokio clock gives fully deterministic timing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sha2::{Digest, Sha256};
+
+use super::channel::ChannelStore;
+use super::pypi::PypiStore;
+use super::scenario::{CiState, FaultSpec, GithubLimits, Happening, Role, Scenario, What};
+
+/// A deterministic 40-hex "git sha" from some parts.
+pub fn fake_sha(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    let mut s = hex::encode(h.finalize());
+    s.truncate(40);
+    s
+}
+
+/// A stable numeric id for a login (GitHub user ids are positive integers).
+pub fn user_id(login: &str) -> u64 {
+    let digest = Sha256::digest(login.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(b) % 90_000_000 + 1_000
+}
+
+/// A git commit.
+#[derive(Debug, Clone)]
+pub struct CommitData {
+    pub sha: String,
+    pub message: String,
+    pub author: String,
+    pub date: DateTime<Utc>,
+    pub parents: Vec<String>,
+}
+
+/// An annotated tag object.
+#[derive(Debug, Clone)]
+pub struct TagObject {
+    pub sha: String,
+    pub message: String,
+    pub tagger: String,
+    pub date: DateTime<Utc>,
+}
+
+/// A tag ref.
+#[derive(Debug, Clone)]
+pub struct TagData {
+    pub name: String,
+    pub commit_sha: String,
+    pub object: Option<TagObject>,
+    pub pushed_at: DateTime<Utc>,
+}
+
+/// A GitHub release.
+#[derive(Debug, Clone)]
+pub struct ReleaseData {
+    pub id: u64,
+    pub tag: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub created_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub author: String,
+    pub target: String,
+}
+
+/// Open or closed, for issues and pull requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Open,
+    Closed,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Closed => "closed",
+        }
+    }
+}
+
+/// A pull request.
+#[derive(Debug, Clone)]
+pub struct PullData {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub author: String,
+    pub head_ref: String,
+    pub head_owner: String,
+    pub head_sha: String,
+    pub pushes: u32,
+    pub base_ref: String,
+    pub base_sha: String,
+    pub state: State,
+    pub draft: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub merged_at: Option<DateTime<Utc>>,
+    pub merged_by: Option<String>,
+    pub merge_commit_sha: Option<String>,
+}
+
+/// An issue.
+#[derive(Debug, Clone)]
+pub struct IssueData {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub author: String,
+    pub labels: Vec<String>,
+    pub state: State,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A comment on an issue or pull request.
+#[derive(Debug, Clone)]
+pub struct CommentData {
+    pub id: u64,
+    pub number: u64,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A check run on a commit.
+#[derive(Debug, Clone)]
+pub struct CheckRunData {
+    pub id: u64,
+    pub name: String,
+    pub status: &'static str,
+    pub conclusion: Option<&'static str>,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A commit status.
+#[derive(Debug, Clone)]
+pub struct StatusData {
+    pub id: u64,
+    pub context: String,
+    pub state: &'static str,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A repository and everything in it.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub default_branch: String,
+    pub maintainers: BTreeSet<String>,
+    pub tags: Vec<TagData>,
+    pub commits: HashMap<String, CommitData>,
+    pub branches: BTreeMap<String, String>,
+    pub releases: Vec<ReleaseData>,
+    pub pulls: BTreeMap<u64, PullData>,
+    pub issues: BTreeMap<u64, IssueData>,
+    pub comments: BTreeMap<u64, CommentData>,
+    pub checks: HashMap<String, Vec<CheckRunData>>,
+    pub statuses: HashMap<String, Vec<StatusData>>,
+    next_number: u64,
+}
+
+impl Repo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+
+    fn take_number(&mut self, wanted: Option<u64>) -> u64 {
+        let n = wanted.unwrap_or(self.next_number);
+        self.next_number = self.next_number.max(n.saturating_add(1));
+        n
+    }
+
+    /// Resolve a ref (sha, tag or branch name) to a commit sha.
+    pub fn resolve(&self, r: &str) -> Option<String> {
+        if self.commits.contains_key(r) {
+            return Some(r.to_string());
+        }
+        let r = r
+            .strip_prefix("refs/tags/")
+            .or_else(|| r.strip_prefix("tags/"))
+            .unwrap_or(r);
+        if let Some(t) = self.tags.iter().find(|t| t.name == r) {
+            return Some(t.commit_sha.clone());
+        }
+        let r = r
+            .strip_prefix("refs/heads/")
+            .or_else(|| r.strip_prefix("heads/"))
+            .unwrap_or(r);
+        if let Some(sha) = self.branches.get(r) {
+            return Some(sha.clone());
+        }
+        // A short sha, as people paste them.
+        if r.len() >= 7 && r.chars().all(|c| c.is_ascii_hexdigit()) {
+            return self.commits.keys().find(|k| k.starts_with(r)).cloned();
+        }
+        None
+    }
+}
+
+/// A token's owner.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    pub login: String,
+}
+
+/// The whole simulated world.
+#[derive(Debug)]
+pub struct World {
+    pub start: DateTime<Utc>,
+    pub limits: GithubLimits,
+    pub tokens: HashMap<String, TokenOwner>,
+    pub repos: BTreeMap<String, Repo>,
+    pub channels: ChannelStore,
+    pub pypi: PypiStore,
+    pub faults: Vec<FaultSpec>,
+    pending: VecDeque<Happening>,
+    next_id: u64,
+    /// Happenings that could not apply, with why (shown in the request log's neighbourhood).
+    pub notes: Vec<String>,
+    /// Bumped whenever a happening applied; lets callers notice change cheaply.
+    pub generation: u64,
+}
+
+impl World {
+    /// Build the world from a scenario, before any happening has applied.
+    pub fn new(s: &Scenario) -> World {
+        let crew: BTreeSet<String> = s
+            .tokens
+            .iter()
+            .filter(|t| matches!(t.role, Role::Pilot | Role::Copilot))
+            .map(|t| t.login.clone())
+            .collect();
+        let mut repos = BTreeMap::new();
+        for (i, r) in s.repos.iter().enumerate() {
+            let (owner, name) = r.full_name.split_once('/').unwrap_or((&r.full_name, ""));
+            let maintainers = if r.maintainers.is_empty() {
+                crew.clone()
+            } else {
+                r.maintainers.iter().cloned().collect()
+            };
+            repos.insert(
+                r.full_name.to_ascii_lowercase(),
+                Repo {
+                    id: 100_000 + i as u64,
+                    owner: owner.to_string(),
+                    name: name.to_string(),
+                    default_branch: r.default_branch.clone(),
+                    maintainers,
+                    tags: Vec::new(),
+                    commits: HashMap::new(),
+                    branches: BTreeMap::new(),
+                    releases: Vec::new(),
+                    pulls: BTreeMap::new(),
+                    issues: BTreeMap::new(),
+                    comments: BTreeMap::new(),
+                    checks: HashMap::new(),
+                    statuses: HashMap::new(),
+                    next_number: 1,
+                },
+            );
+        }
+        let mut world = World {
+            start: s.start,
+            limits: s.limits,
+            tokens: s
+                .tokens
+                .iter()
+                .map(|t| {
+                    (
+                        t.token.clone(),
+                        TokenOwner {
+                            login: t.login.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            repos,
+            channels: ChannelStore::new(&s.channels, s.start),
+            pypi: PypiStore::new(&s.pypi),
+            faults: s.faults.clone(),
+            pending: s.happenings.iter().cloned().collect(),
+            next_id: 1_000_000,
+            notes: Vec::new(),
+            generation: 0,
+        };
+        // Every repository starts with one commit on its default branch.
+        for repo in world.repos.values_mut() {
+            let sha = fake_sha(&[&repo.full_name(), "initial"]);
+            repo.commits.insert(
+                sha.clone(),
+                CommitData {
+                    sha: sha.clone(),
+                    message: "Initial commit".into(),
+                    author: repo.owner.clone(),
+                    date: s.start - TimeDelta::days(365),
+                    parents: Vec::new(),
+                },
+            );
+            repo.branches.insert(repo.default_branch.clone(), sha);
+        }
+        world
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Apply every happening due at or before `now`. Returns how many applied.
+    pub fn advance(&mut self, now: DateTime<Utc>) -> usize {
+        let mut n = 0;
+        while self.pending.front().is_some_and(|h| h.at <= now) {
+            let Some(h) = self.pending.pop_front() else {
+                break;
+            };
+            if let Err(why) = self.apply(&h) {
+                self.notes.push(format!("{}: {why}", h.at.to_rfc3339()));
+            }
+            n += 1;
+        }
+        if n > 0 {
+            self.generation += 1;
+        }
+        n
+    }
+
+    /// When the next happening is due, if any is left.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.pending.front().map(|h| h.at)
+    }
+
+    /// The repository called `full` (case-insensitive, as on GitHub).
+    pub fn repo(&self, full: &str) -> Option<&Repo> {
+        self.repos.get(&full.to_ascii_lowercase())
+    }
+
+    /// Mutable access to a repository.
+    pub fn repo_mut(&mut self, full: &str) -> Option<&mut Repo> {
+        self.repos.get_mut(&full.to_ascii_lowercase())
+    }
+
+    fn new_commit(
+        repo: &mut Repo,
+        message: &str,
+        author: &str,
+        at: DateTime<Utc>,
+        parent_branch: &str,
+        salt: &str,
+    ) -> String {
+        let parent = repo.branches.get(parent_branch).cloned();
+        let sha = fake_sha(&[&repo.full_name(), message, salt, &at.to_rfc3339()]);
+        repo.commits.insert(
+            sha.clone(),
+            CommitData {
+                sha: sha.clone(),
+                message: message.to_string(),
+                author: author.to_string(),
+                date: at,
+                parents: parent.into_iter().collect(),
+            },
+        );
+        sha
+    }
+
+    fn apply(&mut self, h: &Happening) -> Result<(), String> {
+        let at = h.at;
+        match &h.what {
+            What::Tag {
+                repo,
+                tag,
+                annotated,
+                message,
+                author,
+            } => {
+                let tag_id = self.id();
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                push_tag(r, tag, *annotated, message, author, at, tag_id)?;
+            }
+            What::ReleaseDraft {
+                repo,
+                tag,
+                name,
+                body,
+                author,
+                target,
+                prerelease,
+            } => {
+                let id = self.id();
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                let target = target.clone().unwrap_or_else(|| r.default_branch.clone());
+                r.releases.push(ReleaseData {
+                    id,
+                    tag: tag.clone(),
+                    name: name.clone(),
+                    body: body.clone(),
+                    draft: true,
+                    prerelease: *prerelease,
+                    created_at: at,
+                    published_at: None,
+                    author: author.clone(),
+                    target,
+                });
+            }
+            What::ReleasePublish {
+                repo,
+                tag,
+                name,
+                body,
+                author,
+            } => {
+                let id = self.id();
+                let tag_id = self.id();
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                // Publishing a release for a tag that does not exist creates the tag, as on GitHub.
+                if !r.tags.iter().any(|t| &t.name == tag) {
+                    push_tag(r, tag, false, &format!("Release {tag}"), author, at, tag_id)?;
+                }
+                if let Some(rel) = r.releases.iter_mut().find(|x| &x.tag == tag && x.draft) {
+                    rel.draft = false;
+                    rel.published_at = Some(at);
+                    if let Some(n) = name {
+                        rel.name = n.clone();
+                    }
+                    if let Some(b) = body {
+                        rel.body = b.clone();
+                    }
+                } else {
+                    let target = r.default_branch.clone();
+                    r.releases.push(ReleaseData {
+                        id,
+                        tag: tag.clone(),
+                        name: name.clone().unwrap_or_else(|| tag.clone()),
+                        body: body.clone().unwrap_or_default(),
+                        draft: false,
+                        prerelease: false,
+                        created_at: at,
+                        published_at: Some(at),
+                        author: author.clone(),
+                        target,
+                    });
+                }
+            }
+            What::PrOpen {
+                repo,
+                number,
+                title,
+                author,
+                head,
+                head_owner,
+                base,
+                body,
+                draft,
+            } => {
+                let id = self.id();
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                if r.pulls.contains_key(number) || r.issues.contains_key(number) {
+                    return Err(format!("number {number} is taken in {repo}"));
+                }
+                let base = if base.is_empty() {
+                    r.default_branch.clone()
+                } else {
+                    base.clone()
+                };
+                let number = r.take_number(Some(*number));
+                let head_sha =
+                    Self::new_commit(r, title, author, at, &base, &format!("pr{number}-0"));
+                let base_sha = r
+                    .branches
+                    .get(&base)
+                    .cloned()
+                    .unwrap_or_else(|| head_sha.clone());
+                r.pulls.insert(
+                    number,
+                    PullData {
+                        id,
+                        number,
+                        title: title.clone(),
+                        body: body.clone(),
+                        author: author.clone(),
+                        head_ref: head.clone(),
+                        head_owner: head_owner.clone(),
+                        head_sha,
+                        pushes: 0,
+                        base_ref: base,
+                        base_sha,
+                        state: State::Open,
+                        draft: *draft,
+                        created_at: at,
+                        updated_at: at,
+                        closed_at: None,
+                        merged_at: None,
+                        merged_by: None,
+                        merge_commit_sha: None,
+                    },
+                );
+            }
+            What::PrPush { repo, number } => {
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                let (title, author, pushes) = {
+                    let p = r.pulls.get(number).ok_or("no such pull request")?;
+                    (p.title.clone(), p.author.clone(), p.pushes + 1)
+                };
+                let base = r
+                    .pulls
+                    .get(number)
+                    .map(|p| p.base_ref.clone())
+                    .unwrap_or_default();
+                let sha = Self::new_commit(
+                    r,
+                    &format!("{title} (push {pushes})"),
+                    &author,
+                    at,
+                    &base,
+                    &format!("pr{number}-{pushes}"),
+                );
+                let p = r.pulls.get_mut(number).ok_or("no such pull request")?;
+                p.head_sha = sha;
+                p.pushes = pushes;
+                p.updated_at = at;
+            }
+            What::Ci {
+                repo,
+                number,
+                state,
+                checks,
+            } => {
+                let ids: Vec<(u64, u64)> = checks.iter().map(|_| (self.id(), self.id())).collect();
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                let sha = r
+                    .pulls
+                    .get(number)
+                    .ok_or("no such pull request")?
+                    .head_sha
+                    .clone();
+                let old_runs = r.checks.remove(&sha).unwrap_or_default();
+                let old_statuses = r.statuses.remove(&sha).unwrap_or_default();
+                let mut runs = Vec::new();
+                let mut statuses = Vec::new();
+                for (i, (name, (run_id, status_id))) in checks.iter().zip(ids).enumerate() {
+                    let old = old_runs.iter().find(|c| &c.name == name);
+                    let old_status = old_statuses.iter().find(|c| &c.context == name);
+                    // A failing CI fails its first check; the rest pass.
+                    let (status, conclusion, st) = match state {
+                        CiState::Pending => ("in_progress", None, "pending"),
+                        CiState::Success => ("completed", Some("success"), "success"),
+                        CiState::Failure if i == 0 => ("completed", Some("failure"), "failure"),
+                        CiState::Failure => ("completed", Some("success"), "success"),
+                    };
+                    runs.push(CheckRunData {
+                        id: old.map_or(run_id, |o| o.id),
+                        name: name.clone(),
+                        status,
+                        conclusion,
+                        started_at: old.map_or(at, |o| o.started_at),
+                        completed_at: conclusion.map(|_| at),
+                    });
+                    statuses.push(StatusData {
+                        id: status_id,
+                        context: name.clone(),
+                        state: st,
+                        description: match st {
+                            "pending" => "Build in progress".into(),
+                            "success" => "All checks passed".into(),
+                            _ => "Build failed".into(),
+                        },
+                        created_at: old_status.map_or(at, |o| o.created_at),
+                        updated_at: at,
+                    });
+                }
+                r.checks.insert(sha.clone(), runs);
+                r.statuses.insert(sha, statuses);
+            }
+            What::PrMerge { repo, number, by } => {
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                let (title, base, open) = {
+                    let p = r.pulls.get(number).ok_or("no such pull request")?;
+                    (p.title.clone(), p.base_ref.clone(), p.state == State::Open)
+                };
+                if !open {
+                    return Err(format!("pull request #{number} is not open"));
+                }
+                let msg = format!("Merge pull request #{number}\n\n{title}");
+                let sha = Self::new_commit(r, &msg, by, at, &base, "merge");
+                r.branches.insert(base, sha.clone());
+                let p = r.pulls.get_mut(number).ok_or("no such pull request")?;
+                p.state = State::Closed;
+                p.merged_at = Some(at);
+                p.closed_at = Some(at);
+                p.updated_at = at;
+                p.merged_by = Some(by.clone());
+                p.merge_commit_sha = Some(sha);
+            }
+            What::PrClose { repo, number, .. } => {
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                let p = r.pulls.get_mut(number).ok_or("no such pull request")?;
+                p.state = State::Closed;
+                p.closed_at = Some(at);
+                p.updated_at = at;
+            }
+            What::Issue {
+                repo,
+                number,
+                title,
+                body,
+                author,
+                labels,
+            } => {
+                let id = self.id();
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                if number.is_some_and(|n| r.pulls.contains_key(&n) || r.issues.contains_key(&n)) {
+                    return Err(format!("number {number:?} is taken in {repo}"));
+                }
+                let number = r.take_number(*number);
+                r.issues.insert(
+                    number,
+                    IssueData {
+                        id,
+                        number,
+                        title: title.clone(),
+                        body: body.clone(),
+                        author: author.clone(),
+                        labels: labels.clone(),
+                        state: State::Open,
+                        created_at: at,
+                        updated_at: at,
+                        closed_at: None,
+                    },
+                );
+            }
+            What::Comment {
+                repo,
+                number,
+                author,
+                body,
+            } => {
+                let id = self.id();
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                if !r.issues.contains_key(number) && !r.pulls.contains_key(number) {
+                    return Err(format!("no issue or pull request #{number}"));
+                }
+                r.comments.insert(
+                    id,
+                    CommentData {
+                        id,
+                        number: *number,
+                        author: author.clone(),
+                        body: body.clone(),
+                        created_at: at,
+                        updated_at: at,
+                    },
+                );
+            }
+            What::Package { channel, package } => {
+                self.channels.add(channel, package, at)?;
+            }
+            What::PackageRemove {
+                channel,
+                name,
+                version,
+                build,
+            } => {
+                self.channels
+                    .remove(channel, name, version, build.as_deref(), at)?;
+            }
+            What::PackageBroken {
+                channel,
+                name,
+                version,
+                build,
+            } => {
+                self.channels
+                    .mark_broken(channel, name, version, build.as_deref(), at)?;
+            }
+            What::PypiUpload {
+                project,
+                version,
+                requires_python,
+            } => {
+                self.pypi
+                    .upload(project, version, requires_python.as_deref(), at);
+            }
+            What::PypiYank {
+                project,
+                version,
+                reason,
+            } => {
+                self.pypi.yank(project, version, reason)?;
+            }
+        }
+        Ok(())
+    }
+
+    // -- writes that come in over the API ---------------------------------
+
+    /// Open an issue (POST /repos/{o}/{r}/issues).
+    pub fn create_issue(
+        &mut self,
+        repo: &str,
+        title: &str,
+        body: &str,
+        author: &str,
+        labels: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> Option<u64> {
+        let id = self.id();
+        let r = self.repo_mut(repo)?;
+        let number = r.take_number(None);
+        r.issues.insert(
+            number,
+            IssueData {
+                id,
+                number,
+                title: title.to_string(),
+                body: body.to_string(),
+                author: author.to_string(),
+                labels,
+                state: State::Open,
+                created_at: at,
+                updated_at: at,
+                closed_at: None,
+            },
+        );
+        self.generation += 1;
+        Some(number)
+    }
+
+    /// Post a comment (POST /repos/{o}/{r}/issues/{n}/comments).
+    pub fn create_comment(
+        &mut self,
+        repo: &str,
+        number: u64,
+        author: &str,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> Option<u64> {
+        let id = self.id();
+        let r = self.repo_mut(repo)?;
+        if !r.issues.contains_key(&number) && !r.pulls.contains_key(&number) {
+            return None;
+        }
+        r.comments.insert(
+            id,
+            CommentData {
+                id,
+                number,
+                author: author.to_string(),
+                body: body.to_string(),
+                created_at: at,
+                updated_at: at,
+            },
+        );
+        if let Some(i) = r.issues.get_mut(&number) {
+            i.updated_at = at;
+        }
+        self.generation += 1;
+        Some(id)
+    }
+}
+
+fn push_tag(
+    r: &mut Repo,
+    tag: &str,
+    annotated: bool,
+    message: &str,
+    author: &str,
+    at: DateTime<Utc>,
+    tag_id: u64,
+) -> Result<(), String> {
+    if r.tags.iter().any(|t| t.name == tag) {
+        return Err(format!("tag {tag} already exists"));
+    }
+    let branch = r.default_branch.clone();
+    let commit_sha = World::new_commit(r, message, author, at, &branch, &format!("tag {tag}"));
+    let object = annotated.then(|| TagObject {
+        sha: fake_sha(&[&r.full_name(), "tag-object", tag, &tag_id.to_string()]),
+        message: message.to_string(),
+        tagger: author.to_string(),
+        date: at,
+    });
+    r.tags.push(TagData {
+        name: tag.to_string(),
+        commit_sha,
+        object,
+        pushed_at: at,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::{BUILTIN_NAMES, builtin};
+
+    #[test]
+    fn every_happening_of_the_shipped_scenarios_applies() {
+        for name in BUILTIN_NAMES {
+            let text = builtin(name).expect("listed builtin exists");
+            let s = Scenario::from_str(name, text).expect("builtin parses");
+            let mut w = World::new(&s);
+            let applied = w.advance(s.start + TimeDelta::days(30));
+            assert_eq!(applied, s.happenings.len(), "{name}");
+            assert!(w.notes.is_empty(), "{name}: {:?}", w.notes);
+            assert!(w.next_due().is_none());
+        }
+    }
+
+    #[test]
+    fn bot_pr_ci_push_and_merge_change_the_pull_request() {
+        let text = builtin("conda-release").expect("shipped");
+        let s = Scenario::from_str("conda-release", text).expect("parses");
+        let mut w = World::new(&s);
+        w.advance(s.start + TimeDelta::minutes(66));
+        let repo = w.repo("conda-forge/conda-feedstock").expect("repo");
+        let pr = repo.pulls.get(&250).expect("bot PR");
+        let failed_sha = pr.head_sha.clone();
+        let runs = repo.checks.get(&failed_sha).expect("CI ran");
+        assert_eq!(runs[0].conclusion, Some("failure"));
+        w.advance(s.start + TimeDelta::minutes(111));
+        let repo = w.repo("conda-forge/conda-feedstock").expect("repo");
+        let pr = repo.pulls.get(&250).expect("bot PR");
+        assert_ne!(pr.head_sha, failed_sha, "a re-push moves the head");
+        assert_eq!(pr.state, State::Closed);
+        assert!(pr.merged_at.is_some());
+        assert!(
+            repo.checks
+                .get(&pr.head_sha)
+                .is_some_and(|r| r.iter().all(|c| c.conclusion == Some("success")))
+        );
+    }
+}

@@ -1,0 +1,408 @@
+//! The event schema: one immutable record of the timeline.
+//!
+//! On disk an event is one line of JSON (`events.jsonl`):
+//!
+//! ```json
+//! {"v":1,"id":"5b0c…","author":"jane","role":"pilot","seq":4,
+//!  "at":"2026-11-10T14:02:00Z","observed_at":"2026-11-10T14:02:09Z",
+//!  "what":{"kind":"step_done","step":"publish-release"}}
+//! ```
+//!
+//! Schema version 1. Adding an optional field or a new kind keeps the version;
+//! changing the meaning of a field bumps it. A reader refuses versions newer
+//! than it knows instead of misreading them.
+
+use crate::checklist::StepId;
+use crate::crew::{Act, Role, StepRole};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The schema version this build writes and the newest it reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A globally unique event id (a UUID v4, as text).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventId(pub String);
+
+impl EventId {
+    pub fn random() -> EventId {
+        EventId(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One record of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Schema version of this record.
+    pub v: u32,
+    /// Globally unique; merging logs is a union by id.
+    pub id: EventId,
+    /// Who wrote it: a GitHub login when known, else the local user name.
+    pub author: String,
+    /// The role the author held when writing it; checked against the crew policy on merge.
+    pub role: Role,
+    /// Per-author sequence number, from 1, without gaps in the author's own log.
+    pub seq: u64,
+    /// When it happened: the source's own time when it has one (tag commit date,
+    /// `published_at`, `merged_at`, a package's upload timestamp), else when it was recorded.
+    pub at: DateTime<Utc>,
+    /// When flightdeck recorded it.
+    pub observed_at: DateTime<Utc>,
+    /// Where to read more (a GitHub page, a package URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    pub what: EventKind,
+}
+
+impl Event {
+    /// The order of the timeline: by time, ties broken by id, so every crew
+    /// member sees the same order whatever order their logs arrived in.
+    pub fn order_key(&self) -> (DateTime<Utc>, &EventId) {
+        (self.at, &self.id)
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The release was created from a checklist (`flightdeck start`). Always the first event.
+    ReleaseStarted {
+        release: String,
+        version: String,
+        /// The checklist's file name when the release was started.
+        checklist: String,
+    },
+    /// A step was signed off by hand.
+    StepDone {
+        step: StepId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A probe-backed step was marked done by hand before (or instead of) its probe.
+    StepOverridden { step: StepId, reason: String },
+    /// A step was skipped, with the reason.
+    StepSkipped { step: StepId, reason: String },
+    /// The last sign-off, skip or override of a step was taken back, with the reason.
+    /// A probe observation recorded before the undo no longer completes the step.
+    StepUndone { step: StepId, reason: String },
+    /// A free-text note in the timeline.
+    Note { text: String },
+    /// An event was starred (for a short post-mortem export).
+    Starred { event: EventId },
+    /// A star was removed.
+    Unstarred { event: EventId },
+    /// A probe saw something in the outside world.
+    Observed {
+        /// The probe's id ([`crate::probe::ProbeSpec::id`]).
+        probe: String,
+        fact: Fact,
+    },
+    /// The release was closed: completed or aborted.
+    ReleaseClosed {
+        outcome: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Aborted,
+}
+
+impl EventKind {
+    /// What the crew policy must allow for someone to write this event, given
+    /// the role that owns the step it concerns (if any).
+    pub fn act(&self, step_role: Option<StepRole>) -> Act {
+        match self {
+            EventKind::ReleaseStarted { .. } | EventKind::ReleaseClosed { .. } => {
+                Act::ManageRelease
+            }
+            EventKind::StepOverridden { .. } => Act::Override,
+            EventKind::StepDone { .. }
+            | EventKind::StepSkipped { .. }
+            | EventKind::StepUndone { .. } => Act::SignOff(step_role.unwrap_or(StepRole::Pilot)),
+            EventKind::Note { .. } => Act::Note,
+            EventKind::Starred { .. } | EventKind::Unstarred { .. } => Act::Star,
+            EventKind::Observed { .. } => Act::Observe,
+        }
+    }
+
+    /// The step this event concerns, if any.
+    pub fn step(&self) -> Option<&StepId> {
+        match self {
+            EventKind::StepDone { step, .. }
+            | EventKind::StepOverridden { step, .. }
+            | EventKind::StepSkipped { step, .. }
+            | EventKind::StepUndone { step, .. } => Some(step),
+            _ => None,
+        }
+    }
+}
+
+/// State of a set of CI checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CiState {
+    Pending,
+    Success,
+    Failure,
+}
+
+impl fmt::Display for CiState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CiState::Pending => "pending",
+            CiState::Success => "passed",
+            CiState::Failure => "failed",
+        })
+    }
+}
+
+/// A fact of the outside world, as observed by a probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fact", rename_all = "snake_case")]
+pub enum Fact {
+    /// A git tag exists. `at` is the tagged commit's (or annotated tag's) date.
+    TagPushed {
+        repo: String,
+        tag: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha: Option<String>,
+    },
+    /// A draft GitHub release exists for the tag. `at` is the draft's `created_at`.
+    ReleaseDrafted { repo: String, tag: String },
+    /// The GitHub release is published. `at` is `published_at`.
+    ReleasePublished {
+        repo: String,
+        tag: String,
+        #[serde(default)]
+        prerelease: bool,
+    },
+    /// A pull request was opened. `at` is `created_at`.
+    PrOpened {
+        repo: String,
+        number: u64,
+        title: String,
+        author: String,
+        #[serde(default)]
+        head: String,
+    },
+    /// CI on a PR's head commit reached a state.
+    PrChecks {
+        repo: String,
+        number: u64,
+        sha: String,
+        state: CiState,
+    },
+    /// A PR was merged. `at` is `merged_at`.
+    PrMerged {
+        repo: String,
+        number: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// A PR was closed without merging. `at` is `closed_at`.
+    PrClosed { repo: String, number: u64 },
+    /// A PR was superseded by another PR for the same version.
+    PrSuperseded {
+        repo: String,
+        number: u64,
+        by_number: u64,
+    },
+    /// CI state of a ref (the `ci` probe).
+    Checks {
+        repo: String,
+        reference: String,
+        sha: String,
+        state: CiState,
+    },
+    /// conda-forge's webservice could not validate or copy the package
+    /// (`[warning] failed package validation and/or copy` issue on the feedstock).
+    CopyFailed {
+        repo: String,
+        number: u64,
+        title: String,
+    },
+    /// An issue mentioning the version was opened after the release (the incident radar).
+    IssueFiled {
+        repo: String,
+        number: u64,
+        title: String,
+        author: String,
+    },
+    /// The version is installable from a channel in a subdir. `at` is the record's `timestamp`.
+    Available {
+        channel: String,
+        package: String,
+        version: String,
+        subdir: String,
+        build: String,
+        file_name: String,
+    },
+    /// The version was available on a channel and no longer is.
+    Disappeared {
+        channel: String,
+        package: String,
+        version: String,
+        subdir: String,
+    },
+    /// The version shows up under the channel's `broken` label.
+    LabelledBroken {
+        channel: String,
+        package: String,
+        version: String,
+        subdir: String,
+    },
+    /// The version was uploaded to PyPI. `at` is the earliest file's `upload_time`.
+    PypiUploaded {
+        package: String,
+        version: String,
+        files: usize,
+    },
+    /// The version was yanked from PyPI.
+    PypiYanked {
+        package: String,
+        version: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+impl Fact {
+    /// Identity of the fact: two observations with the same key are the same
+    /// fact seen twice, and only the first is recorded.
+    pub fn key(&self) -> String {
+        match self {
+            Fact::TagPushed { repo, tag, .. } => format!("tag/{repo}/{tag}"),
+            Fact::ReleaseDrafted { repo, tag } => format!("release-draft/{repo}/{tag}"),
+            Fact::ReleasePublished { repo, tag, .. } => format!("release/{repo}/{tag}"),
+            Fact::PrOpened { repo, number, .. } => format!("pr/{repo}/{number}"),
+            Fact::PrChecks {
+                repo,
+                number,
+                sha,
+                state,
+            } => format!("pr-checks/{repo}/{number}/{sha}/{state}"),
+            Fact::PrMerged { repo, number, .. } => format!("pr-merged/{repo}/{number}"),
+            Fact::PrClosed { repo, number } => format!("pr-closed/{repo}/{number}"),
+            Fact::PrSuperseded { repo, number, .. } => format!("pr-superseded/{repo}/{number}"),
+            Fact::Checks {
+                repo,
+                reference,
+                sha,
+                state,
+            } => format!("checks/{repo}/{reference}/{sha}/{state}"),
+            Fact::CopyFailed { repo, number, .. } => format!("copy-failed/{repo}/{number}"),
+            Fact::IssueFiled { repo, number, .. } => format!("issue/{repo}/{number}"),
+            Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                ..
+            } => {
+                format!("available/{channel}/{subdir}/{package}/{version}")
+            }
+            Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir,
+            } => {
+                format!("disappeared/{channel}/{subdir}/{package}/{version}")
+            }
+            Fact::LabelledBroken {
+                channel,
+                package,
+                version,
+                subdir,
+            } => {
+                format!("broken/{channel}/{subdir}/{package}/{version}")
+            }
+            Fact::PypiUploaded {
+                package, version, ..
+            } => format!("pypi/{package}/{version}"),
+            Fact::PypiYanked {
+                package, version, ..
+            } => format!("pypi-yanked/{package}/{version}"),
+        }
+    }
+
+    /// Facts a crew should see in red.
+    pub fn is_alarm(&self) -> bool {
+        matches!(
+            self,
+            Fact::CopyFailed { .. }
+                | Fact::IssueFiled { .. }
+                | Fact::Disappeared { .. }
+                | Fact::LabelledBroken { .. }
+                | Fact::PypiYanked { .. }
+                | Fact::PrChecks {
+                    state: CiState::Failure,
+                    ..
+                }
+                | Fact::Checks {
+                    state: CiState::Failure,
+                    ..
+                }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_on_disk_shape_is_stable() {
+        let e = Event {
+            v: 1,
+            id: EventId("e1".into()),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: 4,
+            at: "2026-11-10T14:02:00Z".parse().expect("time"),
+            observed_at: "2026-11-10T14:02:09Z".parse().expect("time"),
+            link: None,
+            what: EventKind::StepDone {
+                step: StepId("publish".into()),
+                note: None,
+            },
+        };
+        let json = serde_json::to_string(&e).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"v":1,"id":"e1","author":"jane","role":"pilot","seq":4,"at":"2026-11-10T14:02:00Z","observed_at":"2026-11-10T14:02:09Z","what":{"kind":"step_done","step":"publish"}}"#
+        );
+        let back: Event = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn observations_nest_their_fact() {
+        let kind = EventKind::Observed {
+            probe: "tag conda/conda@26.11.0".into(),
+            fact: Fact::TagPushed {
+                repo: "conda/conda".into(),
+                tag: "26.11.0".into(),
+                sha: None,
+            },
+        };
+        let json = serde_json::to_value(&kind).expect("serializes");
+        assert_eq!(json["kind"], "observed");
+        assert_eq!(json["fact"]["fact"], "tag_pushed");
+        assert_eq!(json["fact"]["repo"], "conda/conda");
+    }
+}

@@ -1,0 +1,421 @@
+//! The on-disk timeline: `events.jsonl`, append-only, one event per line.
+//!
+//! Rules (see design.md, "Reliability rules"):
+//! - an event is acknowledged only after it is appended and fsynced;
+//! - writers take an exclusive lock on the file for each append, so the cockpit,
+//!   `flightdeck step` and `flightdeck poll` can share one log;
+//! - a torn last line (a crash mid-write) is moved to `events.jsonl.broken` and
+//!   truncated, with a warning;
+//! - damage in the middle of the file is refused with the line and byte offset,
+//!   and nothing is changed.
+
+use super::event::{Event, EventId, EventKind, Fact, SCHEMA_VERSION};
+use crate::crew::Role;
+use crate::timeline::clock::Clock;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error(
+        "{path}: line {line} (byte {offset}) is damaged: {message}\n  nothing was changed; \
+         the events before it are intact. Repair or remove that line by hand (keep a copy), then retry"
+    )]
+    Damaged {
+        path: String,
+        line: usize,
+        offset: u64,
+        message: String,
+    },
+    #[error(
+        "{path}: line {line} was written by a newer flightdeck (event schema {found}, this one reads up to {SCHEMA_VERSION})\n  upgrade flightdeck to read this release"
+    )]
+    TooNew {
+        path: String,
+        line: usize,
+        found: u32,
+    },
+    #[error("{path}: {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl LogError {
+    fn io(path: &Path, action: &'static str, source: std::io::Error) -> LogError {
+        LogError::Io {
+            path: path.display().to_string(),
+            action,
+            source,
+        }
+    }
+
+    /// Damage is the user's to repair (exit 2); an I/O failure is a runtime failure (exit 1).
+    pub fn is_damage(&self) -> bool {
+        !matches!(self, LogError::Io { .. })
+    }
+}
+
+/// What opening a log had to repair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornTail {
+    pub bytes: usize,
+    pub moved_to: PathBuf,
+}
+
+impl std::fmt::Display for TornTail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the timeline ended with an incomplete line ({} bytes, probably a crash mid-write); \
+             it was never acknowledged, and was moved to {}",
+            self.bytes,
+            self.moved_to.display()
+        )
+    }
+}
+
+/// An open, writable timeline.
+pub struct EventLog {
+    path: PathBuf,
+    file: File,
+    events: Vec<Event>,
+    /// Bytes of the file consumed as complete lines.
+    read_to: u64,
+    ids: HashSet<EventId>,
+    facts: HashSet<String>,
+    author: String,
+    role: Role,
+    next_seq: u64,
+    clock: Clock,
+}
+
+impl EventLog {
+    /// Creates a new, empty log (failing if one exists) and fsyncs its directory.
+    pub fn create(
+        path: &Path,
+        author: &str,
+        role: Role,
+        clock: Clock,
+    ) -> Result<EventLog, LogError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| LogError::io(path, "creating the timeline", e))?;
+        file.sync_all()
+            .map_err(|e| LogError::io(path, "syncing the timeline", e))?;
+        if let Some(dir) = path.parent() {
+            super::fsutil::sync_dir(dir)
+                .map_err(|e| LogError::io(dir, "syncing the release directory", e))?;
+        }
+        Ok(EventLog {
+            path: path.to_path_buf(),
+            file,
+            events: Vec::new(),
+            read_to: 0,
+            ids: HashSet::new(),
+            facts: HashSet::new(),
+            author: author.to_string(),
+            role,
+            next_seq: 1,
+            clock,
+        })
+    }
+
+    /// Opens a log for writing, repairing a torn last line.
+    pub fn open(
+        path: &Path,
+        author: &str,
+        role: Role,
+        clock: Clock,
+    ) -> Result<(EventLog, Option<TornTail>), LogError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| LogError::io(path, "opening the timeline", e))?;
+        let mut log = EventLog {
+            path: path.to_path_buf(),
+            file,
+            events: Vec::new(),
+            read_to: 0,
+            ids: HashSet::new(),
+            facts: HashSet::new(),
+            author: author.to_string(),
+            role,
+            next_seq: 1,
+            clock,
+        };
+        log.lock()?;
+        let result = log.catch_up();
+        log.unlock();
+        let torn = result?;
+        Ok((log, torn))
+    }
+
+    /// Reads a log without changing anything (exports, the jump seat, `status`).
+    /// A torn last line is left in place and reported.
+    pub fn read(path: &Path) -> Result<(Vec<Event>, Option<usize>), LogError> {
+        let bytes =
+            std::fs::read(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let (complete, tail) = split_tail(&bytes);
+        let events = parse_lines(path, &bytes[..complete], 0, 0)?;
+        Ok((events, (tail > 0).then_some(tail)))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Whether a fact was already recorded (by anyone writing to this log).
+    pub fn has_fact(&self, fact: &Fact) -> bool {
+        self.facts.contains(&fact.key())
+    }
+
+    /// Picks up events appended by other processes since the last read.
+    /// Returns how many arrived.
+    pub fn refresh(&mut self) -> Result<usize, LogError> {
+        let before = self.events.len();
+        let bytes = self.read_new()?;
+        let (complete, _) = split_tail(&bytes);
+        self.absorb(&bytes[..complete])?;
+        Ok(self.events.len() - before)
+    }
+
+    /// Appends an event happening now.
+    pub fn append(&mut self, what: EventKind) -> Result<Event, LogError> {
+        self.append_with(what, None, None)
+    }
+
+    /// Appends an event, acknowledging it only once it is on disk. `at` defaults to now.
+    pub fn append_with(
+        &mut self,
+        what: EventKind,
+        at: Option<DateTime<Utc>>,
+        link: Option<String>,
+    ) -> Result<Event, LogError> {
+        self.lock()?;
+        let result = self.append_locked(what, at, link, None);
+        self.unlock();
+        result.map(|e| e.expect("append without a fact always writes"))
+    }
+
+    /// Records a probe's observation unless the same fact is already in the log.
+    pub fn observe(
+        &mut self,
+        probe: &str,
+        fact: Fact,
+        at: Option<DateTime<Utc>>,
+        link: Option<String>,
+    ) -> Result<Option<Event>, LogError> {
+        if self.has_fact(&fact) {
+            return Ok(None);
+        }
+        self.lock()?;
+        let key = fact.key();
+        let what = EventKind::Observed {
+            probe: probe.to_string(),
+            fact,
+        };
+        let result = self.append_locked(what, at, link, Some(key));
+        self.unlock();
+        result
+    }
+
+    fn append_locked(
+        &mut self,
+        what: EventKind,
+        at: Option<DateTime<Utc>>,
+        link: Option<String>,
+        fact_key: Option<String>,
+    ) -> Result<Option<Event>, LogError> {
+        // Another writer may have appended (or crashed mid-line) since we last looked.
+        self.catch_up()?;
+        if let Some(key) = &fact_key
+            && self.facts.contains(key)
+        {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let event = Event {
+            v: SCHEMA_VERSION,
+            id: EventId::random(),
+            author: self.author.clone(),
+            role: self.role,
+            seq: self.next_seq,
+            at: at.unwrap_or(now),
+            observed_at: now,
+            link,
+            what,
+        };
+        let mut line = serde_json::to_vec(&event)
+            .map_err(|e| LogError::io(&self.path, "encoding an event", std::io::Error::other(e)))?;
+        line.push(b'\n');
+        if let Err(e) = self
+            .file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+        {
+            // Leave no partial line behind for the next writer to trip over.
+            let _ = self.file.set_len(self.read_to);
+            return Err(LogError::io(&self.path, "appending to the timeline", e));
+        }
+        self.read_to += line.len() as u64;
+        self.remember(event.clone());
+        Ok(Some(event))
+    }
+
+    /// Reads everything new; a torn tail found while holding the lock is moved aside.
+    fn catch_up(&mut self) -> Result<Option<TornTail>, LogError> {
+        let bytes = self.read_new()?;
+        let (complete, tail) = split_tail(&bytes);
+        self.absorb(&bytes[..complete])?;
+        if tail == 0 {
+            return Ok(None);
+        }
+        // Writers append whole lines under the lock we hold, so an incomplete
+        // line now can only be a crashed writer's: it was never acknowledged.
+        let broken = PathBuf::from(format!("{}.broken", self.path.display()));
+        let mut aside = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&broken)
+            .map_err(|e| LogError::io(&broken, "saving the torn line", e))?;
+        aside
+            .write_all(&bytes[complete..])
+            .and_then(|()| aside.write_all(b"\n"))
+            .and_then(|()| aside.sync_all())
+            .map_err(|e| LogError::io(&broken, "saving the torn line", e))?;
+        self.file
+            .set_len(self.read_to)
+            .and_then(|()| self.file.sync_all())
+            .map_err(|e| LogError::io(&self.path, "truncating the torn line", e))?;
+        Ok(Some(TornTail {
+            bytes: tail,
+            moved_to: broken,
+        }))
+    }
+
+    fn read_new(&mut self) -> Result<Vec<u8>, LogError> {
+        let mut bytes = Vec::new();
+        self.file
+            .seek(SeekFrom::Start(self.read_to))
+            .and_then(|_| self.file.read_to_end(&mut bytes))
+            .map_err(|e| LogError::io(&self.path, "reading the timeline", e))?;
+        Ok(bytes)
+    }
+
+    fn absorb(&mut self, complete: &[u8]) -> Result<(), LogError> {
+        let first_line = self.line_count();
+        let events = parse_lines(&self.path, complete, self.read_to, first_line)?;
+        self.read_to += complete.len() as u64;
+        for e in events {
+            self.remember(e);
+        }
+        Ok(())
+    }
+
+    fn line_count(&self) -> usize {
+        self.events.len()
+    }
+
+    fn remember(&mut self, event: Event) {
+        if !self.ids.insert(event.id.clone()) {
+            return;
+        }
+        if event.author == self.author {
+            self.next_seq = self.next_seq.max(event.seq + 1);
+        }
+        if let EventKind::Observed { fact, .. } = &event.what {
+            self.facts.insert(fact.key());
+        }
+        self.events.push(event);
+    }
+
+    fn lock(&self) -> Result<(), LogError> {
+        self.file
+            .lock()
+            .map_err(|e| LogError::io(&self.path, "locking the timeline", e))
+    }
+
+    fn unlock(&self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// Splits off an incomplete last line: returns (bytes of complete lines, bytes of the tail).
+fn split_tail(bytes: &[u8]) -> (usize, usize) {
+    let complete = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    (complete, bytes.len() - complete)
+}
+
+/// Parses complete lines; `base` is the byte offset of `bytes` in the file and
+/// `lines_before` the number of event lines before it (for messages).
+fn parse_lines(
+    path: &Path,
+    bytes: &[u8],
+    base: u64,
+    lines_before: usize,
+) -> Result<Vec<Event>, LogError> {
+    let mut events = Vec::new();
+    let mut offset = 0usize;
+    let mut line_no = lines_before;
+    for raw in bytes.split_inclusive(|b| *b == b'\n') {
+        line_no += 1;
+        let text = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let damaged = |message: String| LogError::Damaged {
+            path: path.display().to_string(),
+            line: line_no,
+            offset: base + offset as u64,
+            message,
+        };
+        if text.iter().all(u8::is_ascii_whitespace) {
+            offset += raw.len();
+            line_no -= 1;
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(text).map_err(|e| damaged(format!("not JSON ({e})")))?;
+        let v = value.get("v").and_then(|v| v.as_u64()).unwrap_or(0);
+        if v > u64::from(SCHEMA_VERSION) {
+            return Err(LogError::TooNew {
+                path: path.display().to_string(),
+                line: line_no,
+                found: u32::try_from(v).unwrap_or(u32::MAX),
+            });
+        }
+        let event: Event = serde_json::from_value(value)
+            .map_err(|e| damaged(format!("not a valid event ({e})")))?;
+        events.push(event);
+        offset += raw.len();
+    }
+    Ok(events)
+}

@@ -1,0 +1,314 @@
+//! Releases on disk: one directory per release under `<home>/releases/`.
+//!
+//! ```text
+//! <home>/releases/conda-26.11.0/
+//!   release.toml     what was started, by whom, from which checklist (replaced atomically)
+//!   checklist.toml   the checklist as it was at `start`, so the plan never shifts mid-release
+//!   events.jsonl     the timeline (append-only)
+//! ```
+
+use super::clock::Clock;
+use super::event::{Event, EventKind, Outcome};
+use super::fsutil::write_atomic;
+use super::log::EventLog;
+use crate::checklist::{Checklist, Plan};
+use crate::crew::Role;
+use crate::diag::Diagnostics;
+use crate::error::user;
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What `release.toml` records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseMeta {
+    pub schema: u32,
+    /// The directory name, e.g. `conda-26.11.0`.
+    pub id: String,
+    /// The checklist's release name, e.g. `conda`.
+    pub name: String,
+    pub version: String,
+    /// The checklist file `start` was given.
+    pub checklist_source: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// flightdeck's home: releases (and later caches) live under it.
+#[derive(Debug, Clone)]
+pub struct Home {
+    root: PathBuf,
+}
+
+/// An existing release: its metadata and its plan.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub dir: PathBuf,
+    pub meta: ReleaseMeta,
+    pub checklist: Checklist,
+    pub plan: Plan,
+}
+
+impl Release {
+    pub fn events_path(&self) -> PathBuf {
+        self.dir.join("events.jsonl")
+    }
+
+    /// Opens the timeline for writing (repairing a torn last line, with a warning on stderr).
+    pub fn open_log(&self, author: &str, role: Role, clock: Clock) -> Result<EventLog> {
+        let (log, torn) = EventLog::open(&self.events_path(), author, role, clock)?;
+        if let Some(torn) = torn {
+            eprintln!("warning: {}: {torn}", self.events_path().display());
+        }
+        Ok(log)
+    }
+
+    /// Reads the timeline without changing anything.
+    pub fn read_events(&self) -> Result<Vec<Event>> {
+        let (events, torn) = EventLog::read(&self.events_path())?;
+        if let Some(bytes) = torn {
+            eprintln!(
+                "warning: {}: ends with an incomplete line ({bytes} bytes); it will be moved aside the next time the release is opened for writing",
+                self.events_path().display()
+            );
+        }
+        Ok(events)
+    }
+}
+
+/// A line of `flightdeck list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseSummary {
+    pub id: String,
+    pub version: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    /// `None` while in progress.
+    pub outcome: Option<Outcome>,
+    pub done: usize,
+    pub total: usize,
+}
+
+impl Home {
+    pub fn new(root: impl Into<PathBuf>) -> Home {
+        Home { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn releases_dir(&self) -> PathBuf {
+        self.root.join("releases")
+    }
+
+    /// Creates a release directory and its first event.
+    pub fn create(
+        &self,
+        checklist: &Checklist,
+        checklist_text: &str,
+        version: &str,
+        author: &str,
+        clock: Clock,
+    ) -> Result<Release> {
+        let plan = checklist.plan(version).map_err(|e| {
+            user(format!(
+                "{e}\n  the checklist {} uses the `{}` version scheme",
+                checklist.file, checklist.scheme
+            ))
+        })?;
+        let id = format!("{}-{}", checklist.name, version);
+        let releases = self.releases_dir();
+        std::fs::create_dir_all(&releases).map_err(|e| {
+            user(format!(
+                "cannot create {}: {e}\n  choose a writable home with --home DIR or FLIGHTDECK_HOME",
+                releases.display()
+            ))
+        })?;
+        let dir = releases.join(&id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(user(format!(
+                    "release {id} already exists in {}\n  open it with `flightdeck fly {id}`, or see `flightdeck status {id}`",
+                    releases.display()
+                )));
+            }
+            Err(e) => {
+                return Err(user(format!(
+                    "cannot create {}: {e}\n  choose a writable home with --home DIR or FLIGHTDECK_HOME",
+                    dir.display()
+                )));
+            }
+        }
+        let meta = ReleaseMeta {
+            schema: 1,
+            id: id.clone(),
+            name: checklist.name.clone(),
+            version: version.to_string(),
+            checklist_source: checklist.file.clone(),
+            created_at: clock.now(),
+            created_by: author.to_string(),
+        };
+        write_atomic(&dir.join("checklist.toml"), checklist_text.as_bytes())
+            .wrap_err_with(|| format!("writing {}", dir.join("checklist.toml").display()))?;
+        let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
+        write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
+            .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;
+        let mut log = EventLog::create(&dir.join("events.jsonl"), author, Role::Pilot, clock)?;
+        log.append(EventKind::ReleaseStarted {
+            release: id.clone(),
+            version: version.to_string(),
+            checklist: checklist.file.clone(),
+        })?;
+        Ok(Release {
+            dir,
+            meta,
+            checklist: checklist.clone(),
+            plan,
+        })
+    }
+
+    /// Opens a release by id (or unique prefix, or version).
+    pub fn open(&self, id: &str) -> Result<Release> {
+        let ids = self.release_ids()?;
+        let exact = ids.iter().find(|i| i.as_str() == id);
+        let chosen = match exact {
+            Some(i) => i.clone(),
+            None => {
+                let matches: Vec<&String> = ids
+                    .iter()
+                    .filter(|i| i.starts_with(id) || i.ends_with(&format!("-{id}")))
+                    .collect();
+                match matches.as_slice() {
+                    [one] => (*one).clone(),
+                    [] => {
+                        return Err(user(format!(
+                            "no release `{id}` in {}\n  releases: {}\n  start one with `flightdeck start CHECKLIST --version V`",
+                            self.releases_dir().display(),
+                            if ids.is_empty() {
+                                "none".to_string()
+                            } else {
+                                ids.join(", ")
+                            }
+                        )));
+                    }
+                    many => {
+                        return Err(user(format!(
+                            "`{id}` matches several releases: {}\n  name one of them",
+                            many.iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                }
+            }
+        };
+        self.load(&self.releases_dir().join(chosen))
+    }
+
+    /// The release meant when none is named: the only one in progress.
+    pub fn resolve(&self, id: Option<&str>) -> Result<Release> {
+        if let Some(id) = id {
+            return self.open(id);
+        }
+        let mut open = Vec::new();
+        for rid in self.release_ids()? {
+            let release = self.load(&self.releases_dir().join(&rid))?;
+            let events = release.read_events()?;
+            if !events
+                .iter()
+                .any(|e| matches!(e.what, EventKind::ReleaseClosed { .. }))
+            {
+                open.push(release);
+            }
+        }
+        match open.len() {
+            1 => Ok(open.remove(0)),
+            0 => Err(user(format!(
+                "no release in progress in {}\n  start one with `flightdeck start CHECKLIST --version V`, or name a finished one",
+                self.releases_dir().display()
+            ))),
+            _ => Err(user(format!(
+                "several releases are in progress: {}\n  name the one you mean",
+                open.iter()
+                    .map(|r| r.meta.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Every release, oldest first.
+    pub fn list(&self) -> Result<Vec<ReleaseSummary>> {
+        let mut out = Vec::new();
+        for rid in self.release_ids()? {
+            let release = self.load(&self.releases_dir().join(&rid))?;
+            let events = release.read_events()?;
+            let state = super::fold(&release.plan, &events);
+            let (done, total) = state.progress();
+            out.push(ReleaseSummary {
+                id: release.meta.id.clone(),
+                version: release.meta.version.clone(),
+                created_at: release.meta.created_at,
+                created_by: release.meta.created_by.clone(),
+                outcome: state.closed.map(|(o, _)| o),
+                done,
+                total,
+            });
+        }
+        out.sort_by_key(|s| s.created_at);
+        Ok(out)
+    }
+
+    fn release_ids(&self) -> Result<Vec<String>> {
+        let dir = self.releases_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).wrap_err_with(|| format!("listing {}", dir.display())),
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("release.toml").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    fn load(&self, dir: &Path) -> Result<Release> {
+        let meta_path = dir.join("release.toml");
+        let text = std::fs::read_to_string(&meta_path)
+            .wrap_err_with(|| format!("reading {}", meta_path.display()))?;
+        let meta: ReleaseMeta = toml::from_str(&text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|s| {
+                    let (l, c) = crate::diag::line_col(&text, s.start);
+                    format!(":{l}:{c}")
+                })
+                .unwrap_or_default();
+            user(format!(
+                "{}{place}: {}\n  this file is written by `flightdeck start`; restore it from a backup or start the release again",
+                meta_path.display(),
+                e.message()
+            ))
+        })?;
+        let checklist_path = dir.join("checklist.toml");
+        let checklist = Checklist::load(&checklist_path)
+            .map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
+        let plan = checklist
+            .plan(&meta.version)
+            .map_err(|e| user(format!("{}: {e}", meta_path.display())))?;
+        Ok(Release {
+            dir: dir.to_path_buf(),
+            meta,
+            checklist,
+            plan,
+        })
+    }
+}

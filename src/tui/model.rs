@@ -1,0 +1,343 @@
+//! What the cockpit knows: the folded release state (domain) and the UI's own
+//! state (focus, cursors, folds, the prompt) kept apart, so the domain never
+//! carries scroll positions.
+
+use super::board::Board;
+use crate::checklist::Plan;
+use crate::crew::Role;
+use crate::probe::{Health, ProbeReport, Quota};
+use crate::timeline::{Event, EventId, EventKind, State, StepStatus, fold};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A focusable pane. The detail pane follows the focused one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Checklist,
+    Probes,
+    Timeline,
+}
+
+impl Pane {
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Checklist => Pane::Probes,
+            Pane::Probes => Pane::Timeline,
+            Pane::Timeline => Pane::Checklist,
+        }
+    }
+
+    pub fn prev(self) -> Pane {
+        match self {
+            Pane::Checklist => Pane::Timeline,
+            Pane::Probes => Pane::Checklist,
+            Pane::Timeline => Pane::Probes,
+        }
+    }
+}
+
+/// One line of the checklist pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// A phase header (index into `Plan::phases`).
+    Phase(usize),
+    /// A step (index into `Plan::steps` and `State::steps`).
+    Step(usize),
+}
+
+/// What a text field is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    Note,
+    /// Undo the step's last resolution (index into `Plan::steps`).
+    Undo(usize),
+    Skip(usize),
+    /// Complete a probe-backed step by hand.
+    Override(usize),
+}
+
+impl Purpose {
+    pub fn prompt(&self, plan: &Plan) -> String {
+        let id = |i: &usize| plan.steps.get(*i).map(|s| s.id.0.as_str()).unwrap_or("?");
+        match self {
+            Purpose::Note => "Note for the timeline".into(),
+            Purpose::Undo(i) => format!("Why undo `{}`?", id(i)),
+            Purpose::Skip(i) => format!("Why skip `{}`?", id(i)),
+            Purpose::Override(i) => format!(
+                "`{}` completes itself when its probe sees it. Why sign it off by hand?",
+                id(i)
+            ),
+        }
+    }
+}
+
+/// What the keyboard is talking to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    Help,
+    /// y/n before signing off; `reasons` say why it needs confirming.
+    Confirm {
+        step: usize,
+        reasons: Vec<String>,
+    },
+    /// A one-line text field.
+    Input {
+        purpose: Purpose,
+        text: String,
+    },
+}
+
+/// A message in the status line until the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub kind: FlashKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashKind {
+    Info,
+    Ok,
+    Error,
+}
+
+/// The UI's own state: nothing here is part of the release.
+#[derive(Debug, Clone, Default)]
+pub struct Ui {
+    pub focus: Option<Pane>,
+    pub mode: Mode,
+    pub flash: Option<Flash>,
+    /// Terminal size (columns, rows), for mouse hit-testing and scrolling.
+    pub size: (u16, u16),
+    pub folded: BTreeSet<usize>,
+    /// Checklist rows (phases and the steps of unfolded phases).
+    pub rows: Vec<Row>,
+    /// Cursor in `rows`, and the first row shown.
+    pub cursor: usize,
+    pub offset: usize,
+    /// The selected timeline entry (position in `State::timeline`, and its
+    /// event id so the selection survives a re-fold); `None` follows the newest.
+    pub selected_event: Option<(usize, EventId)>,
+    /// First timeline entry shown when not following.
+    pub timeline_offset: usize,
+    /// Cursor and first line in the probe board.
+    pub board_cursor: usize,
+    pub board_offset: usize,
+    pub quit: bool,
+}
+
+/// Everything the cockpit draws from.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The release id, e.g. `conda-26.11.0`.
+    pub release: String,
+    pub plan: Plan,
+    pub state: State,
+    pub role: Role,
+    /// Who this cockpit writes as.
+    pub me: String,
+    /// "Now", from the cockpit's clock; moved by ticks so `update` stays pure.
+    pub now: DateTime<Utc>,
+    pub reports: BTreeMap<String, ProbeReport>,
+    pub quota: Option<Quota>,
+    /// Authors seen in the log, with the roles they wrote as.
+    pub crew: Vec<(String, Role)>,
+    /// Per step (plan index), indices into `state.events` of the events about it.
+    pub step_events: HashMap<usize, Vec<usize>>,
+    /// The probe board, derived from the observations.
+    pub board: Board,
+    pub ui: Ui,
+}
+
+impl Model {
+    pub fn new(
+        release: &str,
+        plan: Plan,
+        events: &[Event],
+        role: Role,
+        me: &str,
+        now: DateTime<Utc>,
+    ) -> Model {
+        let state = fold(&plan, events);
+        let mut m = Model {
+            release: release.to_string(),
+            state,
+            role,
+            me: me.to_string(),
+            now,
+            reports: BTreeMap::new(),
+            quota: None,
+            crew: Vec::new(),
+            step_events: HashMap::new(),
+            board: Board::default(),
+            ui: Ui {
+                focus: Some(Pane::Checklist),
+                size: (80, 24),
+                ..Ui::default()
+            },
+            plan,
+        };
+        m.derive();
+        m.ui.rows = m.rows();
+        // Start on the step that is next for this seat, so the pilot lands on work.
+        if let Some(next) = m.next_step()
+            && let Some(pos) = m.ui.rows.iter().position(|r| *r == Row::Step(next))
+        {
+            m.ui.cursor = pos;
+        }
+        m
+    }
+
+    /// Re-folds after the log changed; keeps the selections on the same things.
+    pub fn refold(&mut self, events: &[Event]) {
+        self.state = fold(&self.plan, events);
+        self.derive();
+        if let Some((_, id)) = self.ui.selected_event.clone() {
+            self.ui.selected_event = self
+                .state
+                .timeline
+                .iter()
+                .position(|&i| self.state.events[i].id == id)
+                .map(|p| (p, id));
+        }
+    }
+
+    /// Caches what panes need from the whole log, so a frame never scans it.
+    fn derive(&mut self) {
+        let mut crew: Vec<(String, Role)> = Vec::new();
+        let mut step_events: HashMap<usize, Vec<usize>> = HashMap::new();
+        let index: HashMap<&crate::checklist::StepId, usize> = self
+            .plan
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (&s.id, i))
+            .collect();
+        for (i, e) in self.state.events.iter().enumerate() {
+            if !matches!(e.what, EventKind::Observed { .. })
+                && !crew.iter().any(|(a, r)| *a == e.author && *r == e.role)
+            {
+                crew.push((e.author.clone(), e.role));
+            }
+            if let Some(s) = e.what.step().and_then(|s| index.get(s)) {
+                step_events.entry(*s).or_default().push(i);
+            }
+        }
+        crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        self.crew = crew;
+        self.step_events = step_events;
+        self.board = Board::build(&self.plan, &self.state);
+    }
+
+    /// The checklist rows given the folds.
+    pub fn rows(&self) -> Vec<Row> {
+        let mut rows = Vec::with_capacity(self.plan.steps.len() + self.plan.phases.len());
+        for (p, _) in self.plan.phases.iter().enumerate() {
+            rows.push(Row::Phase(p));
+            if !self.ui.folded.contains(&p) {
+                rows.extend(
+                    self.plan
+                        .steps
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.phase == p)
+                        .map(|(i, _)| Row::Step(i)),
+                );
+            }
+        }
+        rows
+    }
+
+    /// The step under the checklist cursor.
+    pub fn selected_step(&self) -> Option<usize> {
+        match self.ui.rows.get(self.ui.cursor) {
+            Some(Row::Step(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The timeline position shown as selected: the chosen one, or the newest while following.
+    pub fn selected_timeline(&self) -> Option<usize> {
+        match &self.ui.selected_event {
+            Some((p, _)) => Some(*p),
+            None => self.state.timeline.len().checked_sub(1),
+        }
+    }
+
+    /// Whether this seat may act on a step of the given owner (ignoring overrides).
+    pub fn is_mine(&self, owner: crate::crew::StepRole) -> bool {
+        crate::crew::allowed(self.role, crate::crew::Act::SignOff(owner)).is_ok()
+    }
+
+    /// The first step, in plan order, that is ready (or waiting on its probe)
+    /// and that this seat may sign off. The jump seat gets the crew's next step.
+    pub fn next_step(&self) -> Option<usize> {
+        let ready = |i: &usize| {
+            matches!(
+                self.state.steps.get(*i).map(|s| &s.status),
+                Some(StepStatus::Ready)
+            )
+        };
+        let mine = (0..self.plan.steps.len()).find(|i| {
+            ready(i) && (self.role == Role::JumpSeat || self.is_mine(self.plan.steps[*i].role))
+        });
+        mine.or_else(|| {
+            (0..self.plan.steps.len()).find(|i| {
+                matches!(
+                    self.state.steps.get(*i).map(|s| &s.status),
+                    Some(StepStatus::Pending)
+                )
+            })
+        })
+    }
+
+    /// Gate warnings for steps that could be worked on now, deduplicated.
+    pub fn gate_warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (step, st) in self.plan.steps.iter().zip(&self.state.steps) {
+            if st.status.is_complete() || matches!(st.status, StepStatus::Blocked { .. }) {
+                continue;
+            }
+            if let Some(w) = step
+                .gate
+                .as_ref()
+                .and_then(|g| g.blocks(self.now, st.needs_done_at))
+            {
+                let w = w.replace("not to do this today", "not to release today");
+                let line = if w.starts_with("soaking") {
+                    format!("{}: {w}", step.id)
+                } else {
+                    w
+                };
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            }
+        }
+        out
+    }
+
+    /// (healthy, degraded, failing) probes by their latest reports.
+    pub fn health_counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in self.reports.values() {
+            match r.health {
+                Health::Healthy | Health::Finished => c.0 += 1,
+                Health::Degraded => c.1 += 1,
+                Health::Failing => c.2 += 1,
+            }
+        }
+        c
+    }
+
+    /// The latest observation event of a probe, if any.
+    pub fn last_observation(&self, probe_id: &str) -> Option<&Event> {
+        self.state
+            .observations
+            .get(probe_id)
+            .and_then(|v| v.last())
+            .map(|&i| &self.state.events[i])
+    }
+}

@@ -1,0 +1,151 @@
+//! The header: what is being released, who is in which seat, how long it has
+//! been running, what the gates say, and how the probes and GitHub quota are doing.
+
+use super::{ago, fit, hm};
+use crate::crew::Role as Seat;
+use crate::tui::model::Model;
+use crate::tui::theme::{Role, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+fn seat_style(seat: Seat, theme: &Theme) -> ratatui::style::Style {
+    theme.style(match seat {
+        Seat::Pilot => Role::Pilot,
+        Seat::Copilot => Role::Copilot,
+        Seat::JumpSeat => Role::JumpSeat,
+    })
+}
+
+pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let text = theme.style(Role::Text);
+    let muted = theme.style(Role::Muted);
+    let (done, total) = m.state.progress();
+
+    let badge = match m.role {
+        Seat::JumpSeat => " JUMP SEAT — read-only ".to_string(),
+        r => format!(" {} ", r.badge()),
+    };
+    // Below 120 columns the header drops the release id and uses compact forms,
+    // so probe health and the GitHub quota are never the part that is cut off.
+    let narrow = area.width < 120;
+    let mut l1 = vec![
+        Span::styled(format!(" {} ", m.plan.title), theme.style(Role::Accent)),
+        Span::styled(badge, seat_style(m.role, theme)),
+    ];
+    if !narrow {
+        l1.push(Span::styled(format!("  {} as {}", m.release, m.me), muted));
+    }
+    l1.push(Span::styled(format!("  {done}/{total} steps"), text));
+    if let Some(s) = &m.state.started {
+        let by = if narrow {
+            String::new()
+        } else {
+            format!(" by {}", s.by)
+        };
+        l1.push(Span::styled(
+            format!("  · started {} ago{by}", ago(m.now, s.at)),
+            text,
+        ));
+    }
+    if let Some((o, s)) = &m.state.closed {
+        l1.push(Span::styled(
+            format!("  · {} by {}", format!("{o:?}").to_uppercase(), s.by),
+            theme.style(Role::Ok),
+        ));
+    }
+
+    let mut l2 = vec![Span::styled(" probes: ", muted)];
+    if m.reports.is_empty() {
+        l2.push(Span::styled("not running", muted));
+    } else {
+        let (ok, degraded, failing) = m.health_counts();
+        let (h, d, f) = if narrow {
+            ("", "", "")
+        } else {
+            (" healthy", " degraded", " failing")
+        };
+        l2.push(Span::styled(format!("✔ {ok}{h}"), theme.style(Role::Ok)));
+        l2.push(Span::styled(" · ", muted));
+        l2.push(Span::styled(
+            format!("◔ {degraded}{d}"),
+            if degraded > 0 {
+                theme.style(Role::Pending)
+            } else {
+                muted
+            },
+        ));
+        l2.push(Span::styled(" · ", muted));
+        l2.push(Span::styled(
+            format!("✖ {failing}{f}"),
+            if failing > 0 {
+                theme.style(Role::Failed)
+            } else {
+                muted
+            },
+        ));
+    }
+    l2.push(Span::styled("   GitHub: ", muted));
+    match &m.quota {
+        Some(q) => {
+            let low = q.limit > 0 && u64::from(q.remaining) * 10 < u64::from(q.limit);
+            let left = if narrow { "" } else { " requests left" };
+            l2.push(Span::styled(
+                format!("{}/{}{left}", q.remaining, q.limit),
+                if low {
+                    theme.style(Role::Warning)
+                } else {
+                    text
+                },
+            ));
+            l2.push(Span::styled(format!(", resets {} UTC", hm(q.reset)), muted));
+        }
+        None => l2.push(Span::styled("quota unknown", muted)),
+    }
+    l2.push(Span::styled("   crew: ", muted));
+    if m.crew.is_empty() {
+        l2.push(Span::styled("—", muted));
+    }
+    for (i, (who, seat)) in m.crew.iter().enumerate() {
+        if i > 0 {
+            l2.push(Span::styled(", ", muted));
+        }
+        l2.push(Span::styled(format!("{who} ({seat})"), text));
+    }
+
+    let warnings = m.gate_warnings();
+    let l3 = if !warnings.is_empty() {
+        let mut spans = vec![Span::styled(" ⚠ ", theme.style(Role::Warning))];
+        spans.push(Span::styled(
+            warnings.join("  ·  "),
+            theme.style(Role::Warning),
+        ));
+        Line::from(spans)
+    } else if let Some(i) = m.next_step() {
+        let who = if m.role == Seat::JumpSeat {
+            "next for the crew"
+        } else {
+            "next for you"
+        };
+        let s = &m.plan.steps[i];
+        Line::from(vec![
+            Span::styled(format!(" ▶ {who}: "), theme.style(Role::Next)),
+            Span::styled(
+                fit(&s.title, usize::from(area.width).saturating_sub(20)),
+                text,
+            ),
+        ])
+    } else if done == total {
+        Line::from(Span::styled(
+            " ✔ every step is complete",
+            theme.style(Role::Ok),
+        ))
+    } else {
+        Line::from(Span::styled(
+            " nothing is ready for you right now — waiting on needs, probes or the crew",
+            muted,
+        ))
+    };
+    Paragraph::new(vec![Line::from(l1), Line::from(l2), l3]).render(area, buf);
+}

@@ -1,0 +1,89 @@
+//! The timeline: one line per event, newest at the bottom. It follows the
+//! newest event unless the crew member scrolled up; starred events carry `★`.
+//! Only the visible lines are described, so 10,000 events cost nothing extra.
+
+use super::{fit, frame, selected};
+use crate::timeline::EventKind;
+use crate::tui::describe::describe;
+use crate::tui::model::{Model, Pane};
+use crate::tui::theme::{Role, Theme};
+use crate::tui::update::timeline_first;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let focused = m.ui.focus == Some(Pane::Timeline);
+    let len = m.state.timeline.len();
+    let mode = if m.ui.selected_event.is_some() {
+        "scrolled — f follows"
+    } else {
+        "following"
+    };
+    let block = frame(
+        format!(
+            " Timeline · {len} events · {} starred · {mode} ",
+            m.state.starred.len()
+        ),
+        focused,
+        theme,
+    );
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let height = usize::from(inner.height);
+    let width = usize::from(inner.width);
+    let first = timeline_first(m, height);
+    let sel = m.selected_timeline();
+    let lines: Vec<Line> = m
+        .state
+        .timeline
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .map(|(pos, &i)| {
+            let e = &m.state.events[i];
+            let on = focused && sel == Some(pos);
+            let star = m.state.starred.contains(&e.id);
+            let role = match &e.what {
+                EventKind::Observed { fact, .. } if fact.is_alarm() => Role::Failed,
+                EventKind::Observed { .. } => Role::Text,
+                EventKind::Note { .. } => Role::Accent,
+                EventKind::StepUndone { .. }
+                | EventKind::StepSkipped { .. }
+                | EventKind::StepOverridden { .. } => Role::Warning,
+                EventKind::StepDone { .. }
+                | EventKind::ReleaseStarted { .. }
+                | EventKind::ReleaseClosed { .. } => Role::Ok,
+                EventKind::Starred { .. } | EventKind::Unstarred { .. } => Role::Muted,
+            };
+            let who = if matches!(e.what, EventKind::Observed { .. }) {
+                "probe".to_string()
+            } else {
+                e.author.clone()
+            };
+            let stamp = e.at.format("%m-%d %H:%M").to_string();
+            let rest = width.saturating_sub(stamp.len() + 3 + 11);
+            Line::from(vec![
+                Span::styled(
+                    format!("{stamp} "),
+                    selected(theme.style(Role::Muted), on, theme),
+                ),
+                Span::styled(
+                    if star { "★ " } else { "  " },
+                    selected(theme.style(Role::Star), on, theme),
+                ),
+                Span::styled(
+                    format!("{:<10} ", fit(&who, 10)),
+                    selected(theme.style(Role::Muted), on, theme),
+                ),
+                Span::styled(
+                    fit(&describe(e, &m.plan), rest),
+                    selected(theme.style(role), on, theme),
+                ),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
+}

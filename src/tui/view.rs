@@ -1,0 +1,61 @@
+//! Draws the whole cockpit from borrowed state: the layout from
+//! [`layout::areas`], then each pane, then any overlay.
+
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::model::{Mode, Model};
+use super::panes;
+use super::theme::{Role, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+/// Renders the cockpit into `area` of `buf`.
+pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let Some(a) = layout::areas(area.width, area.height, m.ui.focus) else {
+        too_small(theme, area, buf);
+        return;
+    };
+    // `areas` lays out from (0, 0); a frame always starts there.
+    panes::header::render(m, theme, a.header, buf);
+    panes::checklist::render(m, theme, a.checklist, buf);
+    if let Some(r) = a.probes {
+        panes::probes::render(m, theme, r, buf);
+    }
+    if let Some(r) = a.detail {
+        panes::detail::render(m, theme, r, buf);
+    }
+    panes::timeline::render(m, theme, a.timeline, buf);
+    panes::footer::render(m, theme, a.footer, buf);
+    match m.ui.mode {
+        Mode::Help => panes::help::render(m, theme, area, buf),
+        Mode::Confirm { .. } | Mode::Input { .. } => panes::prompt::render(m, theme, area, buf),
+        Mode::Normal => {}
+    }
+}
+
+fn too_small(theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let lines = vec![
+        Line::from(Span::styled(
+            "Terminal too small",
+            theme.style(Role::Warning),
+        )),
+        Line::from(Span::styled(
+            format!(
+                "{}×{} — flightdeck needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+                area.width, area.height
+            ),
+            theme.style(Role::Text),
+        )),
+        Line::from(Span::styled(
+            "Enlarge the window, or press q to quit.",
+            theme.style(Role::Muted),
+        )),
+    ];
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}

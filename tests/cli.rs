@@ -1,0 +1,368 @@
+//! The command line, driven as a user would: the real binary, a real home directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_as("jane", args)
+    }
+
+    fn run_as(&self, login: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("FLIGHTDECK_HOME", self.path())
+            .env("FLIGHTDECK_LOGIN", login)
+            .env("FLIGHTDECK_CONFIG", self.path().join("no-config.toml"))
+            .env_remove("FLIGHTDECK_ROLE")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run flightdeck")
+    }
+
+    fn events(&self) -> PathBuf {
+        self.path().join("releases/conda-26.11.0/events.jsonl")
+    }
+
+    fn start(&self) {
+        let out = self.run(&["start", "checklists/conda.toml", "--version", "26.11.0"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn shipped_checklists_pass_check() {
+    let out = Home::new().run(&[
+        "check",
+        "checklists/conda.toml",
+        "checklists/conda-store.toml",
+        "checklists/conda-tandem.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(stdout(&out).matches(": ok (").count(), 3, "{}", text(&out));
+}
+
+#[test]
+fn check_reports_every_error_with_its_place_and_exits_2() {
+    let out = Home::new().run(&["check", "tests/fixtures/checklists/broken.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "tests/fixtures/checklists/broken.toml:5:18: bad version_scheme",
+        "tests/fixtures/checklists/broken.toml:10:22: unknown subdir `linux64`",
+        "tests/fixtures/checklists/broken.toml:18:14: unknown template variable `{verison}`",
+        "tests/fixtures/checklists/broken.toml:21:18: unknown probe kind `tagg`",
+        "tests/fixtures/checklists/broken.toml:29:1: unknown key `colour` in step `b`",
+        "hint: did you mean `linux-64`?",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
+    }
+    assert!(
+        !err.contains("Backtrace") && !err.contains("Location:"),
+        "no backtraces for user mistakes:\n{err}"
+    );
+    let missing = Home::new().run(&["check", "nope.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing).contains("nope.toml:1:1: cannot read the checklist"),
+        "{}",
+        text(&missing)
+    );
+}
+
+#[test]
+fn a_release_from_start_to_sign_off() {
+    let home = Home::new();
+    home.start();
+    let list = home.run(&["list"]);
+    assert!(stdout(&list).contains("conda-26.11.0"), "{}", text(&list));
+    assert!(stdout(&list).contains("in progress"), "{}", text(&list));
+
+    let done = home.run(&["step", "done", "release-issue"]);
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
+    assert!(
+        stdout(&done).contains("release-issue: done by jane"),
+        "{}",
+        text(&done)
+    );
+    let note = home.run_as(
+        "bob",
+        &["--role", "copilot", "note", "canary builds look green"],
+    );
+    assert_eq!(note.status.code(), Some(0), "{}", text(&note));
+
+    let status = home.run(&["status"]);
+    let s = stdout(&status);
+    assert!(s.contains("conda 26.11.0 — 1/20 steps complete"), "{s}");
+    assert!(s.contains("✔ release-issue"), "{s}");
+    assert!(
+        !s.contains("needs release-issue"),
+        "cut-branch is no longer blocked:\n{s}"
+    );
+    assert!(s.contains("bob: canary builds look green"), "{s}");
+
+    let json = home.run(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("status --json is JSON");
+    assert_eq!(v["progress"]["complete"], 1);
+    let step = v["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["id"] == "release-issue")
+        .expect("step")
+        .clone();
+    assert_eq!(
+        (step["status"].as_str(), step["by"].as_str()),
+        (Some("done"), Some("jane"))
+    );
+
+    // Every event names its author and role.
+    let log = std::fs::read_to_string(home.events()).expect("log");
+    let authors: Vec<(String, String)> = log
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("event");
+            (
+                v["author"].as_str().unwrap_or("").to_string(),
+                v["role"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        authors,
+        [
+            ("jane".into(), "pilot".into()),
+            ("jane".into(), "pilot".into()),
+            ("bob".into(), "copilot".into())
+        ]
+    );
+}
+
+#[test]
+fn undo_and_skip_need_a_reason_and_probe_steps_need_an_override_reason() {
+    let home = Home::new();
+    home.start();
+    let undo = home.run(&["step", "undo", "release-issue"]);
+    assert_eq!(undo.status.code(), Some(2), "{}", text(&undo));
+    assert!(
+        text(&undo).contains("needs a reason: add --note"),
+        "{}",
+        text(&undo)
+    );
+    let skip = home.run(&[
+        "step",
+        "skip",
+        "alert",
+        "--note",
+        "maintainers already know",
+    ]);
+    assert_eq!(skip.status.code(), Some(0), "{}", text(&skip));
+    // `tag` is probe-backed: doing it by hand is an override and needs a reason (and its needs, or --force).
+    let blocked = home.run(&["step", "done", "tag"]);
+    assert_eq!(blocked.status.code(), Some(2));
+    assert!(
+        text(&blocked).contains("is blocked: it needs `release-pr` first"),
+        "{}",
+        text(&blocked)
+    );
+    let no_reason = home.run(&["step", "done", "tag", "--force"]);
+    assert!(
+        text(&no_reason).contains("completes itself when its probe"),
+        "{}",
+        text(&no_reason)
+    );
+    let forced = home.run(&[
+        "step",
+        "done",
+        "tag",
+        "--force",
+        "--note",
+        "the sim is down; tagged by hand",
+    ]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced));
+    assert!(
+        stdout(&forced).contains("tag: overridden by jane"),
+        "{}",
+        text(&forced)
+    );
+    let again = home.run(&["step", "done", "tag", "--force", "--note", "x"]);
+    assert!(
+        text(&again).contains("already overridden"),
+        "{}",
+        text(&again)
+    );
+    let undone = home.run(&["step", "undo", "tag", "--note", "wrong commit"]);
+    assert_eq!(undone.status.code(), Some(0), "{}", text(&undone));
+}
+
+#[test]
+fn roles_are_enforced() {
+    let home = Home::new();
+    home.start();
+    let before = std::fs::read(home.events()).expect("log");
+    let copilot = home.run_as(
+        "bob",
+        &["--role", "copilot", "step", "done", "release-issue"],
+    );
+    assert_eq!(copilot.status.code(), Some(2));
+    assert!(
+        text(&copilot).contains("belongs to the pilot"),
+        "{}",
+        text(&copilot)
+    );
+    let jump = home.run_as("eve", &["--role", "jump-seat", "note", "hi"]);
+    assert_eq!(jump.status.code(), Some(2));
+    assert!(
+        text(&jump).contains("read-only: jump seat"),
+        "{}",
+        text(&jump)
+    );
+    assert_eq!(
+        std::fs::read(home.events()).expect("log"),
+        before,
+        "refused actions write nothing"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_2_and_changes_nothing() {
+    let home = Home::new();
+    let wrong = home.run(&["start", "checklists/conda.toml", "--version", "2026.11.0"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        text(&wrong).contains("not a calver version"),
+        "{}",
+        text(&wrong)
+    );
+    assert!(
+        !home.path().join("releases/conda-2026.11.0").exists(),
+        "nothing created"
+    );
+
+    let none = home.run(&["status"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        text(&none).contains("no release in progress"),
+        "{}",
+        text(&none)
+    );
+
+    home.start();
+    let dup = home.run(&["start", "checklists/conda.toml", "--version", "26.11.0"]);
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(text(&dup).contains("already exists"), "{}", text(&dup));
+
+    let unknown = home.run(&["status", "conda-9.9.9"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown).contains("no release `conda-9.9.9`"),
+        "{}",
+        text(&unknown)
+    );
+
+    let typo = home.run(&["step", "done", "relase-issue"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo).contains("did you mean `release-issue`?"),
+        "{}",
+        text(&typo)
+    );
+
+    // A damaged log: refused with its place, and left exactly as it was.
+    let log = home.events();
+    let mut damaged = std::fs::read_to_string(&log).expect("log");
+    damaged.push_str("{not json}\n{\"v\":1}\n");
+    std::fs::write(&log, &damaged).expect("write");
+    for args in [
+        &["status"][..],
+        &["step", "done", "release-issue"],
+        &["note", "x"],
+    ] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("line 2 (byte"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&log).expect("log"), damaged);
+}
+
+#[test]
+fn an_unwritable_home_is_a_clear_error() {
+    let home = Home::new();
+    let file = home.path().join("a-file");
+    std::fs::write(&file, "").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args([
+            "--home",
+            file.to_str().expect("utf-8"),
+            "start",
+            "checklists/conda.toml",
+            "--version",
+            "26.11.0",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("FLIGHTDECK_CONFIG", home.path().join("no-config.toml"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("choose a writable home with --home DIR or FLIGHTDECK_HOME"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    let home = Home::new();
+    for cmd in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["start", "--help"],
+        &["list", "--help"],
+        &["status", "--help"],
+        &["step", "done", "--help"],
+        &["step", "undo", "--help"],
+        &["note", "--help"],
+    ] {
+        let out = home.run(cmd);
+        assert_eq!(out.status.code(), Some(0), "{cmd:?}");
+        assert!(
+            stdout(&out).contains("Usage: flightdeck"),
+            "{cmd:?}: {}",
+            text(&out)
+        );
+    }
+    let bad = home.run(&["step", "finish", "x"]);
+    assert_eq!(bad.status.code(), Some(2), "usage errors exit 2");
+}
