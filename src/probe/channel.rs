@@ -15,6 +15,14 @@
 //! `If-Modified-Since`), and an unchanged channel answers `304` with an empty body. Shards are
 //! named by their sha256 and immutable, so they are only ever downloaded once.
 //!
+//! Known rattler quirks (0.38), measured against the simulated world:
+//! - On an unsharded subdir rattler re-sends bodiless `HEAD`s for `.zst`/`.bz2` every poll: its
+//!   14-day memo of which variants exist never holds (`jiff` refuses to add days to a timestamp).
+//!   Headers only; no body moves.
+//! - A `404` for a subdir's shard index is remembered on disk for good: that subdir is read from
+//!   `repodata.json.zst` afterwards, even if the channel starts serving shards (or the 404 was a
+//!   CDN glitch). Answers stay right; only bytes grow. Deleting the cache directory resets it.
+//!
 //! Bad input never panics and never stops the other subdirs: each subdir runs in its own task
 //! with a deadline, and every failure becomes [`SubdirStatus::Error`] naming the URL, with a flag
 //! saying whether trying again later may help (the scheduler's backoff uses it).
