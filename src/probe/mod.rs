@@ -5,8 +5,10 @@
 //! timeline. Probes run as background tasks and report to the cockpit as
 //! [`ProbeMsg`]s: the UI never waits on the network.
 
+pub mod channel;
 pub mod github;
 pub mod poll;
+pub mod pypi;
 pub mod scheduler;
 pub mod spec;
 

@@ -1,6 +1,6 @@
 //! The GitHub REST subset: routing and reply shapes.
 //!
-//! Shapes follow the real payloads in `shared/fixtures/github/` closely enough that
+//! Shapes follow the real payloads in `tests/fixtures/github/` closely enough that
 //! octocrab's own models deserialize them. API `url`s point back at this server
 //! (as on GitHub Enterprise); `html_url`s look like github.com so that links in
 //! exports are the ones a human would paste.
