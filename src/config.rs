@@ -135,29 +135,11 @@ impl Config {
             .unwrap_or_else(|| "https://pypi.org".to_string())
     }
 
-    /// Where a channel name resolves (design.md): overrides, then the well-known names,
-    /// URLs as given, any other name on anaconda.org.
-    pub fn channel_url(&self, name: &str) -> String {
-        if let Some(url) = self.channels.get(name) {
-            return url.trim_end_matches('/').to_string();
-        }
-        match name {
-            "conda-forge" => "https://conda.anaconda.org/conda-forge".to_string(),
-            "defaults" => "https://repo.anaconda.com/pkgs/main".to_string(),
-            url if url.starts_with("https://")
-                || url.starts_with("http://")
-                || url.starts_with("file://") =>
-            {
-                url.trim_end_matches('/').to_string()
-            }
-            // A label of an overridden channel (`conda-forge/label/broken`) follows its channel.
-            other => match other.split_once("/label/") {
-                Some((base, label)) if self.channels.contains_key(base) => {
-                    format!("{}/label/{label}", self.channel_url(base))
-                }
-                _ => format!("https://conda.anaconda.org/{other}"),
-            },
-        }
+    /// Where a channel name resolves (design.md): `[channels]` / `--channel`
+    /// overrides (a label of an overridden channel follows it), the well-known
+    /// names, URLs as given, any other name on anaconda.org.
+    pub fn channel_url(&self, name: &str) -> Result<url::Url, crate::probe::channel::ChannelError> {
+        crate::probe::channel::resolve_channel(name, &self.channels)
     }
 }
 
@@ -246,30 +228,31 @@ mod tests {
     #[test]
     fn channel_names_resolve_as_the_design_says() {
         let c = config(&[]);
+        let url = |c: &Config, name: &str| {
+            c.channel_url(name)
+                .expect("resolves")
+                .to_string()
+                .trim_end_matches('/')
+                .to_string()
+        };
         assert_eq!(
-            c.channel_url("conda-forge"),
+            url(&c, "conda-forge"),
             "https://conda.anaconda.org/conda-forge"
         );
+        assert_eq!(url(&c, "defaults"), "https://repo.anaconda.com/pkgs/main");
+        assert_eq!(url(&c, "bioconda"), "https://conda.anaconda.org/bioconda");
         assert_eq!(
-            c.channel_url("defaults"),
-            "https://repo.anaconda.com/pkgs/main"
-        );
-        assert_eq!(
-            c.channel_url("bioconda"),
-            "https://conda.anaconda.org/bioconda"
-        );
-        assert_eq!(
-            c.channel_url("https://prefix.dev/conda-forge/"),
+            url(&c, "https://prefix.dev/conda-forge/"),
             "https://prefix.dev/conda-forge"
         );
-        assert_eq!(c.channel_url("file:///srv/channel"), "file:///srv/channel");
+        assert_eq!(url(&c, "file:///srv/channel"), "file:///srv/channel");
         let o = config(&[("conda-forge", "http://127.0.0.1:9/channels/conda-forge")]);
         assert_eq!(
-            o.channel_url("conda-forge"),
+            url(&o, "conda-forge"),
             "http://127.0.0.1:9/channels/conda-forge"
         );
         assert_eq!(
-            o.channel_url("conda-forge/label/broken"),
+            url(&o, "conda-forge/label/broken"),
             "http://127.0.0.1:9/channels/conda-forge/label/broken"
         );
     }

@@ -204,3 +204,51 @@ fn steps_resolve_through_signoff_probe_undo_and_skip() {
     let state = fold(&plan, &events);
     assert_eq!(state.progress(), (2, plan.steps.len()));
 }
+
+#[test]
+fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_have_it() {
+    let plan = plan();
+    let available = |id: &str, channel: &str, hour: i64, minute: i64| {
+        let at = base() + Duration::hours(hour) + Duration::minutes(minute);
+        Event {
+            v: 1,
+            id: EventId(id.into()),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: 1,
+            at,
+            observed_at: at,
+            link: None,
+            what: EventKind::Observed {
+                probe: format!("channel {channel}/conda==26.11.0 [noarch]"),
+                fact: Fact::Available {
+                    channel: channel.into(),
+                    package: "conda".into(),
+                    version: "26.11.0".into(),
+                    subdir: "noarch".into(),
+                    build: "py_0".into(),
+                    file_name: "conda-26.11.0-py_0.conda".into(),
+                },
+            },
+        }
+    };
+    let hour = chrono::TimeDelta::hours(1);
+    let at = |h: i64, m: i64| base() + Duration::hours(h) + Duration::minutes(m);
+    let mut events = vec![available("a", "defaults", 2, 30)];
+    let state = fold(&plan, &events);
+    assert_eq!(
+        state.skew_warnings(&plan, at(3, 0), hour),
+        Vec::<String>::new(),
+        "30 minutes is within the threshold"
+    );
+    assert_eq!(
+        state.skew_warnings(&plan, at(4, 0), hour),
+        ["skew: conda on defaults since 15:30 but not on conda-forge (1h30m behind)"]
+    );
+    events.push(available("b", "conda-forge", 6, 30));
+    let state = fold(&plan, &events);
+    assert!(
+        state.skew_warnings(&plan, at(7, 0), hour).is_empty(),
+        "both channels have it"
+    );
+}

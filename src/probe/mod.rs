@@ -10,6 +10,7 @@ pub mod github;
 pub mod poll;
 pub mod pypi;
 pub mod scheduler;
+pub mod sources;
 pub mod spec;
 
 use crate::timeline::{Event, Fact};

@@ -162,8 +162,8 @@ pub fn spawn_with_config(
     opts: SchedulerOptions,
     config: &Config,
 ) -> SchedulerHandle {
-    let _ = config;
-    spawn_with(probes, client, log, clock, tx, opts)
+    let sources = super::sources::SourceConfig::from_config(config);
+    spawn_inner(probes, client, log, clock, tx, opts, Some(sources))
 }
 
 /// Runs the given probes with the given client (tests and benchmarks point it at the sim).
@@ -176,14 +176,42 @@ pub fn spawn_with(
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
 ) -> SchedulerHandle {
+    spawn_inner(probes, client, log, clock, tx, opts, None)
+}
+
+/// Runs the GitHub worker and, when `sources` says where to look, the channel
+/// and PyPI probes beside it (without it they are reported as not polled).
+fn spawn_inner(
+    probes: Vec<ProbeSpec>,
+    client: Result<Arc<GithubClient>, GhError>,
+    log: Arc<Mutex<EventLog>>,
+    clock: Clock,
+    tx: mpsc::Sender<ProbeMsg>,
+    opts: SchedulerOptions,
+    sources: Option<super::sources::SourceConfig>,
+) -> SchedulerHandle {
     let (stop, stopped) = watch::channel(false);
     let timebase = Timebase::new(&clock);
     let task = tokio::spawn(async move {
         let (github, others): (Vec<ProbeSpec>, Vec<ProbeSpec>) =
             probes.into_iter().partition(ProbeSpec::is_github);
-        if dispatch_other_sources(&others, &tx).await.is_err() {
-            return;
-        }
+        let others_task = match sources {
+            Some(sources) => Some(tokio::spawn(super::sources::run(
+                others,
+                sources,
+                log.clone(),
+                clock.clone(),
+                tx.clone(),
+                opts.clone(),
+                stopped.clone(),
+            ))),
+            None => {
+                if dispatch_other_sources(&others, &tx).await.is_err() {
+                    return;
+                }
+                None
+            }
+        };
         match client {
             Ok(client) => {
                 let worker = Worker::new(github, client, log, timebase, tx, opts);
@@ -205,6 +233,9 @@ pub fn spawn_with(
                 }
             }
         }
+        if let Some(t) = others_task {
+            let _ = t.await;
+        }
     });
     SchedulerHandle {
         stop,
@@ -212,9 +243,8 @@ pub fn spawn_with(
     }
 }
 
-/// The dispatch point for channel and PyPI probes. Their sources
-/// (`probe::channel`, `probe::pypi`) are not part of this build yet, so each
-/// is reported as not polled rather than silently left out.
+/// Without a config (GitHub-only tests and benchmarks), channel and PyPI
+/// probes are reported as not polled rather than silently left out.
 async fn dispatch_other_sources(
     specs: &[ProbeSpec],
     tx: &mpsc::Sender<ProbeMsg>,

@@ -386,6 +386,61 @@ impl State {
         self.events.iter().find(|e| &e.id == id)
     }
 
+    /// Per package, when each watched channel had the version in every one of
+    /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
+    pub fn channel_availability(
+        &self,
+        plan: &Plan,
+    ) -> BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>> {
+        let mut out: BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>> = BTreeMap::new();
+        for probe in plan.probes() {
+            let ProbeSpec::Channel {
+                channel, package, ..
+            } = probe
+            else {
+                continue;
+            };
+            if channel.contains("/label/") {
+                continue;
+            }
+            let obs = self
+                .observations
+                .get(&probe.id())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let at =
+                probe_completion(probe, &self.events, obs, None).and_then(|s| s.completed_at());
+            out.entry(package.clone())
+                .or_default()
+                .insert(channel.clone(), at);
+        }
+        out
+    }
+
+    /// Channel skew longer than `threshold` at `now`: the version on one channel
+    /// and not another — what made a real release go wrong. Worded for the crew.
+    pub fn skew_warnings(
+        &self,
+        plan: &Plan,
+        now: DateTime<Utc>,
+        threshold: chrono::TimeDelta,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        for (package, channels) in self.channel_availability(plan) {
+            for skew in crate::probe::channel::channel_skew(&channels, now, threshold) {
+                let lag = skew.lag.to_std().unwrap_or_default();
+                out.push(format!(
+                    "skew: {package} on {} since {} but not on {} ({} behind)",
+                    skew.ahead,
+                    skew.ahead_since.format("%H:%M"),
+                    skew.behind,
+                    crate::checklist::duration::format_duration(lag)
+                ));
+            }
+        }
+        out
+    }
+
     /// The facts a probe has observed, in timeline order.
     pub fn facts_of<'a>(
         &'a self,

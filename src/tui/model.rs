@@ -151,6 +151,9 @@ pub struct Model {
     pub ui: Ui,
 }
 
+/// How long a version may sit on one channel and not another before the cockpit warns.
+pub const SKEW_THRESHOLD: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 impl Model {
     pub fn new(
         release: &str,
@@ -293,9 +296,12 @@ impl Model {
         })
     }
 
-    /// Gate warnings for steps that could be worked on now, deduplicated.
+    /// Warnings for the header: channel skew first (it caused a real
+    /// incident), then gates of steps that could be worked on now, deduplicated.
     pub fn gate_warnings(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<String> = self
+            .state
+            .skew_warnings(&self.plan, self.now, SKEW_THRESHOLD);
         for (step, st) in self.plan.steps.iter().zip(&self.state.steps) {
             if st.status.is_complete() || matches!(st.status, StepStatus::Blocked { .. }) {
                 continue;

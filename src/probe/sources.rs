@@ -1,0 +1,473 @@
+//! Polling the channel and PyPI probes: "is it really installable yet?"
+//!
+//! Unlike GitHub (one quota, so one request at a time), each channel or PyPI
+//! probe is its own source: each runs in its own loop, with at most one check
+//! in flight. A check's result becomes facts in the timeline (one `available`
+//! per subdir as it appears, with the package record's own timestamp), and a
+//! [`ProbeReport`] for the cockpit. Errors back off and turn the probe
+//! degraded, keeping what it last saw; the other probes go on.
+//!
+//! A complete probe keeps polling, more slowly: a version that disappears, or
+//! shows up under the channel's `broken` label, is exactly what a release
+//! manager must hear about.
+
+use super::channel::{self, ChannelChecker, ChannelQuery, ChannelReport, RedEvent, SubdirStatus};
+use super::pypi::{PypiChecker, PypiOptions, PypiQuery, PypiStatus};
+use super::scheduler::{SchedulerOptions, failure_backoff, health_for};
+use super::{Health, Observation, ProbeMsg, ProbeReport, ProbeSpec};
+use crate::config::Config;
+use crate::timeline::{Clock, EventLog, Fact};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// How much more slowly a complete probe keeps watching.
+const SETTLED_FACTOR: u32 = 4;
+
+/// Where channel and PyPI probes look, taken from the config.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub channels: BTreeMap<String, String>,
+    pub cache_dir: PathBuf,
+    pub pypi_url: String,
+}
+
+impl SourceConfig {
+    pub fn from_config(config: &Config) -> SourceConfig {
+        SourceConfig {
+            channels: config.channels.clone(),
+            cache_dir: config.cache_dir.join("channels"),
+            pypi_url: config.pypi_url(),
+        }
+    }
+}
+
+/// One round of a probe: what it saw, and how the cockpit should show it.
+struct Round {
+    observations: Vec<Observation>,
+    summary: String,
+    /// The error to show (naming the URL), if the round failed in part or whole.
+    error: Option<String>,
+    complete: bool,
+}
+
+/// Runs every channel and PyPI probe until `stopped` turns true (or once, with `opts.once`).
+pub async fn run(
+    specs: Vec<ProbeSpec>,
+    sources: SourceConfig,
+    log: Arc<Mutex<EventLog>>,
+    clock: Clock,
+    tx: mpsc::Sender<ProbeMsg>,
+    opts: SchedulerOptions,
+    stopped: watch::Receiver<bool>,
+) {
+    let channels = match ChannelChecker::new(&sources.cache_dir) {
+        Ok(c) => Some(Arc::new(c)),
+        Err(e) => {
+            fail_all(
+                &specs,
+                |s| matches!(s, ProbeSpec::Channel { .. }),
+                &e.to_string(),
+                &tx,
+            )
+            .await;
+            None
+        }
+    };
+    let pypi =
+        match PypiOptions::with_base_url(&sources.pypi_url).and_then(PypiChecker::with_options) {
+            Ok(p) => Some(Arc::new(p)),
+            Err(e) => {
+                fail_all(
+                    &specs,
+                    |s| matches!(s, ProbeSpec::Pypi { .. }),
+                    &e.to_string(),
+                    &tx,
+                )
+                .await;
+                None
+            }
+        };
+    let mut tasks = Vec::new();
+    for spec in specs {
+        let source = match &spec {
+            ProbeSpec::Channel {
+                channel,
+                package,
+                version,
+                subdirs,
+            } => {
+                let Some(checker) = channels.clone() else {
+                    continue;
+                };
+                let subdirs: Vec<&str> = subdirs.iter().map(String::as_str).collect();
+                let main =
+                    ChannelQuery::parse(channel, &sources.channels, package, version, &subdirs);
+                // anaconda.org channels have labels; `defaults` does not.
+                let broken = (channel != "defaults")
+                    .then(|| {
+                        ChannelQuery::parse(
+                            &channel::broken_label(channel),
+                            &sources.channels,
+                            package,
+                            version,
+                            &subdirs,
+                        )
+                        .ok()
+                    })
+                    .flatten();
+                match main {
+                    Ok(query) => Source::Channel {
+                        checker,
+                        query,
+                        broken,
+                        last: None,
+                    },
+                    Err(e) => {
+                        let _ = tx
+                            .send(ProbeMsg::Report(failing(&spec, e.to_string())))
+                            .await;
+                        continue;
+                    }
+                }
+            }
+            ProbeSpec::Pypi { package, version } => {
+                let Some(checker) = pypi.clone() else {
+                    continue;
+                };
+                match PypiQuery::new(package, version) {
+                    Ok(query) => Source::Pypi { checker, query },
+                    Err(e) => {
+                        let _ = tx
+                            .send(ProbeMsg::Report(failing(&spec, e.to_string())))
+                            .await;
+                        continue;
+                    }
+                }
+            }
+            _ => continue,
+        };
+        let interval = opts
+            .intervals
+            .get(&spec.id())
+            .copied()
+            .unwrap_or(opts.interval);
+        tasks.push(tokio::spawn(watch_one(
+            spec,
+            source,
+            log.clone(),
+            clock.clone(),
+            tx.clone(),
+            interval,
+            opts.clone(),
+            stopped.clone(),
+        )));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+enum Source {
+    Channel {
+        checker: Arc<ChannelChecker>,
+        query: ChannelQuery,
+        /// The channel's `broken` label, watched alongside.
+        broken: Option<ChannelQuery>,
+        last: Option<ChannelReport>,
+    },
+    Pypi {
+        checker: Arc<PypiChecker>,
+        query: PypiQuery,
+    },
+}
+
+impl Source {
+    async fn poll(&mut self) -> Round {
+        match self {
+            Source::Channel {
+                checker,
+                query,
+                broken,
+                last,
+            } => {
+                let report = checker.check(query).await;
+                let mut round = channel_round(&report);
+                // A version that was available and is no longer: red.
+                for red in channel::red_events(last.as_ref(), &report) {
+                    round.observations.push(red_observation(red));
+                }
+                if let Some(label) = broken {
+                    // Most packages never appear under `broken`: a missing label is not an error.
+                    let under_label = checker.check(label).await;
+                    for red in channel::red_events(None, &under_label) {
+                        round.observations.push(red_observation(red));
+                    }
+                }
+                *last = Some(channel::carry_forward(last.as_ref(), &report));
+                round
+            }
+            Source::Pypi { checker, query } => pypi_round(checker.check(query).await),
+        }
+    }
+}
+
+fn channel_round(report: &ChannelReport) -> Round {
+    let mut observations = Vec::new();
+    let mut parts = Vec::new();
+    let mut errors = Vec::new();
+    for s in &report.subdirs {
+        match &s.status {
+            SubdirStatus::Available {
+                build,
+                file_name,
+                url,
+                timestamp,
+                first_seen,
+                ..
+            } => {
+                let at = timestamp.unwrap_or(*first_seen);
+                parts.push(format!("{} ✔ {}", s.subdir, at.format("%m-%d %H:%M")));
+                observations.push(Observation {
+                    fact: Fact::Available {
+                        channel: report.channel_name.clone(),
+                        package: report.package.clone(),
+                        version: report.version.clone(),
+                        subdir: s.subdir.to_string(),
+                        build: build.clone(),
+                        file_name: file_name.clone(),
+                    },
+                    at,
+                    link: Some(url.to_string()),
+                });
+            }
+            SubdirStatus::NotYet => parts.push(format!("{} not yet", s.subdir)),
+            SubdirStatus::Error { url, message, .. } => {
+                parts.push(format!("{} error", s.subdir));
+                errors.push(format!("{url}: {message}"));
+            }
+        }
+    }
+    Round {
+        observations,
+        summary: format!("{}: {}", report.channel_name, parts.join(" · ")),
+        error: (!errors.is_empty()).then(|| errors.join("; ")),
+        complete: report.fully_available(),
+    }
+}
+
+fn red_observation(red: RedEvent) -> Observation {
+    match red {
+        RedEvent::Disappeared {
+            channel,
+            package,
+            version,
+            subdir,
+            url,
+            noticed_at,
+            ..
+        } => Observation {
+            fact: Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir: subdir.to_string(),
+            },
+            at: noticed_at,
+            link: Some(url.to_string()),
+        },
+        RedEvent::MarkedBroken {
+            channel,
+            package,
+            version,
+            subdir,
+            url,
+            noticed_at,
+            ..
+        } => Observation {
+            // Recorded under the channel the crew watches, not the label.
+            fact: Fact::LabelledBroken {
+                channel: channel
+                    .split("/label/")
+                    .next()
+                    .unwrap_or(&channel)
+                    .to_string(),
+                package,
+                version,
+                subdir: subdir.to_string(),
+            },
+            at: noticed_at,
+            link: Some(url.to_string()),
+        },
+    }
+}
+
+fn pypi_round(report: super::pypi::PypiReport) -> Round {
+    match report.status {
+        PypiStatus::NotYet => Round {
+            observations: vec![],
+            summary: format!("{} {} not on PyPI yet", report.package, report.version),
+            error: None,
+            complete: false,
+        },
+        PypiStatus::Uploaded {
+            uploaded_at,
+            release_url,
+            files,
+            yanked,
+            yanked_reason,
+            first_seen,
+        } => {
+            let mut observations = vec![Observation {
+                fact: Fact::PypiUploaded {
+                    package: report.package.clone(),
+                    version: report.version.clone(),
+                    files: files.len(),
+                },
+                at: uploaded_at,
+                link: Some(release_url.to_string()),
+            }];
+            if yanked {
+                observations.push(Observation {
+                    fact: Fact::PypiYanked {
+                        package: report.package.clone(),
+                        version: report.version.clone(),
+                        reason: yanked_reason,
+                    },
+                    at: first_seen.max(uploaded_at),
+                    link: Some(release_url.to_string()),
+                });
+            }
+            Round {
+                observations,
+                summary: format!(
+                    "{} {} on PyPI since {} ({} files){}",
+                    report.package,
+                    report.version,
+                    uploaded_at.format("%m-%d %H:%M"),
+                    files.len(),
+                    if yanked { " — YANKED" } else { "" }
+                ),
+                error: None,
+                complete: true,
+            }
+        }
+        PypiStatus::Error { url, message, .. } => Round {
+            observations: vec![],
+            summary: format!("{} {}: error", report.package, report.version),
+            error: Some(format!("{url}: {message}")),
+            complete: false,
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn watch_one(
+    spec: ProbeSpec,
+    mut source: Source,
+    log: Arc<Mutex<EventLog>>,
+    clock: Clock,
+    tx: mpsc::Sender<ProbeMsg>,
+    interval: Duration,
+    opts: SchedulerOptions,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let id = spec.id();
+    let mut failures: u32 = 0;
+    let mut last_ok: Option<DateTime<Utc>> = None;
+    let mut summary: Option<String> = None;
+    loop {
+        let round = source.poll().await;
+        let now = clock.now();
+        let mut recorded = Vec::new();
+        let mut error = round.error.clone();
+        if !round.observations.is_empty() {
+            match log.lock() {
+                Ok(mut log) => {
+                    for obs in round.observations {
+                        match log.observe(&id, obs.fact, Some(obs.at), obs.link) {
+                            Ok(Some(e)) => recorded.push(e),
+                            Ok(None) => {}
+                            Err(e) => error = Some(format!("cannot record what it saw: {e}")),
+                        }
+                    }
+                }
+                Err(_) => error = Some("cannot record what it saw: the log is unavailable".into()),
+            }
+        }
+        match &error {
+            None => {
+                failures = 0;
+                last_ok = Some(now);
+                summary = Some(round.summary);
+            }
+            Some(_) => {
+                failures += 1;
+                // Keep the last good summary; the error says what is wrong now.
+                if summary.is_none() {
+                    summary = Some(round.summary);
+                }
+            }
+        }
+        let wait = match (&error, round.complete) {
+            (Some(_), _) => failure_backoff(interval, failures, opts.max_backoff),
+            (None, true) => interval * SETTLED_FACTOR,
+            (None, false) => interval,
+        };
+        for e in recorded {
+            if tx.send(ProbeMsg::Recorded(Box::new(e))).await.is_err() {
+                return;
+            }
+        }
+        let report = ProbeReport {
+            probe: id.clone(),
+            health: if error.is_some() {
+                health_for(failures)
+            } else {
+                Health::Healthy
+            },
+            last_ok,
+            error,
+            summary: summary.clone(),
+            next_poll: (!opts.once)
+                .then(|| now + chrono::Duration::from_std(wait).unwrap_or_default()),
+        };
+        if tx.send(ProbeMsg::Report(report)).await.is_err() || opts.once {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stopped.changed() => return,
+        }
+        if *stopped.borrow() {
+            return;
+        }
+    }
+}
+
+fn failing(spec: &ProbeSpec, error: String) -> ProbeReport {
+    ProbeReport {
+        probe: spec.id(),
+        health: Health::Failing,
+        last_ok: None,
+        error: Some(error),
+        summary: None,
+        next_poll: None,
+    }
+}
+
+async fn fail_all(
+    specs: &[ProbeSpec],
+    which: impl Fn(&ProbeSpec) -> bool,
+    error: &str,
+    tx: &mpsc::Sender<ProbeMsg>,
+) {
+    for spec in specs.iter().filter(|s| which(s)) {
+        let _ = tx
+            .send(ProbeMsg::Report(failing(spec, error.to_string())))
+            .await;
+    }
+}
