@@ -55,6 +55,13 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole cockpit on a built-in simulated release: no token, no network
+    Demo(crate::demo::DemoArgs),
+    /// The simulated world on its own (for trying probes, or a second terminal)
+    Sim {
+        #[command(subcommand)]
+        command: crate::sim::SimCommand,
+    },
     /// Validate checklists; every error is reported as file:line:col
     Check {
         /// Checklist files (TOML)
@@ -96,12 +103,47 @@ pub enum Command {
         /// The release (default: the only one in progress)
         release: Option<String>,
     },
+    /// Poll every probe of a release (headless); with --once a single round, then exit
+    Poll {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+        /// One round of every probe, a summary, then exit (0 when every probe answered)
+        #[arg(long)]
+        once: bool,
+    },
     /// Add a note to the timeline
     Note {
         text: String,
         /// The release (default: the only one in progress)
         release: Option<String>,
     },
+    /// Export the timeline: a Markdown table, CSV, JSON, or a post-mortem document
+    Export(ExportArgs),
+}
+
+/// `flightdeck export`: reads the timeline, never changes it.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The release (default: the only one in progress)
+    pub release: Option<String>,
+    /// What to write
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: crate::export::Format,
+    /// Write to FILE (atomically) instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only events starred in the cockpit
+    #[arg(long)]
+    pub starred: bool,
+    /// Only events from T on: RFC 3339, YYYY-MM-DD or "YYYY-MM-DD HH:MM" (UTC)
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only events up to the end of T (a day, a minute, or an instant), same forms as --since
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Fold quiet stretches longer than this into one `…` row (e.g. 6h, 90m; 0 or off: never)
+    #[arg(long, value_name = "DURATION", default_value = "6h")]
+    pub gap: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,13 +181,18 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Check { files } => check(&files),
+        Command::Sim { command } => {
+            let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+            runtime.block_on(crate::sim::run(command))
+        }
         command => {
             let config = Config::load(&overrides)?;
             let home = Home::new(&config.home);
             let me = config.identity();
             let role = cli.global.role;
             match command {
-                Command::Check { .. } => unreachable!("handled above"),
+                Command::Check { .. } | Command::Sim { .. } => unreachable!("handled above"),
+                Command::Demo(args) => crate::demo::run(args, role, &config, cli.global.no_color),
                 Command::Start { checklist, version } => {
                     start(&home, &checklist, &version, &me, role)
                 }
@@ -158,6 +205,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Fly { release } => {
                     fly(&home, &config, release.as_deref(), &me, role, &cli.global)
                 }
+                Command::Poll { release, once } => {
+                    poll(&home, &config, release.as_deref(), once, &me, role)
+                }
                 Command::Note { text, release } => {
                     if text.trim().is_empty() {
                         return Err(user("the note is empty"));
@@ -169,12 +219,14 @@ pub fn run(cli: Cli) -> Result<()> {
                     println!("note added to {}", release.meta.id);
                     Ok(())
                 }
+                Command::Export(args) => export(&home, args),
             }
         }
     }
 }
 
-/// `flightdeck fly`: the cockpit, on the wall clock, without probes (yet).
+/// `flightdeck fly`: the cockpit, on the wall clock, with the probes polling in
+/// the background (except in the jump seat, which writes nothing).
 fn fly(
     home: &Home,
     config: &Config,
@@ -198,7 +250,158 @@ fn fly(
         clock: Clock::System,
     };
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
-    runtime.block_on(crate::tui::run(release, log, opts, None))
+    runtime.block_on(async {
+        let probes = match role {
+            Role::JumpSeat => None,
+            _ => {
+                // The scheduler writes through its own handle; appends are
+                // serialized by the log's file lock and the cockpit refreshes.
+                let probe_log = release.open_log(me, role, Clock::System)?;
+                let (tx, rx) = tokio::sync::mpsc::channel(256);
+                let handle = crate::probe::scheduler::spawn(
+                    &release.plan,
+                    std::sync::Arc::new(std::sync::Mutex::new(probe_log)),
+                    config,
+                    Clock::System,
+                    tx,
+                );
+                Some((handle, rx))
+            }
+        };
+        let (handle, rx) = match probes {
+            Some((h, rx)) => (Some(h), Some(rx)),
+            None => (None, None),
+        };
+        let result = crate::tui::run(release, log, opts, rx).await;
+        if let Some(h) = handle {
+            h.shutdown().await;
+        }
+        result
+    })
+}
+
+/// `flightdeck poll`: probes run headless; what they see goes into the timeline.
+fn poll(
+    home: &Home,
+    config: &Config,
+    release: Option<&str>,
+    once: bool,
+    me: &str,
+    role: Role,
+) -> Result<()> {
+    use crate::probe::{poll, scheduler::NOT_POLLED};
+    crew::allowed(role, Act::Observe).map_err(|d| user(d.to_string()))?;
+    let release = home.resolve(release)?;
+    let log = release.open_log(me, role, Clock::System)?;
+    let log = std::sync::Arc::new(std::sync::Mutex::new(log));
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    if !once {
+        println!("polling {} until Ctrl-C", release.meta.id);
+        runtime.block_on(poll::poll_forever(
+            &release.plan,
+            log,
+            config,
+            Clock::System,
+        ));
+        return Ok(());
+    }
+    let summary = runtime.block_on(poll::poll_once(&release.plan, log, config, Clock::System));
+    println!("{}: {} probes", release.meta.id, summary.reports.len());
+    print!("{}", summary.render());
+    if summary.all_answered() {
+        return Ok(());
+    }
+    let failed = summary
+        .reports
+        .iter()
+        .filter(|r| {
+            r.error
+                .as_deref()
+                .is_some_and(|e| !e.starts_with(NOT_POLLED))
+        })
+        .count();
+    Err(color_eyre::eyre::eyre!(
+        "{failed} probe(s) did not answer; what the others saw is recorded. Try `flightdeck poll --once` again later"
+    ))
+}
+
+/// `flightdeck export`: the timeline as a table, CSV, JSON or post-mortem.
+fn export(home: &Home, args: ExportArgs) -> Result<()> {
+    use crate::export::{ExportOptions, parse_since, parse_until};
+    let bad = |flag: &str, e: String| user(format!("--{flag}: {e}"));
+    let since = args
+        .since
+        .as_deref()
+        .map(parse_since)
+        .transpose()
+        .map_err(|e| bad("since", e))?;
+    let until = args
+        .until
+        .as_deref()
+        .map(parse_until)
+        .transpose()
+        .map_err(|e| bad("until", e))?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
+        return Err(user(
+            "--since is not before --until: nothing could match\n  swap them, or widen the range",
+        ));
+    }
+    // `0` (any unit) or `off` turns the `…` rows off.
+    let gap = match args.gap.trim() {
+        "0" | "off" => std::time::Duration::ZERO,
+        text => crate::checklist::duration::parse_duration(text).map_err(|e| bad("gap", e))?,
+    };
+    let gap = match gap.as_secs() {
+        0 => None,
+        _ => Some(
+            chrono::Duration::from_std(gap)
+                .map_err(|_| bad("gap", format!("`{}` is too long", args.gap)))?,
+        ),
+    };
+    let release = home.resolve(args.release.as_deref())?;
+    let events = release.read_events()?;
+    let state = fold(&release.plan, &events);
+    let opts = ExportOptions {
+        starred_only: args.starred,
+        since,
+        until,
+        gap,
+        ..ExportOptions::new(args.format, Utc::now())
+    };
+    let text = crate::export::export(&release, &state, &opts)?;
+    match args.output.filter(|p| p.as_os_str() != "-") {
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(e).wrap_err("writing the export")
+                }
+                _ => Ok(()),
+            }
+        }
+        Some(path) => {
+            crate::timeline::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| {
+                user(format!(
+                    "cannot write {}: {e}\n  choose another path with -o FILE",
+                    path.display()
+                ))
+            })?;
+            println!(
+                "exported {} ({}) to {}",
+                release.meta.id,
+                args.format.name(),
+                path.display()
+            );
+            Ok(())
+        }
+    }
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {

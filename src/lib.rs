@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod cli;
 pub mod config;
 pub mod crew;
+pub mod demo;
 pub mod diag;
 pub mod error;
 pub mod export;

@@ -1,5 +1,5 @@
 //! The channel probe against `file://` channels built from real channel indexes (rattler's test
-//! data in `/work/shared/fixtures/channels`, copied into a temp dir so tests can change them).
+//! data vendored in `tests/fixtures/channels`, copied into a temp dir so tests can change them).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use flightdeck::probe::channel::{
 use rattler_conda_types::Subdir;
 use url::Url;
 
-const FIXTURES: &str = "/work/shared/fixtures/channels";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/channels");
 
 /// Copies a fixture channel into `dest` (writable copies: the fixtures are read-only).
 fn copy_channel(name: &str, dest: &Path) {

@@ -855,8 +855,11 @@ async fn channel_http_real_pytorch_index_served_unsharded() {
     // The real pytorch linux-64 index (rattler's test data) behind an HTTP server, as
     // `repodata.json` and `repodata.json.zst`, with no shard index (like repo.anaconda.com).
     let (server, base) = start().await;
-    let real = std::fs::read("/work/shared/fixtures/channels/pytorch/linux-64/repodata.json")
-        .expect("fixture");
+    let real = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/channels/pytorch/linux-64/repodata.json"
+    ))
+    .expect("fixture");
     server.put("/pytorch/linux-64/repodata.json.zst", zst(&real));
     server.put("/pytorch/linux-64/repodata.json", real);
     let p = probe(fast_options());

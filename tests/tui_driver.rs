@@ -43,14 +43,16 @@ fn driver(release: &Release, role: Role) -> Driver<TestBackend> {
         clock.now(),
     );
     let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-    Driver::new(
+    let mut d = Driver::new(
         terminal,
         model,
         Theme::default_theme(),
         log,
         clock,
         Box::new(std::io::sink()),
-    )
+    );
+    d.release = Some(release.clone());
+    d
 }
 
 fn key(tx: &UnboundedSender<std::io::Result<Event>>, code: KeyCode) {
@@ -177,7 +179,15 @@ async fn keys_write_to_the_log_and_the_jump_seat_writes_nothing() {
             .iter()
             .any(|e| matches!(&e.what, EventKind::Note { text } if text == "hello"))
     );
-    assert!(screen(&d).contains("export: not available in this build"));
+    // `e` wrote the post-mortem beside the log, with the note in its timeline.
+    assert!(
+        screen(&d).contains("exported the post-mortem to"),
+        "{}",
+        screen(&d)
+    );
+    let postmortem = std::fs::read_to_string(r.dir.join("conda-26.11.0-postmortem.md"))
+        .expect("the post-mortem file exists");
+    assert!(postmortem.contains("Note by @jane: hello"), "{postmortem}");
 
     let before = std::fs::read(r.events_path()).expect("bytes");
     let mut d = driver(&r, Role::JumpSeat);

@@ -20,6 +20,27 @@ use std::time::Duration;
 
 pub use version::{ReleaseVersion, VersionScheme};
 
+/// The shipped checklists, embedded so the binary works alone (`flightdeck demo`).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("conda", include_str!("../../checklists/conda.toml")),
+    (
+        "conda-store",
+        include_str!("../../checklists/conda-store.toml"),
+    ),
+    (
+        "conda-tandem",
+        include_str!("../../checklists/conda-tandem.toml"),
+    ),
+];
+
+/// A shipped checklist's text by name (`conda`, `conda-store`, `conda-tandem`).
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
 /// The identifier of a step, unique within a checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

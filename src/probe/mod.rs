@@ -6,7 +6,10 @@
 //! [`ProbeMsg`]s: the UI never waits on the network.
 
 pub mod channel;
+pub mod github;
+pub mod poll;
 pub mod pypi;
+pub mod scheduler;
 pub mod spec;
 
 use crate::timeline::{Event, Fact};

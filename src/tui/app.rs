@@ -53,6 +53,8 @@ pub struct Driver<B: Backend> {
     /// Where OSC 52 sequences go (stdout in the real cockpit).
     pub clipboard: Box<dyn Write + Send>,
     pub stats: Stats,
+    /// The release on disk, for exports (`e`); tests may run without one.
+    pub release: Option<crate::timeline::Release>,
     dirty: bool,
     needs_refresh: bool,
     last_draw: Option<Instant>,
@@ -79,6 +81,7 @@ where
             clock,
             clipboard,
             stats: Stats::default(),
+            release: None,
             dirty: true,
             needs_refresh: false,
             last_draw: None,
@@ -150,16 +153,41 @@ where
                 Err(e) => self.flash(FlashKind::Error, format!("nothing was recorded: {e}")),
             },
             Effect::Copy { what, text } => match clipboard::copy(&mut self.clipboard, &text) {
-                Ok(()) => self.flash(FlashKind::Ok, format!("copied the {what} to the clipboard (OSC 52): {}", fit(&text, 60))),
+                Ok(()) => self.flash(
+                    FlashKind::Ok,
+                    format!(
+                        "copied the {what} to the clipboard (OSC 52): {}",
+                        fit(&text, 60)
+                    ),
+                ),
                 Err(e) => self.flash(FlashKind::Error, format!("could not copy: {e}")),
             },
-            Effect::Export => self.flash(
-                FlashKind::Error,
-                "export: not available in this build — `flightdeck export` will do it once it lands".into(),
-            ),
+            Effect::Export => match self.export() {
+                Ok(path) => self.flash(
+                    FlashKind::Ok,
+                    format!("exported the post-mortem to {}", path.display()),
+                ),
+                Err(e) => self.flash(FlashKind::Error, format!("export failed: {e}")),
+            },
             Effect::Refresh => self.needs_refresh = true,
             Effect::Quit => {}
         }
+    }
+
+    /// Writes the post-mortem document (with its timeline table) beside the
+    /// release's log, atomically. The log itself is not touched.
+    fn export(&self) -> Result<std::path::PathBuf> {
+        use crate::export::{ExportOptions, Format, default_path, export};
+        let release = self
+            .release
+            .as_ref()
+            .ok_or_else(|| color_eyre::eyre::eyre!("this cockpit has no release on disk"))?;
+        let opts = ExportOptions::new(Format::Postmortem, self.clock.now());
+        let text = export(release, &self.model.state, &opts)?;
+        let path = default_path(release, Format::Postmortem);
+        crate::timeline::fsutil::write_atomic(&path, text.as_bytes())
+            .wrap_err_with(|| format!("writing {}", path.display()))?;
+        Ok(path)
     }
 
     fn refold(&mut self) {

@@ -1,10 +1,12 @@
 //! One line per event, for the timeline pane and the detail pane.
 //!
-//! Local on purpose: `crate::export` is getting its own post-mortem wording;
-//! the cockpit may switch to it once it exists. Keep this short and plain.
+//! The world's facts read exactly as in exports ([`crate::export::describe_fact`]).
+//! Crew actions are worded for a screen that already shows who acted in its
+//! own column, so they say what was done, not by whom.
 
 use crate::checklist::Plan;
-use crate::timeline::{Event, EventKind, Fact, Outcome};
+use crate::export::describe_fact;
+use crate::timeline::{Event, EventKind, Outcome};
 
 fn step_title(plan: &Plan, id: &crate::checklist::StepId) -> String {
     match plan.step(id) {
@@ -15,7 +17,6 @@ fn step_title(plan: &Plan, id: &crate::checklist::StepId) -> String {
 
 /// What happened, in one line.
 pub fn describe(event: &Event, plan: &Plan) -> String {
-    let v = &plan.version.full;
     match &event.what {
         EventKind::ReleaseStarted {
             release, checklist, ..
@@ -46,106 +47,6 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
                 None => format!("release {o}"),
             }
         }
-        EventKind::Observed { fact, .. } => describe_fact(fact, v),
-    }
-}
-
-/// A fact of the outside world, in one line.
-pub fn describe_fact(fact: &Fact, _version: &str) -> String {
-    match fact {
-        Fact::TagPushed { repo, tag, .. } => format!("{repo} {tag} tagged on GitHub"),
-        Fact::ReleaseDrafted { repo, tag } => format!("{repo} {tag} release drafted"),
-        Fact::ReleasePublished {
-            repo,
-            tag,
-            prerelease,
-        } => {
-            format!(
-                "{repo} {tag} {} published",
-                if *prerelease {
-                    "pre-release"
-                } else {
-                    "release"
-                }
-            )
-        }
-        Fact::PrOpened {
-            repo,
-            number,
-            title,
-            author,
-            ..
-        } => format!("{repo} PR #{number} opened by {author}: {title}"),
-        Fact::PrChecks {
-            repo,
-            number,
-            state,
-            ..
-        } => format!("{repo} PR #{number} CI {state}"),
-        Fact::PrMerged { repo, number, by } => match by {
-            Some(b) => format!("{repo} PR #{number} merged by {b}"),
-            None => format!("{repo} PR #{number} merged"),
-        },
-        Fact::PrClosed { repo, number } => format!("{repo} PR #{number} closed without merging"),
-        Fact::PrSuperseded {
-            repo,
-            number,
-            by_number,
-        } => format!("{repo} PR #{number} superseded by #{by_number}"),
-        Fact::Checks {
-            repo,
-            reference,
-            state,
-            ..
-        } => format!("{repo}@{reference} CI {state}"),
-        Fact::CopyFailed {
-            repo,
-            number,
-            title,
-        } => format!("{repo} #{number}: {title}"),
-        Fact::IssueFiled {
-            repo,
-            number,
-            title,
-            author,
-        } => format!("{repo} issue #{number} by {author}: {title}"),
-        Fact::Available {
-            channel,
-            package,
-            version,
-            subdir,
-            ..
-        } => {
-            format!("{package} {version} available on {channel} ({subdir})")
-        }
-        Fact::Disappeared {
-            channel,
-            package,
-            version,
-            subdir,
-        } => {
-            format!("{package} {version} disappeared from {channel} ({subdir})")
-        }
-        Fact::LabelledBroken {
-            channel,
-            package,
-            version,
-            subdir,
-        } => {
-            format!("{package} {version} labelled broken on {channel} ({subdir})")
-        }
-        Fact::PypiUploaded {
-            package,
-            version,
-            files,
-        } => format!("{package} {version} uploaded to PyPI ({files} files)"),
-        Fact::PypiYanked {
-            package,
-            version,
-            reason,
-        } => match reason {
-            Some(r) => format!("{package} {version} yanked from PyPI — {r}"),
-            None => format!("{package} {version} yanked from PyPI"),
-        },
+        EventKind::Observed { fact, .. } => describe_fact(fact, plan),
     }
 }

@@ -128,6 +128,7 @@ pub async fn run(
         opts.clock.clone(),
         Box::new(std::io::stdout()),
     );
+    driver.release = Some(release);
     let input = ratatui::crossterm::event::EventStream::new();
     let result = driver.run(input, probes, quit_signal()).await;
     let _ = ratatui::crossterm::execute!(

@@ -70,17 +70,12 @@ pub fn header(resp: &reqwest::Response, name: &str) -> String {
         .to_string()
 }
 
-/// Locate a shared fixture (in-repo copy first, then `shared/` beside the repository).
+/// Reads a real payload from `tests/fixtures/` (copied from GitHub's and rattler's test data).
 pub fn fixture(rel: &str) -> serde_json::Value {
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        here.join("tests/fixtures").join(rel),
-        here.join("../shared/fixtures").join(rel),
-    ];
-    for c in &candidates {
-        if let Ok(text) = std::fs::read_to_string(c) {
-            return serde_json::from_str(&text).expect("fixture is JSON");
-        }
-    }
-    panic!("fixture {rel} not found in {candidates:?}");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("fixture is JSON")
 }

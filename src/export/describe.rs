@@ -1,0 +1,451 @@
+//! One sentence per event, for a reader who was not there.
+//!
+//! [`describe`] is shared by every export format and by the cockpit's timeline
+//! pane, so the same event reads the same everywhere. Sentences are plain text
+//! (no Markdown); each format escapes them for itself.
+
+use crate::checklist::{Plan, StepId};
+use crate::crew::Role;
+use crate::timeline::{CiState, Event, EventKind, Fact, Outcome};
+
+/// The sentence for an event: "conda 26.11.0 tagged on GitHub",
+/// "Step 'Publish the GitHub release 26.11.0' signed off by @jane (pilot)", …
+///
+/// Step ids are replaced by the plan's step titles, repositories by package
+/// names where the plan knows them. Never panics, whatever the event holds.
+pub fn describe(event: &Event, plan: &Plan) -> String {
+    let by = &event.author;
+    match &event.what {
+        EventKind::ReleaseStarted { .. } => format!("Release started by @{by}"),
+        EventKind::StepDone { step, note } => {
+            let mut s = format!(
+                "Step '{}' signed off by @{by} ({})",
+                step_title(plan, step),
+                seat(event.role)
+            );
+            if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                s.push_str(": ");
+                s.push_str(note);
+            }
+            s
+        }
+        EventKind::StepOverridden { step, reason } => format!(
+            "Step '{}' marked done by hand by @{by} ({}) ahead of its probe: {}",
+            step_title(plan, step),
+            seat(event.role),
+            reason.trim()
+        ),
+        EventKind::StepSkipped { step, reason } => {
+            format!(
+                "Step '{}' skipped by @{by}: {}",
+                step_title(plan, step),
+                reason.trim()
+            )
+        }
+        EventKind::StepUndone { step, reason } => {
+            format!(
+                "Step '{}' reopened by @{by}: {}",
+                step_title(plan, step),
+                reason.trim()
+            )
+        }
+        EventKind::Note { text } => format!("Note by @{by}: {}", text.trim()),
+        EventKind::Starred { event } => format!("Event {event} starred by @{by}"),
+        EventKind::Unstarred { event } => format!("Star removed from event {event} by @{by}"),
+        EventKind::ReleaseClosed { outcome, reason } => {
+            let verb = match outcome {
+                Outcome::Completed => "completed",
+                Outcome::Aborted => "aborted",
+            };
+            match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                Some(r) => format!("Release {verb} by @{by}: {r}"),
+                None => format!("Release {verb} by @{by}"),
+            }
+        }
+        EventKind::Observed { fact, .. } => describe_fact(fact, plan),
+    }
+}
+
+/// The sentence for an observed fact.
+pub fn describe_fact(fact: &Fact, plan: &Plan) -> String {
+    match fact {
+        Fact::TagPushed { repo, tag, .. } => {
+            format!("{} {tag} tagged on GitHub", package_of_repo(plan, repo))
+        }
+        Fact::ReleaseDrafted { repo, tag } => {
+            format!(
+                "{} {tag} GitHub release drafted",
+                package_of_repo(plan, repo)
+            )
+        }
+        Fact::ReleasePublished {
+            repo,
+            tag,
+            prerelease,
+        } => format!(
+            "{} {tag} GitHub release published{}",
+            package_of_repo(plan, repo),
+            if *prerelease { " as a pre-release" } else { "" }
+        ),
+        Fact::PrOpened {
+            repo,
+            number,
+            title,
+            author,
+            ..
+        } => {
+            let mut s = format!("{} PR #{number} opened by {author}", repo_label(plan, repo));
+            // A feedstock PR's title only repeats the version; a release PR's
+            // title says what it is, which the number alone does not.
+            if !is_feedstock(repo) && !title.trim().is_empty() {
+                s.push_str(": ");
+                s.push_str(title.trim());
+            }
+            s
+        }
+        Fact::PrChecks {
+            repo,
+            number,
+            state,
+            ..
+        } => {
+            format!(
+                "{} PR #{number} CI {}",
+                repo_label(plan, repo),
+                ci_word(*state)
+            )
+        }
+        Fact::PrMerged { repo, number, by } => match by.as_deref().filter(|b| !b.is_empty()) {
+            Some(b) => format!("{} PR #{number} merged by {b}", repo_label(plan, repo)),
+            None => format!("{} PR #{number} merged", repo_label(plan, repo)),
+        },
+        Fact::PrClosed { repo, number } => {
+            format!(
+                "{} PR #{number} closed without merging",
+                repo_label(plan, repo)
+            )
+        }
+        Fact::PrSuperseded {
+            repo,
+            number,
+            by_number,
+        } => {
+            format!(
+                "{} PR #{number} superseded by #{by_number}",
+                repo_label(plan, repo)
+            )
+        }
+        Fact::Checks {
+            repo,
+            reference,
+            state,
+            ..
+        } => format!(
+            "{} CI on {reference} {}",
+            repo_label(plan, repo),
+            ci_word(*state)
+        ),
+        Fact::CopyFailed {
+            repo,
+            number,
+            title,
+        } => format!(
+            "conda-forge could not validate or copy the package ({} issue #{number}: {title})",
+            repo_label(plan, repo)
+        ),
+        Fact::IssueFiled {
+            repo,
+            number,
+            title,
+            author,
+        } => format!(
+            "Bug filed: {} ({} #{number} by {author})",
+            title.trim(),
+            repo_label(plan, repo)
+        ),
+        Fact::Available {
+            channel,
+            package,
+            version,
+            subdir,
+            ..
+        } => available(package, version, channel, &[subdir.as_str()]),
+        Fact::Disappeared {
+            channel,
+            package,
+            version,
+            subdir,
+        } => format!("{package} {version} no longer available on {channel} ({subdir})"),
+        Fact::LabelledBroken {
+            channel,
+            package,
+            version,
+            subdir,
+        } => format!("{package} {version} labelled broken on {channel} ({subdir})"),
+        Fact::PypiUploaded {
+            package,
+            version,
+            files,
+        } => {
+            let s = if *files == 1 { "" } else { "s" };
+            format!("{package} {version} uploaded to PyPI ({files} file{s})")
+        }
+        Fact::PypiYanked {
+            package,
+            version,
+            reason,
+        } => match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => format!("{package} {version} yanked from PyPI: {r}"),
+            None => format!("{package} {version} yanked from PyPI"),
+        },
+    }
+}
+
+/// "conda 26.11.0 available on conda-forge (noarch, linux-64)": one sentence
+/// for one or several subdirs (folded rows use it too).
+pub(crate) fn available(package: &str, version: &str, channel: &str, subdirs: &[&str]) -> String {
+    format!(
+        "{package} {version} available on {channel} ({})",
+        subdirs.join(", ")
+    )
+}
+
+/// A seat as a reader says it.
+fn seat(role: Role) -> &'static str {
+    match role {
+        Role::Pilot => "pilot",
+        Role::Copilot => "co-pilot",
+        Role::JumpSeat => "jump seat",
+    }
+}
+
+fn ci_word(state: CiState) -> &'static str {
+    match state {
+        CiState::Pending => "running",
+        CiState::Success => "passed",
+        CiState::Failure => "failed",
+    }
+}
+
+/// A step's title from the plan; the id itself when the checklist no longer has it.
+pub(crate) fn step_title(plan: &Plan, step: &StepId) -> String {
+    plan.step(step)
+        .map(|s| s.title.clone())
+        .unwrap_or_else(|| step.0.clone())
+}
+
+/// The package a repository releases ("conda" for conda/conda), or the repository itself.
+fn package_of_repo(plan: &Plan, repo: &str) -> String {
+    plan.packages
+        .iter()
+        .find(|p| p.repo.eq_ignore_ascii_case(repo))
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| repo.to_string())
+}
+
+fn is_feedstock(repo: &str) -> bool {
+    repo.to_ascii_lowercase().ends_with("-feedstock")
+}
+
+/// How to name a repository in a sentence: its short name ("conda-feedstock")
+/// when no other repository of the plan shares it, else `owner/name`, because
+/// conda-forge and AnacondaRecipes feedstocks usually have the same name and
+/// the reader must know which channel's PR it was.
+pub(crate) fn repo_label(plan: &Plan, repo: &str) -> String {
+    let Some((_, short)) = repo.split_once('/') else {
+        return repo.to_string();
+    };
+    let known = plan
+        .packages
+        .iter()
+        .flat_map(|p| std::iter::once(&p.repo).chain(&p.feedstocks))
+        .collect::<Vec<_>>();
+    let is_known = known.iter().any(|k| k.eq_ignore_ascii_case(repo));
+    let clashes = known.iter().any(|k| {
+        !k.eq_ignore_ascii_case(repo)
+            && k.split_once('/')
+                .is_some_and(|(_, s)| s.eq_ignore_ascii_case(short))
+    });
+    if is_known && !clashes {
+        short.to_string()
+    } else {
+        repo.to_string()
+    }
+}
+
+/// A stable machine name for the event's kind: `step_done`, `note`, …, and
+/// for observations `observed.<fact>` (`observed.available`).
+pub fn kind_name(event: &Event) -> &'static str {
+    match &event.what {
+        EventKind::ReleaseStarted { .. } => "release_started",
+        EventKind::StepDone { .. } => "step_done",
+        EventKind::StepOverridden { .. } => "step_overridden",
+        EventKind::StepSkipped { .. } => "step_skipped",
+        EventKind::StepUndone { .. } => "step_undone",
+        EventKind::Note { .. } => "note",
+        EventKind::Starred { .. } => "starred",
+        EventKind::Unstarred { .. } => "unstarred",
+        EventKind::ReleaseClosed { .. } => "release_closed",
+        EventKind::Observed { fact, .. } => match fact {
+            Fact::TagPushed { .. } => "observed.tag_pushed",
+            Fact::ReleaseDrafted { .. } => "observed.release_drafted",
+            Fact::ReleasePublished { .. } => "observed.release_published",
+            Fact::PrOpened { .. } => "observed.pr_opened",
+            Fact::PrChecks { .. } => "observed.pr_checks",
+            Fact::PrMerged { .. } => "observed.pr_merged",
+            Fact::PrClosed { .. } => "observed.pr_closed",
+            Fact::PrSuperseded { .. } => "observed.pr_superseded",
+            Fact::Checks { .. } => "observed.checks",
+            Fact::CopyFailed { .. } => "observed.copy_failed",
+            Fact::IssueFiled { .. } => "observed.issue_filed",
+            Fact::Available { .. } => "observed.available",
+            Fact::Disappeared { .. } => "observed.disappeared",
+            Fact::LabelledBroken { .. } => "observed.labelled_broken",
+            Fact::PypiUploaded { .. } => "observed.pypi_uploaded",
+            Fact::PypiYanked { .. } => "observed.pypi_yanked",
+        },
+    }
+}
+
+/// What the event is about, as a machine-readable key: `step:<id>` for step
+/// events, the fact's key for observations, `event:<id>` for stars, the
+/// release id for the start, `None` for notes and the close.
+pub fn subject(event: &Event) -> Option<String> {
+    match &event.what {
+        EventKind::ReleaseStarted { release, .. } => Some(release.clone()),
+        EventKind::StepDone { step, .. }
+        | EventKind::StepOverridden { step, .. }
+        | EventKind::StepSkipped { step, .. }
+        | EventKind::StepUndone { step, .. } => Some(format!("step:{step}")),
+        EventKind::Starred { event } | EventKind::Unstarred { event } => {
+            Some(format!("event:{event}"))
+        }
+        EventKind::Observed { fact, .. } => Some(fact.key()),
+        EventKind::Note { .. } | EventKind::ReleaseClosed { .. } => None,
+    }
+}
+
+/// Where to read more: the event's own link, else a URL derived from the fact
+/// (GitHub pages, the channel's package file, PyPI). Credentials embedded in a
+/// URL are removed, because exports get pasted into public documents.
+pub fn link(event: &Event) -> Option<String> {
+    event
+        .link
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+        .or_else(|| match &event.what {
+            EventKind::Observed { fact, .. } => derived_link(fact),
+            _ => None,
+        })
+        .map(|l| redact_url(&l))
+}
+
+fn derived_link(fact: &Fact) -> Option<String> {
+    let gh = |repo: &str, path: String| {
+        let plausible = repo.split('/').count() == 2
+            && !repo.contains(char::is_whitespace)
+            && !repo.starts_with('/');
+        plausible.then(|| format!("https://github.com/{repo}/{path}"))
+    };
+    match fact {
+        Fact::TagPushed { repo, tag, .. } | Fact::ReleasePublished { repo, tag, .. } => {
+            gh(repo, format!("releases/tag/{tag}"))
+        }
+        // Drafts are visible only to maintainers: a link would 404 for readers.
+        Fact::ReleaseDrafted { .. } => None,
+        Fact::PrOpened { repo, number, .. }
+        | Fact::PrMerged { repo, number, .. }
+        | Fact::PrClosed { repo, number }
+        | Fact::PrSuperseded { repo, number, .. } => gh(repo, format!("pull/{number}")),
+        Fact::PrChecks { repo, number, .. } => gh(repo, format!("pull/{number}/checks")),
+        Fact::Checks { repo, sha, .. } => gh(repo, format!("commit/{sha}")),
+        Fact::CopyFailed { repo, number, .. } | Fact::IssueFiled { repo, number, .. } => {
+            gh(repo, format!("issues/{number}"))
+        }
+        Fact::Available {
+            channel,
+            subdir,
+            file_name,
+            ..
+        } => channel_base(channel).map(|base| format!("{base}/{subdir}/{file_name}")),
+        Fact::Disappeared { .. } | Fact::LabelledBroken { .. } => None,
+        Fact::PypiUploaded {
+            package, version, ..
+        }
+        | Fact::PypiYanked {
+            package, version, ..
+        } => Some(format!("https://pypi.org/project/{package}/{version}/")),
+    }
+}
+
+/// The default location of a channel (design.md, "Command line").
+fn channel_base(channel: &str) -> Option<String> {
+    if channel.contains("://") {
+        return Some(channel.trim_end_matches('/').to_string());
+    }
+    if channel.is_empty() || channel.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(match channel {
+        "defaults" => "https://repo.anaconda.com/pkgs/main".to_string(),
+        name => format!("https://conda.anaconda.org/{name}"),
+    })
+}
+
+/// Removes `user:password@` and anaconda.org's `/t/<token>/` from a URL.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let (scheme, rest) = url.split_at(scheme_end + 3);
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // Token URLs look like https://conda.anaconda.org/t/<token>/<channel>/…
+    let path = match path.strip_prefix("/t/") {
+        Some(after) if host.contains("anaconda.") => {
+            let token_end = after.find('/').unwrap_or(after.len());
+            format!("/t/<token>{}", &after[token_end..])
+        }
+        _ => path.to_string(),
+    };
+    format!("{scheme}{host}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_reach_an_export() {
+        assert_eq!(
+            redact_url("https://jane:s3cret@conda.anaconda.org/t/abc-123/private/noarch/x.conda"),
+            "https://conda.anaconda.org/t/<token>/private/noarch/x.conda"
+        );
+        assert_eq!(
+            redact_url("https://github.com/a/b/pull/1"),
+            "https://github.com/a/b/pull/1"
+        );
+        assert_eq!(redact_url("not a url @ all"), "not a url @ all");
+        // A GitHub user called `t` is not a token.
+        assert_eq!(
+            redact_url("https://github.com/t/repo"),
+            "https://github.com/t/repo"
+        );
+    }
+
+    #[test]
+    fn channel_names_resolve_to_their_default_urls() {
+        assert_eq!(
+            channel_base("defaults").as_deref(),
+            Some("https://repo.anaconda.com/pkgs/main")
+        );
+        assert_eq!(
+            channel_base("conda-forge").as_deref(),
+            Some("https://conda.anaconda.org/conda-forge")
+        );
+        assert_eq!(
+            channel_base("file:///tmp/ch/").as_deref(),
+            Some("file:///tmp/ch")
+        );
+    }
+}

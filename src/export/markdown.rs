@@ -1,0 +1,297 @@
+//! The post-mortem table (design.md, "The post-mortem table"):
+//!
+//! ```text
+//! | Date | Time | Action | Link |
+//! | ---- | ---- | ------ | ---- |
+//! | 2026-11-10 | 14:02 | conda 26.11.0 tagged on GitHub | https://github.com/conda/conda/releases/tag/26.11.0 |
+//! ```
+//!
+//! One row per event, oldest first, in UTC, except where the row would only
+//! repeat what the previous one said:
+//! - a package appearing in several subdirs of one channel within the same
+//!   minute is one row listing the subdirs;
+//! - CI still "running" on a PR (or ref) after a new push, with nothing else
+//!   seen of that CI in between, is folded into the earlier "running" row;
+//! - a quiet stretch longer than the gap is one `…` row saying how long.
+
+use super::describe::{self, describe};
+use super::{ExportOptions, format_span, table_events};
+use crate::checklist::Plan;
+use crate::timeline::{CiState, Event, EventKind, Fact, State};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+
+/// One row of the table: possibly several events said in one sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The time shown: the first event's.
+    pub at: DateTime<Utc>,
+    /// The last event's time (for finding quiet stretches after the row).
+    pub end: DateTime<Utc>,
+    /// The sentence, unescaped.
+    pub action: String,
+    pub link: Option<String>,
+    /// How many events the row stands for.
+    pub events: usize,
+}
+
+/// A line of the table: a row, or a quiet stretch folded into `…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Row(Row),
+    Quiet(Duration),
+}
+
+/// The whole table for a release, as Markdown, ending with a newline.
+pub fn table(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
+    let events = table_events(state, opts);
+    let rows = fold_rows(plan, &events, opts.gap);
+    // With --starred the stretches between rows are omitted on purpose, not
+    // quiet: a `…` row there would say something false.
+    let gap = if opts.starred_only { None } else { opts.gap };
+    render(&with_quiet(rows, gap))
+}
+
+/// Renders lines as a Markdown table.
+pub fn render(lines: &[Line]) -> String {
+    let mut out = String::with_capacity(64 + lines.len() * 96);
+    out.push_str("| Date | Time | Action | Link |\n| ---- | ---- | ------ | ---- |\n");
+    for line in lines {
+        match line {
+            Line::Row(r) => {
+                let date = r.at.format("%Y-%m-%d").to_string();
+                let time = r.at.format("%H:%M").to_string();
+                let link = r.link.as_deref().unwrap_or("");
+                push_row(
+                    &mut out,
+                    &[&date, &time, &escape_cell(&r.action), &escape_cell(link)],
+                );
+            }
+            Line::Quiet(d) => {
+                let text = format!("… no events for {}", format_span(*d));
+                push_row(&mut out, &["…", "…", &text, ""]);
+            }
+        }
+    }
+    out
+}
+
+fn push_row(out: &mut String, cells: &[&str]) {
+    out.push('|');
+    for c in cells {
+        out.push(' ');
+        if !c.is_empty() {
+            out.push_str(c);
+            out.push(' ');
+        }
+        out.push('|');
+    }
+    out.push('\n');
+}
+
+/// Makes text safe for one table cell: the table keeps its four columns and
+/// the text reads as written. Pipes, backslashes and backticks are escaped
+/// (a backtick would open a code span that swallows the rest of the row), `<`
+/// becomes `&lt;` (no HTML from a note), line breaks become `<br>`, other
+/// control characters a space, and surrounding whitespace is trimmed (a
+/// leading space or tab can turn a cell into code).
+pub fn escape_cell(text: &str) -> String {
+    let text = text.trim();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '<' => out.push_str("&lt;"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    // Control characters became spaces and may now surround the text.
+    match out.trim() {
+        t if t.len() == out.len() => out,
+        t => t.to_string(),
+    }
+}
+
+/// Turns events into rows, folding repetitive observations. `gap` bounds how
+/// far apart two CI "running" observations may be and still share a row.
+pub fn fold_rows(plan: &Plan, events: &[&Event], gap: Option<Duration>) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::with_capacity(events.len());
+    let mut consumed = vec![false; events.len()];
+    // Per CI subject: the row of its last observation, and that observation's state.
+    let mut last_ci: HashMap<String, (usize, CiState)> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if consumed[i] {
+            continue;
+        }
+        let fact = match &e.what {
+            EventKind::Observed { fact, .. } => Some(fact),
+            _ => None,
+        };
+        match fact {
+            Some(Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                ..
+            }) => {
+                let minute = e.at.timestamp().div_euclid(60);
+                let mut subdirs = vec![subdir.as_str()];
+                let mut end = e.at;
+                let mut count = 1;
+                // Events are in time order: the same minute is a contiguous run.
+                for (j, other) in events.iter().enumerate().skip(i + 1) {
+                    if other.at.timestamp().div_euclid(60) != minute {
+                        break;
+                    }
+                    if consumed[j] {
+                        continue;
+                    }
+                    if let EventKind::Observed {
+                        fact:
+                            Fact::Available {
+                                channel: c,
+                                package: p,
+                                version: v,
+                                subdir: s,
+                                ..
+                            },
+                        ..
+                    } = &other.what
+                        && (c, p, v) == (channel, package, version)
+                    {
+                        consumed[j] = true;
+                        if !subdirs.contains(&s.as_str()) {
+                            subdirs.push(s);
+                        }
+                        end = end.max(other.at);
+                        count += 1;
+                    }
+                }
+                rows.push(Row {
+                    at: e.at,
+                    end,
+                    action: describe::available(package, version, channel, &subdirs),
+                    link: describe::link(e),
+                    events: count,
+                });
+            }
+            Some(Fact::PrChecks {
+                repo,
+                number,
+                state,
+                ..
+            }) => {
+                push_ci(
+                    &mut rows,
+                    &mut last_ci,
+                    format!("pr/{repo}/{number}"),
+                    *state,
+                    e,
+                    plan,
+                    gap,
+                );
+            }
+            Some(Fact::Checks {
+                repo,
+                reference,
+                state,
+                ..
+            }) => {
+                push_ci(
+                    &mut rows,
+                    &mut last_ci,
+                    format!("ref/{repo}/{reference}"),
+                    *state,
+                    e,
+                    plan,
+                    gap,
+                );
+            }
+            _ => rows.push(Row {
+                at: e.at,
+                end: e.at,
+                action: describe(e, plan),
+                link: describe::link(e),
+                events: 1,
+            }),
+        }
+    }
+    rows
+}
+
+fn push_ci(
+    rows: &mut Vec<Row>,
+    last_ci: &mut HashMap<String, (usize, CiState)>,
+    key: String,
+    state: CiState,
+    e: &Event,
+    plan: &Plan,
+    gap: Option<Duration>,
+) {
+    if state == CiState::Pending
+        && let Some(&(ri, CiState::Pending)) = last_ci.get(&key)
+        && let Some(row) = rows.get_mut(ri)
+        && gap.is_none_or(|g| e.at - row.end <= g)
+    {
+        row.events += 1;
+        row.end = row.end.max(e.at);
+        row.action = format!("{} on {} commits", describe(e, plan), row.events);
+        return;
+    }
+    last_ci.insert(key, (rows.len(), state));
+    rows.push(Row {
+        at: e.at,
+        end: e.at,
+        action: describe(e, plan),
+        link: describe::link(e),
+        events: 1,
+    });
+}
+
+/// Inserts a `…` line wherever nothing happened for longer than `gap`.
+pub fn with_quiet(rows: Vec<Row>, gap: Option<Duration>) -> Vec<Line> {
+    let mut lines = Vec::with_capacity(rows.len());
+    let mut busy_until: Option<DateTime<Utc>> = None;
+    for row in rows {
+        if let (Some(gap), Some(until)) = (gap, busy_until) {
+            let quiet = row.at - until;
+            if quiet > gap {
+                lines.push(Line::Quiet(quiet));
+            }
+        }
+        busy_until = Some(busy_until.map_or(row.end, |b| b.max(row.end)));
+        lines.push(Line::Row(row));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(escape_cell("  a | b  "), "a \\| b");
+        assert_eq!(
+            escape_cell("line one\r\nline two\nthree"),
+            "line one<br>line two<br>three"
+        );
+        assert_eq!(escape_cell("run `conda info`"), "run \\`conda info\\`");
+        assert_eq!(escape_cell("<script>"), "&lt;script>");
+        assert_eq!(escape_cell("tab\there\u{7}"), "tab here");
+        assert_eq!(escape_cell("C:\\path\\|"), "C:\\\\path\\\\\\|");
+        assert_eq!(escape_cell(" \n "), "");
+    }
+}

@@ -1,0 +1,513 @@
+//! The post-mortem document: everything the crew can know from the timeline,
+//! and headed blanks for what only people can write.
+//!
+//! Sections: title and crew, Summary (one generated line), Impact (bugs and
+//! alarms from the timeline), Timeline (the Markdown table), Key durations
+//! (computed), Mitigation and Recommendations (to fill in).
+//!
+//! The key durations always come from the whole timeline; `--starred`,
+//! `--since` and `--until` only narrow the table.
+
+use super::describe::{describe, link, step_title};
+use super::markdown::{escape_cell, fold_rows, render, with_quiet};
+use super::{ExportOptions, fmt_minute, format_span, table_events};
+use crate::checklist::{Package, Plan};
+use crate::crew::Role;
+use crate::timeline::{Event, EventKind, Fact, Outcome, Release, State};
+use chrono::{DateTime, Utc};
+use std::fmt::Write as _;
+
+/// The whole document, Markdown, ending with a newline.
+pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> String {
+    let plan = &release.plan;
+    let mut out = String::new();
+    // `write!` into a String cannot fail; the results are ignored on purpose.
+    let _ = writeln!(out, "# Post-mortem: {}\n", escape_cell(&plan.title));
+    let _ = writeln!(out, "- **Release:** {}", escape_cell(&release.meta.id));
+    let _ = writeln!(
+        out,
+        "- **Checklist:** {}",
+        escape_cell(&release.meta.checklist_source)
+    );
+    let _ = writeln!(out, "- **Outcome:** {}", outcome_line(state, opts));
+    let (pilots, copilots, jump_seat) = crew(release, state);
+    let _ = writeln!(out, "- **Pilot:** {}", names(&pilots));
+    let _ = writeln!(out, "- **Co-pilot:** {}", names(&copilots));
+    let _ = writeln!(out, "- **Jump seat:** {}", names(&jump_seat));
+
+    let _ = writeln!(out, "\n## Summary\n\n{}\n", summary(release, state, opts));
+    out.push_str("_To fill in: what happened, in two or three sentences._\n");
+
+    out.push_str("\n## Impact\n\n_To fill in: who was affected, how, and for how long._\n");
+    impact(&mut out, plan, state);
+
+    out.push_str("\n## Timeline\n\n");
+    out.push_str(&filter_note(opts));
+    let events = table_events(state, opts);
+    if events.is_empty() {
+        out.push_str("_No events match the filter._\n");
+    } else {
+        let gap = if opts.starred_only { None } else { opts.gap };
+        out.push_str(&render(&with_quiet(
+            fold_rows(plan, &events, opts.gap),
+            gap,
+        )));
+    }
+
+    out.push_str("\n## Key durations\n\n");
+    out.push_str("Computed from the whole timeline (the source's times, UTC).\n\n");
+    out.push_str("| Interval | Duration | Details |\n| -------- | -------- | ------- |\n");
+    for m in key_durations(release, state) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            escape_cell(&m.label),
+            escape_cell(&m.duration),
+            escape_cell(&m.details)
+        );
+    }
+
+    out.push_str("\n## Mitigation\n\n_To fill in: what was done to limit the impact, and when._\n");
+    out.push_str(
+        "\n## Recommendations\n\n_To fill in: what to change so that it does not happen again; link the follow-up issues._\n",
+    );
+    out
+}
+
+fn outcome_line(state: &State, opts: &ExportOptions) -> String {
+    match &state.closed {
+        Some((Outcome::Completed, s)) => {
+            format!("completed {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
+        }
+        Some((Outcome::Aborted, s)) => {
+            format!("aborted {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
+        }
+        None => format!("in progress (as of {})", fmt_minute(opts.now)),
+    }
+}
+
+/// (pilots, co-pilots, jump seat): the release's creator is its pilot; then
+/// everyone who wrote an event, by the seat they wrote it from, in order of appearance.
+fn crew(release: &Release, state: &State) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let (mut pilots, mut copilots, mut jump_seat) = (
+        vec![release.meta.created_by.clone()],
+        Vec::new(),
+        Vec::new(),
+    );
+    for e in &state.events {
+        let seat = match e.role {
+            Role::Pilot => &mut pilots,
+            Role::Copilot => &mut copilots,
+            Role::JumpSeat => &mut jump_seat,
+        };
+        if !seat.contains(&e.author) {
+            seat.push(e.author.clone());
+        }
+    }
+    (pilots, copilots, jump_seat)
+}
+
+fn names(people: &[String]) -> String {
+    if people.is_empty() {
+        return "none recorded".to_string();
+    }
+    people
+        .iter()
+        .map(|p| format!("@{}", escape_cell(p)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bugs(state: &State) -> Vec<&Event> {
+    timeline(state)
+        .filter(|e| {
+            matches!(
+                &e.what,
+                EventKind::Observed {
+                    fact: Fact::IssueFiled { .. },
+                    ..
+                }
+            )
+        })
+        .collect()
+}
+
+/// The deduplicated timeline, unfiltered.
+fn timeline(state: &State) -> impl Iterator<Item = &Event> {
+    state.timeline.iter().filter_map(|&i| state.events.get(i))
+}
+
+/// The one generated line: outcome, duration, progress, bugs filed.
+fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
+    let title = escape_cell(&release.plan.title);
+    let start = state
+        .started
+        .as_ref()
+        .map_or(release.meta.created_at, |s| s.at);
+    let (done, total) = state.progress();
+    let bugs = match bugs(state).len() {
+        0 => "no bugs filed".to_string(),
+        1 => "1 bug filed".to_string(),
+        n => format!("{n} bugs filed"),
+    };
+    match &state.closed {
+        Some((outcome, s)) => {
+            let verb = match outcome {
+                Outcome::Completed => "was completed in",
+                Outcome::Aborted => "was aborted after",
+            };
+            let reason = state
+                .event(&s.event)
+                .and_then(|e| match &e.what {
+                    EventKind::ReleaseClosed {
+                        reason: Some(r), ..
+                    } if !r.trim().is_empty() => Some(format!(" ({})", escape_cell(r))),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            format!(
+                "{title} {verb} {}{reason}, from {} to {}; {done} of {total} steps complete; {bugs}.",
+                format_span(s.at - start),
+                fmt_minute(start),
+                fmt_minute(s.at)
+            )
+        }
+        None => format!(
+            "{title} is in progress: started {}, {} ago; {done} of {total} steps complete so far; {bugs}.",
+            fmt_minute(start),
+            format_span(opts.now - start)
+        ),
+    }
+}
+
+fn impact(out: &mut String, plan: &Plan, state: &State) {
+    let bugs = bugs(state);
+    if !bugs.is_empty() {
+        out.push_str("\nBugs filed during the release:\n\n");
+        for e in bugs {
+            bullet(out, e, plan);
+        }
+    }
+    let alarms: Vec<&Event> = timeline(state)
+        .filter(|e| match &e.what {
+            EventKind::Observed { fact, .. } => {
+                fact.is_alarm() && !matches!(fact, Fact::IssueFiled { .. })
+            }
+            _ => false,
+        })
+        .collect();
+    if !alarms.is_empty() {
+        out.push_str("\nAlarms recorded during the release:\n\n");
+        for e in alarms {
+            bullet(out, e, plan);
+        }
+    }
+}
+
+fn bullet(out: &mut String, e: &Event, plan: &Plan) {
+    let link = link(e)
+        .map(|l| format!(" — {}", escape_cell(&l)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "- {}: {}{link}",
+        fmt_minute(e.at),
+        escape_cell(&describe(e, plan))
+    );
+}
+
+fn filter_note(opts: &ExportOptions) -> String {
+    let mut parts = Vec::new();
+    if opts.starred_only {
+        parts.push("only starred events".to_string());
+    }
+    if let Some(s) = opts.since {
+        parts.push(format!("from {}", fmt_minute(s)));
+    }
+    if let Some(u) = opts.until {
+        parts.push(format!("before {}", fmt_minute(u)));
+    }
+    if parts.is_empty() {
+        "All times UTC.\n\n".to_string()
+    } else {
+        format!("All times UTC; {}.\n\n", parts.join(", "))
+    }
+}
+
+/// One line of the key durations table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    pub label: String,
+    /// `2h 5m`, `not yet`, or `n/a`.
+    pub duration: String,
+    /// The two endpoints, or why there is no duration.
+    pub details: String,
+}
+
+impl Measure {
+    fn between(label: String, from: Result<Point, String>, to: Result<Point, String>) -> Measure {
+        match (from, to) {
+            (Ok(a), Ok(b)) => Measure {
+                label,
+                duration: format_span(b.at - a.at),
+                details: format!(
+                    "{} ({}) → {} ({})",
+                    fmt_minute(a.at),
+                    a.what,
+                    fmt_minute(b.at),
+                    b.what
+                ),
+            },
+            (from, to) => Measure {
+                label,
+                duration: "n/a".to_string(),
+                details: reasons(from, to),
+            },
+        }
+    }
+}
+
+/// Why a duration is missing: every missing endpoint, so the reader sees all that is left to happen.
+fn reasons(a: Result<Point, String>, b: Result<Point, String>) -> String {
+    [a.err(), b.err()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An endpoint of a duration: when, and what happened then.
+#[derive(Debug, Clone)]
+struct Point {
+    at: DateTime<Utc>,
+    what: String,
+}
+
+/// The key durations: start → tag, tag → each channel, feedstock merge →
+/// availability per channel, the skew between defaults and conda-forge, and
+/// start → all-clear. Rows are per package when the plan releases several.
+pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
+    let plan = &release.plan;
+    let events: Vec<&Event> = timeline(state).collect();
+    let start = || -> Result<Point, String> {
+        Ok(Point {
+            at: state
+                .started
+                .as_ref()
+                .map_or(release.meta.created_at, |s| s.at),
+            what: "release started".to_string(),
+        })
+    };
+    let mut out = Vec::new();
+    let several = plan.packages.len() > 1;
+    let mut tagged_repos: Vec<&str> = Vec::new();
+    for p in &plan.packages {
+        let prefix = if several {
+            format!("{}: ", p.name)
+        } else {
+            String::new()
+        };
+        let tag = first_tag(&events, p, &plan.version.full);
+        // Packages from one repository share one tag: measure it once.
+        if !tagged_repos.iter().any(|r| r.eq_ignore_ascii_case(&p.repo)) {
+            tagged_repos.push(&p.repo);
+            out.push(Measure::between(
+                format!("{prefix}Start → tag"),
+                start(),
+                tag.clone(),
+            ));
+        }
+        let channels = ordered_channels(p);
+        for ch in &channels {
+            out.push(Measure::between(
+                format!("{prefix}Tag → available on {ch}"),
+                tag.clone(),
+                first_available(&events, p, ch),
+            ));
+        }
+        for ch in &channels {
+            let Some(org) = feedstock_org(ch) else {
+                continue;
+            };
+            let merge = match p.feedstocks.iter().find(|f| {
+                f.split('/')
+                    .next()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(org))
+            }) {
+                None => Err(format!(
+                    "the checklist names no {org} feedstock for {}",
+                    p.name
+                )),
+                Some(feedstock) => first_merge(&events, feedstock),
+            };
+            out.push(Measure::between(
+                format!("{prefix}Feedstock PR merged → available on {ch}"),
+                merge,
+                first_available(&events, p, ch),
+            ));
+        }
+        if channels.iter().any(|c| c == "defaults") && channels.iter().any(|c| c == "conda-forge") {
+            out.push(skew(
+                format!("{prefix}Channel skew (defaults vs conda-forge)"),
+                first_available(&events, p, "defaults"),
+                first_available(&events, p, "conda-forge"),
+            ));
+        }
+    }
+    out.push(all_clear(plan, state, start()));
+    out
+}
+
+fn first_tag(events: &[&Event], p: &Package, version: &str) -> Result<Point, String> {
+    let tags = events.iter().filter_map(|e| match &e.what {
+        EventKind::Observed {
+            fact: Fact::TagPushed { repo, tag, .. },
+            ..
+        } if repo.eq_ignore_ascii_case(&p.repo) => Some((e, tag)),
+        _ => None,
+    });
+    // Prefer the tag that names the version, should another tag of the repo be seen.
+    let all: Vec<_> = tags.collect();
+    all.iter()
+        .find(|(_, t)| t.trim_start_matches('v') == version)
+        .or_else(|| all.first())
+        .map(|(e, t)| Point {
+            at: e.at,
+            what: format!("{t} tagged"),
+        })
+        .ok_or_else(|| format!("no tag of {} observed yet", p.repo))
+}
+
+fn first_available(events: &[&Event], p: &Package, channel: &str) -> Result<Point, String> {
+    events
+        .iter()
+        .find_map(|e| match &e.what {
+            EventKind::Observed {
+                fact:
+                    Fact::Available {
+                        channel: c,
+                        package,
+                        subdir,
+                        ..
+                    },
+                ..
+            } if package == &p.name && same_channel(c, channel) => Some(Point {
+                at: e.at,
+                what: format!("first available, {subdir}"),
+            }),
+            _ => None,
+        })
+        .ok_or_else(|| format!("{} not seen on {channel} yet", p.name))
+}
+
+fn first_merge(events: &[&Event], feedstock: &str) -> Result<Point, String> {
+    events
+        .iter()
+        .find_map(|e| match &e.what {
+            EventKind::Observed {
+                fact: Fact::PrMerged { repo, number, .. },
+                ..
+            } if repo.eq_ignore_ascii_case(feedstock) => Some(Point {
+                at: e.at,
+                what: format!("{feedstock} PR #{number} merged"),
+            }),
+            _ => None,
+        })
+        .ok_or_else(|| format!("no merge on {feedstock} observed yet"))
+}
+
+fn skew(label: String, defaults: Result<Point, String>, forge: Result<Point, String>) -> Measure {
+    match (defaults, forge) {
+        (Ok(d), Ok(f)) => {
+            let first = match d.at.cmp(&f.at) {
+                std::cmp::Ordering::Less => "defaults first",
+                std::cmp::Ordering::Greater => "conda-forge first",
+                std::cmp::Ordering::Equal => "both at once",
+            };
+            Measure {
+                label,
+                duration: format_span((f.at - d.at).abs()),
+                details: format!(
+                    "{first}: defaults {}, conda-forge {}",
+                    fmt_minute(d.at),
+                    fmt_minute(f.at)
+                ),
+            }
+        }
+        (d, f) => Measure {
+            label,
+            duration: "n/a".to_string(),
+            details: reasons(d, f),
+        },
+    }
+}
+
+fn all_clear(plan: &Plan, state: &State, start: Result<Point, String>) -> Measure {
+    let label = "Start → all-clear".to_string();
+    let step = plan.steps.iter().find(|s| {
+        let title = s.title.to_ascii_lowercase();
+        s.id.0.contains("all-clear")
+            || title.starts_with("all-clear")
+            || title.starts_with("all clear")
+    });
+    let Some(step) = step else {
+        return Measure {
+            label,
+            duration: "n/a".to_string(),
+            details: "the checklist has no all-clear step".to_string(),
+        };
+    };
+    let title = step_title(plan, &step.id);
+    let status = state.step(&step.id).map(|s| &s.status);
+    match status.and_then(|s| s.completed_at()) {
+        Some(at) => Measure::between(
+            label,
+            start,
+            Ok(Point {
+                at,
+                what: format!("'{title}' {}", status.map_or("done", |s| s.label())),
+            }),
+        ),
+        None => Measure {
+            label,
+            duration: "not yet".to_string(),
+            details: format!(
+                "'{title}' is {}",
+                status.map_or("not started", |s| s.label())
+            ),
+        },
+    }
+}
+
+/// conda-forge first, then defaults, then the rest as the checklist lists them.
+fn ordered_channels(p: &Package) -> Vec<String> {
+    let mut channels: Vec<String> = if p.channels.is_empty() {
+        vec!["conda-forge".to_string(), "defaults".to_string()]
+    } else {
+        p.channels.clone()
+    };
+    let rank = |c: &String| match c.as_str() {
+        "conda-forge" => 0,
+        "defaults" => 1,
+        _ => 2,
+    };
+    channels.sort_by_key(rank);
+    channels
+}
+
+/// The GitHub organisation whose feedstocks build a channel's packages.
+fn feedstock_org(channel: &str) -> Option<&'static str> {
+    match channel {
+        "conda-forge" => Some("conda-forge"),
+        "defaults" => Some("AnacondaRecipes"),
+        _ => None,
+    }
+}
+
+/// Whether a channel as recorded by a probe (a name or a URL) is the named channel.
+fn same_channel(recorded: &str, name: &str) -> bool {
+    let recorded = recorded.trim_end_matches('/');
+    recorded.eq_ignore_ascii_case(name)
+        || recorded.ends_with(&format!("/{name}"))
+        || (name == "defaults" && recorded.ends_with("repo.anaconda.com/pkgs/main"))
+}

@@ -1,0 +1,680 @@
+//! The GitHub REST client of the probes: conditional GETs with an ETag cache,
+//! rate-limit bookkeeping, and errors that never carry the token.
+//!
+//! Why not octocrab: its ETag cache panics on a hand-made `If-None-Match` for
+//! an uncached URI and its default retry repeats requests; the probes need
+//! exactly one conditional GET per call, with the answer classified (quota,
+//! secondary limit, transient, fatal) so the scheduler can back off properly.
+
+use crate::probe::Quota;
+use bytes::Bytes;
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH, RETRY_AFTER, USER_AGENT,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// A GitHub token. Never printed: `Debug` and `Display` show `***`.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Token {
+    /// A token from text; `None` when blank.
+    pub fn new(text: &str) -> Option<Token> {
+        let t = text.trim();
+        (!t.is_empty()).then(|| Token(t.to_string()))
+    }
+
+    /// Where a token comes from, in order: `GH_TOKEN`, `GITHUB_TOKEN`, then
+    /// `gh auth token` when the GitHub CLI is installed (for a GitHub
+    /// Enterprise `api_base`, for that host). `None`: unauthenticated.
+    pub fn discover(api_base: &str) -> Option<Token> {
+        for var in ["GH_TOKEN", "GITHUB_TOKEN"] {
+            if let Some(t) = std::env::var(var).ok().as_deref().and_then(Token::new) {
+                return Some(t);
+            }
+        }
+        let mut cmd = std::process::Command::new("gh");
+        cmd.args(["auth", "token"]);
+        if let Some(host) = enterprise_host(api_base) {
+            cmd.args(["--hostname", &host]);
+        }
+        let out = cmd
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        Token::new(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    /// An identity for cache keys: ETags are tied to the token, but the token
+    /// itself must never be written to disk.
+    fn identity(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"flightdeck-etag-identity:");
+        h.update(self.0.as_bytes());
+        format!("t{}", hex::encode(&h.finalize()[..8]))
+    }
+
+    fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.0, "***")
+        }
+    }
+}
+
+/// The host of a GitHub Enterprise API base (`https://ghe.example.com/api/v3`),
+/// `None` for github.com.
+fn enterprise_host(api_base: &str) -> Option<String> {
+    let rest = api_base.split_once("://").map_or(api_base, |(_, r)| r);
+    let host = rest.split(['/', ':']).next().unwrap_or_default();
+    (host != "api.github.com" && !host.is_empty()).then(|| host.to_string())
+}
+
+/// Why a request failed, sorted by what the scheduler should do about it.
+/// The text names the URL path and never the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GhError {
+    /// `x-ratelimit-remaining: 0`: wait until `reset` (+1 s).
+    #[error("GitHub API quota exhausted on {path}; it resets at {}", reset.format("%H:%M:%S UTC"))]
+    QuotaExhausted { path: String, reset: DateTime<Utc> },
+    /// A secondary rate limit (403/429 with `retry-after` or GitHub's message).
+    #[error("GitHub secondary rate limit on {path}{}", retry_after.map(|d| format!("; retry after {} s", d.as_secs())).unwrap_or_default())]
+    SecondaryLimit {
+        path: String,
+        retry_after: Option<Duration>,
+    },
+    /// A 5xx reply (JSON or an HTML error page).
+    #[error("GitHub answered {status} on {path}{}", if *html { " (an HTML error page)" } else { "" })]
+    Server {
+        path: String,
+        status: u16,
+        html: bool,
+    },
+    /// Timeout, refused or dropped connection.
+    #[error("no answer from GitHub for {path}: {message}")]
+    Transport { path: String, message: String },
+    /// A 200 whose body is not the JSON it should be (HTML, truncated, malformed).
+    #[error("unreadable reply from GitHub for {path}: {message}")]
+    BadBody { path: String, message: String },
+    /// 401: the token was refused.
+    #[error(
+        "GitHub refused the token on {path} (401 {message}); check GH_TOKEN / GITHUB_TOKEN or `gh auth status`"
+    )]
+    Unauthorized { path: String, message: String },
+    /// Another 4xx (403 without rate limiting, 404 of a whole repository, 422).
+    #[error("GitHub answered {status} on {path}: {message}")]
+    Http {
+        path: String,
+        status: u16,
+        message: String,
+    },
+    /// A URL this client will not call (another host: the token must not leak there).
+    #[error("refusing to follow {url}: not under the configured GitHub API")]
+    ForeignUrl { url: String },
+}
+
+impl GhError {
+    /// Worth retrying soon with backoff (the world may heal by itself).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            GhError::Server { .. } | GhError::Transport { .. } | GhError::BadBody { .. }
+        )
+    }
+}
+
+/// A GitHub answer: found (200, fresh or from the cache on a 304) or missing (404/410).
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The URL asked (for messages).
+    pub path: String,
+    /// `false` for 404 / 410.
+    pub found: bool,
+    /// Whether the content differs from the last time (false on a 304).
+    pub changed: bool,
+    pub body: Bytes,
+    /// The `Link: rel="next"` URL, for lists.
+    pub next: Option<String>,
+}
+
+impl Page {
+    /// Parses the body; a body that does not fit is a [`GhError::BadBody`].
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, GhError> {
+        serde_json::from_slice(&self.body).map_err(|e| GhError::BadBody {
+            path: self.path.clone(),
+            message: format!("unexpected JSON ({e})"),
+        })
+    }
+}
+
+/// Request counters, for the budget benchmark and the probe board.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Requests sent.
+    pub requests: u64,
+    /// Answered 304 (free when authenticated).
+    pub not_modified: u64,
+}
+
+/// How to build a client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Where the ETag cache is persisted (`None`: memory only).
+    pub cache_file: Option<PathBuf>,
+    /// Send `If-None-Match` (turned off only to measure what it saves).
+    pub conditional: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            cache_file: None,
+            conditional: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CacheEntry {
+    etag: String,
+    body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    entries: HashMap<String, CacheEntry>,
+}
+
+const CACHE_VERSION: u32 = 1;
+/// Keeps the cache file bounded even if probes come and go for months.
+const CACHE_MAX_ENTRIES: usize = 4096;
+
+#[derive(Debug, Default)]
+struct Cache {
+    entries: HashMap<String, CacheEntry>,
+    dirty: bool,
+}
+
+/// The probes' GitHub client. Cheap to share behind an `Arc`.
+pub struct GithubClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<Token>,
+    identity: String,
+    conditional: bool,
+    cache: Mutex<Cache>,
+    cache_file: Option<PathBuf>,
+    quota: Mutex<Option<Quota>>,
+    traffic: Mutex<Traffic>,
+}
+
+impl fmt::Debug for GithubClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GithubClient")
+            .field("base", &self.base)
+            .field("authenticated", &self.token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl GithubClient {
+    /// A client for the API at `base` (`https://api.github.com`, a GitHub
+    /// Enterprise `…/api/v3`, or a simulated world).
+    pub fn new(
+        base: &str,
+        token: Option<Token>,
+        opts: ClientOptions,
+    ) -> Result<GithubClient, GhError> {
+        let http = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.connect_timeout)
+            // No idle connections: nothing lingers between polls 15 s apart,
+            // and no idle-pool timers run under a paused test clock.
+            .pool_max_idle_per_host(0)
+            .build()
+            .map_err(|e| GhError::Transport {
+                path: base.to_string(),
+                message: format!("cannot set up the HTTP client: {e}"),
+            })?;
+        let identity = token
+            .as_ref()
+            .map_or_else(|| "anonymous".to_string(), Token::identity);
+        let entries = opts
+            .cache_file
+            .as_deref()
+            .map(load_cache)
+            .unwrap_or_default();
+        Ok(GithubClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            identity,
+            conditional: opts.conditional,
+            cache: Mutex::new(Cache {
+                entries,
+                dirty: false,
+            }),
+            cache_file: opts.cache_file,
+            quota: Mutex::new(None),
+            traffic: Mutex::new(Traffic::default()),
+        })
+    }
+
+    /// The API base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Whether requests carry a token (5,000/h) or not (60/h).
+    pub fn authenticated(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// The rate limit as GitHub last reported it.
+    pub fn quota(&self) -> Option<Quota> {
+        *lock(&self.quota)
+    }
+
+    /// Requests sent and 304s received so far.
+    pub fn traffic(&self) -> Traffic {
+        *lock(&self.traffic)
+    }
+
+    /// Hides the token in any text (defence in depth: no message should contain it anyway).
+    pub fn redact(&self, text: &str) -> String {
+        self.token
+            .as_ref()
+            .map_or_else(|| text.to_string(), |t| t.redact(text))
+    }
+
+    /// Writes the ETag cache to its file, if it changed. Atomic: a crash leaves the old file.
+    pub fn save_cache(&self) -> std::io::Result<()> {
+        let Some(path) = &self.cache_file else {
+            return Ok(());
+        };
+        let text = {
+            let mut cache = lock(&self.cache);
+            if !cache.dirty {
+                return Ok(());
+            }
+            cache.dirty = false;
+            let file = CacheFile {
+                version: CACHE_VERSION,
+                entries: cache.entries.clone(),
+            };
+            serde_json::to_vec(&file).map_err(std::io::Error::other)?
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::timeline::fsutil::write_atomic(path, &text)
+    }
+
+    /// One conditional GET of `path` (`/repos/…`, or a full URL under the base
+    /// from a `Link` header). An unchanged resource answers 304 from GitHub and
+    /// its cached body here; with a token that costs no quota.
+    pub async fn get(&self, path: &str) -> Result<Page, GhError> {
+        let url = if path.starts_with('/') {
+            format!("{}{path}", self.base)
+        } else if path.starts_with(&format!("{}/", self.base)) {
+            path.to_string()
+        } else {
+            return Err(GhError::ForeignUrl {
+                url: path.to_string(),
+            });
+        };
+        let shown = url.strip_prefix(&self.base).unwrap_or(&url).to_string();
+        let key = format!("{} {url}", self.identity);
+        let cached = if self.conditional {
+            lock(&self.cache).entries.get(&key).cloned()
+        } else {
+            None
+        };
+
+        let mut req = self
+            .http
+            .get(&url)
+            .header(ACCEPT, "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28")
+            .header(
+                USER_AGENT,
+                concat!("flightdeck/", env!("CARGO_PKG_VERSION")),
+            );
+        if let Some(t) = &self.token
+            && let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", t.0))
+        {
+            v.set_sensitive(true);
+            req = req.header(AUTHORIZATION, v);
+        }
+        if let Some(c) = &cached
+            && let Ok(v) = HeaderValue::from_str(&c.etag)
+        {
+            req = req.header(IF_NONE_MATCH, v);
+        }
+        lock(&self.traffic).requests += 1;
+        let resp = req.send().await.map_err(|e| GhError::Transport {
+            path: shown.clone(),
+            message: self.redact(&describe_transport(&e)),
+        })?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        self.note_quota(&headers);
+        let body = resp.bytes().await.map_err(|e| GhError::Transport {
+            path: shown.clone(),
+            message: self.redact(&format!("the reply broke off ({})", describe_transport(&e))),
+        })?;
+
+        match status {
+            StatusCode::NOT_MODIFIED => {
+                lock(&self.traffic).not_modified += 1;
+                match cached {
+                    Some(c) => Ok(Page {
+                        path: shown,
+                        found: true,
+                        changed: false,
+                        body: Bytes::from(c.body),
+                        next: c.next,
+                    }),
+                    None => Err(GhError::BadBody {
+                        path: shown,
+                        message: "304 Not Modified to a request that had nothing cached".into(),
+                    }),
+                }
+            }
+            s if s.is_success() => {
+                if looks_like_html(&headers, &body) {
+                    return Err(GhError::BadBody {
+                        path: shown,
+                        message: "an HTML page instead of JSON".into(),
+                    });
+                }
+                // Validate before caching: a truncated or malformed body must never
+                // be stored under a validator and replayed on every 304.
+                if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+                    return Err(GhError::BadBody {
+                        path: shown,
+                        message: format!("the JSON is truncated or malformed ({e})"),
+                    });
+                }
+                let next = next_link(&headers);
+                let text = String::from_utf8_lossy(&body).into_owned();
+                let changed = cached.as_ref().is_none_or(|c| c.body != text);
+                if self.conditional
+                    && let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok())
+                {
+                    let mut cache = lock(&self.cache);
+                    if cache.entries.len() >= CACHE_MAX_ENTRIES && !cache.entries.contains_key(&key)
+                    {
+                        cache.entries.clear();
+                    }
+                    cache.entries.insert(
+                        key,
+                        CacheEntry {
+                            etag: etag.to_string(),
+                            body: text,
+                            next: next.clone(),
+                        },
+                    );
+                    cache.dirty = true;
+                }
+                Ok(Page {
+                    path: shown,
+                    found: true,
+                    changed,
+                    body,
+                    next,
+                })
+            }
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(Page {
+                path: shown,
+                found: false,
+                changed: true,
+                body: Bytes::new(),
+                next: None,
+            }),
+            s => Err(self.classify(s, &headers, &body, shown)),
+        }
+    }
+
+    fn note_quota(&self, headers: &HeaderMap) {
+        let num = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        // The search API has its own small bucket; the header board shows the core one.
+        let resource = headers
+            .get("x-ratelimit-resource")
+            .and_then(|v| v.to_str().ok());
+        if resource.is_some_and(|r| r != "core") {
+            return;
+        }
+        if let (Some(limit), Some(remaining), Some(reset)) = (
+            num("x-ratelimit-limit"),
+            num("x-ratelimit-remaining"),
+            num("x-ratelimit-reset"),
+        ) && let Some(reset) = Utc.timestamp_opt(reset, 0).single()
+        {
+            *lock(&self.quota) = Some(Quota {
+                limit: u32::try_from(limit).unwrap_or(0),
+                remaining: u32::try_from(remaining).unwrap_or(0),
+                reset,
+            });
+        }
+    }
+
+    fn classify(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        path: String,
+    ) -> GhError {
+        let code = status.as_u16();
+        let html = looks_like_html(headers, body);
+        let message = if html {
+            String::new()
+        } else {
+            serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| {
+                    v.get("message")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or_default()
+        };
+        let message = self.redact(&message.chars().take(200).collect::<String>());
+        if status.is_server_error() {
+            return GhError::Server {
+                path,
+                status: code,
+                html,
+            };
+        }
+        if code == 403 || code == 429 {
+            let remaining_zero = headers
+                .get("x-ratelimit-remaining")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim() == "0");
+            let retry_after = headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let secondary_text = message.to_lowercase().contains("secondary rate limit");
+            if remaining_zero && retry_after.is_none() && !secondary_text {
+                let reset = headers
+                    .get("x-ratelimit-reset")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<i64>().ok())
+                    .and_then(|s| Utc.timestamp_opt(s, 0).single())
+                    // No reset given: GitHub's window is an hour at most.
+                    .unwrap_or_else(|| Utc::now() + chrono::TimeDelta::hours(1));
+                return GhError::QuotaExhausted { path, reset };
+            }
+            if retry_after.is_some() || secondary_text || code == 429 {
+                return GhError::SecondaryLimit { path, retry_after };
+            }
+        }
+        if code == 401 {
+            return GhError::Unauthorized { path, message };
+        }
+        GhError::Http {
+            path,
+            status: code,
+            message: if message.is_empty() {
+                status.canonical_reason().unwrap_or("error").to_string()
+            } else {
+                message
+            },
+        }
+    }
+}
+
+fn describe_transport(e: &reqwest::Error) -> String {
+    // reqwest's own text repeats the URL; say what happened instead.
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the reply broke off"
+    } else {
+        "the connection failed"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut detail = None;
+    while let Some(s) = source {
+        detail = Some(s.to_string());
+        source = s.source();
+    }
+    match detail {
+        Some(d) => format!("{what} ({d})"),
+        None => what.to_string(),
+    }
+}
+
+fn looks_like_html(headers: &HeaderMap, body: &[u8]) -> bool {
+    let ct_html = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("text/html"));
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |i| &body[i..]);
+    ct_html || start.starts_with(b"<")
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get(reqwest::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"" || p.trim() == "rel=next")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+    })
+}
+
+fn load_cache(path: &Path) -> HashMap<String, CacheEntry> {
+    // A missing, unreadable or foreign cache file only costs a few requests: start empty.
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
+        .filter(|f| f.version == CACHE_VERSION)
+        .map(|f| f.entries)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_print() {
+        let t = Token::new("  ghp_secret123 ").expect("token");
+        assert_eq!(format!("{t:?} {t}"), "Token(***) ***");
+        assert_eq!(t.redact("bad ghp_secret123 here"), "bad *** here");
+        assert!(!t.identity().contains("secret"));
+        assert!(Token::new("   ").is_none());
+    }
+
+    #[test]
+    fn enterprise_hosts_are_told_apart() {
+        assert_eq!(enterprise_host("https://api.github.com"), None);
+        assert_eq!(
+            enterprise_host("https://ghe.example.com/api/v3"),
+            Some("ghe.example.com".into())
+        );
+        assert_eq!(
+            enterprise_host("http://127.0.0.1:4000"),
+            Some("127.0.0.1".into())
+        );
+    }
+
+    #[test]
+    fn next_links_are_found() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            reqwest::header::LINK,
+            HeaderValue::from_static("<http://x/repos/a/b/issues?page=2>; rel=\"next\", <http://x/repos/a/b/issues?page=5>; rel=\"last\""),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("http://x/repos/a/b/issues?page=2")
+        );
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn html_is_recognised() {
+        assert!(looks_like_html(&HeaderMap::new(), b"  <!DOCTYPE html>"));
+        assert!(!looks_like_html(&HeaderMap::new(), b"{\"a\":1}"));
+    }
+}
