@@ -307,7 +307,7 @@ fn poll(
     }
     let summary = runtime.block_on(poll::poll_once(&release.plan, log, config, Clock::System));
     println!("{}: {} probes", release.meta.id, summary.reports.len());
-    print!("{}", summary.render());
+    print!("{}", summary.render(&release.plan));
     if summary.all_answered() {
         return Ok(());
     }

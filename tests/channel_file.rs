@@ -1,5 +1,5 @@
 //! The channel probe against `file://` channels built from real channel indexes (rattler's test
-//! data in `tests/fixtures/channels`, copied into a temp dir so tests can change them).
+//! data vendored in `tests/fixtures/channels`, copied into a temp dir so tests can change them).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -12,11 +12,12 @@ use flightdeck::probe::channel::{
 use flightdeck::sim::{Scenario, SimOptions, SimServer};
 use rattler_conda_types::Subdir;
 
-/// 600 sim seconds per real second: "after = 10m" is one real second after the start.
+/// 200 sim seconds per real second: "after = 10m" is three real seconds after the start, which
+/// leaves a loaded machine time for the "before" checks.
 const WORLD: &str = r#"
 [clock]
 start = "2026-11-10T13:00:00Z"
-speed = 600
+speed = 200
 
 [[channels]]
 name = "conda-forge"
@@ -98,13 +99,13 @@ fn status(report: &ChannelReport, subdir: Subdir) -> &SubdirStatus {
         .status
 }
 
-/// Polls until `done` holds (at most 15 s of real time).
+/// Polls until `done` holds (at most 40 s of real time).
 async fn poll_until(
     checker: &ChannelChecker,
     q: &ChannelQuery,
     done: impl Fn(&ChannelReport) -> bool,
 ) -> ChannelReport {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
     loop {
         let report = checker.check(q).await;
         if done(&report) || std::time::Instant::now() > deadline {

@@ -243,7 +243,7 @@ fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_
     );
     assert_eq!(
         state.skew_warnings(&plan, at(4, 0), hour),
-        ["skew: conda on defaults since 15:30 but not on conda-forge (1h30m behind)"]
+        ["skew: conda on defaults 1h30m ahead of conda-forge"]
     );
     events.push(available("b", "conda-forge", 6, 30));
     let state = fold(&plan, &events);

@@ -48,11 +48,14 @@ fn events(home: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-async fn poll(home: &Path, api: &str, token: Option<&str>) -> Output {
+/// `flags`: where every source lives (the sim's `--github-api`, `--channel`s and
+/// `--pypi-url`), so nothing reaches the internet.
+async fn poll(home: &Path, flags: &[String], token: Option<&str>) -> Output {
     let mut c = bin();
     c.arg("--home")
         .arg(home)
-        .args(["--github-api", api, "poll", "--once"]);
+        .args(flags)
+        .args(["poll", "--once"]);
     if let Some(t) = token {
         c.env("GH_TOKEN", t);
     }
@@ -66,7 +69,7 @@ async fn poll_once_twice_records_nothing_new_the_second_time() {
     while !sim.finished() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let api = sim.github_api();
+    let flags = sim.flags();
     let home = tempfile::tempdir().expect("tempdir");
     let checklist = Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/conda.toml");
     let o = run(bin()
@@ -78,19 +81,28 @@ async fn poll_once_twice_records_nothing_new_the_second_time() {
     .await;
     assert!(o.status.success(), "{}", text(&o));
 
-    let first = poll(home.path(), &api, Some(PILOT_TOKEN)).await;
+    let first = poll(home.path(), &flags, Some(PILOT_TOKEN)).await;
     let out = text(&first);
     assert_eq!(first.status.code(), Some(0), "{out}");
     assert!(out.contains("ok      tag conda/conda@26.11.0"), "{out}");
     assert!(out.contains("tag 26.11.0 at 2026-11-10 13:30 UTC"), "{out}");
+    assert!(out.contains("2026-11-10 14:35 UTC  Bug filed:"), "{out}");
     assert!(
-        out.contains("2026-11-10 14:35 UTC  conda/conda: Bug filed:"),
+        out.contains("could not validate or copy the package"),
         "{out}"
     );
-    assert!(out.contains("copy to the channel failed"), "{out}");
+    // Channel probes answer too, with the package records' own times.
     assert!(
-        out.contains("skipped channel"),
-        "channel probes are listed as not polled by this build: {out}"
+        out.contains("ok      channel defaults/conda==26.11.0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2026-11-10 15:30 UTC  conda 26.11.0 available on defaults (noarch)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2026-11-10 19:30 UTC  conda 26.11.0 available on conda-forge (noarch)"),
+        "{out}"
     );
     assert!(
         !out.contains(PILOT_TOKEN),
@@ -102,7 +114,7 @@ async fn poll_once_twice_records_nothing_new_the_second_time() {
         .iter()
         .filter(|e| e["what"]["kind"] == "observed")
         .collect();
-    assert_eq!(observed.len(), 10, "{out}");
+    assert_eq!(observed.len(), 12, "10 GitHub facts and 2 channels: {out}");
     let tag = observed
         .iter()
         .find(|e| e["what"]["fact"]["fact"] == "tag_pushed")
@@ -124,7 +136,7 @@ async fn poll_once_twice_records_nothing_new_the_second_time() {
     );
 
     let before = sim.requests().len();
-    let second = poll(home.path(), &api, Some(PILOT_TOKEN)).await;
+    let second = poll(home.path(), &flags, Some(PILOT_TOKEN)).await;
     let out2 = text(&second);
     assert_eq!(second.status.code(), Some(0), "{out2}");
     assert!(out2.contains("nothing new recorded"), "{out2}");
@@ -164,7 +176,7 @@ async fn poll_once_fails_with_a_clear_error_and_no_token_when_github_refuses() {
     .await;
     assert!(o.status.success(), "{}", text(&o));
     let secret = "ghp_Sup3rSecretTokenValue0123456789";
-    let refused = poll(home.path(), &sim.github_api(), Some(secret)).await;
+    let refused = poll(home.path(), &sim.flags(), Some(secret)).await;
     let out = text(&refused);
     assert_eq!(refused.status.code(), Some(1), "{out}");
     assert!(out.contains("GitHub refused the token"), "{out}");
@@ -181,7 +193,12 @@ async fn poll_once_fails_with_a_clear_error_and_no_token_when_github_refuses() {
         drop(l);
         format!("http://{a}")
     };
-    let down = poll(home.path(), &closed, Some(secret)).await;
+    // GitHub down; the channels still point at the sim, never the internet.
+    let mut flags = sim.flags();
+    if let Some(i) = flags.iter().position(|f| f == "--github-api") {
+        flags[i + 1] = closed;
+    }
+    let down = poll(home.path(), &flags, Some(secret)).await;
     let out = text(&down);
     assert_eq!(down.status.code(), Some(1), "{out}");
     assert!(out.contains("no answer from GitHub"), "{out}");

@@ -10,7 +10,7 @@ use flightdeck::sim::{Scenario, SimOptions, SimServer};
 const WORLD: &str = r#"
 [clock]
 start = "2026-11-10T13:00:00Z"
-speed = 600
+speed = 200
 
 [[pypi]]
 name = "conda-store"
@@ -58,7 +58,7 @@ async fn poll_until(
     q: &PypiQuery,
     done: impl Fn(&PypiStatus) -> bool,
 ) -> PypiStatus {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
     loop {
         let status = pypi.check(q).await.status;
         if done(&status) || std::time::Instant::now() > deadline {

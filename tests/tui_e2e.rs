@@ -105,9 +105,17 @@ impl Drop for Tmux {
     }
 }
 
+/// `fly` with every probe source on a loopback port nobody listens on: the
+/// probes fail fast and locally (a test never reaches the internet), and the
+/// cockpit must stay usable while they do.
 fn fly(home: &Path, role: &str, login: &str) -> String {
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}", l.local_addr().expect("addr"))
+    };
     format!(
-        "env FLIGHTDECK_LOGIN={login} TERM=xterm-256color {BIN} --home {} --role {role} fly",
+        "env -u GH_TOKEN -u GITHUB_TOKEN FLIGHTDECK_LOGIN={login} TERM=xterm-256color {BIN} --home {} --role {role} \
+         --github-api {dead} --pypi-url {dead} --channel conda-forge={dead}/cf --channel defaults={dead}/main fly",
         home.display()
     )
 }
@@ -239,9 +247,47 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert!(killed.success());
         tmux.wait_exit(name);
         assert_restored(&tmux, name);
-        let status = tmux.tmux(&["display-message", "-p", "-t", name, "#{pane_dead_status}"]);
-        assert_eq!(status.trim(), "0", "{signal}: a clean exit after restoring");
+        // tmux marks a pane dead when its pty closes; under load it may reap
+        // the process (and learn how it ended) much later. Until then the
+        // exited process is a zombie whose wait status the kernel shows.
+        let start = Instant::now();
+        let status = loop {
+            let s = tmux.tmux(&[
+                "display-message",
+                "-p",
+                "-t",
+                name,
+                "#{pane_dead_status}/#{pane_dead_signal}",
+            ]);
+            if s.trim() != "/" {
+                break s.trim().to_string();
+            }
+            if let Some(wait) = zombie_wait_status(pid.trim()) {
+                break match (wait & 0x7f, wait >> 8) {
+                    (0, code) => format!("{code}/"),
+                    (signal, _) => format!("/{signal}"),
+                };
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no exit status for {name}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(
+            status, "0/",
+            "{signal}: a clean exit after restoring (exit status/signal)"
+        );
     }
+}
+
+/// The wait status of an exited, not yet reaped process (`/proc/PID/stat`'s
+/// last field, Linux 3.5+), or `None` while it runs (or is gone).
+fn zombie_wait_status(pid: &str) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: split after it.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    (fields.first() == Some(&"Z")).then(|| fields.last()?.parse().ok())?
 }
 
 #[test]

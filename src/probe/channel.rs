@@ -589,6 +589,9 @@ impl ChannelChecker {
 
     /// Checks every subdir of the query, concurrently, and reports each one. Never fails as a
     /// whole: a subdir that cannot be read is [`SubdirStatus::Error`] and the others go on.
+    /// Each subdir runs as a tokio task, so call this inside a tokio runtime. Two checks of the
+    /// same channel and subdir at the same moment each revalidate (two `304`s); the scheduler
+    /// may stagger them.
     pub async fn check(&self, query: &ChannelQuery) -> ChannelReport {
         let checked_at = Utc::now();
         let channel = Channel::from_url(query.channel_url.clone());

@@ -9,7 +9,7 @@ use super::scheduler::{self, NOT_POLLED, SchedulerOptions};
 use super::{Health, ProbeMsg, ProbeReport, Quota};
 use crate::checklist::Plan;
 use crate::config::Config;
-use crate::timeline::{Clock, Event, EventKind, EventLog, Fact};
+use crate::timeline::{Clock, Event, EventLog};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -39,8 +39,9 @@ impl PollSummary {
             .all(|r| r.error.is_none() && matches!(r.health, Health::Healthy | Health::Finished))
     }
 
-    /// The summary as printed: one line per probe, then what was recorded.
-    pub fn render(&self) -> String {
+    /// The summary as printed: one line per probe, then what was recorded
+    /// (worded as in exports).
+    pub fn render(&self, plan: &Plan) -> String {
         let mut out = String::new();
         let width = self
             .reports
@@ -72,7 +73,7 @@ impl PollSummary {
                     out.push_str(&format!(
                         "  {}  {}\n",
                         e.at.format("%Y-%m-%d %H:%M UTC"),
-                        describe(e)
+                        crate::export::describe(e, plan)
                     ));
                 }
             }
@@ -93,71 +94,6 @@ fn is_not_polled(r: &ProbeReport) -> bool {
     r.error
         .as_deref()
         .is_some_and(|e| e.starts_with(NOT_POLLED))
-}
-
-/// A one-line description of a recorded observation.
-pub fn describe(e: &Event) -> String {
-    let EventKind::Observed { fact, .. } = &e.what else {
-        return format!("{:?}", e.what);
-    };
-    let text = match fact {
-        Fact::TagPushed { repo, tag, .. } => format!("{repo}: tag {tag} pushed"),
-        Fact::ReleaseDrafted { repo, tag } => format!("{repo}: release {tag} drafted"),
-        Fact::ReleasePublished {
-            repo,
-            tag,
-            prerelease,
-        } => {
-            format!(
-                "{repo}: {}release {tag} published",
-                if *prerelease { "pre-" } else { "" }
-            )
-        }
-        Fact::PrOpened {
-            repo,
-            number,
-            author,
-            ..
-        } => format!("{repo}: PR #{number} opened by {author}"),
-        Fact::PrChecks {
-            repo,
-            number,
-            state,
-            ..
-        } => format!("{repo}: PR #{number} CI {state}"),
-        Fact::PrMerged { repo, number, by } => {
-            format!(
-                "{repo}: PR #{number} merged{}",
-                by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default()
-            )
-        }
-        Fact::PrClosed { repo, number } => format!("{repo}: PR #{number} closed without merging"),
-        Fact::PrSuperseded {
-            repo,
-            number,
-            by_number,
-        } => format!("{repo}: PR #{number} superseded by #{by_number}"),
-        Fact::Checks {
-            repo,
-            reference,
-            state,
-            ..
-        } => format!("{repo}: CI on {reference} {state}"),
-        Fact::CopyFailed { repo, number, .. } => {
-            format!("{repo}: copy to the channel failed (issue #{number})")
-        }
-        Fact::IssueFiled {
-            repo,
-            number,
-            title,
-            ..
-        } => format!("{repo}: Bug filed: {title} (#{number})"),
-        other => format!("{other:?}"),
-    };
-    match &e.link {
-        Some(l) => format!("{text}  {l}"),
-        None => text,
-    }
 }
 
 /// Polls every probe of the plan once and records what it saw.
@@ -210,7 +146,7 @@ pub async fn poll_forever(plan: &Plan, log: Arc<Mutex<EventLog>>, config: &Confi
             _ = tokio::signal::ctrl_c() => break,
             msg = rx.recv() => match msg {
                 None => break,
-                Some(ProbeMsg::Recorded(e)) => println!("{}  {}", e.at.format("%Y-%m-%d %H:%M UTC"), describe(&e)),
+                Some(ProbeMsg::Recorded(e)) => println!("{}  {}", e.at.format("%Y-%m-%d %H:%M UTC"), crate::export::describe(&e, plan)),
                 Some(ProbeMsg::Report(r)) => {
                     // Print changes of a probe's error only, not every poll.
                     let prev = last_error.insert(r.probe.clone(), r.error.clone());

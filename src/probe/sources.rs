@@ -120,12 +120,12 @@ pub async fn run(
                     })
                     .flatten();
                 match main {
-                    Ok(query) => Source::Channel {
+                    Ok(query) => Source::Channel(Box::new(ChannelSource {
                         checker,
                         query,
                         broken,
                         last: None,
-                    },
+                    })),
                     Err(e) => {
                         let _ = tx
                             .send(ProbeMsg::Report(failing(&spec, e.to_string())))
@@ -172,28 +172,31 @@ pub async fn run(
 }
 
 enum Source {
-    Channel {
-        checker: Arc<ChannelChecker>,
-        query: ChannelQuery,
-        /// The channel's `broken` label, watched alongside.
-        broken: Option<ChannelQuery>,
-        last: Option<ChannelReport>,
-    },
+    Channel(Box<ChannelSource>),
     Pypi {
         checker: Arc<PypiChecker>,
         query: PypiQuery,
     },
 }
 
+struct ChannelSource {
+    checker: Arc<ChannelChecker>,
+    query: ChannelQuery,
+    /// The channel's `broken` label, watched alongside.
+    broken: Option<ChannelQuery>,
+    last: Option<ChannelReport>,
+}
+
 impl Source {
     async fn poll(&mut self) -> Round {
         match self {
-            Source::Channel {
-                checker,
-                query,
-                broken,
-                last,
-            } => {
+            Source::Channel(c) => {
+                let ChannelSource {
+                    checker,
+                    query,
+                    broken,
+                    last,
+                } = c.as_mut();
                 let report = checker.check(query).await;
                 let mut round = channel_round(&report);
                 // A version that was available and is no longer: red.
@@ -380,7 +383,11 @@ async fn watch_one(
     let mut last_ok: Option<DateTime<Utc>> = None;
     let mut summary: Option<String> = None;
     loop {
-        let round = source.poll().await;
+        // Quitting never waits for a slow or retrying check.
+        let round = tokio::select! {
+            round = source.poll() => round,
+            _ = stopped.changed() => return,
+        };
         let now = clock.now();
         let mut recorded = Vec::new();
         let mut error = round.error.clone();

@@ -430,11 +430,10 @@ impl State {
             for skew in crate::probe::channel::channel_skew(&channels, now, threshold) {
                 let lag = skew.lag.to_std().unwrap_or_default();
                 out.push(format!(
-                    "skew: {package} on {} since {} but not on {} ({} behind)",
+                    "skew: {package} on {} {} ahead of {}",
                     skew.ahead,
-                    skew.ahead_since.format("%H:%M"),
+                    crate::checklist::duration::format_duration(lag),
                     skew.behind,
-                    crate::checklist::duration::format_duration(lag)
                 ));
             }
         }

@@ -105,6 +105,7 @@ pub async fn run(
             kind: FlashKind::Error,
         });
     }
+    let quit = quit_signal();
     let terminal = ratatui::init();
     // ratatui's panic hook restores the terminal but knows nothing of mouse
     // capture; turn it off first, then chain to ratatui's (and color-eyre's) hook.
@@ -130,7 +131,7 @@ pub async fn run(
     );
     driver.release = Some(release);
     let input = ratatui::crossterm::event::EventStream::new();
-    let result = driver.run(input, probes, quit_signal()).await;
+    let result = driver.run(input, probes, quit).await;
     let _ = ratatui::crossterm::execute!(
         std::io::stdout(),
         ratatui::crossterm::event::DisableMouseCapture
@@ -151,25 +152,35 @@ pub fn not_a_terminal(release: &str) -> color_eyre::Report {
 }
 
 /// Resolves when the process is asked to stop (SIGTERM, SIGHUP), so the
-/// terminal is restored instead of left raw.
-async fn quit_signal() {
+/// terminal is restored instead of left raw. The handlers are installed when
+/// this is *called* (before the terminal is taken over), not when the future
+/// is first polled: a signal in between would otherwise kill the process with
+/// the terminal still raw.
+fn quit_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let handlers = {
         use tokio::signal::unix::{SignalKind, signal};
         match (
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
         ) {
-            (Ok(mut term), Ok(mut hup)) => {
+            (Ok(term), Ok(hup)) => Some((term, hup)),
+            // Without signal handlers, only q / Ctrl-C quit.
+            _ => None,
+        }
+    };
+    async move {
+        #[cfg(unix)]
+        match handlers {
+            Some((mut term, mut hup)) => {
                 tokio::select! {
                     _ = term.recv() => {}
                     _ = hup.recv() => {}
                 }
             }
-            // Without signal handlers, only q / Ctrl-C quit.
-            _ => std::future::pending().await,
+            None => std::future::pending().await,
         }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
     }
-    #[cfg(not(unix))]
-    std::future::pending::<()>().await
 }

@@ -583,6 +583,9 @@ fn the_sample_is_what_the_snapshots_claim() {
     ));
     assert_eq!(
         m.gate_warnings(),
-        vec!["Friday — the checklist says not to release today".to_string()]
+        vec![
+            "skew: conda on conda-forge 22h33m ahead of defaults".to_string(),
+            "Friday — the checklist says not to release today".to_string()
+        ]
     );
 }
