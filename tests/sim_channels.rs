@@ -19,7 +19,7 @@ speed = 1
 name = "conda-forge"
 sharded = true
 subdirs = ["noarch", "linux-64", "osx-arm64"]
-synthetic = { seed = 5, records = 400 }
+synthetic = { seed = 5, records = 4000 }
 packages = [
   { name = "conda", version = "26.9.0", build = "py_0", subdirs = ["noarch"], depends = ["python >=3.9"] },
   { name = "conda", version = "26.11.0", build = "py_0", subdirs = ["noarch"], depends = ["python >=3.9"], after = "-1h" },

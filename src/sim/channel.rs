@@ -701,8 +701,15 @@ pub fn synthetic_channel(seed: u64, n_records: usize, subdirs: &[&str]) -> Chann
         "py", "lib", "conda", "arrow", "numpy", "zlib", "xz", "ssl", "pkg", "tool", "data", "io",
         "net", "cli", "core",
     ];
-    // Roughly 12 records per name, like a real channel's many versions and builds.
-    let n_names = (n_records / 12).max(1);
+    // Shaped like a real channel: a third of the names are noarch-only, the
+    // rest are built for every platform subdir, and each name has about 20
+    // records (versions × builds) in each subdir it lives in. The shape matters:
+    // a shard index lists each name of its subdir once, so its size follows
+    // names per subdir, while the full repodata follows records.
+    const PER_NAME_AND_SUBDIR: f64 = 20.0;
+    let platforms: Vec<String> = names.iter().filter(|s| *s != "noarch").cloned().collect();
+    let avg_subdirs = (1.0 + 2.0 * platforms.len().max(1) as f64) / 3.0;
+    let n_names = ((n_records as f64 / (PER_NAME_AND_SUBDIR * avg_subdirs)).ceil() as usize).max(1);
     let pkg_names: Vec<String> = (0..n_names)
         .map(|i| {
             let a = SYLLABLES[rng.usize(..SYLLABLES.len())];
@@ -710,11 +717,21 @@ pub fn synthetic_channel(seed: u64, n_records: usize, subdirs: &[&str]) -> Chann
             format!("{a}-{b}-{i}")
         })
         .collect();
+    let noarch = ["noarch".to_string()];
+    let home = |i: usize| -> &[String] {
+        if i % 3 == 0 || platforms.is_empty() {
+            &noarch
+        } else {
+            &platforms
+        }
+    };
     let mut produced = 0usize;
     let mut i = 0u64;
     while produced < n_records {
-        let name = &pkg_names[rng.usize(..pkg_names.len())];
-        let subdir = names[rng.usize(..names.len())].clone();
+        let which = rng.usize(..pkg_names.len());
+        let name = &pkg_names[which];
+        let homes = home(which);
+        let subdir = homes[rng.usize(..homes.len())].clone();
         let version = format!("{}.{}.{}", rng.u32(0..30), rng.u32(0..20), rng.u32(0..10));
         let build_number = rng.u64(0..5);
         let build = format!("h{:08x}_{build_number}", rng.u32(..));
