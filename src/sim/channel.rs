@@ -719,7 +719,7 @@ pub fn synthetic_channel(seed: u64, n_records: usize, subdirs: &[&str]) -> Chann
         .collect();
     let noarch = ["noarch".to_string()];
     let home = |i: usize| -> &[String] {
-        if i % 3 == 0 || platforms.is_empty() {
+        if i.is_multiple_of(3) || platforms.is_empty() {
             &noarch
         } else {
             &platforms
