@@ -6,41 +6,14 @@
 //! `file:line:col: message` with a hint, and no input can panic the parser.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use toml_edit::{Item, TableLike, Value};
 
-/// One problem found in a scenario file, pointing at the place to fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// The file name (or the builtin scenario's name).
-    pub file: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub col: usize,
-    /// What is wrong.
-    pub message: String,
-    /// What would be valid, when we can tell.
-    pub hint: Option<String>,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
-    }
-}
+/// Scenario problems are reported like every other file's: `file:line:col: message` and a hint.
+pub use crate::diag::Diagnostic;
 
 /// The checklist and version a scenario pairs with (used by `flightdeck demo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
