@@ -92,6 +92,13 @@ pub enum Line {
         issues: usize,
         link: Option<String>,
     },
+    /// How the version is spreading over the package's channels: tag → first
+    /// channel, and channel skew (measured against "now" when drawn).
+    Spread {
+        tagged: Option<DateTime<Utc>>,
+        /// Per channel, when it had the version in every watched subdir.
+        channels: BTreeMap<String, Option<DateTime<Utc>>>,
+    },
 }
 
 impl Line {
@@ -105,7 +112,7 @@ impl Line {
             | Line::Channel { probe, .. }
             | Line::Pypi { probe, .. }
             | Line::Radar { probe, .. } => Some(probe),
-            Line::Package { .. } | Line::Subdirs(_) => None,
+            Line::Package { .. } | Line::Subdirs(_) | Line::Spread { .. } => None,
         }
     }
 
@@ -119,7 +126,7 @@ impl Line {
             | Line::Pypi { link, .. }
             | Line::Radar { link, .. } => link.as_deref(),
             Line::Pr { pr, .. } => pr.as_ref().and_then(|p| p.link.as_deref()),
-            Line::Package { .. } | Line::Subdirs(_) => None,
+            Line::Package { .. } | Line::Subdirs(_) | Line::Spread { .. } => None,
         }
     }
 }
@@ -159,6 +166,7 @@ fn feeding_org(channel: &str) -> Option<&'static str> {
 
 impl Board {
     pub fn build(plan: &Plan, state: &State) -> Board {
+        let availability = state.channel_availability(plan);
         let probes = plan.probes();
         let mut used = vec![false; probes.len()];
         let mut lines = Vec::new();
@@ -195,6 +203,11 @@ impl Board {
             ));
         }
         for (header, probes) in groups {
+            let spread_of = match &header {
+                Line::Package { name, .. } => availability.get(name).cloned(),
+                _ => None,
+            };
+            let mut tagged = None;
             lines.push(header);
             let mut merged_by_org: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
             let mut channel_lines = Vec::new();
@@ -207,6 +220,7 @@ impl Board {
                         let f = facts
                             .iter()
                             .find(|(_, f)| matches!(f, Fact::TagPushed { .. }));
+                        tagged = tagged.or(f.map(|(e, _)| e.at));
                         lines.push(Line::Tag {
                             probe: id,
                             tag: tag.clone(),
@@ -363,6 +377,9 @@ impl Board {
                         merged,
                         link,
                     });
+                }
+                if let Some(channels) = spread_of {
+                    lines.push(Line::Spread { tagged, channels });
                 }
             }
         }

@@ -156,6 +156,46 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
                 (None, false) => out.push(("○ not yet".into(), Role::Pending)),
             }
         }
+        BLine::Spread { tagged, channels } => {
+            use crate::probe::channel::{channel_skew, tag_to_first_channel};
+            out.push((format!("  {}", pad("spread", LABEL)), Role::Text));
+            let first = tagged.and_then(|t| tag_to_first_channel(t, channels));
+            match (first, tagged) {
+                // A record's timestamp is its build time, which can precede the tag.
+                (Some(f), _) if f.lag.num_seconds() < 0 => out.push((
+                    format!(
+                        "first on {}, built {} before the tag",
+                        f.channel,
+                        duration(-f.lag.num_seconds())
+                    ),
+                    Role::Ok,
+                )),
+                (Some(f), _) => out.push((
+                    format!(
+                        "tag → first channel {} ({})",
+                        duration(f.lag.num_seconds()),
+                        f.channel
+                    ),
+                    Role::Ok,
+                )),
+                (None, Some(t)) => out.push((
+                    format!("on no channel yet, {} after the tag", ago(m.now, *t)),
+                    Role::Pending,
+                )),
+                (None, None) => out.push(("not tagged yet".into(), Role::Muted)),
+            }
+            for skew in channel_skew(channels, m.now, crate::tui::model::SKEW_THRESHOLD) {
+                out.push((
+                    format!(
+                        "  ⚠ skew: {} {} behind {}",
+                        skew.behind,
+                        duration(skew.lag.num_seconds()),
+                        skew.ahead
+                    ),
+                    Role::Warning,
+                ));
+            }
+        }
         BLine::Radar { issues, .. } => {
             out.push((format!("  {}", pad("new issues", LABEL)), Role::Text));
             if *issues == 0 {
