@@ -241,7 +241,7 @@ fn fly(
     if !std::io::stdout().is_terminal() {
         return Err(crate::tui::not_a_terminal(&release.meta.id));
     }
-    let log = release.open_log(me, role, Clock::System)?;
+    let log = release.open_log_for(me, role, Clock::System)?;
     let opts = crate::tui::CockpitOptions {
         role,
         theme: config.theme.clone(),
@@ -495,7 +495,7 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
             release.meta.id, args.step, release.meta.id
         )));
     };
-    let mut log = release.open_log(me, role, Clock::System)?;
+    let mut log = release.open_log_for(me, role, Clock::System)?;
     let state = fold(&release.plan, log.events());
     let current = state
         .step(&id)

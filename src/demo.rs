@@ -132,7 +132,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
         let home = Home::new(&home_dir);
         // The pilot starts the release, whatever seat the user takes.
         let release = home.create(&checklist, text, &pairing.version, &pilot, clock.clone())?;
-        let log = release.open_log(&me, role, clock.clone())?;
+        let log = release.open_log_for(&me, role, clock.clone())?;
 
         let probes = if role == Role::JumpSeat {
             None

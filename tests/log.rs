@@ -180,3 +180,30 @@ fn a_fact_is_recorded_once_however_often_it_is_observed() {
     );
     assert_eq!(EventLog::read(&path).expect("read").0.len(), 1);
 }
+
+#[test]
+fn a_read_only_follower_never_repairs_or_writes_but_sees_new_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, mut writer) = new_log(dir.path());
+    writer.append(note("one")).expect("append");
+    let mut torn = fs::read(&path).expect("read");
+    torn.extend_from_slice(b"{\"v\":1,\"id\":\"half");
+    fs::write(&path, &torn).expect("write");
+    let mut seat = EventLog::open_read_only(&path, "sam", Role::JumpSeat, clock()).expect("open");
+    assert_eq!(seat.events().len(), 1);
+    assert!(
+        seat.append(note("nope")).is_err(),
+        "a read-only log refuses appends"
+    );
+    assert_eq!(
+        fs::read(&path).expect("read"),
+        torn,
+        "nothing repaired, nothing written"
+    );
+    assert!(!dir.path().join("events.jsonl.broken").exists());
+    // A writer repairs the tail and appends; the follower sees it.
+    drop(writer);
+    let (mut writer, _) = EventLog::open(&path, "jane", Role::Pilot, clock()).expect("open");
+    writer.append(note("two")).expect("append");
+    assert_eq!(seat.refresh().expect("refresh"), 1);
+}

@@ -94,6 +94,8 @@ pub struct EventLog {
     role: Role,
     next_seq: u64,
     clock: Clock,
+    /// Opened for reading only (the jump seat): never repairs, never appends.
+    read_only: bool,
 }
 
 impl EventLog {
@@ -127,7 +129,38 @@ impl EventLog {
             role,
             next_seq: 1,
             clock,
+            read_only: false,
         })
+    }
+
+    /// Opens a log to follow it without ever changing it (the jump seat): a
+    /// torn last line is left for a writer to repair, and [`EventLog::refresh`]
+    /// picks up what writers append.
+    pub fn open_read_only(
+        path: &Path,
+        author: &str,
+        role: Role,
+        clock: Clock,
+    ) -> Result<EventLog, LogError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .open(path)
+            .map_err(|e| LogError::io(path, "opening the timeline", e))?;
+        let mut log = EventLog {
+            path: path.to_path_buf(),
+            file,
+            events: Vec::new(),
+            read_to: 0,
+            ids: HashSet::new(),
+            facts: HashSet::new(),
+            author: author.to_string(),
+            role,
+            next_seq: 1,
+            clock,
+            read_only: true,
+        };
+        log.refresh()?;
+        Ok(log)
     }
 
     /// Opens a log for writing, repairing a torn last line.
@@ -153,6 +186,7 @@ impl EventLog {
             role,
             next_seq: 1,
             clock,
+            read_only: false,
         };
         log.lock()?;
         let result = log.catch_up();
@@ -253,6 +287,16 @@ impl EventLog {
         link: Option<String>,
         fact_key: Option<String>,
     ) -> Result<Option<Event>, LogError> {
+        if self.read_only {
+            return Err(LogError::io(
+                &self.path,
+                "appending to the timeline",
+                std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "opened read-only (jump seat)",
+                ),
+            ));
+        }
         // Another writer may have appended (or crashed mid-line) since we last looked.
         self.catch_up()?;
         if let Some(key) = &fact_key

@@ -65,6 +65,20 @@ impl Release {
         Ok(log)
     }
 
+    /// Opens the timeline for the chosen seat: the jump seat follows it
+    /// read-only (never repairing, never appending); other seats may write.
+    pub fn open_log_for(&self, author: &str, role: Role, clock: Clock) -> Result<EventLog> {
+        match role {
+            Role::JumpSeat => Ok(EventLog::open_read_only(
+                &self.events_path(),
+                author,
+                role,
+                clock,
+            )?),
+            _ => self.open_log(author, role, clock),
+        }
+    }
+
     /// Reads the timeline without changing anything.
     pub fn read_events(&self) -> Result<Vec<Event>> {
         let (events, torn) = EventLog::read(&self.events_path())?;
