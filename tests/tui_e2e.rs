@@ -20,8 +20,12 @@ impl Tmux {
             .arg("-V")
             .output()
             .is_ok_and(|o| o.status.success());
+        // One tmux server per test: `cargo test` runs tests as threads of one
+        // process, and each test kills its own server when it ends.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         ok.then(|| Tmux {
-            socket: format!("flightdeck-e2e-{}", std::process::id()),
+            socket: format!("flightdeck-e2e-{}-{n}", std::process::id()),
         })
     }
 
