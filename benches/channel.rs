@@ -162,9 +162,9 @@ fn bench(c: &mut Criterion) {
     );
     println!(
         "  note: a shard index costs ~40 bytes per package *name* in the subdir, full repodata \
-         ~100 bytes per *record*, so the ratio is about names per record. The synthetic channel \
-         has ~2 records per name per subdir; real channels have many builds per name \
-         (conda-forge: index 0.4-0.9 MB vs tens of MB of .zst per subdir, a few percent)."
+         ~100 bytes per *record*, so the ratio follows names per record. The synthetic channel \
+         is shaped like a real one (~20 builds per name and subdir, a third of the names \
+         noarch-only), as conda-forge is: index 0.4-0.9 MB vs tens of MB of .zst per subdir."
     );
     println!();
 
