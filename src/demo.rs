@@ -46,8 +46,14 @@ pub struct DemoArgs {
 /// 30 simulated seconds, so that a state lasting minutes of the release (a CI
 /// run failing before a re-push) is seen even when hours pass in seconds.
 fn demo_interval(speed: f64) -> Duration {
-    Duration::from_secs_f64(30.0 / speed).clamp(Duration::from_millis(50), Duration::from_secs(1))
+    Duration::try_from_secs_f64(30.0 / speed)
+        .unwrap_or(Duration::from_secs(1))
+        .clamp(Duration::from_millis(50), Duration::from_secs(1))
 }
+
+/// The simulation speeds that make sense (sim seconds per real second): beyond
+/// them, durations computed from the speed stop being representable.
+pub const SPEEDS: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
 
 /// Runs the demo. `role` is the seat the user takes; `theme` and `no_color` style the cockpit.
 pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Result<()> {
@@ -88,6 +94,11 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
     };
     let token = seat
         .and_then(|s| scenario.tokens.iter().find(|t| t.role == s))
+        .cloned();
+    let pilot_token = scenario
+        .tokens
+        .iter()
+        .find(|t| t.role == sim::Role::Pilot)
         .cloned();
     let pilot = scenario
         .tokens
@@ -134,29 +145,27 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
         let release = home.create(&checklist, text, &pairing.version, &pilot, clock.clone())?;
         let log = release.open_log_for(&me, role, clock.clone())?;
 
-        let probes = if role == Role::JumpSeat {
-            None
-        } else {
-            let client = GithubClient::new(
-                &sim.github_api(),
-                token.as_ref().and_then(|t| Token::new(&t.token)),
-                ClientOptions::default(),
-            )
-            .map(Arc::new);
-            let probe_log = Arc::new(Mutex::new(release.open_log(&me, role, clock.clone())?));
-            let (tx, rx) = tokio::sync::mpsc::channel(1024);
-            let opts = SchedulerOptions {
-                interval: demo_interval(sim_clock.speed()),
-                ..SchedulerOptions::default()
-            };
-            let specs = release.plan.probes().into_iter().cloned().collect();
-            let handle = scheduler::spawn_with_config(specs, client, probe_log, clock.clone(), tx, opts, &demo_config);
-            Some((handle, rx))
+        // The world is watched whatever seat the user takes: in the jump seat,
+        // the simulated pilot's cockpit does the watching (and the writing).
+        let (watcher, watcher_role, watcher_token) = match role {
+            Role::JumpSeat => (pilot.clone(), Role::Pilot, pilot_token.clone()),
+            _ => (me.clone(), role, token.clone()),
         };
-        let (handle, rx) = match probes {
-            Some((h, rx)) => (Some(h), Some(rx)),
-            None => (None, None),
+        let client = GithubClient::new(
+            &sim.github_api(),
+            watcher_token.as_ref().and_then(|t| Token::new(&t.token)),
+            ClientOptions::default(),
+        )
+        .map(Arc::new);
+        let probe_log = Arc::new(Mutex::new(release.open_log(&watcher, watcher_role, clock.clone())?));
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        let opts = SchedulerOptions {
+            interval: demo_interval(sim_clock.speed()),
+            ..SchedulerOptions::default()
         };
+        let specs = release.plan.probes().into_iter().cloned().collect();
+        let handle = scheduler::spawn_with_config(specs, client, probe_log, clock.clone(), tx, opts, &demo_config);
+        let (handle, rx) = (Some(handle), Some(rx));
 
         let headless = args.headless || !std::io::stdout().is_terminal();
         let result = if headless {

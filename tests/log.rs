@@ -207,3 +207,36 @@ fn a_read_only_follower_never_repairs_or_writes_but_sees_new_events() {
     writer.append(note("two")).expect("append");
     assert_eq!(seat.refresh().expect("refresh"), 1);
 }
+
+#[test]
+fn a_package_that_disappears_and_returns_is_recorded_each_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, mut log) = new_log(dir.path());
+    let available = Fact::Available {
+        channel: "conda-forge".into(),
+        package: "conda".into(),
+        version: "26.11.0".into(),
+        subdir: "noarch".into(),
+        build: "py_0".into(),
+        file_name: "conda-26.11.0-py_0.conda".into(),
+    };
+    let gone = Fact::Disappeared {
+        channel: "conda-forge".into(),
+        package: "conda".into(),
+        version: "26.11.0".into(),
+        subdir: "noarch".into(),
+    };
+    let probe = "channel conda-forge/conda==26.11.0 [noarch]";
+    for (fact, recorded) in [
+        (&available, true),
+        (&available, false),
+        (&gone, true),
+        (&gone, false),
+        (&available, true),
+    ] {
+        let e = log
+            .observe(probe, fact.clone(), None, None)
+            .expect("observe");
+        assert_eq!(e.is_some(), recorded, "{fact:?}");
+    }
+}

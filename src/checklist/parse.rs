@@ -464,8 +464,12 @@ fn read_probe(
     if let Some(entry) = entries.iter().find(|e| e.key == "interval") {
         match &entry.node.value {
             NodeValue::String(s) => match super::duration::parse_duration(s) {
-                Ok(d) if d.as_secs() >= 1 => interval = Some(d),
-                Ok(_) => rep.error(&entry.node.span, "`interval` must be at least 1s", None),
+                Ok(d) if (1..=86_400).contains(&d.as_secs()) => interval = Some(d),
+                Ok(_) => rep.error(
+                    &entry.node.span,
+                    "`interval` must be between 1s and 1d",
+                    None,
+                ),
                 Err(e) => rep.error(&entry.node.span, e, None),
             },
             _ => rep.error(

@@ -394,21 +394,7 @@ fn channel_base(channel: &str) -> Option<String> {
 
 /// Removes `user:password@` and anaconda.org's `/t/<token>/` from a URL.
 pub(crate) fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let (scheme, rest) = url.split_at(scheme_end + 3);
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    // Token URLs look like https://conda.anaconda.org/t/<token>/<channel>/…
-    let path = match path.strip_prefix("/t/") {
-        Some(after) if host.contains("anaconda.") => {
-            let token_end = after.find('/').unwrap_or(after.len());
-            format!("/t/<token>{}", &after[token_end..])
-        }
-        _ => path.to_string(),
-    };
-    format!("{scheme}{host}{path}")
+    crate::probe::redact(url)
 }
 
 #[cfg(test)]

@@ -302,7 +302,8 @@ impl Timebase {
 
     /// A duration on the release's clock, in tokio time.
     fn real(&self, d: Duration) -> Duration {
-        d.div_f64(self.speed)
+        // Saturate rather than panic on an extreme speed.
+        Duration::try_from_secs_f64(d.as_secs_f64() / self.speed).unwrap_or(Duration::MAX)
     }
 }
 

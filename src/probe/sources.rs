@@ -51,6 +51,9 @@ struct Round {
     summary: String,
     /// The error to show (naming the URL), if the round failed in part or whole.
     error: Option<String>,
+    /// Whether any part answered: a partial failure must not slow down the
+    /// subdirs that work (one bad subdir would otherwise hide the others).
+    answered: bool,
     complete: bool,
 }
 
@@ -244,19 +247,20 @@ fn channel_round(report: &ChannelReport) -> Round {
                         file_name: file_name.clone(),
                     },
                     at,
-                    link: Some(url.to_string()),
+                    link: Some(super::redact(url.as_str())),
                 });
             }
             SubdirStatus::NotYet => parts.push(format!("{} not yet", s.subdir)),
             SubdirStatus::Error { url, message, .. } => {
                 parts.push(format!("{} error", s.subdir));
-                errors.push(format!("{url}: {message}"));
+                errors.push(super::redact(&format!("{url}: {message}")));
             }
         }
     }
     Round {
         observations,
         summary: format!("{}: {}", report.channel_name, parts.join(" · ")),
+        answered: errors.len() < report.subdirs.len(),
         error: (!errors.is_empty()).then(|| errors.join("; ")),
         complete: report.fully_available(),
     }
@@ -280,7 +284,7 @@ fn red_observation(red: RedEvent) -> Observation {
                 subdir: subdir.to_string(),
             },
             at: noticed_at,
-            link: Some(url.to_string()),
+            link: Some(super::redact(url.as_str())),
         },
         RedEvent::MarkedBroken {
             channel,
@@ -303,7 +307,7 @@ fn red_observation(red: RedEvent) -> Observation {
                 subdir: subdir.to_string(),
             },
             at: noticed_at,
-            link: Some(url.to_string()),
+            link: Some(super::redact(url.as_str())),
         },
     }
 }
@@ -314,6 +318,7 @@ fn pypi_round(report: super::pypi::PypiReport) -> Round {
             observations: vec![],
             summary: format!("{} {} not on PyPI yet", report.package, report.version),
             error: None,
+            answered: true,
             complete: false,
         },
         PypiStatus::Uploaded {
@@ -355,13 +360,15 @@ fn pypi_round(report: super::pypi::PypiReport) -> Round {
                     if yanked { " — YANKED" } else { "" }
                 ),
                 error: None,
+                answered: true,
                 complete: true,
             }
         }
         PypiStatus::Error { url, message, .. } => Round {
             observations: vec![],
             summary: format!("{} {}: error", report.package, report.version),
-            error: Some(format!("{url}: {message}")),
+            error: Some(super::redact(&format!("{url}: {message}"))),
+            answered: false,
             complete: false,
         },
     }
@@ -419,10 +426,10 @@ async fn watch_one(
                 }
             }
         }
-        let wait = match (&error, round.complete) {
-            (Some(_), _) => failure_backoff(interval, failures, opts.max_backoff),
-            (None, true) => interval * SETTLED_FACTOR,
-            (None, false) => interval,
+        let wait = match (&error, round.answered, round.complete) {
+            (Some(_), false, _) => failure_backoff(interval, failures, opts.max_backoff),
+            (_, _, true) => interval.saturating_mul(SETTLED_FACTOR),
+            _ => interval,
         };
         for e in recorded {
             if tx.send(ProbeMsg::Recorded(Box::new(e))).await.is_err() {

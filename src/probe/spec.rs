@@ -136,3 +136,28 @@ impl fmt::Display for ProbeSpec {
         f.write_str(&self.id())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_are_removed_from_urls_inside_any_text() {
+        let text = "https://conda.anaconda.org/t/abc-123/private/noarch/repodata.json: error sending request for url (https://jane:s3cret@mirror.example/private/noarch/x.conda)";
+        let clean = super::super::redact(text);
+        assert!(
+            !clean.contains("abc-123") && !clean.contains("s3cret"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("https://conda.anaconda.org/t/<token>/private/noarch/repodata.json"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("(https://mirror.example/private/noarch/x.conda)"),
+            "{clean}"
+        );
+        assert_eq!(
+            super::super::redact("https://conda.anaconda.org/conda-forge"),
+            "https://conda.anaconda.org/conda-forge"
+        );
+    }
+}

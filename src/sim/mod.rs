@@ -28,7 +28,7 @@ mod world;
 
 use std::path::PathBuf;
 
-use color_eyre::eyre::{WrapErr, eyre};
+use color_eyre::eyre::WrapErr;
 
 pub use channel::{Channel, Record, SubdirData, synthetic_channel};
 pub use clock::SimClock;
@@ -75,18 +75,18 @@ pub fn load_scenario(spec: &str) -> color_eyre::Result<Scenario> {
     } else if let Some(text) = builtin(spec) {
         Scenario::from_str(&format!("{spec} (builtin)"), text)
     } else {
-        return Err(eyre!(
+        return Err(crate::error::user(format!(
             "no scenario file `{spec}` and no builtin scenario by that name (builtins: {})",
             BUILTIN_NAMES.join(", ")
-        ));
+        )));
     };
     result.map_err(|diags| {
         let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
-        eyre!(
+        crate::error::user(format!(
             "the scenario has {} problem(s):\n{}",
             diags.len(),
             all.join("\n")
-        )
+        ))
     })
 }
 
@@ -99,9 +99,13 @@ pub async fn run(cmd: SimCommand) -> color_eyre::Result<()> {
 
 async fn serve(args: ServeArgs) -> color_eyre::Result<()> {
     if let Some(s) = args.speed
-        && !(s.is_finite() && s > 0.0)
+        && !crate::demo::SPEEDS.contains(&s)
     {
-        return Err(eyre!("--speed must be a positive number, got {s}"));
+        return Err(crate::error::user(format!(
+            "--speed {s}: give simulated seconds per real second between {} and {}",
+            crate::demo::SPEEDS.start(),
+            crate::demo::SPEEDS.end()
+        )));
     }
     let scenario = load_scenario(&args.scenario)?;
     let sim = SimServer::start(

@@ -340,6 +340,56 @@ impl Fact {
         }
     }
 
+    /// Keys of earlier facts this one supersedes: a package available again
+    /// after it disappeared, CI passing again on the same commit. Once
+    /// superseded, the earlier fact may be observed (and recorded) anew.
+    pub fn supersedes(&self) -> Vec<String> {
+        match self {
+            Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                ..
+            } => vec![
+                Fact::Disappeared {
+                    channel: channel.clone(),
+                    package: package.clone(),
+                    version: version.clone(),
+                    subdir: subdir.clone(),
+                }
+                .key(),
+            ],
+            Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir,
+            } => vec![format!("available/{channel}/{subdir}/{package}/{version}")],
+            Fact::PrChecks {
+                repo,
+                number,
+                sha,
+                state,
+            } => [CiState::Pending, CiState::Success, CiState::Failure]
+                .into_iter()
+                .filter(|s| s != state)
+                .map(|s| format!("pr-checks/{repo}/{number}/{sha}/{s}"))
+                .collect(),
+            Fact::Checks {
+                repo,
+                reference,
+                sha,
+                state,
+            } => [CiState::Pending, CiState::Success, CiState::Failure]
+                .into_iter()
+                .filter(|s| s != state)
+                .map(|s| format!("checks/{repo}/{reference}/{sha}/{s}"))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Facts a crew should see in red.
     pub fn is_alarm(&self) -> bool {
         matches!(

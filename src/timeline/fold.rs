@@ -148,6 +148,9 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         };
         match &e.what {
             EventKind::Observed { probe, fact } => {
+                for earlier in fact.supersedes() {
+                    seen_facts.remove(&earlier);
+                }
                 if !seen_facts.insert(fact.key()) {
                     continue;
                 }

@@ -392,9 +392,12 @@ impl EventLog {
             return;
         }
         if event.author == self.author {
-            self.next_seq = self.next_seq.max(event.seq + 1);
+            self.next_seq = self.next_seq.max(event.seq.saturating_add(1));
         }
         if let EventKind::Observed { fact, .. } = &event.what {
+            for earlier in fact.supersedes() {
+                self.facts.remove(&earlier);
+            }
             self.facts.insert(fact.key());
         }
         self.events.push(event);

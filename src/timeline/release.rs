@@ -144,6 +144,15 @@ impl Home {
         let dir = releases.join(&id);
         match std::fs::create_dir(&dir) {
             Ok(()) => {}
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AlreadyExists
+                    && !dir.join("release.toml").exists() =>
+            {
+                return Err(user(format!(
+                    "an earlier `start` of {id} was interrupted before it finished\n  remove {} and run `flightdeck start` again",
+                    dir.display()
+                )));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 return Err(user(format!(
                     "release {id} already exists in {}\n  open it with `flightdeck fly {id}`, or see `flightdeck status {id}`",
@@ -166,17 +175,20 @@ impl Home {
             created_at: clock.now(),
             created_by: author.to_string(),
         };
+        // `release.toml` goes last: a release is listed only once it exists,
+        // so a crash part-way leaves an unlisted directory, never a listed
+        // release without a timeline.
         write_atomic(&dir.join("checklist.toml"), checklist_text.as_bytes())
             .wrap_err_with(|| format!("writing {}", dir.join("checklist.toml").display()))?;
-        let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
-        write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
-            .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;
         let mut log = EventLog::create(&dir.join("events.jsonl"), author, Role::Pilot, clock)?;
         log.append(EventKind::ReleaseStarted {
             release: id.clone(),
             version: version.to_string(),
             checklist: checklist.file.clone(),
         })?;
+        let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
+        write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
+            .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;
         Ok(Release {
             dir,
             meta,
@@ -230,15 +242,34 @@ impl Home {
             return self.open(id);
         }
         let mut open = Vec::new();
+        let mut damaged = Vec::new();
         for rid in self.release_ids()? {
-            let release = self.load(&self.releases_dir().join(&rid))?;
-            let events = release.read_events()?;
+            // One damaged release must not stop work on the others.
+            let loaded = self
+                .load(&self.releases_dir().join(&rid))
+                .and_then(|r| r.read_events().map(|e| (r, e)));
+            let (release, events) = match loaded {
+                Ok(x) => x,
+                Err(e) => {
+                    damaged.push((rid, e));
+                    continue;
+                }
+            };
             if !events
                 .iter()
                 .any(|e| matches!(e.what, EventKind::ReleaseClosed { .. }))
             {
                 open.push(release);
             }
+        }
+        // A release that cannot be read is the likeliest one meant: say why.
+        if open.is_empty()
+            && let Some((_, e)) = damaged.pop()
+        {
+            return Err(e);
+        }
+        for (rid, e) in &damaged {
+            eprintln!("warning: skipping release {rid}: {e:#}");
         }
         match open.len() {
             1 => Ok(open.remove(0)),
@@ -260,8 +291,16 @@ impl Home {
     pub fn list(&self) -> Result<Vec<ReleaseSummary>> {
         let mut out = Vec::new();
         for rid in self.release_ids()? {
-            let release = self.load(&self.releases_dir().join(&rid))?;
-            let events = release.read_events()?;
+            let loaded = self
+                .load(&self.releases_dir().join(&rid))
+                .and_then(|r| r.read_events().map(|e| (r, e)));
+            let (release, events) = match loaded {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("warning: release {rid} cannot be read: {e:#}");
+                    continue;
+                }
+            };
             let state = super::fold(&release.plan, &events);
             let (done, total) = state.progress();
             out.push(ReleaseSummary {
