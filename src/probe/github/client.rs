@@ -44,18 +44,35 @@ impl Token {
         (!t.is_empty()).then(|| Token(t.to_string()))
     }
 
-    /// Where a token comes from, in order: `GH_TOKEN`, `GITHUB_TOKEN`, then
-    /// `gh auth token` when the GitHub CLI is installed (for a GitHub
-    /// Enterprise `api_base`, for that host). `None`: unauthenticated.
+    /// Where a token comes from, as the GitHub CLI decides it:
+    /// - for github.com (and a loopback test server such as `flightdeck sim serve`):
+    ///   `GH_TOKEN`, `GITHUB_TOKEN`, then `gh auth token`;
+    /// - for a GitHub Enterprise host: `GH_ENTERPRISE_TOKEN`, `GITHUB_ENTERPRISE_TOKEN`,
+    ///   then `gh auth token --hostname HOST` — a github.com token is never sent there.
+    ///
+    /// No token is sent over plain `http://` except to loopback. `None`: unauthenticated.
     pub fn discover(api_base: &str) -> Option<Token> {
-        for var in ["GH_TOKEN", "GITHUB_TOKEN"] {
+        let (scheme, host) = scheme_and_host(api_base);
+        let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1");
+        if scheme != "https" && !loopback {
+            return None;
+        }
+        let enterprise = enterprise_host(api_base).filter(|_| !loopback);
+        let vars: &[&str] = match enterprise {
+            Some(_) => &["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
+            None => &["GH_TOKEN", "GITHUB_TOKEN"],
+        };
+        for var in vars {
             if let Some(t) = std::env::var(var).ok().as_deref().and_then(Token::new) {
                 return Some(t);
             }
         }
+        if loopback {
+            return None;
+        }
         let mut cmd = std::process::Command::new("gh");
         cmd.args(["auth", "token"]);
-        if let Some(host) = enterprise_host(api_base) {
+        if let Some(host) = enterprise {
             cmd.args(["--hostname", &host]);
         }
         let out = cmd
@@ -89,6 +106,23 @@ impl Token {
 
 /// The host of a GitHub Enterprise API base (`https://ghe.example.com/api/v3`),
 /// `None` for github.com.
+/// The scheme and host of an API base URL (lowercased scheme; host without port).
+fn scheme_and_host(api_base: &str) -> (String, String) {
+    let (scheme, rest) = api_base.split_once("://").unwrap_or(("https", api_base));
+    let host = if rest.starts_with('[') {
+        rest.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        rest.split(['/', ':'])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    (scheme.to_ascii_lowercase(), host)
+}
+
 fn enterprise_host(api_base: &str) -> Option<String> {
     let rest = api_base.split_once("://").map_or(api_base, |(_, r)| r);
     let host = rest.split(['/', ':']).next().unwrap_or_default();
@@ -643,6 +677,27 @@ mod tests {
         assert_eq!(t.redact("bad ghp_secret123 here"), "bad *** here");
         assert!(!t.identity().contains("secret"));
         assert!(Token::new("   ").is_none());
+    }
+
+    #[test]
+    fn a_github_com_token_never_goes_to_another_host_or_over_http() {
+        // Only the decision is tested here: the environment is the process's own.
+        assert_eq!(
+            scheme_and_host("http://127.0.0.1:8080"),
+            ("http".into(), "127.0.0.1".into())
+        );
+        assert_eq!(
+            scheme_and_host("https://ghe.example.com/api/v3"),
+            ("https".into(), "ghe.example.com".into())
+        );
+        assert_eq!(
+            scheme_and_host("http://[::1]:9/"),
+            ("http".into(), "[::1]".into())
+        );
+        assert!(
+            Token::discover("http://ghe.example.com/api/v3").is_none(),
+            "no token over plain http"
+        );
     }
 
     #[test]
