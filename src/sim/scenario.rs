@@ -484,28 +484,8 @@ fn type_name(item: &Item) -> &'static str {
     }
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn suggest(word: &str, options: &[&str]) -> String {
-    let close = options
-        .iter()
-        .map(|o| (distance(word, o), *o))
-        .min_by_key(|(d, _)| *d)
-        .filter(|(d, _)| *d <= 2 || (*d <= 3 && word.len() > 6))
-        .map(|(_, o)| o);
+    let close = crate::diag::closest(word, options);
     // `tag_pushed` → `tag`: a valid word that the typo starts with is a good guess too.
     let prefix = || {
         options
