@@ -99,6 +99,30 @@ pub struct EventLog {
 }
 
 impl EventLog {
+    /// A handle on `file` that has read nothing yet.
+    fn fresh(
+        path: &Path,
+        file: File,
+        author: &str,
+        role: Role,
+        clock: Clock,
+        read_only: bool,
+    ) -> EventLog {
+        EventLog {
+            path: path.to_path_buf(),
+            file,
+            events: Vec::new(),
+            read_to: 0,
+            ids: HashSet::new(),
+            facts: HashSet::new(),
+            author: author.to_string(),
+            role,
+            next_seq: 1,
+            clock,
+            read_only,
+        }
+    }
+
     /// Creates a new, empty log (failing if one exists) and fsyncs its directory.
     pub fn create(
         path: &Path,
@@ -118,19 +142,7 @@ impl EventLog {
             super::fsutil::sync_dir(dir)
                 .map_err(|e| LogError::io(dir, "syncing the release directory", e))?;
         }
-        Ok(EventLog {
-            path: path.to_path_buf(),
-            file,
-            events: Vec::new(),
-            read_to: 0,
-            ids: HashSet::new(),
-            facts: HashSet::new(),
-            author: author.to_string(),
-            role,
-            next_seq: 1,
-            clock,
-            read_only: false,
-        })
+        Ok(EventLog::fresh(path, file, author, role, clock, false))
     }
 
     /// Opens a log to follow it without ever changing it (the jump seat): a
@@ -146,19 +158,7 @@ impl EventLog {
             .read(true)
             .open(path)
             .map_err(|e| LogError::io(path, "opening the timeline", e))?;
-        let mut log = EventLog {
-            path: path.to_path_buf(),
-            file,
-            events: Vec::new(),
-            read_to: 0,
-            ids: HashSet::new(),
-            facts: HashSet::new(),
-            author: author.to_string(),
-            role,
-            next_seq: 1,
-            clock,
-            read_only: true,
-        };
+        let mut log = EventLog::fresh(path, file, author, role, clock, true);
         log.refresh()?;
         Ok(log)
     }
@@ -175,19 +175,7 @@ impl EventLog {
             .append(true)
             .open(path)
             .map_err(|e| LogError::io(path, "opening the timeline", e))?;
-        let mut log = EventLog {
-            path: path.to_path_buf(),
-            file,
-            events: Vec::new(),
-            read_to: 0,
-            ids: HashSet::new(),
-            facts: HashSet::new(),
-            author: author.to_string(),
-            role,
-            next_seq: 1,
-            clock,
-            read_only: false,
-        };
+        let mut log = EventLog::fresh(path, file, author, role, clock, false);
         log.lock()?;
         let result = log.catch_up();
         log.unlock();
