@@ -565,6 +565,10 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
             }
         }
     };
+    let undid_observation = matches!(
+        (&what, &current),
+        (EventKind::StepUndone { .. }, StepStatus::Observed { .. })
+    );
     let event = log.append(what)?;
     let state = fold(&release.plan, log.events());
     let (done, total) = state.progress();
@@ -574,6 +578,11 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
         event.author,
         event.at.format("%H:%M UTC")
     );
+    if undid_observation {
+        println!(
+            "the probe's earlier observation no longer completes `{id}`; when it is really done: flightdeck step done {id} --note \"why\""
+        );
+    }
     Ok(())
 }
 
