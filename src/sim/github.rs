@@ -1182,20 +1182,12 @@ fn create_issue(world: &mut World, full: &str, ctx: &Ctx<'_>) -> Reply {
     let Some(n) = world.create_issue(full, title, body, login, labels, ctx.now) else {
         return not_found();
     };
-    match world
-        .repo(full)
-        .and_then(|r| r.issues.get(&n).map(|i| issue_json(ctx.api, r, i)))
-    {
-        Some(v) => {
-            let mut reply = Reply::json(StatusCode::CREATED, &v);
-            reply.headers.push((
-                "location".into(),
-                format!("{}/repos/{full}/issues/{n}", ctx.api),
-            ));
-            reply
-        }
-        None => not_found(),
-    }
+    created(
+        world
+            .repo(full)
+            .and_then(|r| r.issues.get(&n).map(|i| issue_json(ctx.api, r, i))),
+        format!("{}/repos/{full}/issues/{n}", ctx.api),
+    )
 }
 
 fn create_comment(world: &mut World, full: &str, n: &str, ctx: &Ctx<'_>) -> Reply {
@@ -1221,20 +1213,12 @@ fn create_comment(world: &mut World, full: &str, n: &str, ctx: &Ctx<'_>) -> Repl
     let Some(id) = world.create_comment(full, n, login, body, ctx.now) else {
         return not_found();
     };
-    match world
-        .repo(full)
-        .and_then(|r| r.comments.get(&id).map(|c| comment_json(ctx.api, r, c)))
-    {
-        Some(v) => {
-            let mut reply = Reply::json(StatusCode::CREATED, &v);
-            reply.headers.push((
-                "location".into(),
-                format!("{}/repos/{full}/issues/comments/{id}", ctx.api),
-            ));
-            reply
-        }
-        None => not_found(),
-    }
+    created(
+        world
+            .repo(full)
+            .and_then(|r| r.comments.get(&id).map(|c| comment_json(ctx.api, r, c))),
+        format!("{}/repos/{full}/issues/comments/{id}", ctx.api),
+    )
 }
 
 fn edit_comment(world: &mut World, full: &str, id: &str, ctx: &Ctx<'_>, delete: bool) -> Reply {
@@ -1286,4 +1270,16 @@ fn edit_comment(world: &mut World, full: &str, id: &str, ctx: &Ctx<'_>, delete: 
     };
     world.generation += 1;
     reply
+}
+
+/// `201 Created` with the new resource and its `Location`, as GitHub answers a POST.
+fn created(body: Option<serde_json::Value>, location: String) -> Reply {
+    match body {
+        Some(v) => {
+            let mut reply = Reply::json(StatusCode::CREATED, &v);
+            reply.headers.push(("location".into(), location));
+            reply
+        }
+        None => not_found(),
+    }
 }
