@@ -4,7 +4,9 @@
 use chrono::{DateTime, Duration, Utc};
 use flightdeck::checklist::{Checklist, Plan, StepId};
 use flightdeck::crew::Role;
-use flightdeck::timeline::{Event, EventId, EventKind, Fact, fold, merge, merge::normalize};
+use flightdeck::timeline::{
+    Event, EventId, EventKind, Fact, fold, merge, merge::normalize, skew_warnings,
+};
 use proptest::prelude::*;
 
 fn plan() -> Plan {
@@ -237,18 +239,18 @@ fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_
     let mut events = vec![available("a", "defaults", 2, 30)];
     let state = fold(&plan, &events);
     assert_eq!(
-        state.skew_warnings(&plan, at(3, 0), hour),
+        skew_warnings(&state.channel_availability(&plan), at(3, 0), hour),
         Vec::<String>::new(),
         "30 minutes is within the threshold"
     );
     assert_eq!(
-        state.skew_warnings(&plan, at(4, 0), hour),
+        skew_warnings(&state.channel_availability(&plan), at(4, 0), hour),
         ["skew: conda on defaults 1h30m ahead of conda-forge"]
     );
     events.push(available("b", "conda-forge", 6, 30));
     let state = fold(&plan, &events);
     assert!(
-        state.skew_warnings(&plan, at(7, 0), hour).is_empty(),
+        skew_warnings(&state.channel_availability(&plan), at(7, 0), hour).is_empty(),
         "both channels have it"
     );
 }

@@ -125,6 +125,34 @@ pub struct StepState {
     pub needs_done_at: Option<DateTime<Utc>>,
 }
 
+/// Per package, per channel, when the version was installable there in every
+/// watched subdir (`None`: not yet). See [`State::channel_availability`].
+pub type Availability = BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>>;
+
+/// Channel skew longer than `threshold` at `now`: the version on one channel
+/// and not another — what made a real release go wrong. Worded for the crew.
+/// Takes the availability (derived once per fold) because "now" moves on
+/// between folds.
+pub fn skew_warnings(
+    availability: &Availability,
+    now: DateTime<Utc>,
+    threshold: chrono::TimeDelta,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (package, channels) in availability {
+        for skew in crate::probe::channel::channel_skew(channels, now, threshold) {
+            let lag = skew.lag.to_std().unwrap_or_default();
+            out.push(format!(
+                "skew: {package} on {} {} ahead of {}",
+                skew.ahead,
+                crate::checklist::duration::format_duration(lag),
+                skew.behind,
+            ));
+        }
+    }
+    out
+}
+
 /// Folds events into the state of the plan's release.
 pub fn fold(plan: &Plan, events: &[Event]) -> State {
     let events = super::merge::normalize(events.to_vec());
@@ -391,11 +419,8 @@ impl State {
 
     /// Per package, when each watched channel had the version in every one of
     /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
-    pub fn channel_availability(
-        &self,
-        plan: &Plan,
-    ) -> BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>> {
-        let mut out: BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>> = BTreeMap::new();
+    pub fn channel_availability(&self, plan: &Plan) -> Availability {
+        let mut out = Availability::new();
         for probe in plan.probes() {
             let ProbeSpec::Channel {
                 channel, package, ..
@@ -416,29 +441,6 @@ impl State {
             out.entry(package.clone())
                 .or_default()
                 .insert(channel.clone(), at);
-        }
-        out
-    }
-
-    /// Channel skew longer than `threshold` at `now`: the version on one channel
-    /// and not another — what made a real release go wrong. Worded for the crew.
-    pub fn skew_warnings(
-        &self,
-        plan: &Plan,
-        now: DateTime<Utc>,
-        threshold: chrono::TimeDelta,
-    ) -> Vec<String> {
-        let mut out = Vec::new();
-        for (package, channels) in self.channel_availability(plan) {
-            for skew in crate::probe::channel::channel_skew(&channels, now, threshold) {
-                let lag = skew.lag.to_std().unwrap_or_default();
-                out.push(format!(
-                    "skew: {package} on {} {} ahead of {}",
-                    skew.ahead,
-                    crate::checklist::duration::format_duration(lag),
-                    skew.behind,
-                ));
-            }
         }
         out
     }

@@ -11,7 +11,7 @@ pub mod release;
 
 pub use clock::Clock;
 pub use event::{CiState, Event, EventId, EventKind, Fact, Outcome, SCHEMA_VERSION};
-pub use fold::{State, StepState, StepStatus, fold};
+pub use fold::{Availability, State, StepState, StepStatus, fold, skew_warnings};
 pub use log::{EventLog, LogError};
 pub use merge::merge;
 pub use release::{Home, Release, ReleaseMeta};

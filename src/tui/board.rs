@@ -165,8 +165,11 @@ fn feeding_org(channel: &str) -> Option<&'static str> {
 }
 
 impl Board {
-    pub fn build(plan: &Plan, state: &State) -> Board {
-        let availability = state.channel_availability(plan);
+    pub fn build(
+        plan: &Plan,
+        state: &State,
+        availability: &crate::timeline::Availability,
+    ) -> Board {
         let probes = plan.probes();
         let mut used = vec![false; probes.len()];
         let mut lines = Vec::new();

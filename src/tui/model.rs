@@ -148,6 +148,9 @@ pub struct Model {
     pub step_events: HashMap<usize, Vec<usize>>,
     /// The probe board, derived from the observations.
     pub board: Board,
+    /// Channel availability per package, derived once per fold (the header's
+    /// skew warning and the board both read it).
+    pub availability: crate::timeline::Availability,
     pub ui: Ui,
 }
 
@@ -175,6 +178,7 @@ impl Model {
             crew: Vec::new(),
             step_events: HashMap::new(),
             board: Board::default(),
+            availability: Default::default(),
             ui: Ui {
                 focus: Some(Pane::Checklist),
                 size: (80, 24),
@@ -231,7 +235,8 @@ impl Model {
         crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         self.crew = crew;
         self.step_events = step_events;
-        self.board = Board::build(&self.plan, &self.state);
+        self.availability = self.state.channel_availability(&self.plan);
+        self.board = Board::build(&self.plan, &self.state, &self.availability);
     }
 
     /// The checklist rows given the folds.
@@ -299,9 +304,8 @@ impl Model {
     /// Warnings for the header: channel skew first (it caused a real
     /// incident), then gates of steps that could be worked on now, deduplicated.
     pub fn gate_warnings(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .state
-            .skew_warnings(&self.plan, self.now, SKEW_THRESHOLD);
+        let mut out: Vec<String> =
+            crate::timeline::skew_warnings(&self.availability, self.now, SKEW_THRESHOLD);
         for (step, st) in self.plan.steps.iter().zip(&self.state.steps) {
             if st.status.is_complete() || matches!(st.status, StepStatus::Blocked { .. }) {
                 continue;
