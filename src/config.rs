@@ -134,13 +134,6 @@ impl Config {
             .clone()
             .unwrap_or_else(|| "https://pypi.org".to_string())
     }
-
-    /// Where a channel name resolves (design.md): `[channels]` / `--channel`
-    /// overrides (a label of an overridden channel follows it), the well-known
-    /// names, URLs as given, any other name on anaconda.org.
-    pub fn channel_url(&self, name: &str) -> Result<url::Url, crate::probe::channel::ChannelError> {
-        crate::probe::channel::resolve_channel(name, &self.channels)
-    }
 }
 
 /// The login `gh auth login` stored, read from its hosts file (no network, no subprocess).
@@ -228,8 +221,10 @@ mod tests {
     #[test]
     fn channel_names_resolve_as_the_design_says() {
         let c = config(&[]);
+        // Resolution lives in the channel probe; this pins the design's rules for
+        // the names and overrides a config can hold.
         let url = |c: &Config, name: &str| {
-            c.channel_url(name)
+            crate::probe::channel::resolve_channel(name, &c.channels)
                 .expect("resolves")
                 .to_string()
                 .trim_end_matches('/')
