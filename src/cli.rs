@@ -2,9 +2,10 @@
 
 use crate::checklist::{Checklist, StepId};
 use crate::config::{Config, Overrides};
-use crate::crew::{self, Act, Role};
+use crate::crew::Role;
 use crate::diag::Diagnostics;
 use crate::error::user;
+use crate::timeline::rules::{self, Book, Reason, Refusal, Verdict};
 use crate::timeline::{Clock, EventKind, Home, Release, State, StepStatus, fold};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -165,7 +166,8 @@ pub struct StepArgs {
     /// Why (required for undo, skip and overrides)
     #[arg(long)]
     pub note: Option<String>,
-    /// Sign off even though a need is incomplete or a gate says wait
+    /// Answer yes to what the cockpit would ask first: a pilot-only step, an
+    /// incomplete need, a gate that says wait, or completing a probe-backed step by hand
     #[arg(long)]
     pub force: bool,
 }
@@ -209,13 +211,17 @@ pub fn run(cli: Cli) -> Result<()> {
                     poll(&home, &config, release.as_deref(), once, &me, role)
                 }
                 Command::Note { text, release } => {
-                    if text.trim().is_empty() {
-                        return Err(user("the note is empty"));
-                    }
-                    crew::allowed(role, Act::Note).map_err(|d| user(d.to_string()))?;
                     let release = home.resolve(release.as_deref())?;
-                    let mut log = release.open_log(&me, role, Clock::System)?;
-                    log.append(EventKind::Note { text })?;
+                    let mut log = release.open_log_for(&me, role, Clock::System)?;
+                    let state = fold(&release.plan, log.events());
+                    let book = Book::new(&release.plan, &state, log.clock().now());
+                    let permit = match rules::judge(&book, role, EventKind::Note { text }) {
+                        Verdict::Refused(Refusal::NeedsText) => {
+                            return Err(user("the note is empty"));
+                        }
+                        verdict => verdict.confirmed().map_err(|r| user(r.to_string()))?,
+                    };
+                    log.append(permit)?;
                     println!("note added to {}", release.meta.id);
                     Ok(())
                 }
@@ -290,7 +296,11 @@ fn poll(
     role: Role,
 ) -> Result<()> {
     use crate::probe::{poll, scheduler::NOT_POLLED};
-    crew::allowed(role, Act::Observe).map_err(|d| user(d.to_string()))?;
+    rules::seat_may(role, rules::Act::Observe).map_err(|r| {
+        user(format!(
+            "{r}: probes record what they see, and this seat writes nothing"
+        ))
+    })?;
     let release = home.resolve(release)?;
     let log = release.open_log(me, role, Clock::System)?;
     let log = std::sync::Arc::new(std::sync::Mutex::new(log));
@@ -430,7 +440,12 @@ fn check(files: &[PathBuf]) -> Result<()> {
 }
 
 fn start(home: &Home, path: &PathBuf, version: &str, me: &str, role: Role) -> Result<()> {
-    crew::allowed(role, Act::ManageRelease).map_err(|d| user(d.to_string()))?;
+    let started = EventKind::ReleaseStarted {
+        release: String::new(),
+        version: version.to_string(),
+        checklist: path.display().to_string(),
+    };
+    rules::seat_may_record(None, role, &started).map_err(|r| user(r.to_string()))?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| user(format!("cannot read checklist {}: {e}", path.display())))?;
     let checklist = Checklist::parse(&path.display().to_string(), &text)
@@ -502,74 +517,61 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
         .map(|s| s.status.clone())
         .unwrap_or(StepStatus::Ready);
     let note = args.note.clone().filter(|n| !n.trim().is_empty());
-    let need_note = |what: &str| {
-        user(format!(
-            "`step {verb}` needs a reason: add --note \"why {what}\""
-        ))
-    };
-
+    let probe_backed = step.probe.as_ref().is_some_and(|p| p.completes());
     let what = match action {
-        StepAction::Done(_) => {
-            if let Some(by) = describe_completion(&current) {
-                return Err(user(format!(
-                    "step `{id}` is already {by}\n  to redo it, `flightdeck step undo {id} --note \"why\"` first"
-                )));
-            }
-            if !args.force {
-                refuse_if_waiting(&release, &state, &id)?;
-            }
-            if step.probe.as_ref().is_some_and(|p| p.completes()) {
-                // The probe has not seen it: completing by hand is an override.
-                let reason = note.ok_or_else(|| {
-                    user(format!(
-                        "step `{id}` completes itself when its probe ({}) sees it\n  to mark it done by hand, give the reason: --note \"why\"",
-                        step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
-                    ))
-                })?;
-                crew::allowed(role, Act::Override).map_err(|d| user(d.to_string()))?;
-                EventKind::StepOverridden {
-                    step: id.clone(),
-                    reason,
-                }
-            } else {
-                crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
-                EventKind::StepDone {
-                    step: id.clone(),
-                    note,
-                }
-            }
-        }
-        StepAction::Undo(_) => {
-            let reason = note.ok_or_else(|| need_note("it is undone"))?;
-            crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
-            if !current.is_complete() {
-                return Err(user(format!(
-                    "step `{id}` is {}: there is nothing to undo",
-                    current.label()
-                )));
-            }
-            EventKind::StepUndone {
-                step: id.clone(),
-                reason,
-            }
-        }
-        StepAction::Skip(_) => {
-            let reason = note.ok_or_else(|| need_note("it is skipped"))?;
-            crew::allowed(role, Act::SignOff(step.role)).map_err(|d| user(d.to_string()))?;
-            if let Some(by) = describe_completion(&current) {
-                return Err(user(format!("step `{id}` is already {by}")));
-            }
-            EventKind::StepSkipped {
-                step: id.clone(),
-                reason,
-            }
-        }
+        StepAction::Done(_) if probe_backed => EventKind::StepOverridden {
+            step: id.clone(),
+            reason: note.unwrap_or_default(),
+        },
+        StepAction::Done(_) => EventKind::StepDone {
+            step: id.clone(),
+            note,
+        },
+        StepAction::Undo(_) => EventKind::StepUndone {
+            step: id.clone(),
+            reason: note.unwrap_or_default(),
+        },
+        StepAction::Skip(_) => EventKind::StepSkipped {
+            step: id.clone(),
+            reason: note.unwrap_or_default(),
+        },
     };
+    let book = Book::new(&release.plan, &state, log.clock().now());
+    let permit = match rules::judge(&book, role, what) {
+        Verdict::Accepted(permit) => permit,
+        Verdict::NeedsConfirmation { permit, .. } if args.force => permit,
+        Verdict::NeedsConfirmation { reasons, .. } => {
+            return Err(user(confirmation_needed(&id, verb, &reasons)));
+        }
+        Verdict::Refused(Refusal::NeedsText) if probe_backed && verb == "done" => {
+            return Err(user(format!(
+                "step `{id}` completes itself when its probe ({}) sees it\n  to mark it done by hand, give the reason: --note \"why\"",
+                step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
+            )));
+        }
+        Verdict::Refused(Refusal::NeedsText) => {
+            let what = if verb == "undo" {
+                "it is undone"
+            } else {
+                "it is skipped"
+            };
+            return Err(user(format!(
+                "`step {verb}` needs a reason: add --note \"why {what}\""
+            )));
+        }
+        Verdict::Refused(r @ Refusal::State(_)) if verb == "done" && current.is_complete() => {
+            return Err(user(format!(
+                "{r}\n  to redo it, `flightdeck step undo {id} --note \"why\"` first"
+            )));
+        }
+        Verdict::Refused(r) => return Err(user(r.to_string())),
+    };
+    let what = permit.what().clone();
     let undid_observation = matches!(
         (&what, &current),
         (EventKind::StepUndone { .. }, StepStatus::Observed { .. })
     );
-    let event = log.append(what)?;
+    let event = log.append(permit)?;
     let state = fold(&release.plan, log.events());
     let (done, total) = state.progress();
     let label = state.step(&id).map(|s| s.status.label()).unwrap_or("?");
@@ -586,50 +588,13 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
     Ok(())
 }
 
-fn describe_completion(status: &StepStatus) -> Option<String> {
-    match status {
-        StepStatus::Done { by, .. } => Some(format!(
-            "done (by {} at {})",
-            by.by,
-            by.at.format("%Y-%m-%d %H:%M UTC")
-        )),
-        StepStatus::Observed { at, .. } => Some(format!(
-            "done (observed at {})",
-            at.format("%Y-%m-%d %H:%M UTC")
-        )),
-        StepStatus::Overridden { by, .. } => Some(format!(
-            "overridden (by {} at {})",
-            by.by,
-            by.at.format("%Y-%m-%d %H:%M UTC")
-        )),
-        StepStatus::Skipped { by, .. } => Some(format!(
-            "skipped (by {} at {})",
-            by.by,
-            by.at.format("%Y-%m-%d %H:%M UTC")
-        )),
-        _ => None,
-    }
-}
-
-fn refuse_if_waiting(release: &Release, state: &State, id: &StepId) -> Result<()> {
-    let Some(s) = state.step(id) else {
-        return Ok(());
-    };
-    if let StepStatus::Blocked { on } = &s.status {
-        let on: Vec<String> = on.iter().map(|n| format!("`{n}`")).collect();
-        return Err(user(format!(
-            "step `{id}` is blocked: it needs {} first\n  add --force to sign it off anyway",
-            on.join(", ")
-        )));
-    }
-    if let Some(gate) = release.plan.step(id).and_then(|st| st.gate.as_ref())
-        && let Some(why) = gate.blocks(Utc::now(), s.needs_done_at)
-    {
-        return Err(user(format!(
-            "step `{id}` is gated: {why}\n  add --force to sign it off anyway"
-        )));
-    }
-    Ok(())
+/// What `--force` would confirm, worded as the cockpit's y/n question is.
+fn confirmation_needed(id: &StepId, verb: &str, reasons: &[Reason]) -> String {
+    let bullets: Vec<String> = reasons.iter().map(|r| format!("  • {r}")).collect();
+    format!(
+        "`step {verb} {id}` needs a confirmation:\n{}\n  add --force to {verb} it anyway (the cockpit asks the same question)",
+        bullets.join("\n")
+    )
 }
 
 /// `flightdeck status`: where the release stands, by phase.
@@ -693,7 +658,7 @@ fn status(release: &Release, json: bool) -> Result<()> {
                     "waiting on {}",
                     step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
                 ),
-                other => describe_completion(other).unwrap_or_default(),
+                other => rules::completion(other).unwrap_or_default(),
             };
             println!(
                 "  {} {:<24} {:<8} {}  [{}]",

@@ -105,7 +105,15 @@ fn a_release_from_start_to_sign_off() {
     assert!(stdout(&list).contains("conda-26.11.0"), "{}", text(&list));
     assert!(stdout(&list).contains("in progress"), "{}", text(&list));
 
-    let done = home.run(&["step", "done", "release-issue"]);
+    // A pilot-only step asks first, as the cockpit does: `--force` is the yes.
+    let ask = home.run(&["step", "done", "release-issue"]);
+    assert_eq!(ask.status.code(), Some(2), "{}", text(&ask));
+    assert!(
+        text(&ask).contains("• a pilot-only step") && text(&ask).contains("add --force"),
+        "{}",
+        text(&ask)
+    );
+    let done = home.run(&["step", "done", "release-issue", "--force"]);
     assert_eq!(done.status.code(), Some(0), "{}", text(&done));
     assert!(
         stdout(&done).contains("release-issue: done by jane"),
@@ -169,6 +177,15 @@ fn a_release_from_start_to_sign_off() {
 fn undo_and_skip_need_a_reason_and_probe_steps_need_an_override_reason() {
     let home = Home::new();
     home.start();
+    let nothing = home.run(&["step", "undo", "release-issue", "--note", "x"]);
+    assert_eq!(nothing.status.code(), Some(2), "{}", text(&nothing));
+    assert!(
+        text(&nothing).contains("there is nothing to undo"),
+        "{}",
+        text(&nothing)
+    );
+    let done = home.run(&["step", "done", "release-issue", "--force"]);
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
     let undo = home.run(&["step", "undo", "release-issue"]);
     assert_eq!(undo.status.code(), Some(2), "{}", text(&undo));
     assert!(
@@ -184,20 +201,28 @@ fn undo_and_skip_need_a_reason_and_probe_steps_need_an_override_reason() {
         "maintainers already know",
     ]);
     assert_eq!(skip.status.code(), Some(0), "{}", text(&skip));
-    // `tag` is probe-backed: doing it by hand is an override and needs a reason (and its needs, or --force).
-    let blocked = home.run(&["step", "done", "tag"]);
-    assert_eq!(blocked.status.code(), Some(2));
-    assert!(
-        text(&blocked).contains("is blocked: it needs `release-pr` first"),
-        "{}",
-        text(&blocked)
-    );
+    // `tag` is probe-backed: doing it by hand is an override and needs a
+    // reason, then a yes (--force) to what the cockpit would ask.
     let no_reason = home.run(&["step", "done", "tag", "--force"]);
+    assert_eq!(no_reason.status.code(), Some(2));
     assert!(
         text(&no_reason).contains("completes itself when its probe"),
         "{}",
         text(&no_reason)
     );
+    let blocked = home.run(&["step", "done", "tag", "--note", "tagged by hand"]);
+    assert_eq!(blocked.status.code(), Some(2));
+    for reason in [
+        "• a pilot-only step",
+        "• blocked: needs release-pr first",
+        "• its probe has not seen it",
+    ] {
+        assert!(
+            text(&blocked).contains(reason),
+            "{reason}: {}",
+            text(&blocked)
+        );
+    }
     let forced = home.run(&[
         "step",
         "done",

@@ -7,7 +7,7 @@
 //! returns (that is, after the fsync).
 
 use flightdeck::crew::Role;
-use flightdeck::timeline::{Clock, EventKind, EventLog};
+use flightdeck::timeline::{Book, Clock, EventKind, EventLog, judge};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -28,11 +28,13 @@ fn crash_child_entry() {
         EventLog::open(path, "crash", Role::Pilot, Clock::System).expect("child opens the log");
     let mut out = std::io::stdout().lock();
     loop {
-        let e = log
-            .append(EventKind::Note {
-                text: "x".repeat(fastrand::usize(1..400)),
-            })
-            .expect("append");
+        let note = EventKind::Note {
+            text: "x".repeat(fastrand::usize(1..400)),
+        };
+        let permit = judge(&Book::without_plan(log.clock().now()), Role::Pilot, note)
+            .confirmed()
+            .expect("a note is allowed");
+        let e = log.append(permit).expect("append");
         use std::io::Write;
         writeln!(out, "ack {}", e.seq).expect("stdout");
         out.flush().expect("flush");

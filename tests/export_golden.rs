@@ -266,10 +266,13 @@ fn export_postmortem_of_an_aborted_release_says_so() {
             Clock::Fixed(at("2026-11-10T11:30:00Z")),
         )
         .expect("log");
-    log.append(EventKind::ReleaseClosed {
-        outcome: flightdeck::timeline::Outcome::Aborted,
-        reason: Some("tests fail on | windows\nsee #1".into()),
-    })
+    log.append(permit(
+        Role::Pilot,
+        EventKind::ReleaseClosed {
+            outcome: flightdeck::timeline::Outcome::Aborted,
+            reason: Some("tests fail on | windows\nsee #1".into()),
+        },
+    ))
     .expect("close");
     let state = fold(&release.plan, &release.read_events().expect("events"));
     let pm = render(
@@ -303,13 +306,20 @@ fn export_escapes_notes_and_csv_fields() {
         )
         .expect("log");
     let nasty = "  a | b `c` \r\nline two\n| --- |\t";
-    log.append(EventKind::Note { text: nasty.into() })
-        .expect("note");
+    log.append(permit(
+        Role::Copilot,
+        EventKind::Note { text: nasty.into() },
+    ))
+    .expect("note");
     let quoted = EventKind::Note {
         text: "comma, \"quoted\"\nnext".into(),
     };
-    log.append_with(quoted, Some(at("2026-11-10T10:01:00Z")), None)
-        .expect("note");
+    log.append_with(
+        permit(Role::Copilot, quoted),
+        Some(at("2026-11-10T10:01:00Z")),
+        None,
+    )
+    .expect("note");
     let events = release.read_events().expect("events");
     let state = fold(&release.plan, &events);
 
@@ -574,4 +584,11 @@ mod props {
             }
         }
     }
+}
+
+/// What the rule book lets `seat` record (these events concern no step).
+fn permit(seat: Role, what: EventKind) -> flightdeck::timeline::Permit {
+    flightdeck::timeline::judge(&flightdeck::timeline::Book::without_plan(now()), seat, what)
+        .confirmed()
+        .expect("the rule book accepts it")
 }

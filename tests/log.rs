@@ -1,7 +1,7 @@
 //! The on-disk timeline: acknowledgement, torn tails, damage, sharing between processes.
 
 use flightdeck::crew::Role;
-use flightdeck::timeline::{Clock, EventKind, EventLog, Fact, LogError};
+use flightdeck::timeline::{Book, Clock, EventKind, EventLog, Fact, LogError, Permit, judge};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -15,8 +15,19 @@ fn new_log(dir: &Path) -> (PathBuf, EventLog) {
     (path, log)
 }
 
-fn note(text: &str) -> EventKind {
-    EventKind::Note { text: text.into() }
+/// A note, as the rule book lets `seat` record it (a note needs no plan).
+fn note_as(seat: Role, text: &str) -> Permit {
+    judge(
+        &Book::without_plan(clock().now()),
+        seat,
+        EventKind::Note { text: text.into() },
+    )
+    .confirmed()
+    .expect("the rule book accepts a note")
+}
+
+fn note(text: &str) -> Permit {
+    note_as(Role::Pilot, text)
 }
 
 #[test]
@@ -125,7 +136,9 @@ fn two_writers_share_one_log_and_see_each_other() {
     let (path, mut pilot) = new_log(dir.path());
     let (mut copilot, _) = EventLog::open(&path, "bob", Role::Copilot, clock()).expect("open");
     pilot.append(note("from jane")).expect("append");
-    copilot.append(note("from bob")).expect("append");
+    copilot
+        .append(note_as(Role::Copilot, "from bob"))
+        .expect("append");
     pilot.append(note("jane again")).expect("append");
     assert_eq!(copilot.refresh().expect("refresh"), 1);
     assert_eq!(pilot.events().len(), 3);

@@ -96,11 +96,17 @@ async fn another_process_signing_off_shows_up() {
         // `flightdeck step done release-issue` in another terminal.
         let (mut log, _) =
             EventLog::open(&path, "jane", Role::Pilot, Clock::Fixed(at(10, 10, 1))).expect("open");
-        log.append(EventKind::StepDone {
+        let plan = &r.plan;
+        let state = flightdeck::timeline::fold(plan, log.events());
+        let book = flightdeck::timeline::Book::new(plan, &state, at(10, 10, 1));
+        let what = EventKind::StepDone {
             step: "release-issue".into(),
             note: None,
-        })
-        .expect("append");
+        };
+        let permit = flightdeck::timeline::judge(&book, Role::Pilot, what)
+            .confirmed()
+            .expect("the pilot may sign it off");
+        log.append(permit).expect("append");
         tokio::time::sleep(Duration::from_millis(900)).await;
     };
     d.run(rx, None, other).await.expect("runs");

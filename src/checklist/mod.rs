@@ -4,11 +4,11 @@
 //! The format is documented for users in `checklists/README.md`.
 
 pub mod duration;
+mod owner;
 mod parse;
 pub mod template;
 pub mod version;
 
-use crate::crew::StepRole;
 use crate::diag::Diagnostic;
 use crate::probe::ProbeSpec;
 use chrono::{DateTime, Datelike, Utc, Weekday};
@@ -18,6 +18,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+pub use owner::StepRole;
 pub use version::{ReleaseVersion, VersionScheme};
 
 /// The shipped checklists, embedded so the binary works alone (`flightdeck demo`).

@@ -1,10 +1,10 @@
 //! Reading a checklist from TOML, reporting every problem with its place.
 
+use super::StepRole;
 use super::template::{self, PACKAGE_VARS, RELEASE_VARS};
 use super::{
     Checklist, Gate, Package, PhaseDef, ProbeDef, ProbeField, StepDef, StepId, VersionScheme,
 };
-use crate::crew::StepRole;
 use crate::diag::{Diagnostic, Node, NodeValue, Reporter, Spanned, TableReader, closest};
 use crate::probe::spec;
 use chrono::Weekday;

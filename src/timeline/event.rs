@@ -12,8 +12,8 @@
 //! changing the meaning of a field bumps it. A reader refuses versions newer
 //! than it knows instead of misreading them.
 
+use super::rules::Role;
 use crate::checklist::StepId;
-use crate::crew::{Act, Role, StepRole};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -122,23 +122,6 @@ pub enum Outcome {
 }
 
 impl EventKind {
-    /// What the crew policy must allow for someone to write this event, given
-    /// the role that owns the step it concerns (if any).
-    pub fn act(&self, step_role: Option<StepRole>) -> Act {
-        match self {
-            EventKind::ReleaseStarted { .. } | EventKind::ReleaseClosed { .. } => {
-                Act::ManageRelease
-            }
-            EventKind::StepOverridden { .. } => Act::Override,
-            EventKind::StepDone { .. }
-            | EventKind::StepSkipped { .. }
-            | EventKind::StepUndone { .. } => Act::SignOff(step_role.unwrap_or(StepRole::Pilot)),
-            EventKind::Note { .. } => Act::Note,
-            EventKind::Starred { .. } | EventKind::Unstarred { .. } => Act::Star,
-            EventKind::Observed { .. } => Act::Observe,
-        }
-    }
-
     /// The step this event concerns, if any.
     pub fn step(&self) -> Option<&StepId> {
         match self {

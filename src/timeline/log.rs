@@ -10,7 +10,7 @@
 //!   and nothing is changed.
 
 use super::event::{Event, EventId, EventKind, Fact, SCHEMA_VERSION};
-use crate::crew::Role;
+use super::rules::{Book, Permit, Role, judge};
 use crate::timeline::clock::Clock;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -228,18 +228,19 @@ impl EventLog {
         Ok(self.events.len() - before)
     }
 
-    /// Appends an event happening now.
-    pub fn append(&mut self, what: EventKind) -> Result<Event, LogError> {
-        self.append_with(what, None, None)
+    /// Appends an event happening now. Only the rule book makes a [`Permit`].
+    pub fn append(&mut self, permit: Permit) -> Result<Event, LogError> {
+        self.append_with(permit, None, None)
     }
 
     /// Appends an event, acknowledging it only once it is on disk. `at` defaults to now.
     pub fn append_with(
         &mut self,
-        what: EventKind,
+        permit: Permit,
         at: Option<DateTime<Utc>>,
         link: Option<String>,
     ) -> Result<Event, LogError> {
+        let what = self.admit(permit)?;
         self.lock()?;
         let result = self.append_locked(what, at, link, None);
         self.unlock();
@@ -247,6 +248,7 @@ impl EventLog {
     }
 
     /// Records a probe's observation unless the same fact is already in the log.
+    /// Observations go through the rule book like every other event.
     pub fn observe(
         &mut self,
         probe: &str,
@@ -257,15 +259,40 @@ impl EventLog {
         if self.has_fact(&fact) {
             return Ok(None);
         }
-        self.lock()?;
         let key = fact.key();
         let what = EventKind::Observed {
             probe: probe.to_string(),
             fact,
         };
+        let book = Book::without_plan(self.clock.now());
+        let permit = judge(&book, self.role, what)
+            .confirmed()
+            .map_err(|r| self.refused(r.to_string()))?;
+        let what = self.admit(permit)?;
+        self.lock()?;
         let result = self.append_locked(what, at, link, Some(key));
         self.unlock();
         result
+    }
+
+    /// The writer's half of the gate: a permit judged for this log's seat.
+    fn admit(&self, permit: Permit) -> Result<EventKind, LogError> {
+        let (seat, what) = permit.into_parts();
+        if seat != self.role {
+            return Err(self.refused(format!(
+                "the rule book judged this event for a {seat}, and this log writes as the {}",
+                self.role
+            )));
+        }
+        Ok(what)
+    }
+
+    fn refused(&self, why: String) -> LogError {
+        LogError::io(
+            &self.path,
+            "appending to the timeline",
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, why),
+        )
     }
 
     fn append_locked(

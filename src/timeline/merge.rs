@@ -5,8 +5,8 @@
 //! one with the greater encoding wins, so every crew member still agrees.
 
 use super::event::{Event, EventId};
+use super::rules::{Role, seat_may_record};
 use crate::checklist::Plan;
-use crate::crew::{self, Role};
 use std::collections::{BTreeMap, HashMap};
 
 /// Merges two logs.
@@ -40,7 +40,7 @@ fn encoding(e: &Event) -> String {
 }
 
 /// Keeps the events a reader may trust: the author holds a seat in the crew,
-/// claims that seat, and the seat allows the event (the same policy the cockpit enforces).
+/// claims that seat, and the rule book lets that seat record the event.
 pub fn trusted(plan: &Plan, crew: &HashMap<String, Role>, events: Vec<Event>) -> Vec<Event> {
     events
         .into_iter()
@@ -51,8 +51,7 @@ pub fn trusted(plan: &Plan, crew: &HashMap<String, Role>, events: Vec<Event>) ->
             if seat != e.role {
                 return false;
             }
-            let step_role = e.what.step().and_then(|id| plan.step(id)).map(|s| s.role);
-            crew::allowed(seat, e.what.act(step_role)).is_ok()
+            seat_may_record(Some(plan), seat, &e.what).is_ok()
         })
         .collect()
 }

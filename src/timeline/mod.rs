@@ -8,6 +8,7 @@ pub mod fsutil;
 pub mod log;
 pub mod merge;
 pub mod release;
+pub mod rules;
 
 pub use clock::Clock;
 pub use event::{CiState, Event, EventId, EventKind, Fact, Outcome, SCHEMA_VERSION};
@@ -15,3 +16,4 @@ pub use fold::{Availability, State, StepState, StepStatus, fold, skew_warnings};
 pub use log::{EventLog, LogError};
 pub use merge::merge;
 pub use release::{Home, Release, ReleaseMeta};
+pub use rules::{Book, Permit, Reason, Refusal, Role, Verdict, judge};

@@ -11,8 +11,8 @@ use super::clock::Clock;
 use super::event::{Event, EventKind, Outcome};
 use super::fsutil::write_atomic;
 use super::log::EventLog;
+use super::rules::Role;
 use crate::checklist::{Checklist, Plan};
-use crate::crew::Role;
 use crate::diag::Diagnostics;
 use crate::error::user;
 use chrono::{DateTime, Utc};
@@ -180,12 +180,18 @@ impl Home {
         // release without a timeline.
         write_atomic(&dir.join("checklist.toml"), checklist_text.as_bytes())
             .wrap_err_with(|| format!("writing {}", dir.join("checklist.toml").display()))?;
+        let now = clock.now();
         let mut log = EventLog::create(&dir.join("events.jsonl"), author, Role::Pilot, clock)?;
-        log.append(EventKind::ReleaseStarted {
+        let started = EventKind::ReleaseStarted {
             release: id.clone(),
             version: version.to_string(),
             checklist: checklist.file.clone(),
-        })?;
+        };
+        let permit =
+            super::rules::judge(&super::rules::Book::without_plan(now), Role::Pilot, started)
+                .confirmed()
+                .map_err(|r| user(r.to_string()))?;
+        log.append(permit)?;
         let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
         write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
             .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;

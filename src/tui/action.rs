@@ -4,7 +4,7 @@
 
 use super::model::{Mode, Model, Pane};
 use crate::probe::ProbeMsg;
-use crate::timeline::EventKind;
+use crate::timeline::Permit;
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -60,9 +60,9 @@ pub enum Action {
 /// What `update` asks the driver to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Append to the timeline; on success show `done`.
+    /// Append to the timeline what the rule book permitted; on success show `done`.
     Append {
-        what: EventKind,
+        permit: Permit,
         done: String,
     },
     /// Put text on the clipboard (OSC 52); `what` names it in the confirmation.

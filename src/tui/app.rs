@@ -145,7 +145,7 @@ where
 
     fn perform(&mut self, effect: Effect) {
         match effect {
-            Effect::Append { what, done } => match self.log.append(what) {
+            Effect::Append { permit, done } => match self.log.append(permit) {
                 Ok(_) => {
                     self.refold();
                     self.flash(FlashKind::Ok, done);

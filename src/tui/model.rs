@@ -6,7 +6,7 @@ use super::board::Board;
 use crate::checklist::Plan;
 use crate::crew::Role;
 use crate::probe::{Health, ProbeReport, Quota};
-use crate::timeline::{Event, EventId, EventKind, State, StepStatus, fold};
+use crate::timeline::{Event, EventId, EventKind, Permit, State, StepStatus, fold};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -80,7 +80,12 @@ pub enum Mode {
     /// y/n before signing off; `reasons` say why it needs confirming.
     Confirm {
         step: usize,
+        /// "Sign off", "Override", "Skip": what the question asks.
+        verb: &'static str,
         reasons: Vec<String>,
+        /// What the rule book will let through on a yes.
+        permit: Permit,
+        done: String,
     },
     /// A one-line text field.
     Input {
@@ -276,7 +281,8 @@ impl Model {
 
     /// Whether this seat may act on a step of the given owner (ignoring overrides).
     pub fn is_mine(&self, owner: crate::crew::StepRole) -> bool {
-        crate::crew::allowed(self.role, crate::crew::Act::SignOff(owner)).is_ok()
+        crate::timeline::rules::seat_may(self.role, crate::timeline::rules::Act::SignOff(owner))
+            .is_ok()
     }
 
     /// The first step, in plan order, that is ready (or waiting on its probe)

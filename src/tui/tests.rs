@@ -6,7 +6,8 @@ use super::fixture::sample_model;
 use super::model::{Mode, Model, Pane, Row};
 use super::update::update;
 use crate::checklist::StepId;
-use crate::crew::{self, Role};
+use crate::crew::Role;
+use crate::timeline::rules::seat_may_record;
 use crate::timeline::{EventKind, StepStatus};
 use proptest::prelude::*;
 
@@ -43,19 +44,20 @@ fn select_step(m: &mut Model, id: &str) {
 /// Presses `action`, answers a confirmation with yes and a text field with a reason.
 fn attempt(m: &mut Model, action: Action) -> Outcome {
     let mut effects = update(m, action);
-    if matches!(m.ui.mode, Mode::Confirm { .. }) {
-        effects.extend(update(m, Action::Confirm(true)));
-    }
+    // A reason first, then a confirmation (an override asks both).
     if matches!(m.ui.mode, Mode::Input { .. }) {
         for c in "because".chars() {
             effects.extend(update(m, Action::Type(c)));
         }
         effects.extend(update(m, Action::Submit));
     }
+    if matches!(m.ui.mode, Mode::Confirm { .. }) {
+        effects.extend(update(m, Action::Confirm(true)));
+    }
     let wrote: Vec<EventKind> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Append { what, .. } => Some(what.clone()),
+            Effect::Append { permit, .. } => Some(permit.what().clone()),
             _ => None,
         })
         .collect();
@@ -128,7 +130,9 @@ fn the_policy_table_every_action_by_every_seat() {
                     step: step("on-defaults"),
                     reason: "because".into(),
                 }),
-                Role::Copilot => Err("only the pilot may override a probe-backed step"),
+                Role::Copilot => Err(
+                    "only the pilot may override a probe-backed step (complete, skip or undo it by hand)",
+                ),
                 Role::JumpSeat => Err(JUMP),
             },
         ),
@@ -534,10 +538,14 @@ proptest! {
         let mut m = model(seat);
         for a in actions {
             for fx in update(&mut m, a) {
-                if let Effect::Append { what, .. } = fx {
+                if let Effect::Append { permit, .. } = fx {
+                    let what = permit.what();
                     prop_assert_ne!(seat, Role::JumpSeat, "the jump seat wrote {:?}", what);
-                    let owner = what.step().and_then(|s| m.plan.step(s)).map(|s| s.role);
-                    prop_assert!(crew::allowed(seat, what.act(owner)).is_ok(), "{seat} wrote {what:?}");
+                    prop_assert_eq!(permit.seat(), seat);
+                    prop_assert!(
+                        seat_may_record(Some(&m.plan), seat, what).is_ok(),
+                        "{seat} wrote {what:?}"
+                    );
                 }
             }
             // Cursors stay on something that exists.

@@ -1,13 +1,14 @@
 //! `update(&mut Model, Action) -> Vec<Effect>`: every decision of the cockpit,
-//! pure and testable without a terminal. The role policy is checked here,
-//! through [`crate::crew::allowed`], before any effect that writes.
+//! pure and testable without a terminal. Every event the cockpit would write
+//! is put to the rule book ([`crate::timeline::rules::judge`]) here; an
+//! [`Effect::Append`] carries the rule book's permit, nothing else.
 
 use super::action::{Action, Effect};
 use super::layout::{self, inner_height};
 use super::model::{Flash, FlashKind, Mode, Model, Pane, Purpose, Row};
-use crate::crew::{self, Act, StepRole};
 use crate::probe::ProbeMsg;
-use crate::timeline::{EventKind, StepStatus};
+use crate::timeline::EventKind;
+use crate::timeline::rules::{self, Book, Refusal, Verdict};
 
 /// The longest note or reason a text field takes (a post-mortem row, not an essay).
 pub const MAX_TEXT: usize = 500;
@@ -50,19 +51,38 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.ui.mode = Mode::Normal;
             Vec::new()
         }
-        Mode::Confirm { step, reasons } => match action {
+        Mode::Confirm {
+            step,
+            verb,
+            reasons,
+            permit,
+            done,
+        } => match action {
             Action::Confirm(true) => {
                 m.ui.mode = Mode::Normal;
-                sign_off(m, step)
+                vec![Effect::Append { permit, done }]
             }
             Action::Confirm(false) | Action::Cancel => {
                 m.ui.mode = Mode::Normal;
-                info(m, "not signed off");
+                info(
+                    m,
+                    if verb == "Sign off" {
+                        "not signed off"
+                    } else {
+                        "nothing was recorded"
+                    },
+                );
                 Vec::new()
             }
             // Anything else leaves the question open.
             _ => {
-                m.ui.mode = Mode::Confirm { step, reasons };
+                m.ui.mode = Mode::Confirm {
+                    step,
+                    verb,
+                    reasons,
+                    permit,
+                    done,
+                };
                 Vec::new()
             }
         },
@@ -130,37 +150,31 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
                 info(m, "select a step first");
                 return Vec::new();
             };
-            let owner = m.plan.steps[i].role;
-            if !permit(m, Act::SignOff(owner)) {
-                return Vec::new();
-            }
-            let status = &m.state.steps[i].status;
-            if matches!(action, Action::Undo) {
-                if !status.is_complete() {
-                    info(
-                        m,
-                        &format!(
-                            "`{}` is {}: there is nothing to undo",
-                            m.plan.steps[i].id,
-                            status.label()
-                        ),
-                    );
-                    return Vec::new();
-                }
-                open_input(m, Purpose::Undo(i));
+            let step = m.plan.steps[i].id.clone();
+            let (what, purpose) = if matches!(action, Action::Undo) {
+                let what = EventKind::StepUndone {
+                    step,
+                    reason: String::new(),
+                };
+                (what, Purpose::Undo(i))
             } else {
-                if status.is_complete() {
-                    info(
-                        m,
-                        &format!("`{}` is already {}", m.plan.steps[i].id, status.label()),
-                    );
-                    return Vec::new();
-                }
-                open_input(m, Purpose::Skip(i));
+                let what = EventKind::StepSkipped {
+                    step,
+                    reason: String::new(),
+                };
+                (what, Purpose::Skip(i))
+            };
+            if may_ask_for_text(m, what) {
+                open_input(m, purpose);
             }
         }
         Action::Note => {
-            if permit(m, Act::Note) {
+            if may_ask_for_text(
+                m,
+                EventKind::Note {
+                    text: String::new(),
+                },
+            ) {
                 open_input(m, Purpose::Note);
             }
         }
@@ -203,17 +217,55 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Checks the policy; on refusal shows why and returns false.
-fn permit(m: &mut Model, act: Act) -> bool {
-    match crew::allowed(m.role, act) {
-        Ok(()) => true,
-        Err(denied) => {
-            m.ui.flash = Some(Flash {
-                text: denied.to_string(),
-                kind: FlashKind::Error,
-            });
+/// Puts an event to the rule book, on the release's clock.
+fn judge(m: &Model, what: EventKind) -> Verdict {
+    let book = Book::new(&m.plan, &m.state, m.now);
+    rules::judge(&book, m.role, what)
+}
+
+fn refuse(m: &mut Model, refusal: &Refusal) {
+    error(m, &refusal.to_string());
+}
+
+/// Records `what` if the rule book accepts it, asks first if it wants a
+/// confirmation, and says why if it refuses.
+fn propose(
+    m: &mut Model,
+    step: usize,
+    verb: &'static str,
+    what: EventKind,
+    done: String,
+) -> Vec<Effect> {
+    match judge(m, what) {
+        Verdict::Accepted(permit) => vec![Effect::Append { permit, done }],
+        Verdict::NeedsConfirmation { reasons, permit } => {
+            m.ui.mode = Mode::Confirm {
+                step,
+                verb,
+                reasons: reasons.iter().map(ToString::to_string).collect(),
+                permit,
+                done,
+            };
+            Vec::new()
+        }
+        Verdict::Refused(r) => {
+            refuse(m, &r);
+            Vec::new()
+        }
+    }
+}
+
+/// Whether a text field for `what` is worth opening: the rule book refuses
+/// nothing but the (still empty) text. Shows the refusal otherwise.
+fn may_ask_for_text(m: &mut Model, what: EventKind) -> bool {
+    match judge(m, what) {
+        Verdict::Refused(Refusal::NeedsText) => true,
+        Verdict::Refused(r) => {
+            refuse(m, &r);
             false
         }
+        // An empty text is always refused; reaching here means the rules changed.
+        Verdict::Accepted(_) | Verdict::NeedsConfirmation { .. } => true,
     }
 }
 
@@ -247,76 +299,43 @@ fn is_probe_backed(m: &Model, i: usize) -> bool {
 }
 
 fn activate_step(m: &mut Model, i: usize) -> Vec<Effect> {
-    let owner = m.plan.steps[i].role;
-    if m.state.steps[i].status.is_complete() {
-        // Check the policy first so the jump seat hears "read-only", not a hint to undo.
-        if !permit(m, Act::SignOff(owner)) {
-            return Vec::new();
-        }
-        let text = format!(
-            "`{}` is already {} — press u to undo it",
-            m.plan.steps[i].id,
-            m.state.steps[i].status.label()
-        );
-        info(m, &text);
-        return Vec::new();
-    }
+    let id = m.plan.steps[i].id.clone();
     if is_probe_backed(m, i) {
-        if permit(m, Act::Override) {
+        let what = EventKind::StepOverridden {
+            step: id,
+            reason: String::new(),
+        };
+        if may_ask_for_text(m, what) {
             open_input(m, Purpose::Override(i));
         }
         return Vec::new();
     }
-    if !permit(m, Act::SignOff(owner)) {
-        return Vec::new();
-    }
-    let reasons = confirm_reasons(m, i);
-    if reasons.is_empty() {
-        return sign_off(m, i);
-    }
-    m.ui.mode = Mode::Confirm { step: i, reasons };
-    Vec::new()
-}
-
-/// Why a sign-off deserves a second look: a pilot-only step, an unmet need, a gate.
-pub fn confirm_reasons(m: &Model, i: usize) -> Vec<String> {
-    let step = &m.plan.steps[i];
-    let st = &m.state.steps[i];
-    let mut reasons = Vec::new();
-    if step.role == StepRole::Pilot {
-        reasons.push("a pilot-only step".to_string());
-    }
-    if let StepStatus::Blocked { on } = &st.status {
-        let on: Vec<&str> = on.iter().map(|s| s.0.as_str()).collect();
-        reasons.push(format!("blocked: needs {} first", on.join(", ")));
-    }
-    if let Some(g) = step
-        .gate
-        .as_ref()
-        .and_then(|g| g.blocks(m.now, st.needs_done_at))
-    {
-        reasons.push(format!("gate: {g}"));
-    }
-    reasons
-}
-
-/// Signs off a manual step (after any confirmation), re-checking the policy.
-fn sign_off(m: &mut Model, i: usize) -> Vec<Effect> {
-    let step = &m.plan.steps[i];
-    if !permit(m, Act::SignOff(step.role)) {
-        return Vec::new();
-    }
-    let step = &m.plan.steps[i];
     if m.state.steps[i].status.is_complete() {
+        // The rule book first, so the jump seat hears "read-only", not a hint to undo.
+        let probe = EventKind::StepUndone {
+            step: id.clone(),
+            reason: String::new(),
+        };
+        if may_ask_for_text(m, probe) {
+            let text = format!(
+                "`{id}` is already {} — press u to undo it",
+                m.state.steps[i].status.label()
+            );
+            info(m, &text);
+        }
         return Vec::new();
     }
-    vec![Effect::Append {
-        what: EventKind::StepDone {
-            step: step.id.clone(),
+    let done = format!("✔ {id} signed off");
+    propose(
+        m,
+        i,
+        "Sign off",
+        EventKind::StepDone {
+            step: id,
             note: None,
         },
-        done: format!("✔ {} signed off", step.id),
-    }]
+        done,
+    )
 }
 
 fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
@@ -335,15 +354,17 @@ fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
     }
     m.ui.mode = Mode::Normal;
     let step_of = |i: usize| m.plan.steps[i].id.clone();
-    // The policy again: the seat cannot change, but a text field must never be a way around it.
-    let (act, what, done) = match purpose {
+    // The rule book again: the seat cannot change, but a text field must never be a way around it.
+    let (step, verb, what, done) = match purpose {
         Purpose::Note => (
-            Act::Note,
+            None,
+            "Note",
             EventKind::Note { text: reason },
             "note added".to_string(),
         ),
         Purpose::Undo(i) => (
-            Act::SignOff(m.plan.steps[i].role),
+            Some(i),
+            "Undo",
             EventKind::StepUndone {
                 step: step_of(i),
                 reason,
@@ -351,7 +372,8 @@ fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
             format!("↶ {} undone", step_of(i)),
         ),
         Purpose::Skip(i) => (
-            Act::SignOff(m.plan.steps[i].role),
+            Some(i),
+            "Skip",
             EventKind::StepSkipped {
                 step: step_of(i),
                 reason,
@@ -359,7 +381,8 @@ fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
             format!("⤼ {} skipped", step_of(i)),
         ),
         Purpose::Override(i) => (
-            Act::Override,
+            Some(i),
+            "Override",
             EventKind::StepOverridden {
                 step: step_of(i),
                 reason,
@@ -367,10 +390,22 @@ fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
             format!("✚ {} overridden", step_of(i)),
         ),
     };
-    if !permit(m, act) {
-        return Vec::new();
+    match step {
+        Some(i) => propose(m, i, verb, what, done),
+        None => match judge(m, what) {
+            Verdict::Refused(r) => {
+                refuse(m, &r);
+                Vec::new()
+            }
+            verdict => match verdict.confirmed() {
+                Ok(permit) => vec![Effect::Append { permit, done }],
+                Err(r) => {
+                    refuse(m, &r);
+                    Vec::new()
+                }
+            },
+        },
     }
-    vec![Effect::Append { what, done }]
 }
 
 fn star(m: &mut Model) -> Vec<Effect> {
@@ -378,9 +413,6 @@ fn star(m: &mut Model) -> Vec<Effect> {
         info(m, "the timeline is empty");
         return Vec::new();
     };
-    if !permit(m, Act::Star) {
-        return Vec::new();
-    }
     let Some(e) = m
         .state
         .timeline
@@ -390,16 +422,20 @@ fn star(m: &mut Model) -> Vec<Effect> {
         return Vec::new();
     };
     let event = e.id.clone();
-    if m.state.starred.contains(&event) {
-        vec![Effect::Append {
-            what: EventKind::Unstarred { event },
-            done: "☆ unstarred".into(),
-        }]
+    let (what, done) = if m.state.starred.contains(&event) {
+        (EventKind::Unstarred { event }, "☆ unstarred")
     } else {
-        vec![Effect::Append {
-            what: EventKind::Starred { event },
-            done: "★ starred".into(),
-        }]
+        (EventKind::Starred { event }, "★ starred")
+    };
+    match judge(m, what).confirmed() {
+        Ok(permit) => vec![Effect::Append {
+            permit,
+            done: done.into(),
+        }],
+        Err(r) => {
+            refuse(m, &r);
+            Vec::new()
+        }
     }
 }
 

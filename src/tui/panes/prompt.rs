@@ -14,10 +14,15 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = area.width.min(90);
     let inner_w = usize::from(width.saturating_sub(2)).max(1);
     let (title, keys, mut lines) = match &m.ui.mode {
-        Mode::Confirm { step, reasons } => {
+        Mode::Confirm {
+            step,
+            verb,
+            reasons,
+            ..
+        } => {
             let s = m.plan.steps.get(*step);
             let mut lines = vec![Line::from(Span::styled(
-                format!("Sign off `{}`?", s.map(|s| s.id.0.as_str()).unwrap_or("?")),
+                format!("{verb} `{}`?", s.map(|s| s.id.0.as_str()).unwrap_or("?")),
                 theme.style(Role::Title),
             ))];
             if let Some(s) = s {
@@ -32,7 +37,12 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     theme.style(Role::Warning),
                 )));
             }
-            (" Confirm ", " y sign off · n cancel ", lines)
+            let keys = if *verb == "Sign off" {
+                " y sign off · n cancel "
+            } else {
+                " y yes · n cancel "
+            };
+            (" Confirm ", keys, lines)
         }
         Mode::Input { purpose, text } => {
             // Show the end of a long text: that is where the cursor is.
