@@ -84,7 +84,7 @@ pub enum Mode {
         verb: &'static str,
         reasons: Vec<String>,
         /// What the rule book will let through on a yes.
-        permit: Permit,
+        permit: Box<Permit>,
         done: String,
     },
     /// A one-line text field.

@@ -60,7 +60,10 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         } => match action {
             Action::Confirm(true) => {
                 m.ui.mode = Mode::Normal;
-                vec![Effect::Append { permit, done }]
+                vec![Effect::Append {
+                    permit: *permit,
+                    done,
+                }]
             }
             Action::Confirm(false) | Action::Cancel => {
                 m.ui.mode = Mode::Normal;
@@ -243,7 +246,7 @@ fn propose(
                 step,
                 verb,
                 reasons: reasons.iter().map(ToString::to_string).collect(),
-                permit,
+                permit: Box::new(permit),
                 done,
             };
             Vec::new()
