@@ -193,7 +193,7 @@ fn idle_draws() -> u64 {
         terminal,
         model,
         Theme::default_theme(),
-        log,
+        flightdeck::store::Store::new(log),
         clock,
         Box::new(std::io::sink()),
     );

@@ -247,7 +247,7 @@ fn fly(
     if !std::io::stdout().is_terminal() {
         return Err(crate::tui::not_a_terminal(&release.meta.id));
     }
-    let log = release.open_log_for(me, role, Clock::System)?;
+    let store = crate::store::Store::open(&release, me, role, Clock::System)?;
     let opts = crate::tui::CockpitOptions {
         role,
         theme: config.theme.clone(),
@@ -278,7 +278,7 @@ fn fly(
             Some((h, rx)) => (Some(h), Some(rx)),
             None => (None, None),
         };
-        let result = crate::tui::run(release, log, opts, rx).await;
+        let result = crate::tui::run(release, store, opts, rx).await;
         if let Some(h) = handle {
             h.shutdown().await;
         }

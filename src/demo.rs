@@ -178,7 +178,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
                 no_color,
                 clock: clock.clone(),
             };
-            crate::tui::run(release.clone(), log, opts, rx).await
+            crate::tui::run(release.clone(), crate::store::Store::new(log), opts, rx).await
         };
         if let Some(h) = handle {
             h.shutdown().await;

@@ -14,5 +14,6 @@ pub mod error;
 pub mod export;
 pub mod probe;
 pub mod sim;
+pub mod store;
 pub mod timeline;
 pub mod tui;

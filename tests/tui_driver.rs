@@ -47,7 +47,7 @@ fn driver(release: &Release, role: Role) -> Driver<TestBackend> {
         terminal,
         model,
         Theme::default_theme(),
-        log,
+        flightdeck::store::Store::new(log),
         clock,
         Box::new(std::io::sink()),
     );

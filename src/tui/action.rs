@@ -4,7 +4,7 @@
 
 use super::model::{Mode, Model, Pane};
 use crate::probe::ProbeMsg;
-use crate::timeline::Permit;
+use crate::timeline::{Event, Permit};
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -55,6 +55,34 @@ pub enum Action {
     /// The clock moved.
     Tick(DateTime<Utc>),
     Probe(ProbeMsg),
+    /// Events the store recorded (ours, a probe's, another process's).
+    Recorded(Vec<Event>),
+    /// What became of an effect the driver performed.
+    Outcome(Outcome),
+}
+
+/// What became of an [`Effect`]: the driver performs it, `update` decides
+/// what the crew member sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The event is on disk; show `done`.
+    Appended {
+        done: String,
+    },
+    /// Nothing was recorded.
+    NotRecorded(String),
+    /// The post-mortem was written there.
+    Exported(std::path::PathBuf),
+    ExportFailed(String),
+    Copied {
+        what: &'static str,
+        text: String,
+    },
+    CopyFailed(String),
+    /// The log was read again: what arrived comes through the store.
+    Refreshed,
+    /// The log could not be read (another process's damage, a lost disk).
+    LogUnreadable(String),
 }
 
 /// What `update` asks the driver to do.

@@ -1,20 +1,23 @@
 //! The driver: a thin router between the outside (terminal input, probe
-//! messages, the log on disk, the clock, signals) and the pure `update`.
+//! messages, the store, the clock, signals) and the pure `update`.
 //!
 //! One task, never blocking: `tokio::select!` over the crossterm event
-//! stream, the probe channel, a log-refresh timer, a clock tick and the quit
-//! signals. Drawing happens only when something changed (a dirty flag), at
+//! stream, the probe channel, the store's recorded events, the outcomes of
+//! effects, a log-refresh timer, a clock tick and the quit signals. Effects
+//! that touch the disk (appends with their fsync, exports) run on tokio's
+//! blocking pool and come back as [`Action::Outcome`]s; every decision stays
+//! in `update`. Drawing happens only when something changed (a dirty flag), at
 //! most once per [`FRAME`], so a burst of messages becomes one frame.
 
-use super::action::{Action, Effect, key_action, mouse_action};
+use super::action::{Action, Effect, Outcome, key_action, mouse_action};
 use super::clipboard;
-use super::model::{Flash, FlashKind, Model};
-use super::panes::fit;
+use super::model::Model;
 use super::theme::Theme;
-use super::update::{after_refold, update};
+use super::update::update;
 use super::view;
 use crate::probe::ProbeMsg;
-use crate::timeline::{Clock, EventLog};
+use crate::store::Store;
+use crate::timeline::{Clock, Event};
 use color_eyre::eyre::{Result, WrapErr};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -22,8 +25,11 @@ use ratatui::backend::Backend;
 use ratatui::crossterm::event::Event as TermEvent;
 use std::future::Future;
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::mpsc::Receiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 /// The shortest time between two frames (60 per second at most).
@@ -48,7 +54,7 @@ pub struct Driver<B: Backend> {
     pub terminal: Terminal<B>,
     pub model: Model,
     pub theme: Theme,
-    pub log: EventLog,
+    pub store: Store,
     pub clock: Clock,
     /// Where OSC 52 sequences go (stdout in the real cockpit).
     pub clipboard: Box<dyn Write + Send>,
@@ -58,7 +64,11 @@ pub struct Driver<B: Backend> {
     dirty: bool,
     needs_refresh: bool,
     last_draw: Option<Instant>,
-    last_log_error: Option<String>,
+    recorded: broadcast::Receiver<Arc<Event>>,
+    outcomes: (UnboundedSender<Outcome>, UnboundedReceiver<Outcome>),
+    /// Effects sent to the blocking pool and not yet back.
+    pending: usize,
+    refreshing: bool,
 }
 
 impl<B: Backend> Driver<B>
@@ -69,15 +79,16 @@ where
         terminal: Terminal<B>,
         model: Model,
         theme: Theme,
-        log: EventLog,
+        store: Store,
         clock: Clock,
         clipboard: Box<dyn Write + Send>,
     ) -> Self {
+        let recorded = store.subscribe();
         Driver {
             terminal,
             model,
             theme,
-            log,
+            store,
             clock,
             clipboard,
             stats: Stats::default(),
@@ -85,7 +96,10 @@ where
             dirty: true,
             needs_refresh: false,
             last_draw: None,
-            last_log_error: None,
+            recorded,
+            outcomes: unbounded_channel(),
+            pending: 0,
+            refreshing: false,
         }
     }
 
@@ -130,7 +144,7 @@ where
                     self.dirty = true;
                 }
             }
-            Action::Probe(ProbeMsg::Recorded(_)) => {}
+            Action::Probe(ProbeMsg::Recorded(_)) | Action::Outcome(Outcome::Refreshed) => {}
             _ => self.dirty = true,
         }
         for effect in update(&mut self.model, action) {
@@ -138,79 +152,119 @@ where
         }
     }
 
-    fn flash(&mut self, kind: FlashKind, text: String) {
-        self.model.ui.flash = Some(Flash { text, kind });
-        self.dirty = true;
-    }
-
     fn perform(&mut self, effect: Effect) {
         match effect {
-            Effect::Append { permit, done } => match self.log.append(permit) {
-                Ok(_) => {
-                    self.refold();
-                    self.flash(FlashKind::Ok, done);
-                }
-                Err(e) => self.flash(FlashKind::Error, format!("nothing was recorded: {e}")),
-            },
-            Effect::Copy { what, text } => match clipboard::copy(&mut self.clipboard, &text) {
-                Ok(()) => self.flash(
-                    FlashKind::Ok,
-                    format!(
-                        "copied the {what} to the clipboard (OSC 52): {}",
-                        fit(&text, 60)
-                    ),
-                ),
-                Err(e) => self.flash(FlashKind::Error, format!("could not copy: {e}")),
-            },
-            Effect::Export => match self.export() {
-                Ok(path) => self.flash(
-                    FlashKind::Ok,
-                    format!("exported the post-mortem to {}", path.display()),
-                ),
-                Err(e) => self.flash(FlashKind::Error, format!("export failed: {e}")),
-            },
+            Effect::Append { permit, done } => {
+                let store = self.store.clone();
+                self.in_background(async move {
+                    match store.append_async(permit).await {
+                        Ok(_) => Outcome::Appended { done },
+                        Err(e) => Outcome::NotRecorded(e.to_string()),
+                    }
+                });
+            }
+            // A few bytes to stdout: no disk, no waiting.
+            Effect::Copy { what, text } => {
+                let outcome = match clipboard::copy(&mut self.clipboard, &text) {
+                    Ok(()) => Outcome::Copied { what, text },
+                    Err(e) => Outcome::CopyFailed(e.to_string()),
+                };
+                self.dispatch(Action::Outcome(outcome));
+            }
+            Effect::Export => {
+                let Some(release) = self.release.clone() else {
+                    let why = "this cockpit has no release on disk".to_string();
+                    self.dispatch(Action::Outcome(Outcome::ExportFailed(why)));
+                    return;
+                };
+                let state = self.model.state.clone();
+                let now = self.clock.now();
+                self.in_background(async move {
+                    let written =
+                        tokio::task::spawn_blocking(move || export(&release, &state, now)).await;
+                    match written {
+                        Ok(Ok(path)) => Outcome::Exported(path),
+                        Ok(Err(e)) => Outcome::ExportFailed(format!("{e:#}")),
+                        Err(e) => Outcome::ExportFailed(e.to_string()),
+                    }
+                });
+            }
             Effect::Refresh => self.needs_refresh = true,
             Effect::Quit => {}
         }
     }
 
-    /// Writes the post-mortem document (with its timeline table) beside the
-    /// release's log, atomically. The log itself is not touched.
-    fn export(&self) -> Result<std::path::PathBuf> {
-        use crate::export::{ExportOptions, Format, default_path, export};
-        let release = self
-            .release
-            .as_ref()
-            .ok_or_else(|| color_eyre::eyre::eyre!("this cockpit has no release on disk"))?;
-        let opts = ExportOptions::new(Format::Postmortem, self.clock.now());
-        let text = export(release, &self.model.state, &opts)?;
-        let path = default_path(release, Format::Postmortem);
-        crate::timeline::fsutil::write_atomic(&path, text.as_bytes())
-            .wrap_err_with(|| format!("writing {}", path.display()))?;
-        Ok(path)
+    /// Runs an effect's I/O off the input task; its outcome comes back as an action.
+    fn in_background(&mut self, work: impl Future<Output = Outcome> + Send + 'static) {
+        let tx = self.outcomes.0.clone();
+        self.pending += 1;
+        tokio::spawn(async move {
+            let _ = tx.send(work.await);
+        });
     }
 
-    fn refold(&mut self) {
-        self.model.refold(self.log.events());
-        after_refold(&mut self.model);
-        self.stats.refolds += 1;
-        self.dirty = true;
-    }
-
-    /// Picks up events other processes appended; re-folds only if any arrived.
+    /// Picks up events other processes appended (they arrive through the store's subscription).
     pub fn refresh_log(&mut self) {
         self.needs_refresh = false;
-        match self.log.refresh() {
-            Ok(0) => {}
-            Ok(_) => self.refold(),
-            Err(e) => {
-                let text = format!("reading the timeline: {e}");
-                if self.last_log_error.as_ref() != Some(&text) {
-                    self.last_log_error = Some(text.clone());
-                    self.flash(FlashKind::Error, text);
-                }
+        if self.refreshing {
+            return;
+        }
+        self.refreshing = true;
+        let store = self.store.clone();
+        self.in_background(async move {
+            match store.refresh_async().await {
+                // Whatever arrived is published to the subscription.
+                Ok(_) => Outcome::Refreshed,
+                Err(e) => Outcome::LogUnreadable(format!("reading the timeline: {e}")),
+            }
+        });
+    }
+
+    /// Folds in what the store recorded; after a lag, re-reads a snapshot.
+    fn on_recorded(&mut self, first: Result<Arc<Event>, RecvError>) {
+        let mut events = Vec::new();
+        let mut lagged = false;
+        let mut next = Some(first);
+        while let Some(r) = next.take() {
+            match r {
+                Ok(e) => events.push(Arc::unwrap_or_clone(e)),
+                Err(RecvError::Lagged(_)) => lagged = true,
+                Err(RecvError::Closed) => break,
+            }
+            next = match self.recorded.try_recv() {
+                Ok(e) => Some(Ok(e)),
+                Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                Err(_) => None,
+            };
+        }
+        if lagged {
+            events = self.store.snapshot();
+        }
+        if !events.is_empty() {
+            self.stats.refolds += 1;
+            self.dispatch(Action::Recorded(events));
+        }
+    }
+
+    /// Waits until every effect sent to the background has come back (tests, shutdown).
+    pub async fn settle(&mut self) {
+        while self.pending > 0 {
+            match self.outcomes.1.recv().await {
+                Some(o) => self.on_outcome(o),
+                None => break,
             }
         }
+        while let Ok(e) = self.recorded.try_recv() {
+            self.on_recorded(Ok(e));
+        }
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) {
+        self.pending = self.pending.saturating_sub(1);
+        if matches!(outcome, Outcome::Refreshed | Outcome::LogUnreadable(_)) {
+            self.refreshing = false;
+        }
+        self.dispatch(Action::Outcome(outcome));
     }
 
     fn on_terminal(&mut self, ev: TermEvent) {
@@ -232,7 +286,24 @@ where
     }
 
     /// The loop. Returns when the crew member quits, the input ends, or `shutdown` fires.
+    /// Before it returns, every effect already under way (a sign-off being
+    /// fsynced, an export) is finished: quitting never loses a recorded event.
     pub async fn run<S, F>(
+        &mut self,
+        input: S,
+        probes: Option<Receiver<ProbeMsg>>,
+        shutdown: F,
+    ) -> Result<()>
+    where
+        S: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+        F: Future<Output = ()>,
+    {
+        let result = self.run_loop(input, probes, shutdown).await;
+        self.settle().await;
+        result
+    }
+
+    async fn run_loop<S, F>(
         &mut self,
         mut input: S,
         mut probes: Option<Receiver<ProbeMsg>>,
@@ -282,6 +353,8 @@ where
                     }
                     None => probes = None,
                 },
+                recorded = self.recorded.recv() => self.on_recorded(recorded),
+                Some(outcome) = self.outcomes.1.recv() => self.on_outcome(outcome),
                 _ = refresh.tick() => self.needs_refresh = true,
                 _ = tick.tick() => self.dispatch(Action::Tick(self.clock.now())),
                 _ = sleep_until(wake) => {}
@@ -303,4 +376,20 @@ async fn sleep_until(at: Option<Instant>) {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
     }
+}
+
+/// Writes the post-mortem document (with its timeline table) beside the
+/// release's log, atomically. The log itself is not touched.
+fn export(
+    release: &crate::timeline::Release,
+    state: &crate::timeline::State,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<std::path::PathBuf> {
+    use crate::export::{ExportOptions, Format, default_path, export};
+    let opts = ExportOptions::new(Format::Postmortem, now);
+    let text = export(release, state, &opts)?;
+    let path = default_path(release, Format::Postmortem);
+    crate::timeline::fsutil::write_atomic(&path, text.as_bytes())
+        .wrap_err_with(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }

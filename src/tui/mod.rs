@@ -31,7 +31,8 @@ mod tests;
 use crate::crew::Role;
 use crate::error::user;
 use crate::probe::ProbeMsg;
-use crate::timeline::{Clock, EventLog, Release};
+use crate::store::Store;
+use crate::timeline::{Clock, Release};
 use color_eyre::eyre::{Result, WrapErr};
 use model::{Flash, FlashKind, Model};
 use std::io::IsTerminal;
@@ -74,16 +75,16 @@ impl CockpitOptions {
 /// or the process gets SIGTERM or SIGHUP. The terminal is restored in every
 /// case, including a panic.
 ///
-/// - `log` is the release's timeline, opened for writing as this crew member
-///   (`release.open_log(me, role, clock)`); events other processes append
-///   are picked up every 500 ms.
+/// - `store` owns the release's timeline for this process, opened as this
+///   crew member ([`Store::open`]); what it records reaches the screen in
+///   memory, and events other processes append are picked up every 500 ms.
 /// - `probes` receives what the probe tasks report; `None` runs without probes
 ///   (the board shows what the log already holds).
 ///
 /// Fails with a user error (exit 2) when stdout is not a terminal.
 pub async fn run(
     release: Release,
-    log: EventLog,
+    store: Store,
     opts: CockpitOptions,
     probes: Option<Receiver<ProbeMsg>>,
 ) -> Result<()> {
@@ -91,14 +92,16 @@ pub async fn run(
         return Err(not_a_terminal(&release.meta.id));
     }
     let (theme, warnings) = opts.resolve_theme();
-    let mut model = Model::new(
-        &release.meta.id,
-        release.plan.clone(),
-        log.events(),
-        opts.role,
-        log.author(),
-        opts.clock.now(),
-    );
+    let mut model = store.with_events(|events| {
+        Model::new(
+            &release.meta.id,
+            release.plan.clone(),
+            events,
+            opts.role,
+            &store.author(),
+            opts.clock.now(),
+        )
+    });
     if let Some(w) = warnings.first() {
         model.ui.flash = Some(Flash {
             text: w.replace("\n  ", " — ").replace('\n', " · "),
@@ -125,7 +128,7 @@ pub async fn run(
         terminal,
         model,
         theme,
-        log,
+        store,
         opts.clock.clone(),
         Box::new(std::io::stdout()),
     );

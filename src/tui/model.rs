@@ -203,6 +203,16 @@ impl Model {
     }
 
     /// Re-folds after the log changed; keeps the selections on the same things.
+    /// Folds newly recorded events in (the store delivers them in memory).
+    pub fn record(&mut self, new: Vec<Event>) {
+        if new.is_empty() {
+            return;
+        }
+        let mut events = std::mem::take(&mut self.state.events);
+        events.extend(new);
+        self.refold(&events);
+    }
+
     pub fn refold(&mut self, events: &[Event]) {
         self.state = fold(&self.plan, events);
         self.derive();

@@ -3,7 +3,7 @@
 //! is put to the rule book ([`crate::timeline::rules::judge`]) here; an
 //! [`Effect::Append`] carries the rule book's permit, nothing else.
 
-use super::action::{Action, Effect};
+use super::action::{Action, Effect, Outcome};
 use super::layout::{self, inner_height};
 use super::model::{Flash, FlashKind, Mode, Model, Pane, Purpose, Row};
 use crate::probe::ProbeMsg;
@@ -37,6 +37,15 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::Resize(w, h) => {
             m.ui.size = (w, h);
             keep_in_view(m);
+            return Vec::new();
+        }
+        Action::Recorded(events) => {
+            m.record(events);
+            keep_in_view(m);
+            return Vec::new();
+        }
+        Action::Outcome(outcome) => {
+            outcome_seen(m, outcome);
             return Vec::new();
         }
         _ => {}
@@ -215,7 +224,9 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Quit
         | Action::Resize(..)
         | Action::Tick(_)
-        | Action::Probe(_) => {}
+        | Action::Probe(_)
+        | Action::Recorded(_)
+        | Action::Outcome(_) => {}
     }
     Vec::new()
 }
@@ -647,4 +658,34 @@ fn keep_in_view(m: &mut Model) {
 /// Re-applies the view rules after the driver changed the model (a re-fold).
 pub fn after_refold(m: &mut Model) {
     keep_in_view(m);
+}
+
+/// Tells the crew member what became of an effect.
+fn outcome_seen(m: &mut Model, outcome: Outcome) {
+    let (kind, text) = match outcome {
+        Outcome::Appended { done } => (FlashKind::Ok, done),
+        Outcome::NotRecorded(why) => (FlashKind::Error, format!("nothing was recorded: {why}")),
+        Outcome::Exported(path) => (
+            FlashKind::Ok,
+            format!("exported the post-mortem to {}", path.display()),
+        ),
+        Outcome::ExportFailed(why) => (FlashKind::Error, format!("export failed: {why}")),
+        Outcome::Copied { what, text } => (
+            FlashKind::Ok,
+            format!(
+                "copied the {what} to the clipboard (OSC 52): {}",
+                super::panes::fit(&text, 60)
+            ),
+        ),
+        Outcome::CopyFailed(why) => (FlashKind::Error, format!("could not copy: {why}")),
+        Outcome::Refreshed => return,
+        Outcome::LogUnreadable(why) => {
+            // Said once, not on every refresh.
+            if m.ui.flash.as_ref().is_some_and(|f| f.text == why) {
+                return;
+            }
+            (FlashKind::Error, why)
+        }
+    };
+    m.ui.flash = Some(Flash { text, kind });
 }
