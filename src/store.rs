@@ -68,7 +68,8 @@ impl Store {
         self.log().events().to_vec()
     }
 
-    /// Runs `f` on the events without copying them.
+    /// Runs `f` on the events without copying them. `f` must not call the
+    /// store (the log stays locked while it runs).
     pub fn with_events<T>(&self, f: impl FnOnce(&[Event]) -> T) -> T {
         f(self.log().events())
     }

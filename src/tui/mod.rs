@@ -92,13 +92,14 @@ pub async fn run(
         return Err(not_a_terminal(&release.meta.id));
     }
     let (theme, warnings) = opts.resolve_theme();
+    let me = store.author();
     let mut model = store.with_events(|events| {
         Model::new(
             &release.meta.id,
             release.plan.clone(),
             events,
             opts.role,
-            &store.author(),
+            &me,
             opts.clock.now(),
         )
     });
