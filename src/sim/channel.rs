@@ -247,11 +247,6 @@ impl SubdirData {
         self.packages.len() + self.conda_packages.len()
     }
 
-    /// Whether the subdir holds no records.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// `repodata.json`.
     pub fn repodata_json(&mut self, subdir: &str) -> Body {
         if let Some(b) = &self.json {
@@ -495,14 +490,9 @@ impl Channel {
         }
     }
 
-    /// Number of records across subdirs.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.subdirs.values().map(SubdirData::len).sum()
-    }
-
-    /// Whether the channel holds no records.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Sim time of the last change in any subdir.

@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::channel::ChannelStore;
 use super::pypi::PypiStore;
-use super::scenario::{CiState, FaultSpec, GithubLimits, Happening, Role, Scenario, What};
+use super::scenario::{FaultSpec, GithubLimits, Happening, Scenario, What};
+use crate::crew::Role;
+use crate::timeline::CiState;
 
 /// A deterministic 40-hex "git sha" from some parts.
 pub fn fake_sha(parts: &[&str]) -> String {
