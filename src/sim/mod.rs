@@ -33,12 +33,12 @@ use color_eyre::eyre::WrapErr;
 use crate::crew::Role;
 
 pub use clock::SimClock;
-pub use scenario::{ReleasePairing, Scenario, TokenSpec, builtin};
+pub use scenario::{Scenario, builtin};
 pub use server::{RequestRecord, SimOptions, SimServer};
 
 /// The simulation speeds that make sense (sim seconds per real second): beyond
 /// them, durations computed from the speed stop being representable.
-pub const SPEEDS: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
+const SPEEDS: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
 
 /// `flightdeck sim ...` subcommands.
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -7,7 +7,7 @@ use crate::sim::scenario::PackageSpec;
 
 /// A deterministic channel of `n_records` synthetic records spread over `subdirs`
 /// (`noarch` is always included). Same seed, same channel, byte for byte.
-pub fn synthetic_channel(seed: u64, n_records: usize, subdirs: &[&str]) -> Channel {
+pub(crate) fn synthetic_channel(seed: u64, n_records: usize, subdirs: &[&str]) -> Channel {
     let mut names: Vec<String> = subdirs.iter().map(|s| s.to_string()).collect();
     if !names.iter().any(|s| s == "noarch") {
         names.insert(0, "noarch".into());

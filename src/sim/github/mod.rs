@@ -24,19 +24,19 @@ const WEB: &str = "https://github.com";
 const DOCS: &str = "https://docs.github.com/rest";
 
 /// What a handler knows about the request.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     /// This server's base URL, no trailing slash.
-    pub api: &'a str,
+    pub(crate) api: &'a str,
     /// The authenticated login, if any.
-    pub login: Option<&'a str>,
+    pub(crate) login: Option<&'a str>,
     /// Sim time.
-    pub now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     /// Decoded query pairs.
-    pub query: &'a [(String, String)],
+    pub(crate) query: &'a [(String, String)],
     /// The request path (no query).
-    pub path: &'a str,
+    pub(crate) path: &'a str,
     /// Request body (for writes).
-    pub body: &'a [u8],
+    pub(crate) body: &'a [u8],
 }
 
 impl Ctx<'_> {
@@ -56,7 +56,7 @@ fn ts_opt(t: Option<DateTime<Utc>>) -> Value {
     t.map_or(Value::Null, |t| Value::String(ts(t)))
 }
 
-pub fn error(status: StatusCode, message: &str) -> Reply {
+pub(crate) fn error(status: StatusCode, message: &str) -> Reply {
     let body = json!({
         "message": message,
         "documentation_url": DOCS,
@@ -70,7 +70,7 @@ fn not_found() -> Reply {
 }
 
 /// A user object (the `simple-user` shape).
-pub fn user(api: &str, login: &str) -> Value {
+pub(crate) fn user(api: &str, login: &str) -> Value {
     let bot = login.ends_with("[bot]");
     let enc = login.replace('[', "%5B").replace(']', "%5D");
     let u = format!("{api}/users/{enc}");
@@ -153,7 +153,7 @@ fn paginate(
     reply
 }
 
-pub fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -197,7 +197,7 @@ fn requires_auth() -> Reply {
     error(StatusCode::UNAUTHORIZED, "Requires authentication")
 }
 
-pub fn handle(world: &mut World, method: &Method, segs: &[&str], ctx: &Ctx<'_>) -> Reply {
+pub(crate) fn handle(world: &mut World, method: &Method, segs: &[&str], ctx: &Ctx<'_>) -> Reply {
     let get = method == Method::GET || method == Method::HEAD;
     match segs {
         ["user"] if get => match ctx.login {

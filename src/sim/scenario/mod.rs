@@ -18,33 +18,33 @@ use crate::timeline::CiState;
 
 /// The checklist and version a scenario pairs with (used by `flightdeck demo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReleasePairing {
+pub(crate) struct ReleasePairing {
     /// Checklist name, e.g. `conda`.
-    pub checklist: String,
+    pub(crate) checklist: String,
     /// Version being released, e.g. `26.11.0`.
-    pub version: String,
+    pub(crate) version: String,
 }
 
 /// A token the simulated GitHub accepts, and who it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenSpec {
+pub(crate) struct TokenSpec {
     /// The secret sent in `Authorization`.
-    pub token: String,
+    pub(crate) token: String,
     /// The GitHub login it authenticates as.
-    pub login: String,
+    pub(crate) login: String,
     /// The crew role of that login.
-    pub role: Role,
+    pub(crate) role: Role,
 }
 
 /// Rate-limit quotas of the simulated GitHub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GithubLimits {
+pub(crate) struct GithubLimits {
     /// Core requests per sim hour for each authorized login (GitHub: 5000).
-    pub authenticated: u32,
+    pub(crate) authenticated: u32,
     /// Core requests per sim hour for unauthenticated clients (GitHub: 60).
-    pub unauthenticated: u32,
+    pub(crate) unauthenticated: u32,
     /// Search requests per sim minute for each authorized login (GitHub: 30).
-    pub search: u32,
+    pub(crate) search: u32,
 }
 
 impl Default for GithubLimits {
@@ -59,72 +59,72 @@ impl Default for GithubLimits {
 
 /// A repository that exists in the simulated GitHub.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepoSpec {
+pub(crate) struct RepoSpec {
     /// `owner/name`.
-    pub full_name: String,
+    pub(crate) full_name: String,
     /// Default branch, `main` unless told.
-    pub default_branch: String,
+    pub(crate) default_branch: String,
     /// Logins that see draft releases and may edit others' comments.
     /// When empty, the logins of the pilot and co-pilot tokens.
-    pub maintainers: Vec<String>,
+    pub(crate) maintainers: Vec<String>,
 }
 
 /// A conda channel served under `/channels/{name}/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChannelSpec {
+pub(crate) struct ChannelSpec {
     /// Channel name, e.g. `conda-forge`.
-    pub name: String,
+    pub(crate) name: String,
     /// Whether `repodata_shards.msgpack.zst` is served (CEP-16).
-    pub sharded: bool,
+    pub(crate) sharded: bool,
     /// Subdirs that exist; `noarch` is always added.
-    pub subdirs: Vec<String>,
+    pub(crate) subdirs: Vec<String>,
     /// `Cache-Control: max-age` in real seconds.
-    pub max_age: u32,
+    pub(crate) max_age: u32,
     /// Deterministic filler records: `(seed, count)`.
-    pub synthetic: Option<(u64, usize)>,
+    pub(crate) synthetic: Option<(u64, usize)>,
 }
 
 /// A PyPI project known before any upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PypiSpec {
+pub(crate) struct PypiSpec {
     /// Project name as displayed.
-    pub name: String,
+    pub(crate) name: String,
     /// One-line summary.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 /// A conda package record to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageSpec {
+pub(crate) struct PackageSpec {
     /// Package name.
-    pub name: String,
+    pub(crate) name: String,
     /// Version string.
-    pub version: String,
+    pub(crate) version: String,
     /// Build string, e.g. `py_0`.
-    pub build: String,
+    pub(crate) build: String,
     /// Build number.
-    pub build_number: u64,
+    pub(crate) build_number: u64,
     /// Subdirs it appears in.
-    pub subdirs: Vec<String>,
+    pub(crate) subdirs: Vec<String>,
     /// Dependency match specs.
-    pub depends: Vec<String>,
+    pub(crate) depends: Vec<String>,
     /// `.conda` (true) or `.tar.bz2` (false).
-    pub conda_format: bool,
+    pub(crate) conda_format: bool,
 }
 
 /// Something that happens in the world at a given sim time.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Happening {
+pub(crate) struct Happening {
     /// Sim time at which it takes effect.
-    pub at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// What happens.
-    pub what: What,
+    pub(crate) what: What,
 }
 
 /// The kinds of happenings. Each field is documented in `scenarios/README.md`.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
-pub enum What {
+pub(crate) enum What {
     /// A tag is pushed (lightweight or annotated).
     Tag {
         repo: String,
@@ -235,7 +235,7 @@ pub enum What {
 
 /// What a fault does to the requests it catches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
+pub(crate) enum FaultKind {
     /// Answer with a 5xx and GitHub's JSON error body.
     ServerError {
         /// The status code (500–599).
@@ -271,20 +271,20 @@ pub enum FaultKind {
 
 /// A fault active in a window of sim time, optionally only under a path prefix.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FaultSpec {
+pub(crate) struct FaultSpec {
     /// Window start (inclusive).
-    pub from: DateTime<Utc>,
+    pub(crate) from: DateTime<Utc>,
     /// Window end (exclusive).
-    pub until: DateTime<Utc>,
+    pub(crate) until: DateTime<Utc>,
     /// Only requests whose path starts with this are affected.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// What the fault does.
-    pub kind: FaultKind,
+    pub(crate) kind: FaultKind,
 }
 
 impl FaultSpec {
     /// Whether a request to `path` at sim time `now` is caught by this fault.
-    pub fn applies(&self, now: DateTime<Utc>, path: &str) -> bool {
+    pub(crate) fn applies(&self, now: DateTime<Utc>, path: &str) -> bool {
         now >= self.from
             && now < self.until
             && self.path.as_deref().is_none_or(|p| path.starts_with(p))
@@ -295,33 +295,33 @@ impl FaultSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// Short name (the file stem unless `[scenario] name` says otherwise).
-    pub name: String,
+    pub(crate) name: String,
     /// What the scenario shows.
-    pub description: String,
+    pub(crate) description: String,
     /// The checklist and version it pairs with.
-    pub release: Option<ReleasePairing>,
+    pub(crate) release: Option<ReleasePairing>,
     /// Sim time at which the clock starts.
-    pub start: DateTime<Utc>,
+    pub(crate) start: DateTime<Utc>,
     /// Default speed: sim seconds per real second.
-    pub speed: f64,
+    pub(crate) speed: f64,
     /// GitHub quotas.
-    pub limits: GithubLimits,
+    pub(crate) limits: GithubLimits,
     /// Accepted tokens.
-    pub tokens: Vec<TokenSpec>,
+    pub(crate) tokens: Vec<TokenSpec>,
     /// Repositories.
-    pub repos: Vec<RepoSpec>,
+    pub(crate) repos: Vec<RepoSpec>,
     /// Channels.
-    pub channels: Vec<ChannelSpec>,
+    pub(crate) channels: Vec<ChannelSpec>,
     /// PyPI projects known up front.
-    pub pypi: Vec<PypiSpec>,
+    pub(crate) pypi: Vec<PypiSpec>,
     /// Happenings, sorted by time (stable: file order breaks ties).
-    pub happenings: Vec<Happening>,
+    pub(crate) happenings: Vec<Happening>,
     /// Faults.
-    pub faults: Vec<FaultSpec>,
+    pub(crate) faults: Vec<FaultSpec>,
 }
 
 /// The login of conda-forge's version bot.
-pub const AUTOTICK_BOT: &str = "regro-cf-autotick-bot";
+pub(crate) const AUTOTICK_BOT: &str = "regro-cf-autotick-bot";
 
 impl Scenario {
     /// Read and parse a scenario file.
@@ -347,7 +347,7 @@ impl Scenario {
 }
 
 /// Names of the scenarios shipped inside the binary.
-pub const BUILTIN_NAMES: &[&str] = &["conda-release", "conda-store-release", "flaky-github"];
+pub(crate) const BUILTIN_NAMES: &[&str] = &["conda-release", "conda-store-release", "flaky-github"];
 
 /// The text of a shipped scenario, by name (`conda-release`, `conda-store-release`, `flaky-github`).
 pub fn builtin(name: &str) -> Option<&'static str> {

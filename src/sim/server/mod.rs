@@ -258,11 +258,6 @@ impl SimServer {
         self.shared.base.clone()
     }
 
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// GitHub REST base URL (the server root, as for GitHub Enterprise).
     pub fn github_api(&self) -> String {
         self.base_url()

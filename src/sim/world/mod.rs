@@ -18,7 +18,7 @@ use crate::sim::scenario::{FaultSpec, GithubLimits, Happening, Scenario, What};
 use crate::timeline::CiState;
 
 /// A deterministic 40-hex "git sha" from some parts.
-pub fn fake_sha(parts: &[&str]) -> String {
+pub(crate) fn fake_sha(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());
@@ -30,7 +30,7 @@ pub fn fake_sha(parts: &[&str]) -> String {
 }
 
 /// A stable numeric id for a login (GitHub user ids are positive integers).
-pub fn user_id(login: &str) -> u64 {
+pub(crate) fn user_id(login: &str) -> u64 {
     let digest = Sha256::digest(login.as_bytes());
     let mut b = [0u8; 8];
     b.copy_from_slice(&digest[..8]);
@@ -39,56 +39,56 @@ pub fn user_id(login: &str) -> u64 {
 
 /// A git commit.
 #[derive(Debug, Clone)]
-pub struct CommitData {
-    pub sha: String,
-    pub message: String,
-    pub author: String,
-    pub date: DateTime<Utc>,
-    pub parents: Vec<String>,
+pub(crate) struct CommitData {
+    pub(crate) sha: String,
+    pub(crate) message: String,
+    pub(crate) author: String,
+    pub(crate) date: DateTime<Utc>,
+    pub(crate) parents: Vec<String>,
 }
 
 /// An annotated tag object.
 #[derive(Debug, Clone)]
-pub struct TagObject {
-    pub sha: String,
-    pub message: String,
-    pub tagger: String,
-    pub date: DateTime<Utc>,
+pub(crate) struct TagObject {
+    pub(crate) sha: String,
+    pub(crate) message: String,
+    pub(crate) tagger: String,
+    pub(crate) date: DateTime<Utc>,
 }
 
 /// A tag ref.
 #[derive(Debug, Clone)]
-pub struct TagData {
-    pub name: String,
-    pub commit_sha: String,
-    pub object: Option<TagObject>,
-    pub pushed_at: DateTime<Utc>,
+pub(crate) struct TagData {
+    pub(crate) name: String,
+    pub(crate) commit_sha: String,
+    pub(crate) object: Option<TagObject>,
+    pub(crate) pushed_at: DateTime<Utc>,
 }
 
 /// A GitHub release.
 #[derive(Debug, Clone)]
-pub struct ReleaseData {
-    pub id: u64,
-    pub tag: String,
-    pub name: String,
-    pub body: String,
-    pub draft: bool,
-    pub prerelease: bool,
-    pub created_at: DateTime<Utc>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub author: String,
-    pub target: String,
+pub(crate) struct ReleaseData {
+    pub(crate) id: u64,
+    pub(crate) tag: String,
+    pub(crate) name: String,
+    pub(crate) body: String,
+    pub(crate) draft: bool,
+    pub(crate) prerelease: bool,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) published_at: Option<DateTime<Utc>>,
+    pub(crate) author: String,
+    pub(crate) target: String,
 }
 
 /// Open or closed, for issues and pull requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     Open,
     Closed,
 }
 
 impl State {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             State::Open => "open",
             State::Closed => "closed",
@@ -98,98 +98,98 @@ impl State {
 
 /// A pull request.
 #[derive(Debug, Clone)]
-pub struct PullData {
-    pub id: u64,
-    pub number: u64,
-    pub title: String,
-    pub body: String,
-    pub author: String,
-    pub head_ref: String,
-    pub head_owner: String,
-    pub head_sha: String,
-    pub pushes: u32,
-    pub base_ref: String,
-    pub base_sha: String,
-    pub state: State,
-    pub draft: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub merged_at: Option<DateTime<Utc>>,
-    pub merged_by: Option<String>,
-    pub merge_commit_sha: Option<String>,
+pub(crate) struct PullData {
+    pub(crate) id: u64,
+    pub(crate) number: u64,
+    pub(crate) title: String,
+    pub(crate) body: String,
+    pub(crate) author: String,
+    pub(crate) head_ref: String,
+    pub(crate) head_owner: String,
+    pub(crate) head_sha: String,
+    pub(crate) pushes: u32,
+    pub(crate) base_ref: String,
+    pub(crate) base_sha: String,
+    pub(crate) state: State,
+    pub(crate) draft: bool,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
+    pub(crate) merged_at: Option<DateTime<Utc>>,
+    pub(crate) merged_by: Option<String>,
+    pub(crate) merge_commit_sha: Option<String>,
 }
 
 /// An issue.
 #[derive(Debug, Clone)]
-pub struct IssueData {
-    pub id: u64,
-    pub number: u64,
-    pub title: String,
-    pub body: String,
-    pub author: String,
-    pub labels: Vec<String>,
-    pub state: State,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
+pub(crate) struct IssueData {
+    pub(crate) id: u64,
+    pub(crate) number: u64,
+    pub(crate) title: String,
+    pub(crate) body: String,
+    pub(crate) author: String,
+    pub(crate) labels: Vec<String>,
+    pub(crate) state: State,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
 }
 
 /// A comment on an issue or pull request.
 #[derive(Debug, Clone)]
-pub struct CommentData {
-    pub id: u64,
-    pub number: u64,
-    pub author: String,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+pub(crate) struct CommentData {
+    pub(crate) id: u64,
+    pub(crate) number: u64,
+    pub(crate) author: String,
+    pub(crate) body: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 /// A check run on a commit.
 #[derive(Debug, Clone)]
-pub struct CheckRunData {
-    pub id: u64,
-    pub name: String,
-    pub status: &'static str,
-    pub conclusion: Option<&'static str>,
-    pub started_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
+pub(crate) struct CheckRunData {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) status: &'static str,
+    pub(crate) conclusion: Option<&'static str>,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) completed_at: Option<DateTime<Utc>>,
 }
 
 /// A commit status.
 #[derive(Debug, Clone)]
-pub struct StatusData {
-    pub id: u64,
-    pub context: String,
-    pub state: &'static str,
-    pub description: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+pub(crate) struct StatusData {
+    pub(crate) id: u64,
+    pub(crate) context: String,
+    pub(crate) state: &'static str,
+    pub(crate) description: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 /// A repository and everything in it.
 #[derive(Debug, Clone)]
-pub struct Repo {
-    pub id: u64,
-    pub owner: String,
-    pub name: String,
-    pub default_branch: String,
-    pub maintainers: BTreeSet<String>,
-    pub tags: Vec<TagData>,
-    pub commits: HashMap<String, CommitData>,
-    pub branches: BTreeMap<String, String>,
-    pub releases: Vec<ReleaseData>,
-    pub pulls: BTreeMap<u64, PullData>,
-    pub issues: BTreeMap<u64, IssueData>,
-    pub comments: BTreeMap<u64, CommentData>,
-    pub checks: HashMap<String, Vec<CheckRunData>>,
-    pub statuses: HashMap<String, Vec<StatusData>>,
+pub(crate) struct Repo {
+    pub(crate) id: u64,
+    pub(crate) owner: String,
+    pub(crate) name: String,
+    pub(crate) default_branch: String,
+    pub(crate) maintainers: BTreeSet<String>,
+    pub(crate) tags: Vec<TagData>,
+    pub(crate) commits: HashMap<String, CommitData>,
+    pub(crate) branches: BTreeMap<String, String>,
+    pub(crate) releases: Vec<ReleaseData>,
+    pub(crate) pulls: BTreeMap<u64, PullData>,
+    pub(crate) issues: BTreeMap<u64, IssueData>,
+    pub(crate) comments: BTreeMap<u64, CommentData>,
+    pub(crate) checks: HashMap<String, Vec<CheckRunData>>,
+    pub(crate) statuses: HashMap<String, Vec<StatusData>>,
     next_number: u64,
 }
 
 impl Repo {
-    pub fn full_name(&self) -> String {
+    pub(crate) fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.name)
     }
 
@@ -200,7 +200,7 @@ impl Repo {
     }
 
     /// Resolve a ref (sha, tag or branch name) to a commit sha.
-    pub fn resolve(&self, r: &str) -> Option<String> {
+    pub(crate) fn resolve(&self, r: &str) -> Option<String> {
         if self.commits.contains_key(r) {
             return Some(r.to_string());
         }
@@ -228,31 +228,31 @@ impl Repo {
 
 /// A token's owner.
 #[derive(Debug, Clone)]
-pub struct TokenOwner {
-    pub login: String,
+pub(crate) struct TokenOwner {
+    pub(crate) login: String,
 }
 
 /// The whole simulated world.
 #[derive(Debug)]
-pub struct World {
-    pub start: DateTime<Utc>,
-    pub limits: GithubLimits,
-    pub tokens: HashMap<String, TokenOwner>,
-    pub repos: BTreeMap<String, Repo>,
-    pub channels: ChannelStore,
-    pub pypi: PypiStore,
-    pub faults: Vec<FaultSpec>,
+pub(crate) struct World {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) limits: GithubLimits,
+    pub(crate) tokens: HashMap<String, TokenOwner>,
+    pub(crate) repos: BTreeMap<String, Repo>,
+    pub(crate) channels: ChannelStore,
+    pub(crate) pypi: PypiStore,
+    pub(crate) faults: Vec<FaultSpec>,
     pending: VecDeque<Happening>,
     next_id: u64,
     /// Happenings that could not apply, with why (shown in the request log's neighbourhood).
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Bumped whenever a happening applied; lets callers notice change cheaply.
-    pub generation: u64,
+    pub(crate) generation: u64,
 }
 
 impl World {
     /// Build the world from a scenario, before any happening has applied.
-    pub fn new(s: &Scenario) -> World {
+    pub(crate) fn new(s: &Scenario) -> World {
         let crew: BTreeSet<String> = s
             .tokens
             .iter()
@@ -336,7 +336,7 @@ impl World {
     }
 
     /// Apply every happening due at or before `now`. Returns how many applied.
-    pub fn advance(&mut self, now: DateTime<Utc>) -> usize {
+    pub(crate) fn advance(&mut self, now: DateTime<Utc>) -> usize {
         let mut n = 0;
         while self.pending.front().is_some_and(|h| h.at <= now) {
             let Some(h) = self.pending.pop_front() else {
@@ -354,17 +354,17 @@ impl World {
     }
 
     /// When the next happening is due, if any is left.
-    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn next_due(&self) -> Option<DateTime<Utc>> {
         self.pending.front().map(|h| h.at)
     }
 
     /// The repository called `full` (case-insensitive, as on GitHub).
-    pub fn repo(&self, full: &str) -> Option<&Repo> {
+    pub(crate) fn repo(&self, full: &str) -> Option<&Repo> {
         self.repos.get(&full.to_ascii_lowercase())
     }
 
     /// Mutable access to a repository.
-    pub fn repo_mut(&mut self, full: &str) -> Option<&mut Repo> {
+    pub(crate) fn repo_mut(&mut self, full: &str) -> Option<&mut Repo> {
         self.repos.get_mut(&full.to_ascii_lowercase())
     }
 
@@ -394,7 +394,7 @@ impl World {
     // -- writes that come in over the API ---------------------------------
 
     /// Open an issue (POST /repos/{o}/{r}/issues).
-    pub fn create_issue(
+    pub(crate) fn create_issue(
         &mut self,
         repo: &str,
         title: &str,
@@ -426,7 +426,7 @@ impl World {
     }
 
     /// Post a comment (POST /repos/{o}/{r}/issues/{n}/comments).
-    pub fn create_comment(
+    pub(crate) fn create_comment(
         &mut self,
         repo: &str,
         number: u64,
