@@ -401,6 +401,40 @@ subdirs = ["linux-65"]
     }
 
     #[test]
+    fn a_happening_names_the_keys_valid_for_its_kind() {
+        let text = r#"[clock]
+start = "2026-11-10T13:00:00Z"
+[[repos]]
+name = "conda/conda"
+[[happening]]
+after = "1h"
+kind = "tag"
+repo = "conda/conda"
+tag = "1.0"
+anotated = true
+[[fault]]
+kind = "server_error"
+after = "1h"
+duration = "5m"
+status = -1
+"#;
+        let diags = Scenario::from_str("s.toml", text).expect_err("two problems");
+        let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(
+            all[0].starts_with("s.toml:10:1: unknown key `anotated` in a [[happening]]")
+                && all[0].contains("did you mean `annotated`?"),
+            "{}",
+            all[0]
+        );
+        assert!(
+            all[1].starts_with("s.toml:15:10: `status` in a [[fault]] must not be negative"),
+            "{}",
+            all[1]
+        );
+    }
+
+    #[test]
     fn builtin_scenarios_parse() {
         for name in BUILTIN_NAMES {
             let text = builtin(name).expect("listed builtin exists");
