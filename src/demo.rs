@@ -51,10 +51,6 @@ fn demo_interval(speed: f64) -> Duration {
         .clamp(Duration::from_millis(50), Duration::from_secs(1))
 }
 
-/// The simulation speeds that make sense (sim seconds per real second): beyond
-/// them, durations computed from the speed stop being representable.
-pub const SPEEDS: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
-
 /// Runs the demo. `role` is the seat the user takes; `theme` and `no_color` style the cockpit.
 pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Result<()> {
     if let Some(speed) = args.speed
@@ -87,23 +83,19 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
     let checklist =
         Checklist::parse(&file, text).map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
     // The crew member whose seat the user takes, as the world knows them.
-    let seat = match role {
-        Role::Pilot => Some(sim::Role::Pilot),
-        Role::Copilot => Some(sim::Role::Copilot),
+    let token = match role {
         Role::JumpSeat => None,
+        seat => scenario.tokens.iter().find(|t| t.role == seat).cloned(),
     };
-    let token = seat
-        .and_then(|s| scenario.tokens.iter().find(|t| t.role == s))
-        .cloned();
     let pilot_token = scenario
         .tokens
         .iter()
-        .find(|t| t.role == sim::Role::Pilot)
+        .find(|t| t.role == Role::Pilot)
         .cloned();
     let pilot = scenario
         .tokens
         .iter()
-        .find(|t| t.role == sim::Role::Pilot)
+        .find(|t| t.role == Role::Pilot)
         .map(|t| t.login.clone())
         .unwrap_or_else(|| "pilot".to_string());
     let me = token

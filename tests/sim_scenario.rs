@@ -323,10 +323,7 @@ duration = "5m"
             "bad.toml:3:1: unknown key `sped` in [clock]",
             "did you mean `speed`?",
         ),
-        (
-            "bad.toml:9:9: bad duration `1h30x`",
-            "units d, h, m, s or ms",
-        ),
+        ("bad.toml:9:9: bad duration `1h30x`", "units d, h, m or s"),
         (
             "bad.toml:16:8: unknown happening kind `tag_pushed`",
             "did you mean `tag`?",

@@ -30,15 +30,15 @@ use std::path::PathBuf;
 
 use color_eyre::eyre::WrapErr;
 
-pub use channel::{Channel, Record, SubdirData, synthetic_channel};
+use crate::crew::Role;
+
 pub use clock::SimClock;
-pub use pypi::normalize as normalize_pypi_name;
-pub use scenario::{
-    BUILTIN_NAMES, ChannelSpec, CiState, Diagnostic, FaultKind, FaultSpec, GithubLimits, Happening,
-    PackageSpec, PypiSpec, ReleasePairing, RepoSpec, Role, Scenario, TokenSpec, What, builtin,
-    parse_duration,
-};
+pub use scenario::{Scenario, builtin};
 pub use server::{RequestRecord, SimOptions, SimServer};
+
+/// The simulation speeds that make sense (sim seconds per real second): beyond
+/// them, durations computed from the speed stop being representable.
+const SPEEDS: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
 
 /// `flightdeck sim ...` subcommands.
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -77,7 +77,7 @@ pub fn load_scenario(spec: &str) -> color_eyre::Result<Scenario> {
     } else {
         return Err(crate::error::user(format!(
             "no scenario file `{spec}` and no builtin scenario by that name (builtins: {})",
-            BUILTIN_NAMES.join(", ")
+            scenario::BUILTIN_NAMES.join(", ")
         )));
     };
     result.map_err(|diags| {
@@ -99,12 +99,12 @@ pub async fn run(cmd: SimCommand) -> color_eyre::Result<()> {
 
 async fn serve(args: ServeArgs) -> color_eyre::Result<()> {
     if let Some(s) = args.speed
-        && !crate::demo::SPEEDS.contains(&s)
+        && !SPEEDS.contains(&s)
     {
         return Err(crate::error::user(format!(
             "--speed {s}: give simulated seconds per real second between {} and {}",
-            crate::demo::SPEEDS.start(),
-            crate::demo::SPEEDS.end()
+            SPEEDS.start(),
+            SPEEDS.end()
         )));
     }
     let scenario = load_scenario(&args.scenario)?;
@@ -157,7 +157,7 @@ async fn serve(args: ServeArgs) -> color_eyre::Result<()> {
         let role = match t.role {
             Role::Pilot => "pilot",
             Role::Copilot => "co-pilot",
-            Role::Observer => "jump seat",
+            Role::JumpSeat => "jump seat",
         };
         println!("  token {:<20} -> {} ({role})", t.token, t.login);
     }

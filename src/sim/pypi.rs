@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::scenario::PypiSpec;
 
 /// PEP 503 normalization: lowercase, runs of `-_.` become `-`.
-pub fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut sep = false;
     for c in name.chars() {
@@ -28,41 +28,41 @@ pub fn normalize(name: &str) -> String {
 
 /// One uploaded file.
 #[derive(Debug, Clone)]
-pub struct PypiFile {
-    pub filename: String,
-    pub packagetype: &'static str,
-    pub python_version: &'static str,
-    pub size: u64,
-    pub sha256: String,
-    pub md5: String,
-    pub blake2b_256: String,
-    pub upload_time: DateTime<Utc>,
-    pub requires_python: Option<String>,
+pub(crate) struct PypiFile {
+    pub(crate) filename: String,
+    pub(crate) packagetype: &'static str,
+    pub(crate) python_version: &'static str,
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
+    pub(crate) md5: String,
+    pub(crate) blake2b_256: String,
+    pub(crate) upload_time: DateTime<Utc>,
+    pub(crate) requires_python: Option<String>,
 }
 
 /// A release (version) of a project.
 #[derive(Debug, Clone, Default)]
-pub struct PypiRelease {
-    pub files: Vec<PypiFile>,
-    pub yanked: bool,
-    pub yanked_reason: Option<String>,
+pub(crate) struct PypiRelease {
+    pub(crate) files: Vec<PypiFile>,
+    pub(crate) yanked: bool,
+    pub(crate) yanked_reason: Option<String>,
 }
 
 /// A project.
 #[derive(Debug, Clone)]
-pub struct PypiProject {
-    pub name: String,
-    pub summary: String,
-    pub releases: BTreeMap<String, PypiRelease>,
+pub(crate) struct PypiProject {
+    pub(crate) name: String,
+    pub(crate) summary: String,
+    pub(crate) releases: BTreeMap<String, PypiRelease>,
     /// Upload order, to tell the latest version.
-    pub order: Vec<String>,
-    pub serial: u64,
+    pub(crate) order: Vec<String>,
+    pub(crate) serial: u64,
 }
 
 /// All projects by normalized name.
 #[derive(Debug, Default)]
-pub struct PypiStore {
-    pub projects: BTreeMap<String, PypiProject>,
+pub(crate) struct PypiStore {
+    pub(crate) projects: BTreeMap<String, PypiProject>,
     serial: u64,
 }
 
@@ -72,7 +72,7 @@ fn digest_hex(parts: &str, salt: &str) -> String {
 
 impl PypiStore {
     /// Projects declared by a scenario (with no releases yet).
-    pub fn new(specs: &[PypiSpec]) -> Self {
+    pub(crate) fn new(specs: &[PypiSpec]) -> Self {
         let mut s = PypiStore::default();
         for p in specs {
             s.projects.insert(
@@ -90,7 +90,7 @@ impl PypiStore {
     }
 
     /// Upload an sdist and a wheel for `version`.
-    pub fn upload(
+    pub(crate) fn upload(
         &mut self,
         project: &str,
         version: &str,
@@ -143,7 +143,12 @@ impl PypiStore {
     }
 
     /// Yank a release.
-    pub fn yank(&mut self, project: &str, version: &str, reason: &str) -> Result<(), String> {
+    pub(crate) fn yank(
+        &mut self,
+        project: &str,
+        version: &str,
+        reason: &str,
+    ) -> Result<(), String> {
         let p = self
             .projects
             .get_mut(&normalize(project))
@@ -186,7 +191,7 @@ fn file_json(f: &PypiFile, r: &PypiRelease) -> Value {
 
 impl PypiProject {
     /// The newest non-yanked version by upload order (what PyPI shows as "latest").
-    pub fn latest(&self) -> Option<&str> {
+    pub(crate) fn latest(&self) -> Option<&str> {
         self.order
             .iter()
             .rev()
@@ -221,7 +226,7 @@ impl PypiProject {
     }
 
     /// `/pypi/{name}/json`, or `None` when nothing was uploaded yet (PyPI answers 404 then).
-    pub fn project_json(&self) -> Option<Value> {
+    pub(crate) fn project_json(&self) -> Option<Value> {
         let latest = self.latest()?;
         let releases: serde_json::Map<String, Value> = self
             .releases
@@ -246,7 +251,7 @@ impl PypiProject {
     }
 
     /// `/pypi/{name}/{version}/json`.
-    pub fn version_json(&self, version: &str) -> Option<Value> {
+    pub(crate) fn version_json(&self, version: &str) -> Option<Value> {
         let r = self.releases.get(version)?;
         let urls: Vec<Value> = r.files.iter().map(|f| file_json(f, r)).collect();
         Some(json!({

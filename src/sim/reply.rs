@@ -7,26 +7,26 @@ use serde_json::Value;
 
 /// What a route handler answers; the server turns it into an HTTP response.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub(crate) struct Reply {
     /// Status code.
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     /// Body bytes.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
     /// `Content-Type`.
-    pub content_type: &'static str,
+    pub(crate) content_type: &'static str,
     /// Extra headers (`link`, `location`, ...).
-    pub headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
     /// A precomputed strong ETag (channels); GitHub ETags are computed per token.
-    pub etag: Option<String>,
+    pub(crate) etag: Option<String>,
     /// `Last-Modified`, for channel files.
-    pub last_modified: Option<DateTime<Utc>>,
+    pub(crate) last_modified: Option<DateTime<Utc>>,
     /// `Cache-Control`.
-    pub cache_control: Option<String>,
+    pub(crate) cache_control: Option<String>,
 }
 
 impl Reply {
     /// A JSON reply.
-    pub fn json(status: StatusCode, v: &Value) -> Reply {
+    pub(crate) fn json(status: StatusCode, v: &Value) -> Reply {
         Reply::bytes(
             status,
             "application/json; charset=utf-8",
@@ -35,7 +35,7 @@ impl Reply {
     }
 
     /// A reply with a body of some type.
-    pub fn bytes(status: StatusCode, content_type: &'static str, body: Bytes) -> Reply {
+    pub(crate) fn bytes(status: StatusCode, content_type: &'static str, body: Bytes) -> Reply {
         Reply {
             status,
             body,
@@ -48,7 +48,7 @@ impl Reply {
     }
 
     /// No body (204).
-    pub fn empty(status: StatusCode) -> Reply {
+    pub(crate) fn empty(status: StatusCode) -> Reply {
         Reply::bytes(status, "text/plain", Bytes::new())
     }
 }

@@ -9,45 +9,49 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use bytes::Bytes;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use sha2::{Digest, Sha256};
 
-use super::scenario::{ChannelSpec, PackageSpec};
+mod synthetic;
+
+pub(crate) use synthetic::synthetic_channel;
+
+use crate::sim::scenario::{ChannelSpec, PackageSpec};
 
 /// One package record (one file in one subdir).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+pub(crate) struct Record {
     /// Package name.
-    pub name: String,
+    pub(crate) name: String,
     /// Version.
-    pub version: String,
+    pub(crate) version: String,
     /// Build string.
-    pub build: String,
+    pub(crate) build: String,
     /// Build number.
-    pub build_number: u64,
+    pub(crate) build_number: u64,
     /// Subdir the record lives in.
-    pub subdir: String,
+    pub(crate) subdir: String,
     /// Dependencies (match specs).
-    pub depends: Vec<String>,
+    pub(crate) depends: Vec<String>,
     /// `noarch` kind (`python`, `generic`), for noarch records.
-    pub noarch: Option<&'static str>,
+    pub(crate) noarch: Option<&'static str>,
     /// MD5 of the (imaginary) file.
-    pub md5: [u8; 16],
+    pub(crate) md5: [u8; 16],
     /// SHA-256 of the (imaginary) file.
-    pub sha256: [u8; 32],
+    pub(crate) sha256: [u8; 32],
     /// File size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// Upload time, milliseconds since the epoch.
-    pub timestamp_ms: i64,
+    pub(crate) timestamp_ms: i64,
     /// `.conda` (true) or `.tar.bz2`.
-    pub conda_format: bool,
+    pub(crate) conda_format: bool,
 }
 
 impl Record {
     /// The file name, e.g. `conda-26.11.0-py_0.conda`.
-    pub fn filename(&self) -> String {
+    pub(crate) fn filename(&self) -> String {
         let ext = if self.conda_format {
             "conda"
         } else {
@@ -57,7 +61,7 @@ impl Record {
     }
 
     /// A record with digests and size derived from its identity (deterministic).
-    pub fn new(spec: &PackageSpec, subdir: &str, at: DateTime<Utc>) -> Record {
+    pub(crate) fn new(spec: &PackageSpec, subdir: &str, at: DateTime<Utc>) -> Record {
         let noarch = (subdir == "noarch").then_some(if spec.build.starts_with("py") {
             "python"
         } else {
@@ -146,11 +150,11 @@ impl<'a, I: Iterator<Item = (&'a String, &'a Record)> + Clone> Serialize for Rec
 
 /// A served body with its validators.
 #[derive(Debug, Clone)]
-pub struct Body {
+pub(crate) struct Body {
     /// The bytes.
-    pub bytes: Bytes,
+    pub(crate) bytes: Bytes,
     /// Strong ETag, quoted.
-    pub etag: String,
+    pub(crate) etag: String,
 }
 
 fn etag_of(bytes: &[u8]) -> String {
@@ -169,15 +173,15 @@ type Entries<'a> = Vec<(&'a String, &'a Record)>;
 
 /// One subdir of one channel.
 #[derive(Debug, Default)]
-pub struct SubdirData {
+pub(crate) struct SubdirData {
     /// `.tar.bz2` records by file name.
-    pub packages: BTreeMap<String, Record>,
+    pub(crate) packages: BTreeMap<String, Record>,
     /// `.conda` records by file name.
-    pub conda_packages: BTreeMap<String, Record>,
+    pub(crate) conda_packages: BTreeMap<String, Record>,
     /// File names removed from the index.
-    pub removed: BTreeSet<String>,
+    pub(crate) removed: BTreeSet<String>,
     /// Sim time of the last change.
-    pub last_modified: DateTime<Utc>,
+    pub(crate) last_modified: DateTime<Utc>,
     json: Option<Body>,
     zst: Option<Body>,
     index: Option<Body>,
@@ -243,17 +247,12 @@ impl SubdirData {
     }
 
     /// Number of records.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.packages.len() + self.conda_packages.len()
     }
 
-    /// Whether the subdir holds no records.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// `repodata.json`.
-    pub fn repodata_json(&mut self, subdir: &str) -> Body {
+    pub(crate) fn repodata_json(&mut self, subdir: &str) -> Body {
         if let Some(b) = &self.json {
             return b.clone();
         }
@@ -288,7 +287,7 @@ impl SubdirData {
     }
 
     /// `repodata.json.zst`.
-    pub fn repodata_zst(&mut self, subdir: &str) -> Body {
+    pub(crate) fn repodata_zst(&mut self, subdir: &str) -> Body {
         if let Some(b) = &self.zst {
             return b.clone();
         }
@@ -353,7 +352,7 @@ impl SubdirData {
     }
 
     /// `repodata_shards.msgpack.zst`.
-    pub fn shard_index(&mut self, subdir: &str) -> Body {
+    pub(crate) fn shard_index(&mut self, subdir: &str) -> Body {
         if let Some(b) = &self.index {
             return b.clone();
         }
@@ -403,7 +402,7 @@ impl SubdirData {
     }
 
     /// A shard by its sha256, if it was ever served.
-    pub fn shard(&mut self, hash: &[u8; 32]) -> Option<Body> {
+    pub(crate) fn shard(&mut self, hash: &[u8; 32]) -> Option<Body> {
         self.rebuild_shards();
         self.shards.get(hash).map(|b| Body {
             bytes: b.clone(),
@@ -442,21 +441,21 @@ fn shard_bytes<'a>(
 
 /// A channel: its subdirs and serving settings.
 #[derive(Debug)]
-pub struct Channel {
+pub(crate) struct Channel {
     /// Channel name, e.g. `conda-forge` or `conda-forge/label/broken`.
-    pub name: String,
+    pub(crate) name: String,
     /// Whether the shard index is served.
-    pub sharded: bool,
+    pub(crate) sharded: bool,
     /// `Cache-Control: max-age`, real seconds.
-    pub max_age: u32,
+    pub(crate) max_age: u32,
     /// Subdirs by name.
-    pub subdirs: BTreeMap<String, SubdirData>,
+    pub(crate) subdirs: BTreeMap<String, SubdirData>,
     channeldata: Option<Body>,
 }
 
 impl Channel {
     /// An empty channel with these subdirs.
-    pub fn new(
+    pub(crate) fn new(
         name: &str,
         sharded: bool,
         max_age: u32,
@@ -484,7 +483,7 @@ impl Channel {
     }
 
     /// Insert a record into its subdir (ignored when the channel lacks that subdir).
-    pub fn insert(&mut self, r: Record, at: DateTime<Utc>) -> bool {
+    pub(crate) fn insert(&mut self, r: Record, at: DateTime<Utc>) -> bool {
         match self.subdirs.get_mut(&r.subdir) {
             Some(sd) => {
                 sd.insert(r, at);
@@ -495,18 +494,13 @@ impl Channel {
         }
     }
 
-    /// Number of records across subdirs.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.subdirs.values().map(SubdirData::len).sum()
     }
 
-    /// Whether the channel holds no records.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Sim time of the last change in any subdir.
-    pub fn last_modified(&self) -> DateTime<Utc> {
+    pub(crate) fn last_modified(&self) -> DateTime<Utc> {
         self.subdirs
             .values()
             .map(|s| s.last_modified)
@@ -515,7 +509,7 @@ impl Channel {
     }
 
     /// `channeldata.json`: newest version per package (a hint, not proof).
-    pub fn channeldata(&mut self) -> Body {
+    pub(crate) fn channeldata(&mut self) -> Body {
         if let Some(b) = &self.channeldata {
             return b.clone();
         }
@@ -567,14 +561,14 @@ fn newer(a: &str, b: &str) -> bool {
 
 /// All channels of the world.
 #[derive(Debug)]
-pub struct ChannelStore {
+pub(crate) struct ChannelStore {
     /// Channels by name (labels are separate channels: `name/label/x`).
-    pub channels: BTreeMap<String, Channel>,
+    pub(crate) channels: BTreeMap<String, Channel>,
 }
 
 impl ChannelStore {
     /// Channels as a scenario declares them, with any synthetic filler.
-    pub fn new(specs: &[ChannelSpec], start: DateTime<Utc>) -> ChannelStore {
+    pub(crate) fn new(specs: &[ChannelSpec], start: DateTime<Utc>) -> ChannelStore {
         let mut channels = BTreeMap::new();
         for s in specs {
             let mut ch = match s.synthetic {
@@ -594,7 +588,12 @@ impl ChannelStore {
     }
 
     /// Publish a package to a channel.
-    pub fn add(&mut self, channel: &str, p: &PackageSpec, at: DateTime<Utc>) -> Result<(), String> {
+    pub(crate) fn add(
+        &mut self,
+        channel: &str,
+        p: &PackageSpec,
+        at: DateTime<Utc>,
+    ) -> Result<(), String> {
         let ch = self
             .channels
             .get_mut(channel)
@@ -616,7 +615,7 @@ impl ChannelStore {
     }
 
     /// Remove a package version from a channel (all subdirs).
-    pub fn remove(
+    pub(crate) fn remove(
         &mut self,
         channel: &str,
         name: &str,
@@ -640,7 +639,7 @@ impl ChannelStore {
     }
 
     /// Move a package version to `{channel}/label/broken`.
-    pub fn mark_broken(
+    pub(crate) fn mark_broken(
         &mut self,
         channel: &str,
         name: &str,
@@ -673,7 +672,7 @@ impl ChannelStore {
     }
 
     /// Split `/channels/...` path segments into (channel name, rest), longest channel first.
-    pub fn split_path<'p>(&self, segs: &'p [&'p str]) -> Option<(String, &'p [&'p str])> {
+    pub(crate) fn split_path<'p>(&self, segs: &'p [&'p str]) -> Option<(String, &'p [&'p str])> {
         for cut in (1..=segs.len()).rev() {
             let name = segs[..cut].join("/");
             if self.channels.contains_key(&name) {
@@ -682,94 +681,6 @@ impl ChannelStore {
         }
         None
     }
-}
-
-/// A deterministic channel of `n_records` synthetic records spread over `subdirs`
-/// (`noarch` is always included). Same seed, same channel, byte for byte.
-pub fn synthetic_channel(seed: u64, n_records: usize, subdirs: &[&str]) -> Channel {
-    let mut names: Vec<String> = subdirs.iter().map(|s| s.to_string()).collect();
-    if !names.iter().any(|s| s == "noarch") {
-        names.insert(0, "noarch".into());
-    }
-    let epoch = Utc
-        .timestamp_opt(1_704_067_200, 0)
-        .single()
-        .unwrap_or_default(); // 2024-01-01
-    let mut ch = Channel::new("synthetic", true, 0, &names, epoch);
-    let mut rng = fastrand::Rng::with_seed(seed);
-    const SYLLABLES: &[&str] = &[
-        "py", "lib", "conda", "arrow", "numpy", "zlib", "xz", "ssl", "pkg", "tool", "data", "io",
-        "net", "cli", "core",
-    ];
-    // Shaped like a real channel: a third of the names are noarch-only, the
-    // rest are built for every platform subdir, and each name has about 20
-    // records (versions × builds) in each subdir it lives in. The shape matters:
-    // a shard index lists each name of its subdir once, so its size follows
-    // names per subdir, while the full repodata follows records.
-    const PER_NAME_AND_SUBDIR: f64 = 20.0;
-    let platforms: Vec<String> = names.iter().filter(|s| *s != "noarch").cloned().collect();
-    let avg_subdirs = (1.0 + 2.0 * platforms.len().max(1) as f64) / 3.0;
-    let n_names = ((n_records as f64 / (PER_NAME_AND_SUBDIR * avg_subdirs)).ceil() as usize).max(1);
-    let pkg_names: Vec<String> = (0..n_names)
-        .map(|i| {
-            let a = SYLLABLES[rng.usize(..SYLLABLES.len())];
-            let b = SYLLABLES[rng.usize(..SYLLABLES.len())];
-            format!("{a}-{b}-{i}")
-        })
-        .collect();
-    let noarch = ["noarch".to_string()];
-    let home = |i: usize| -> &[String] {
-        if i.is_multiple_of(3) || platforms.is_empty() {
-            &noarch
-        } else {
-            &platforms
-        }
-    };
-    let mut produced = 0usize;
-    let mut i = 0u64;
-    while produced < n_records {
-        let which = rng.usize(..pkg_names.len());
-        let name = &pkg_names[which];
-        let homes = home(which);
-        let subdir = homes[rng.usize(..homes.len())].clone();
-        let version = format!("{}.{}.{}", rng.u32(0..30), rng.u32(0..20), rng.u32(0..10));
-        let build_number = rng.u64(0..5);
-        let build = format!("h{:08x}_{build_number}", rng.u32(..));
-        let dep_count = rng.usize(0..4);
-        let depends = (0..dep_count)
-            .map(|_| {
-                format!(
-                    "{} >={}",
-                    pkg_names[rng.usize(..pkg_names.len())],
-                    rng.u32(0..5)
-                )
-            })
-            .collect();
-        let at = epoch + chrono::TimeDelta::seconds(i as i64 * 97);
-        let spec = PackageSpec {
-            name: name.clone(),
-            version,
-            build,
-            build_number,
-            subdirs: vec![subdir.clone()],
-            depends,
-            conda_format: rng.bool(),
-        };
-        let r = Record::new(&spec, &subdir, at);
-        if let Some(sd) = ch.subdirs.get_mut(&subdir) {
-            let before = sd.len();
-            sd.insert(r, at);
-            if sd.len() > before {
-                produced += 1;
-            }
-        }
-        i += 1;
-        // Collisions are rare; this bound only guards against a degenerate loop.
-        if i > (n_records as u64) * 4 + 100 {
-            break;
-        }
-    }
-    ch
 }
 
 #[cfg(test)]

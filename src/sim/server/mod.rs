@@ -25,11 +25,17 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::clock::SimClock;
-use super::github::{self, Ctx};
-use super::reply::Reply;
-use super::scenario::{FaultKind, Scenario};
-use super::world::World;
+mod channels;
+mod http;
+mod pypi;
+
+use http::{decode, etag_matches, http_date, parse_http_date, parse_query};
+
+use crate::sim::clock::SimClock;
+use crate::sim::github::{self, Ctx};
+use crate::sim::reply::Reply;
+use crate::sim::scenario::{FaultKind, Scenario};
+use crate::sim::world::World;
 
 /// How to run the server.
 #[derive(Debug, Clone, Default)]
@@ -252,11 +258,6 @@ impl SimServer {
         self.shared.base.clone()
     }
 
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// GitHub REST base URL (the server root, as for GitHub Enterprise).
     pub fn github_api(&self) -> String {
         self.base_url()
@@ -330,75 +331,6 @@ impl Drop for SimServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
-}
-
-fn http_date(t: DateTime<Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
-fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
-    chrono::NaiveDateTime::parse_from_str(s.trim(), "%a, %d %b %Y %H:%M:%S GMT")
-        .ok()
-        .map(|d| d.and_utc())
-}
-
-fn percent_decode(s: &str) -> String {
-    decode(s, true)
-}
-
-/// Percent-decoding; `plus_is_space` for query strings (form encoding), not for paths.
-fn decode(s: &str, plus_is_space: bool) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                match std::str::from_utf8(&b[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
-    q.unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(p), String::new()),
-        })
-        .collect()
-}
-
-/// Does an `If-None-Match` header match this ETag? (weak comparison, as GitHub does)
-fn etag_matches(header: &str, etag: &str) -> bool {
-    let strip = |s: &str| s.trim().trim_start_matches("W/").to_string();
-    let want = strip(etag);
-    header
-        .split(',')
-        .any(|h| h.trim() == "*" || strip(h) == want)
 }
 
 enum Auth {
@@ -556,11 +488,11 @@ async fn serve(
     let mut reply = match segs.as_slice() {
         ["channels", rest @ ..] => {
             let mut w = lock(&shared.world);
-            channel_reply(&mut w, rest, get)
+            channels::reply(&mut w, rest, get)
         }
         ["pypi", rest @ ..] => {
             let w = lock(&shared.world);
-            pypi_reply(&w, rest, get)
+            pypi::reply(&w, rest, get)
         }
         [] if get => Reply::json(
             StatusCode::OK,
@@ -788,106 +720,4 @@ fn finish(
         *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
         r
     })
-}
-
-fn channel_reply(w: &mut World, segs: &[&str], get: bool) -> Reply {
-    let not_found = || {
-        Reply::bytes(
-            StatusCode::NOT_FOUND,
-            "text/plain",
-            Bytes::from_static(b"404 Not Found\n"),
-        )
-    };
-    if !get {
-        return Reply::bytes(StatusCode::METHOD_NOT_ALLOWED, "text/plain", Bytes::new());
-    }
-    let Some((name, rest)) = w.channels.split_path(segs) else {
-        return not_found();
-    };
-    let Some(ch) = w.channels.channels.get_mut(&name) else {
-        return not_found();
-    };
-    let max_age = ch.max_age;
-    let sharded = ch.sharded;
-    let cc = format!("public, max-age={max_age}");
-    let (body, ct, lm, cache) = match rest {
-        ["channeldata.json"] => {
-            let lm = ch.last_modified();
-            (ch.channeldata(), "application/json", Some(lm), cc)
-        }
-        [subdir, file] => {
-            let Some(sd) = ch.subdirs.get_mut(*subdir) else {
-                return not_found();
-            };
-            let lm = sd.last_modified;
-            match *file {
-                "repodata.json" => (sd.repodata_json(subdir), "application/json", Some(lm), cc),
-                "repodata.json.zst" => (
-                    sd.repodata_zst(subdir),
-                    "application/octet-stream",
-                    Some(lm),
-                    cc,
-                ),
-                "repodata_shards.msgpack.zst" if sharded => (
-                    sd.shard_index(subdir),
-                    "application/octet-stream",
-                    Some(lm),
-                    cc,
-                ),
-                _ => return not_found(),
-            }
-        }
-        [subdir, "shards", file] if sharded => {
-            let Some(sd) = ch.subdirs.get_mut(*subdir) else {
-                return not_found();
-            };
-            let hash = file
-                .strip_suffix(".msgpack.zst")
-                .and_then(|h| hex::decode(h).ok())
-                .and_then(|v| <[u8; 32]>::try_from(v).ok());
-            match hash.and_then(|h| sd.shard(&h)) {
-                Some(b) => (
-                    b,
-                    "application/octet-stream",
-                    None,
-                    "public, max-age=31536000, immutable".to_string(),
-                ),
-                None => return not_found(),
-            }
-        }
-        _ => return not_found(),
-    };
-    let mut r = Reply::bytes(StatusCode::OK, ct, body.bytes);
-    r.etag = Some(body.etag);
-    r.last_modified = lm;
-    r.cache_control = Some(cache);
-    r
-}
-
-fn pypi_reply(w: &World, segs: &[&str], get: bool) -> Reply {
-    let not_found = || Reply::json(StatusCode::NOT_FOUND, &json!({"message": "Not Found"}));
-    if !get {
-        return Reply::bytes(StatusCode::METHOD_NOT_ALLOWED, "text/plain", Bytes::new());
-    }
-    let doc = match segs {
-        [name, "json"] => w
-            .pypi
-            .projects
-            .get(&super::pypi::normalize(name))
-            .and_then(|p| p.project_json()),
-        [name, version, "json"] => w
-            .pypi
-            .projects
-            .get(&super::pypi::normalize(name))
-            .and_then(|p| p.version_json(version)),
-        _ => None,
-    };
-    match doc {
-        Some(v) => {
-            let mut r = Reply::json(StatusCode::OK, &v);
-            r.cache_control = Some("max-age=0, public".into());
-            r
-        }
-        None => not_found(),
-    }
 }
