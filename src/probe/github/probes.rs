@@ -5,11 +5,11 @@
 //! so a late joiner, a restarted cockpit or a second `poll --once` all end up
 //! with the same facts and the same times.
 
-use super::client::{GhError, GithubClient, Page};
 use super::matching::{self, Candidate};
-use super::model::{
+use crate::github::model::{
     CheckRuns, CombinedStatus, GitCommit, GitRef, GitTag, Issue, Pull, Release, Repository, TagName,
 };
+use crate::github::{GhError, GithubClient, Page};
 use crate::probe::{Observation, ProbeSpec};
 use crate::timeline::{CiState, Fact};
 use chrono::{DateTime, TimeDelta, Utc};
