@@ -168,6 +168,8 @@ pub struct GithubClient {
     pub(super) octo: std::sync::OnceLock<Result<octocrab::Octocrab, GhError>>,
     pub(super) timeout: Duration,
     pub(super) connect_timeout: Duration,
+    /// Writes go one at a time (design.md: writes are serial), whoever sends them.
+    pub(super) writing: tokio::sync::Mutex<()>,
     identity: String,
     conditional: bool,
     cache: Mutex<Cache>,
@@ -228,6 +230,7 @@ impl GithubClient {
             octo: std::sync::OnceLock::new(),
             timeout: opts.timeout,
             connect_timeout: opts.connect_timeout,
+            writing: tokio::sync::Mutex::new(()),
             identity,
             conditional: opts.conditional,
             cache: Mutex::new(Cache {

@@ -37,11 +37,6 @@ impl Token {
         (!t.is_empty()).then(|| Token(t.to_string()))
     }
 
-    /// The token for `api_base`, wherever it is found (see [`discover`]).
-    pub fn discover(api_base: &str) -> Option<Token> {
-        discover(api_base).map(|d| d.token)
-    }
-
     /// The secret itself, for the one place that puts it in a header.
     pub(crate) fn secret(&self) -> &str {
         &self.0
@@ -182,6 +177,32 @@ pub fn from_keyring(host: &str) -> Option<Token> {
     None
 }
 
+/// The login `gh auth login` stored for `host` (`github.com`), read from its
+/// hosts file: no network, no subprocess.
+pub fn gh_stored_login(host: &str) -> Option<String> {
+    let dir = std::env::var_os("GH_CONFIG_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config/gh")))?;
+    let text = std::fs::read_to_string(dir.join("hosts.yml")).ok()?;
+    login_in_gh_hosts(&text, host)
+}
+
+/// `HOST:` at the start of a line, then an indented `user: login` line.
+fn login_in_gh_hosts(text: &str, host: &str) -> Option<String> {
+    let mut in_host = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            in_host = line.trim_end() == format!("{host}:");
+        } else if in_host && let Some(user) = line.trim().strip_prefix("user:") {
+            let user = user.trim().trim_matches('"');
+            if !user.is_empty() {
+                return Some(user.to_string());
+            }
+        }
+    }
+    None
+}
+
 fn from_gh_cli(kind: &HostKind) -> Option<Token> {
     let mut cmd = std::process::Command::new("gh");
     cmd.args(["auth", "token"]);
@@ -249,6 +270,24 @@ mod tests {
         assert_eq!(host_kind("https://me@api.github.com"), HostKind::NoToken);
         assert_eq!(host_kind("not a url"), HostKind::NoToken);
         assert!(discover("https://me:pw@api.github.com").is_none());
+    }
+
+    #[test]
+    fn the_login_gh_stored_is_read_for_its_host() {
+        let hosts = "ghe.example.com:\n    user: work\ngithub.com:\n    git_protocol: ssh\n    user: \"jane\"\n";
+        assert_eq!(
+            login_in_gh_hosts(hosts, "github.com").as_deref(),
+            Some("jane")
+        );
+        assert_eq!(
+            login_in_gh_hosts(hosts, "ghe.example.com").as_deref(),
+            Some("work")
+        );
+        assert_eq!(login_in_gh_hosts(hosts, "other.example"), None);
+        assert_eq!(
+            login_in_gh_hosts("github.com:\n    user: \n", "github.com"),
+            None
+        );
     }
 
     #[test]

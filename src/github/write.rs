@@ -217,6 +217,7 @@ impl GithubClient {
         body: &B,
     ) -> Result<Bytes, GhError> {
         let octo = self.octocrab()?;
+        let _one_at_a_time = self.writing.lock().await;
         let shown = path.to_string();
         let transport = |message: String| GhError::Transport {
             path: shown.clone(),
