@@ -219,9 +219,12 @@ impl GithubClient {
         let octo = self.octocrab()?;
         let _one_at_a_time = self.writing.lock().await;
         let shown = path.to_string();
+        // Once a request may have left, so may the write: say so, whichever deadline fired.
         let transport = |message: String| GhError::Transport {
             path: shown.clone(),
-            message: self.redact(&message),
+            message: self.redact(&format!(
+                "{message}; the write may still have happened: re-read before writing again"
+            )),
         };
         let call = async {
             let resp = match verb {
@@ -244,8 +247,8 @@ impl GithubClient {
                 .await
                 .map_err(|_| {
                     transport(format!(
-                        "timed out after {} s; the write may still have happened",
-                        self.timeout.as_secs()
+                        "timed out after {:.1} s",
+                        self.timeout.as_secs_f64()
                     ))
                 })??;
         if status.is_success() {
