@@ -7,8 +7,8 @@
 
 use flightdeck::checklist::Checklist;
 use flightdeck::crew::Role;
+use flightdeck::github::{ClientOptions, GithubClient, Token};
 use flightdeck::probe::ProbeSpec;
-use flightdeck::probe::github::{ClientOptions, GithubClient, Token};
 use flightdeck::probe::scheduler::{self, SchedulerOptions};
 use flightdeck::sim::{Scenario, SimOptions, SimServer};
 use flightdeck::timeline::{Clock, Home};

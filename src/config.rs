@@ -115,7 +115,7 @@ impl Config {
     pub fn identity(&self) -> String {
         self.login
             .clone()
-            .or_else(gh_login)
+            .or_else(|| crate::github::token::gh_stored_login("github.com"))
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .filter(|s| !s.trim().is_empty())
@@ -134,27 +134,6 @@ impl Config {
             .clone()
             .unwrap_or_else(|| "https://pypi.org".to_string())
     }
-}
-
-/// The login `gh auth login` stored, read from its hosts file (no network, no subprocess).
-fn gh_login() -> Option<String> {
-    let dir = std::env::var_os("GH_CONFIG_DIR")
-        .map(PathBuf::from)
-        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config/gh")))?;
-    let text = std::fs::read_to_string(dir.join("hosts.yml")).ok()?;
-    // `github.com:` then an indented `user: login` line.
-    let mut in_github = false;
-    for line in text.lines() {
-        if !line.starts_with(' ') {
-            in_github = line.trim_end() == "github.com:";
-        } else if in_github && let Some(user) = line.trim().strip_prefix("user:") {
-            let user = user.trim().trim_matches('"');
-            if !user.is_empty() {
-                return Some(user.to_string());
-            }
-        }
-    }
-    None
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {

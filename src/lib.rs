@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diag;
 pub mod error;
 pub mod export;
+pub mod github;
 pub mod probe;
 pub mod sim;
 pub mod store;

@@ -18,10 +18,11 @@
 //! that come from GitHub (`x-ratelimit-reset`, `retry-after`) are on the
 //! release's [`Clock`]; a scaled clock (the demo) divides them by its speed.
 
-use super::github::{ClientOptions, GhError, GithubClient, GithubProbe, PollContext, Token};
+use super::github::{GithubProbe, PollContext};
 use super::{DEFAULT_INTERVAL, Health, ProbeMsg, ProbeReport, ProbeSpec, Quota};
 use crate::checklist::Plan;
 use crate::config::Config;
+use crate::github::{GhError, GithubClient};
 use crate::timeline::{Clock, EventKind, EventLog, Fact};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -107,20 +108,6 @@ impl Drop for SchedulerHandle {
     }
 }
 
-/// The GitHub client a config asks for: its API base, the discovered token
-/// (`GH_TOKEN`, `GITHUB_TOKEN`, `gh auth token`), the ETag cache under `cache_dir`.
-pub fn github_client(config: &Config) -> Result<GithubClient, GhError> {
-    let api = config.github_api();
-    GithubClient::new(
-        &api,
-        Token::discover(&api),
-        ClientOptions {
-            cache_file: Some(config.cache_dir.join("github").join("etags.json")),
-            ..ClientOptions::default()
-        },
-    )
-}
-
 /// Runs every probe of the plan until stopped; reports on `tx`.
 pub fn spawn(
     plan: &Plan,
@@ -147,7 +134,8 @@ pub fn spawn_plan(
             opts.intervals.entry(p.id()).or_insert(i);
         }
     }
-    let client = github_client(config).map(Arc::new);
+    // The process's client for the host: the crew sync shares its rate budget.
+    let client = crate::github::client_for(config);
     spawn_with_config(probes, client, log, clock, tx, opts, config)
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use flightdeck::checklist::{Checklist, Plan};
 use flightdeck::crew::Role;
-use flightdeck::probe::github::{ClientOptions, GithubClient, Token};
+use flightdeck::github::{ClientOptions, GithubClient, Token};
 use flightdeck::probe::scheduler::{self, SchedulerHandle, SchedulerOptions};
 use flightdeck::probe::{ProbeMsg, ProbeSpec};
 use flightdeck::sim::{Scenario, SimOptions, SimServer};

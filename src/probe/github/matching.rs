@@ -6,7 +6,7 @@
 //! may open their own PR, which must then name the version in its title or
 //! head branch.
 
-use super::model::{CheckRun, CombinedStatus};
+use crate::github::model::{CheckRun, CombinedStatus};
 use crate::timeline::CiState;
 use chrono::{DateTime, Utc};
 
@@ -516,7 +516,7 @@ mod tests {
         let status = CombinedStatus {
             state: "failure".into(),
             total_count: 1,
-            statuses: vec![super::super::model::Status {
+            statuses: vec![crate::github::model::Status {
                 state: "error".into(),
                 updated_at: Some(t("2026-11-10T13:40:00Z")),
                 ..Default::default()

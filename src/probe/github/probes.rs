@@ -5,11 +5,12 @@
 //! so a late joiner, a restarted cockpit or a second `poll --once` all end up
 //! with the same facts and the same times.
 
-use super::client::{GhError, GithubClient, Page};
 use super::matching::{self, Candidate};
-use super::model::{
-    CheckRuns, CombinedStatus, GitCommit, GitRef, GitTag, Issue, Pull, Release, Repository, TagName,
+use crate::github::model::{
+    self, CheckRuns, CombinedStatus, GitCommit, GitRef, GitTag, Issue, IssueExt, PullExt,
+    PullRequest as Pull, Release, Repository, TagName,
 };
+use crate::github::{GhError, GithubClient, Page};
 use crate::probe::{Observation, ProbeSpec};
 use crate::timeline::{CiState, Fact};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -300,7 +301,7 @@ async fn poll_release(
                     prerelease: rel.prerelease,
                 },
                 published,
-                rel.html_url,
+                rel.html_url.to_string(),
             );
             let pre = if rel.prerelease { "pre-release " } else { "" };
             out.summary = format!("{pre}{tag} published {}", short_time(published));
@@ -314,7 +315,7 @@ async fn poll_release(
                         tag: tag.to_string(),
                     },
                     created,
-                    rel.html_url,
+                    rel.html_url.to_string(),
                 );
             }
             out.summary = format!("draft release for {tag}, not published");
@@ -337,30 +338,22 @@ async fn follow_pr(
         Fact::PrOpened {
             repo: repo.to_string(),
             number: pr.number,
-            title: pr.title.clone(),
+            title: pr.title_text().to_string(),
             author: pr.author().to_string(),
-            head: pr.head.branch.clone(),
+            head: pr.branch().to_string(),
         },
-        pr.created_at,
-        pr.html_url.clone(),
+        pr.opened_at(),
+        pr.link(),
     );
     if let Some(merged) = pr.merged_at {
-        let mut by = pr
-            .merged_by
-            .as_ref()
-            .map(|u| u.login.clone())
-            .filter(|l| !l.is_empty());
+        let mut by = pr.merger();
         if by.is_none() {
             // PR lists omit `merged_by`; the single PR has it (fetched once: the probe stops after).
             let single = client
                 .get(&format!("{}/pulls/{}", repo_path(repo), pr.number))
                 .await?;
             if single.found {
-                by = single
-                    .json::<Pull>()?
-                    .merged_by
-                    .map(|u| u.login)
-                    .filter(|l| !l.is_empty());
+                by = single.json::<Pull>()?.merger();
             }
         }
         out.see(
@@ -370,7 +363,7 @@ async fn follow_pr(
                 by: by.clone(),
             },
             merged,
-            pr.html_url.clone(),
+            pr.link(),
         );
         return Ok(format!(
             "PR #{} merged {}{}",
@@ -380,14 +373,14 @@ async fn follow_pr(
         ));
     }
     if !pr.is_open() {
-        let closed = pr.closed_at.unwrap_or(pr.created_at);
+        let closed = pr.closed_at.unwrap_or(pr.opened_at());
         out.see(
             Fact::PrClosed {
                 repo: repo.to_string(),
                 number: pr.number,
             },
             closed,
-            pr.html_url.clone(),
+            pr.link(),
         );
         return Ok(format!("PR #{} closed without merging", pr.number));
     }
@@ -404,8 +397,8 @@ async fn follow_pr(
                     sha: pr.head.sha.clone(),
                     state,
                 },
-                at.unwrap_or(pr.created_at),
-                format!("{}/checks", pr.html_url),
+                at.unwrap_or(pr.opened_at()),
+                format!("{}/checks", pr.link()),
             );
             Ok(format!("PR #{} open, CI {state}", pr.number))
         }
@@ -483,7 +476,7 @@ async fn poll_pr(
     let pulls: Vec<Pull> = if let Some(n) = number {
         let page = client.get(&format!("{base}/pulls/{n}")).await?;
         if page.found {
-            vec![page.json()?]
+            model::dated(vec![page.json()?])
         } else {
             Vec::new()
         }
@@ -506,9 +499,9 @@ async fn poll_pr(
         let branch = qualified
             .split_once(':')
             .map_or(qualified.as_str(), |(_, b)| b);
-        pulls
+        model::dated(pulls)
             .into_iter()
-            .filter(|p| p.head.branch == branch)
+            .filter(|p| p.branch() == branch)
             .collect()
     } else if let Some(pattern) = title {
         let path = format!("{base}/pulls?state=all&sort=created&direction=desc&per_page=100");
@@ -516,9 +509,9 @@ async fn poll_pr(
         if !page.found {
             return Err(missing_repo(&path, repo));
         }
-        page.json::<Vec<Pull>>()?
+        model::dated(page.json::<Vec<Pull>>()?)
             .into_iter()
-            .filter(|p| matching::title_matches(pattern, &p.title))
+            .filter(|p| matching::title_matches(pattern, p.title_text()))
             .collect()
     } else {
         return Ok(PollOutcome::new(
@@ -538,7 +531,7 @@ async fn poll_pr(
 fn candidate(p: &Pull) -> Candidate {
     Candidate {
         number: p.number,
-        created_at: p.created_at,
+        created_at: p.opened_at(),
         open: p.is_open(),
         merged: p.merged_at.is_some(),
     }
@@ -557,12 +550,17 @@ async fn poll_feedstock(
     if !page.found {
         return Err(missing_repo(&path, feedstock));
     }
-    let pulls: Vec<Pull> = page
-        .json::<Vec<Pull>>()?
+    let pulls: Vec<Pull> = model::dated(page.json::<Vec<Pull>>()?)
         .into_iter()
         .filter(|p| {
-            matching::classify_feedstock_pr(package, version, p.author(), &p.title, &p.head.branch)
-                .is_some()
+            matching::classify_feedstock_pr(
+                package,
+                version,
+                p.author(),
+                p.title_text(),
+                p.branch(),
+            )
+            .is_some()
         })
         .collect();
     let cands: Vec<Candidate> = pulls.iter().map(candidate).collect();
@@ -579,12 +577,12 @@ async fn poll_feedstock(
                 Fact::PrOpened {
                     repo: feedstock.to_string(),
                     number: pr.number,
-                    title: pr.title.clone(),
+                    title: pr.title_text().to_string(),
                     author: pr.author().to_string(),
-                    head: pr.head.branch.clone(),
+                    head: pr.branch().to_string(),
                 },
-                pr.created_at,
-                pr.html_url.clone(),
+                pr.opened_at(),
+                pr.link(),
             );
         }
     }
@@ -598,8 +596,8 @@ async fn poll_feedstock(
                     number: old,
                     by_number: by,
                 },
-                pr.closed_at.unwrap_or(pr.created_at),
-                pr.html_url.clone(),
+                pr.closed_at.unwrap_or(pr.opened_at()),
+                pr.link(),
             );
         }
     }
@@ -627,7 +625,7 @@ async fn poll_feedstock(
                             title: issue.title.clone(),
                         },
                         issue.created_at,
-                        issue.html_url.clone(),
+                        issue.link(),
                     );
                     summary = format!(
                         "{summary}; copy to the channel FAILED (issue #{})",
@@ -714,7 +712,7 @@ async fn poll_radar(
                     author: i.author().to_string(),
                 },
                 i.created_at,
-                i.html_url.clone(),
+                i.link(),
             );
         }
     }

@@ -1,11 +1,9 @@
-//! The GitHub REST client of the probes: conditional GETs with an ETag cache,
-//! rate-limit bookkeeping, and errors that never carry the token.
-//!
-//! Why not octocrab: its ETag cache panics on a hand-made `If-None-Match` for
-//! an uncached URI and its default retry repeats requests; the probes need
-//! exactly one conditional GET per call, with the answer classified (quota,
-//! secondary limit, transient, fatal) so the scheduler can back off properly.
+//! The client of one GitHub host: conditional GETs with an ETag cache,
+//! rate-limit bookkeeping shared with the writes ([`super::write`]), and
+//! errors that never carry the token. Why reads do not go through octocrab:
+//! see the [module doc](super).
 
+use super::token::{self, Token};
 use crate::probe::Quota;
 use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
@@ -14,120 +12,11 @@ use reqwest::header::{
     ACCEPT, AUTHORIZATION, ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH, RETRY_AFTER, USER_AGENT,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
-
-/// A GitHub token. Never printed: `Debug` and `Display` show `***`.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(***)")
-    }
-}
-
-impl fmt::Display for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl Token {
-    /// A token from text; `None` when blank.
-    pub fn new(text: &str) -> Option<Token> {
-        let t = text.trim();
-        (!t.is_empty()).then(|| Token(t.to_string()))
-    }
-
-    /// Where a token comes from, as the GitHub CLI decides it:
-    /// - for github.com (and a loopback test server such as `flightdeck sim serve`):
-    ///   `GH_TOKEN`, `GITHUB_TOKEN`, then `gh auth token`;
-    /// - for a GitHub Enterprise host: `GH_ENTERPRISE_TOKEN`, `GITHUB_ENTERPRISE_TOKEN`,
-    ///   then `gh auth token --hostname HOST` — a github.com token is never sent there.
-    ///
-    /// No token is sent over plain `http://` except to loopback. `None`: unauthenticated.
-    pub fn discover(api_base: &str) -> Option<Token> {
-        let (scheme, host) = scheme_and_host(api_base);
-        let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1");
-        if scheme != "https" && !loopback {
-            return None;
-        }
-        let enterprise = enterprise_host(api_base).filter(|_| !loopback);
-        let vars: &[&str] = match enterprise {
-            Some(_) => &["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
-            None => &["GH_TOKEN", "GITHUB_TOKEN"],
-        };
-        for var in vars {
-            if let Some(t) = std::env::var(var).ok().as_deref().and_then(Token::new) {
-                return Some(t);
-            }
-        }
-        if loopback {
-            return None;
-        }
-        let mut cmd = std::process::Command::new("gh");
-        cmd.args(["auth", "token"]);
-        if let Some(host) = enterprise {
-            cmd.args(["--hostname", &host]);
-        }
-        let out = cmd
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        Token::new(&String::from_utf8_lossy(&out.stdout))
-    }
-
-    /// An identity for cache keys: ETags are tied to the token, but the token
-    /// itself must never be written to disk.
-    fn identity(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(b"flightdeck-etag-identity:");
-        h.update(self.0.as_bytes());
-        format!("t{}", hex::encode(&h.finalize()[..8]))
-    }
-
-    fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            text.to_string()
-        } else {
-            text.replace(&self.0, "***")
-        }
-    }
-}
-
-/// The host of a GitHub Enterprise API base (`https://ghe.example.com/api/v3`),
-/// `None` for github.com.
-/// The scheme and host of an API base URL (lowercased scheme; host without port).
-fn scheme_and_host(api_base: &str) -> (String, String) {
-    let (scheme, rest) = api_base.split_once("://").unwrap_or(("https", api_base));
-    let host = if rest.starts_with('[') {
-        rest.split(']')
-            .next()
-            .map(|h| format!("{h}]"))
-            .unwrap_or_default()
-    } else {
-        rest.split(['/', ':'])
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    (scheme.to_ascii_lowercase(), host)
-}
-
-fn enterprise_host(api_base: &str) -> Option<String> {
-    let rest = api_base.split_once("://").map_or(api_base, |(_, r)| r);
-    let host = rest.split(['/', ':']).next().unwrap_or_default();
-    (host != "api.github.com" && !host.is_empty()).then(|| host.to_string())
-}
 
 /// Why a request failed, sorted by what the scheduler should do about it.
 /// The text names the URL path and never the token.
@@ -170,6 +59,11 @@ pub enum GhError {
     /// A URL this client will not call (another host: the token must not leak there).
     #[error("refusing to follow {url}: not under the configured GitHub API")]
     ForeignUrl { url: String },
+    /// A token was given for a base it must not go to (plain http other than loopback, user-info).
+    #[error(
+        "refusing to send a GitHub token to {url}: use https (plain http only to 127.0.0.1 or localhost) and no user:password@ in the URL"
+    )]
+    TokenRefused { url: String },
 }
 
 impl GhError {
@@ -262,11 +156,20 @@ struct Cache {
     dirty: bool,
 }
 
-/// The probes' GitHub client. Cheap to share behind an `Arc`.
+/// The client of one GitHub host, for every reader and writer: probes and the
+/// crew sync share one behind an `Arc` (see [`super::Hosts`]), and with it one
+/// rate budget and one ETag cache.
 pub struct GithubClient {
     http: reqwest::Client,
     base: String,
-    token: Option<Token>,
+    pub(super) token: Option<Token>,
+    /// Built on the first write (building spawns octocrab's service task, which
+    /// needs a runtime; most processes never write).
+    pub(super) octo: std::sync::OnceLock<Result<octocrab::Octocrab, GhError>>,
+    pub(super) timeout: Duration,
+    pub(super) connect_timeout: Duration,
+    /// Writes go one at a time (design.md: writes are serial), whoever sends them.
+    pub(super) writing: tokio::sync::Mutex<()>,
     identity: String,
     conditional: bool,
     cache: Mutex<Cache>,
@@ -296,6 +199,11 @@ impl GithubClient {
         token: Option<Token>,
         opts: ClientOptions,
     ) -> Result<GithubClient, GhError> {
+        if token.is_some() && !token::may_carry_token(base) {
+            return Err(GhError::TokenRefused {
+                url: crate::probe::redact(base),
+            });
+        }
         let http = reqwest::Client::builder()
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)
@@ -319,6 +227,10 @@ impl GithubClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             token,
+            octo: std::sync::OnceLock::new(),
+            timeout: opts.timeout,
+            connect_timeout: opts.connect_timeout,
+            writing: tokio::sync::Mutex::new(()),
             identity,
             conditional: opts.conditional,
             cache: Mutex::new(Cache {
@@ -387,7 +299,7 @@ impl GithubClient {
     pub async fn get(&self, path: &str) -> Result<Page, GhError> {
         let url = if path.starts_with('/') {
             format!("{}{path}", self.base)
-        } else if path.starts_with(&format!("{}/", self.base)) {
+        } else if under_base(&self.base, path) {
             path.to_string()
         } else {
             return Err(GhError::ForeignUrl {
@@ -412,7 +324,7 @@ impl GithubClient {
                 concat!("flightdeck/", env!("CARGO_PKG_VERSION")),
             );
         if let Some(t) = &self.token
-            && let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", t.0))
+            && let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", t.secret()))
         {
             v.set_sensitive(true);
             req = req.header(AUTHORIZATION, v);
@@ -507,7 +419,8 @@ impl GithubClient {
         }
     }
 
-    fn note_quota(&self, headers: &HeaderMap) {
+    /// Notes the rate limit a reply reports, from a read or a write: one budget per client.
+    pub(super) fn note_quota(&self, headers: &HeaderMap) {
         let num = |name: &str| {
             headers
                 .get(name)
@@ -535,7 +448,7 @@ impl GithubClient {
         }
     }
 
-    fn classify(
+    pub(super) fn classify(
         &self,
         status: StatusCode,
         headers: &HeaderMap,
@@ -639,6 +552,24 @@ fn looks_like_html(headers: &HeaderMap, body: &[u8]) -> bool {
     ct_html || start.starts_with(b"<")
 }
 
+/// Whether `url` is under the API `base`: same scheme, host and port, and a
+/// path below the base's, decided on parsed URLs (a `Link` header is outside
+/// input; `https://api.github.com.evil.example/` must not pass for the base).
+fn under_base(base: &str, url: &str) -> bool {
+    let (Ok(b), Ok(u)) = (url::Url::parse(base), url::Url::parse(url)) else {
+        return false;
+    };
+    let prefix = b.path().trim_end_matches('/');
+    u.scheme() == b.scheme()
+        && u.host() == b.host()
+        && u.port_or_known_default() == b.port_or_known_default()
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.path()
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// The `rel="next"` URL of a `Link` header.
 pub fn next_link(headers: &HeaderMap) -> Option<String> {
     let link = headers.get(reqwest::header::LINK)?.to_str().ok()?;
@@ -671,49 +602,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_never_print() {
-        let t = Token::new("  ghp_secret123 ").expect("token");
-        assert_eq!(format!("{t:?} {t}"), "Token(***) ***");
-        assert_eq!(t.redact("bad ghp_secret123 here"), "bad *** here");
-        assert!(!t.identity().contains("secret"));
-        assert!(Token::new("   ").is_none());
-    }
-
-    #[test]
-    fn a_github_com_token_never_goes_to_another_host_or_over_http() {
-        // Only the decision is tested here: the environment is the process's own.
-        assert_eq!(
-            scheme_and_host("http://127.0.0.1:8080"),
-            ("http".into(), "127.0.0.1".into())
-        );
-        assert_eq!(
-            scheme_and_host("https://ghe.example.com/api/v3"),
-            ("https".into(), "ghe.example.com".into())
-        );
-        assert_eq!(
-            scheme_and_host("http://[::1]:9/"),
-            ("http".into(), "[::1]".into())
-        );
-        assert!(
-            Token::discover("http://ghe.example.com/api/v3").is_none(),
-            "no token over plain http"
-        );
-    }
-
-    #[test]
-    fn enterprise_hosts_are_told_apart() {
-        assert_eq!(enterprise_host("https://api.github.com"), None);
-        assert_eq!(
-            enterprise_host("https://ghe.example.com/api/v3"),
-            Some("ghe.example.com".into())
-        );
-        assert_eq!(
-            enterprise_host("http://127.0.0.1:4000"),
-            Some("127.0.0.1".into())
-        );
-    }
-
-    #[test]
     fn next_links_are_found() {
         let mut h = HeaderMap::new();
         h.insert(
@@ -725,6 +613,56 @@ mod tests {
             Some("http://x/repos/a/b/issues?page=2")
         );
         assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn only_urls_under_the_base_are_followed() {
+        let base = "https://ghe.example.com/api/v3";
+        assert!(under_base(
+            base,
+            "https://ghe.example.com/api/v3/repos/a/b?page=2"
+        ));
+        assert!(under_base(
+            base,
+            "https://GHE.example.com:443/api/v3/repos/a/b"
+        ));
+        assert!(!under_base(base, "https://ghe.example.com/api/v30/repos"));
+        assert!(!under_base(base, "http://ghe.example.com/api/v3/repos"));
+        assert!(!under_base(
+            base,
+            "https://ghe.example.com.evil.example/api/v3/repos"
+        ));
+        assert!(!under_base(base, "https://x@ghe.example.com/api/v3/repos"));
+        assert!(!under_base(
+            base,
+            "https://ghe.example.com:8443/api/v3/repos"
+        ));
+        assert!(under_base(
+            "http://127.0.0.1:9/",
+            "http://127.0.0.1:9/repos/a/b"
+        ));
+    }
+
+    #[test]
+    fn a_token_is_refused_for_plain_http_to_another_machine() {
+        let t = Token::new("ghp_x");
+        let err = GithubClient::new(
+            "http://ghe.example.com/api/v3",
+            t.clone(),
+            ClientOptions::default(),
+        )
+        .expect_err("refused");
+        assert!(matches!(err, GhError::TokenRefused { .. }));
+        assert!(!err.to_string().contains("ghp_x"));
+        assert!(GithubClient::new("http://127.0.0.1:9", t, ClientOptions::default()).is_ok());
+        assert!(
+            GithubClient::new(
+                "http://ghe.example.com/api/v3",
+                None,
+                ClientOptions::default()
+            )
+            .is_ok()
+        );
     }
 
     #[test]
