@@ -5,12 +5,14 @@
 
 pub mod duration;
 mod parse;
+pub mod probe;
 pub mod template;
 pub mod version;
 
+pub use probe::ProbeSpec;
+
 use crate::crew::StepRole;
 use crate::diag::Diagnostic;
-use crate::probe::ProbeSpec;
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -1,12 +1,12 @@
 //! Reading a checklist from TOML, reporting every problem with its place.
 
+use super::probe as spec;
 use super::template::{self, PACKAGE_VARS, RELEASE_VARS};
 use super::{
     Checklist, Gate, Package, PhaseDef, ProbeDef, ProbeField, StepDef, StepId, VersionScheme,
 };
 use crate::crew::StepRole;
 use crate::diag::{Diagnostic, Node, NodeValue, Reporter, Spanned, TableReader, closest};
-use crate::probe::spec;
 use chrono::Weekday;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;

@@ -1,6 +1,6 @@
 //! Probes: watched facts of the outside world.
 //!
-//! [`spec`] declares them (parsed from checklists); the source modules observe
+//! [`crate::checklist::probe`] declares them (parsed from checklists); the source modules observe
 //! them and report [`Observation`]s, which the scheduler records in the
 //! timeline. Probes run as background tasks and report to the cockpit as
 //! [`ProbeMsg`]s: the UI never waits on the network.
@@ -11,13 +11,12 @@ pub mod poll;
 pub mod pypi;
 pub mod scheduler;
 pub mod sources;
-pub mod spec;
 
 use crate::timeline::{Event, Fact};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-pub use spec::ProbeSpec;
+pub use crate::checklist::ProbeSpec;
 
 /// One fact seen by one poll, with the source's own time and a link.
 #[derive(Debug, Clone, PartialEq, Eq)]

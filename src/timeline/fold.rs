@@ -3,9 +3,10 @@
 //! give the same state, because they are first put in timeline order
 //! (by `at`, then id) and deduplicated by id.
 
+use super::availability::Availability;
 use super::event::{CiState, Event, EventId, EventKind, Fact, Outcome};
+use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
-use crate::probe::ProbeSpec;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -123,34 +124,6 @@ pub struct StepState {
     pub status: StepStatus,
     /// When every `need` was complete (for soak gates); `None` while blocked.
     pub needs_done_at: Option<DateTime<Utc>>,
-}
-
-/// Per package, per channel, when the version was installable there in every
-/// watched subdir (`None`: not yet). See [`State::channel_availability`].
-pub type Availability = BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>>;
-
-/// Channel skew longer than `threshold` at `now`: the version on one channel
-/// and not another — what made a real release go wrong. Worded for the crew.
-/// Takes the availability (derived once per fold) because "now" moves on
-/// between folds.
-pub fn skew_warnings(
-    availability: &Availability,
-    now: DateTime<Utc>,
-    threshold: chrono::TimeDelta,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for (package, channels) in availability {
-        for skew in crate::probe::channel::channel_skew(channels, now, threshold) {
-            let lag = skew.lag.to_std().unwrap_or_default();
-            out.push(format!(
-                "skew: {package} on {} {} ahead of {}",
-                skew.ahead,
-                crate::checklist::duration::format_duration(lag),
-                skew.behind,
-            ));
-        }
-    }
-    out
 }
 
 /// Folds events into the state of the plan's release.

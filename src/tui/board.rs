@@ -2,8 +2,8 @@
 //! derived from the observations in the folded state. Built once per re-fold;
 //! the pane formats ages against "now" when drawing.
 
+use crate::checklist::ProbeSpec;
 use crate::checklist::{Package, Plan};
-use crate::probe::ProbeSpec;
 use crate::timeline::{CiState, Event, Fact, State};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
