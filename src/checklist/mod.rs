@@ -4,6 +4,7 @@
 //! The format is documented for users in `checklists/README.md`.
 
 pub mod duration;
+mod graph;
 mod parse;
 pub mod probe;
 pub mod template;
