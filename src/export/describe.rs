@@ -1,12 +1,21 @@
 //! One sentence per event, for a reader who was not there.
 //!
-//! [`describe`] is shared by every export format and by the cockpit's timeline
-//! pane, so the same event reads the same everywhere. Sentences are plain text
+//! [`sentence`] is shared by every export format, `poll`, `status` and the
+//! cockpit's panes, so the same event reads the same everywhere; only the
+//! actor is optional ([`Actor`]). Sentences are plain text
 //! (no Markdown); each format escapes them for itself.
 
 use crate::checklist::{Plan, StepId};
 use crate::crew::Role;
 use crate::timeline::{CiState, Event, EventKind, Fact, Outcome};
+
+/// Whether a sentence names who acted. Exports, `poll` and `status` do; the
+/// cockpit's timeline already shows the author in its own column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Named,
+    Omitted,
+}
 
 /// The sentence for an event: "conda 26.11.0 tagged on GitHub",
 /// "Step 'Publish the GitHub release 26.11.0' signed off by @jane (pilot)", …
@@ -14,15 +23,28 @@ use crate::timeline::{CiState, Event, EventKind, Fact, Outcome};
 /// Step ids are replaced by the plan's step titles, repositories by package
 /// names where the plan knows them. Never panics, whatever the event holds.
 pub fn describe(event: &Event, plan: &Plan) -> String {
-    let by = &event.author;
+    sentence(event, plan, Actor::Named)
+}
+
+/// The one sentence for an event, with or without who acted: the cockpit
+/// shows `sentence(e, plan, Actor::Omitted)` next to the author, and every
+/// export the same sentence with the actor ([`describe`]).
+pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
+    let named = actor == Actor::Named;
+    let by = if named {
+        format!(" by @{}", event.author)
+    } else {
+        String::new()
+    };
+    let by_seat = if named {
+        format!(" by @{} ({})", event.author, seat(event.role))
+    } else {
+        String::new()
+    };
     match &event.what {
-        EventKind::ReleaseStarted { .. } => format!("Release started by @{by}"),
+        EventKind::ReleaseStarted { .. } => format!("Release started{by}"),
         EventKind::StepDone { step, note } => {
-            let mut s = format!(
-                "Step '{}' signed off by @{by} ({})",
-                step_title(plan, step),
-                seat(event.role)
-            );
+            let mut s = format!("Step '{}' signed off{by_seat}", step_title(plan, step));
             if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 s.push_str(": ");
                 s.push_str(note);
@@ -30,36 +52,35 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
             s
         }
         EventKind::StepOverridden { step, reason } => format!(
-            "Step '{}' marked done by hand by @{by} ({}) ahead of its probe: {}",
+            "Step '{}' marked done by hand{by_seat} ahead of its probe: {}",
             step_title(plan, step),
-            seat(event.role),
             reason.trim()
         ),
         EventKind::StepSkipped { step, reason } => {
             format!(
-                "Step '{}' skipped by @{by}: {}",
+                "Step '{}' skipped{by}: {}",
                 step_title(plan, step),
                 reason.trim()
             )
         }
         EventKind::StepUndone { step, reason } => {
             format!(
-                "Step '{}' reopened by @{by}: {}",
+                "Step '{}' reopened{by}: {}",
                 step_title(plan, step),
                 reason.trim()
             )
         }
-        EventKind::Note { text } => format!("Note by @{by}: {}", text.trim()),
-        EventKind::Starred { event } => format!("Event {event} starred by @{by}"),
-        EventKind::Unstarred { event } => format!("Star removed from event {event} by @{by}"),
+        EventKind::Note { text } => format!("Note{by}: {}", text.trim()),
+        EventKind::Starred { event } => format!("Event {event} starred{by}"),
+        EventKind::Unstarred { event } => format!("Star removed from event {event}{by}"),
         EventKind::ReleaseClosed { outcome, reason } => {
             let verb = match outcome {
                 Outcome::Completed => "completed",
                 Outcome::Aborted => "aborted",
             };
             match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-                Some(r) => format!("Release {verb} by @{by}: {r}"),
-                None => format!("Release {verb} by @{by}"),
+                Some(r) => format!("Release {verb}{by}: {r}"),
+                None => format!("Release {verb}{by}"),
             }
         }
         EventKind::Observed { fact, .. } => describe_fact(fact, plan),
@@ -337,7 +358,7 @@ pub fn link(event: &Event) -> Option<String> {
             EventKind::Observed { fact, .. } => derived_link(fact),
             _ => None,
         })
-        .map(|l| redact_url(&l))
+        .map(|l| super::redact::redact(&l))
 }
 
 fn derived_link(fact: &Fact) -> Option<String> {
@@ -392,32 +413,9 @@ fn channel_base(channel: &str) -> Option<String> {
     })
 }
 
-/// Removes `user:password@` and anaconda.org's `/t/<token>/` from a URL.
-pub(crate) fn redact_url(url: &str) -> String {
-    crate::probe::redact(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_never_reach_an_export() {
-        assert_eq!(
-            redact_url("https://jane:s3cret@conda.anaconda.org/t/abc-123/private/noarch/x.conda"),
-            "https://conda.anaconda.org/t/<token>/private/noarch/x.conda"
-        );
-        assert_eq!(
-            redact_url("https://github.com/a/b/pull/1"),
-            "https://github.com/a/b/pull/1"
-        );
-        assert_eq!(redact_url("not a url @ all"), "not a url @ all");
-        // A GitHub user called `t` is not a token.
-        assert_eq!(
-            redact_url("https://github.com/t/repo"),
-            "https://github.com/t/repo"
-        );
-    }
 
     #[test]
     fn channel_names_resolve_to_their_default_urls() {

@@ -22,8 +22,9 @@ pub mod describe;
 pub mod json;
 pub mod markdown;
 pub mod postmortem;
+pub mod redact;
 
-pub use describe::{describe, describe_fact, kind_name, link, subject};
+pub use describe::{Actor, describe, describe_fact, kind_name, link, sentence, subject};
 
 use crate::timeline::{Event, EventKind, Release, State};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};

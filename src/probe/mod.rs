@@ -73,22 +73,8 @@ pub enum ProbeMsg {
     Recorded(Box<Event>),
 }
 
-/// Removes credentials from every URL in `text`: `user:password@` and
-/// anaconda.org's `/t/<token>/`. Channel URLs may carry them, and errors and
-/// links built from those URLs reach the screen, `poll` output and the log.
-pub fn redact(text: &str) -> String {
-    use std::sync::OnceLock;
-    static USERINFO: OnceLock<regex::Regex> = OnceLock::new();
-    static TOKEN: OnceLock<regex::Regex> = OnceLock::new();
-    let userinfo =
-        USERINFO.get_or_init(|| regex::Regex::new(r"://[^/\s@]+@").expect("static pattern"));
-    let token = TOKEN.get_or_init(|| {
-        regex::Regex::new(r"(anaconda\.[A-Za-z0-9.-]+(?::\d+)?/t/)[^/\s)]+")
-            .expect("static pattern")
-    });
-    let text = userinfo.replace_all(text, "://");
-    token.replace_all(&text, "${1}<token>").into_owned()
-}
+/// Redaction lives with the sentence (exports, `poll` and the cockpit share it).
+pub use crate::export::redact::redact;
 
 /// The default interval between polls of one probe.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
