@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Per package, per channel, when the version was installable there in every
-/// watched subdir (`None`: not yet). See [`State::channel_availability`].
+/// watched subdir (`None`: not yet). See [`crate::timeline::State::availability`].
 pub type Availability = BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>>;
 
 /// Channel skew longer than `threshold` at `now`: the version on one channel

@@ -5,6 +5,7 @@
 
 use super::availability::Availability;
 use super::event::{CiState, Event, EventId, EventKind, Fact, Outcome};
+use super::milestones::Milestones;
 use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
 use chrono::{DateTime, Utc};
@@ -29,6 +30,11 @@ pub struct State {
     pub observations: BTreeMap<String, Vec<usize>>,
     /// Steps named by events that the plan does not have (a changed checklist).
     pub unknown_steps: BTreeSet<StepId>,
+    /// The facts interpreted once: first tag, release, availability, merges.
+    pub milestones: Milestones,
+    /// Per package, when each watched channel had the version in every one of
+    /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
+    pub availability: Availability,
 }
 
 /// Who did something, and when.
@@ -138,6 +144,7 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
     let mut started = None;
     let mut closed = None;
     let mut unknown_steps = BTreeSet::new();
+    let mut milestones = Milestones::default();
     let step_ids: HashSet<&StepId> = plan.steps.iter().map(|s| &s.id).collect();
     let mut per_step: HashMap<&StepId, Vec<usize>> = HashMap::new();
 
@@ -156,6 +163,7 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
                     continue;
                 }
                 observations.entry(probe.clone()).or_default().push(i);
+                milestones.see(i, e);
             }
             EventKind::ReleaseStarted { .. } => {
                 if started.is_none() {
@@ -244,6 +252,7 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         })
         .collect();
 
+    let availability = channel_availability(plan, &events, &observations);
     State {
         events,
         timeline,
@@ -254,7 +263,39 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         starred,
         observations,
         unknown_steps,
+        milestones,
+        availability,
     }
+}
+
+/// Per package, when each watched channel had the version in every one of its
+/// subdirs. Labels (`…/label/rc`) are left out.
+fn channel_availability(
+    plan: &Plan,
+    events: &[Event],
+    observations: &BTreeMap<String, Vec<usize>>,
+) -> Availability {
+    let mut out = Availability::new();
+    for probe in plan.probes() {
+        let ProbeSpec::Channel {
+            channel, package, ..
+        } = probe
+        else {
+            continue;
+        };
+        if channel.contains("/label/") {
+            continue;
+        }
+        let obs = observations
+            .get(&probe.id())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let at = probe_completion(probe, events, obs, None).and_then(|s| s.completed_at());
+        out.entry(package.clone())
+            .or_default()
+            .insert(channel.clone(), at);
+    }
+    out
 }
 
 /// The latest manual resolution of a step, and when it was last undone.
@@ -388,34 +429,6 @@ impl State {
 
     pub fn event(&self, id: &EventId) -> Option<&Event> {
         self.events.iter().find(|e| &e.id == id)
-    }
-
-    /// Per package, when each watched channel had the version in every one of
-    /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
-    pub fn channel_availability(&self, plan: &Plan) -> Availability {
-        let mut out = Availability::new();
-        for probe in plan.probes() {
-            let ProbeSpec::Channel {
-                channel, package, ..
-            } = probe
-            else {
-                continue;
-            };
-            if channel.contains("/label/") {
-                continue;
-            }
-            let obs = self
-                .observations
-                .get(&probe.id())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            let at =
-                probe_completion(probe, &self.events, obs, None).and_then(|s| s.completed_at());
-            out.entry(package.clone())
-                .or_default()
-                .insert(channel.clone(), at);
-        }
-        out
     }
 
     /// The facts a probe has observed, in timeline order.

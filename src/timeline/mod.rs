@@ -8,6 +8,7 @@ pub mod fold;
 pub mod fsutil;
 pub mod log;
 pub mod merge;
+pub mod milestones;
 pub mod release;
 
 pub use availability::{Availability, skew_warnings};
@@ -16,4 +17,5 @@ pub use event::{CiState, Event, EventId, EventKind, Fact, Outcome, SCHEMA_VERSIO
 pub use fold::{State, StepState, StepStatus, fold};
 pub use log::{EventLog, LogError};
 pub use merge::merge;
+pub use milestones::Milestones;
 pub use release::{Home, Release, ReleaseMeta};
