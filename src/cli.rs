@@ -219,7 +219,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     println!("note added to {}", release.meta.id);
                     Ok(())
                 }
-                Command::Export(args) => export(&home, args),
+                Command::Export(args) => export(&home, args, &config),
             }
         }
     }
@@ -326,7 +326,7 @@ fn poll(
 }
 
 /// `flightdeck export`: the timeline as a table, CSV, JSON or post-mortem.
-fn export(home: &Home, args: ExportArgs) -> Result<()> {
+fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
     use crate::export::{ExportOptions, parse_since, parse_until};
     let bad = |flag: &str, e: String| user(format!("--{flag}: {e}"));
     let since = args
@@ -368,6 +368,7 @@ fn export(home: &Home, args: ExportArgs) -> Result<()> {
         since,
         until,
         gap,
+        channels: config.channels.clone(),
         ..ExportOptions::new(args.format, Utc::now())
     };
     let text = crate::export::export(&release, &state, &opts)?;

@@ -3,6 +3,7 @@
 //!
 //! The format is documented for users in `checklists/README.md`.
 
+pub mod channel;
 pub mod duration;
 mod graph;
 mod parse;

@@ -5,9 +5,11 @@
 //! actor is optional ([`Actor`]). Sentences are plain text
 //! (no Markdown); each format escapes them for itself.
 
+use crate::checklist::channel::resolve_channel;
 use crate::checklist::{Plan, StepId};
 use crate::crew::Role;
 use crate::timeline::{CiState, Event, EventKind, Fact, Outcome};
+use std::collections::BTreeMap;
 
 /// Whether a sentence names who acted. Exports, `poll` and `status` do; the
 /// cockpit's timeline already shows the author in its own column.
@@ -347,21 +349,23 @@ pub fn subject(event: &Event) -> Option<String> {
 }
 
 /// Where to read more: the event's own link, else a URL derived from the fact
-/// (GitHub pages, the channel's package file, PyPI). Credentials embedded in a
-/// URL are removed, because exports get pasted into public documents.
-pub fn link(event: &Event) -> Option<String> {
+/// (GitHub pages, the channel's package file, PyPI). Channel names resolve as
+/// the probes resolve them: `channels` holds the `--channel NAME=URL` flags and
+/// the config's `[channels]` table. Credentials embedded in a URL are removed,
+/// because exports get pasted into public documents.
+pub fn link(event: &Event, channels: &BTreeMap<String, String>) -> Option<String> {
     event
         .link
         .clone()
         .filter(|l| !l.trim().is_empty())
         .or_else(|| match &event.what {
-            EventKind::Observed { fact, .. } => derived_link(fact),
+            EventKind::Observed { fact, .. } => derived_link(fact, channels),
             _ => None,
         })
         .map(|l| super::redact::redact(&l))
 }
 
-fn derived_link(fact: &Fact) -> Option<String> {
+fn derived_link(fact: &Fact, channels: &BTreeMap<String, String>) -> Option<String> {
     let gh = |repo: &str, path: String| {
         let plausible = repo.split('/').count() == 2
             && !repo.contains(char::is_whitespace)
@@ -388,7 +392,9 @@ fn derived_link(fact: &Fact) -> Option<String> {
             subdir,
             file_name,
             ..
-        } => channel_base(channel).map(|base| format!("{base}/{subdir}/{file_name}")),
+        } => resolve_channel(channel, channels)
+            .ok()
+            .map(|base| format!("{base}/{subdir}/{file_name}")),
         Fact::Disappeared { .. } | Fact::LabelledBroken { .. } => None,
         Fact::PypiUploaded {
             package, version, ..
@@ -399,37 +405,54 @@ fn derived_link(fact: &Fact) -> Option<String> {
     }
 }
 
-/// The default location of a channel (design.md, "Command line").
-fn channel_base(channel: &str) -> Option<String> {
-    if channel.contains("://") {
-        return Some(channel.trim_end_matches('/').to_string());
-    }
-    if channel.is_empty() || channel.contains(char::is_whitespace) {
-        return None;
-    }
-    Some(match channel {
-        "defaults" => "https://repo.anaconda.com/pkgs/main".to_string(),
-        name => format!("https://conda.anaconda.org/{name}"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn available_on(channel: &str) -> Event {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        Event {
+            v: crate::timeline::SCHEMA_VERSION,
+            id: crate::timeline::EventId("e1".into()),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: 1,
+            at,
+            observed_at: at,
+            link: None,
+            what: EventKind::Observed {
+                probe: "channel".into(),
+                fact: Fact::Available {
+                    channel: channel.into(),
+                    package: "conda".into(),
+                    version: "26.11.0".into(),
+                    subdir: "noarch".into(),
+                    build: "py_0".into(),
+                    file_name: "conda-26.11.0-py_0.conda".into(),
+                },
+            },
+        }
+    }
+
     #[test]
-    fn channel_names_resolve_to_their_default_urls() {
+    fn a_package_link_follows_the_configured_channel_urls() {
+        let none = BTreeMap::new();
         assert_eq!(
-            channel_base("defaults").as_deref(),
-            Some("https://repo.anaconda.com/pkgs/main")
+            link(&available_on("defaults"), &none).as_deref(),
+            Some("https://repo.anaconda.com/pkgs/main/noarch/conda-26.11.0-py_0.conda")
         );
         assert_eq!(
-            channel_base("conda-forge").as_deref(),
-            Some("https://conda.anaconda.org/conda-forge")
+            link(&available_on("conda-forge"), &none).as_deref(),
+            Some("https://conda.anaconda.org/conda-forge/noarch/conda-26.11.0-py_0.conda")
         );
+        let mirror = BTreeMap::from([(
+            "conda-forge".to_string(),
+            "https://prefix.dev/conda-forge".to_string(),
+        )]);
         assert_eq!(
-            channel_base("file:///tmp/ch/").as_deref(),
-            Some("file:///tmp/ch")
+            link(&available_on("conda-forge"), &mirror).as_deref(),
+            Some("https://prefix.dev/conda-forge/noarch/conda-26.11.0-py_0.conda")
         );
+        assert_eq!(link(&available_on("no such channel"), &none), None);
     }
 }

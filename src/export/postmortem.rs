@@ -39,7 +39,7 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
     out.push_str("_To fill in: what happened, in two or three sentences._\n");
 
     out.push_str("\n## Impact\n\n_To fill in: who was affected, how, and for how long._\n");
-    impact(&mut out, plan, state);
+    impact(&mut out, plan, state, opts);
 
     out.push_str("\n## Timeline\n\n");
     out.push_str(&filter_note(opts));
@@ -49,7 +49,7 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
     } else {
         let gap = if opts.starred_only { None } else { opts.gap };
         out.push_str(&render(&with_quiet(
-            fold_rows(plan, &events, opts.gap),
+            fold_rows(plan, &events, opts.gap, &opts.channels),
             gap,
         )));
     }
@@ -180,12 +180,12 @@ fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
     }
 }
 
-fn impact(out: &mut String, plan: &Plan, state: &State) {
+fn impact(out: &mut String, plan: &Plan, state: &State, opts: &ExportOptions) {
     let bugs = bugs(state);
     if !bugs.is_empty() {
         out.push_str("\nBugs filed during the release:\n\n");
         for e in bugs {
-            bullet(out, e, plan);
+            bullet(out, e, plan, opts);
         }
     }
     let alarms: Vec<&Event> = timeline(state)
@@ -199,13 +199,13 @@ fn impact(out: &mut String, plan: &Plan, state: &State) {
     if !alarms.is_empty() {
         out.push_str("\nAlarms recorded during the release:\n\n");
         for e in alarms {
-            bullet(out, e, plan);
+            bullet(out, e, plan, opts);
         }
     }
 }
 
-fn bullet(out: &mut String, e: &Event, plan: &Plan) {
-    let link = link(e)
+fn bullet(out: &mut String, e: &Event, plan: &Plan, opts: &ExportOptions) {
+    let link = link(e, &opts.channels)
         .map(|l| format!(" — {}", escape_cell(&l)))
         .unwrap_or_default();
     let _ = writeln!(

@@ -52,10 +52,9 @@ use reqwest_middleware::Middleware;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-mod names;
 mod net;
 
-pub use names::{
+pub use crate::checklist::channel::{
     ANACONDA_ORG, CONDA_FORGE_URL, ChannelError, DEFAULTS_URL, broken_label, is_broken_label,
     resolve_channel,
 };

@@ -1,5 +1,6 @@
-//! Channel names: how a name (or `--channel NAME=URL` override) becomes a URL, and the errors
-//! for names no channel uses.
+//! Channel names, part of the plan's vocabulary: how a name (or a `--channel NAME=URL`
+//! override) becomes a URL, and the errors for names no channel uses. The channel probe
+//! reads from these URLs; exports link to them.
 
 use std::collections::BTreeMap;
 
@@ -199,7 +200,7 @@ fn parse_channel_url(raw: &str) -> Result<Url, ChannelError> {
 /// The name of the label conda-forge moves broken packages to: `conda-forge` →
 /// `conda-forge/label/broken`. Works for names and URLs alike; feed the result to
 /// [`resolve_channel`] and probe it like any channel. A version that shows up there is a red event
-/// (see [`red_events`]).
+/// (see `probe::channel::red_events`).
 pub fn broken_label(channel_name: &str) -> String {
     format!(
         "{}{BROKEN_LABEL}",
