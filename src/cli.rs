@@ -667,6 +667,14 @@ fn status(release: &Release, json: bool) -> Result<()> {
         "{} — {done}/{total} steps complete{started}{closed}",
         release.plan.title
     );
+    // The same skew warnings as the cockpit's header, from the same fold.
+    for warning in crate::timeline::skew_warnings(
+        &state.availability,
+        now,
+        crate::timeline::availability::SKEW_THRESHOLD,
+    ) {
+        println!("⚠ {warning}");
+    }
     for (pi, phase) in release.plan.phases.iter().enumerate() {
         println!("\n{}", phase.title);
         for (step, st) in release

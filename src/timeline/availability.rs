@@ -9,6 +9,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// How long a version may sit on one channel and not another before the
+/// cockpit and `status` warn.
+pub const SKEW_THRESHOLD: TimeDelta = TimeDelta::hours(1);
+
 /// Per package, per channel, when the version was installable there in every
 /// watched subdir (`None`: not yet). See [`crate::timeline::State::availability`].
 pub type Availability = BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>>;

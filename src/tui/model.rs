@@ -151,8 +151,7 @@ pub struct Model {
     pub ui: Ui,
 }
 
-/// How long a version may sit on one channel and not another before the cockpit warns.
-pub const SKEW_THRESHOLD: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+pub use crate::timeline::availability::SKEW_THRESHOLD;
 
 impl Model {
     pub fn new(
