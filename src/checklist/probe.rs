@@ -2,7 +2,7 @@
 //!
 //! Checklists declare probes (`probe = { kind = "tag", repo = "conda/conda", tag = "{version}" }`);
 //! this module knows every kind, its fields, and when an observation completes it.
-//! Observing the world is the job of `crate::probe` (its `github`, `channel` and `pypi` sources).
+//! Observing the world is the job of the probe module (its `github`, `channel` and `pypi` sources).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
