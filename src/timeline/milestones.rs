@@ -167,3 +167,51 @@ pub fn same_channel(recorded: &str, name: &str) -> bool {
         || recorded.ends_with(&format!("/{name}"))
         || (name == "defaults" && recorded.ends_with("repo.anaconda.com/pkgs/main"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(repo: &str, tag: &str, minute: i64) -> TagSeen {
+        TagSeen {
+            repo: repo.into(),
+            tag: tag.into(),
+            at: DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minute),
+            event: 0,
+        }
+    }
+
+    #[test]
+    fn the_version_tag_wins_over_an_earlier_unrelated_tag() {
+        let m = Milestones {
+            tags: vec![
+                tag("conda/conda", "nightly", 1),
+                tag("conda/conda", "v26.11.0", 5),
+            ],
+            ..Milestones::default()
+        };
+        let t = m.first_tag("Conda/Conda", "26.11.0").expect("a tag");
+        assert_eq!(t.tag, "v26.11.0");
+        assert_eq!(
+            m.first_tag("conda/conda", "27.1.0").map(|t| t.tag.as_str()),
+            Some("nightly")
+        );
+        assert_eq!(m.first_tag("conda/other", "26.11.0"), None);
+    }
+
+    #[test]
+    fn channels_recorded_as_urls_count_as_their_names() {
+        assert!(same_channel(
+            "https://conda.anaconda.org/conda-forge/",
+            "conda-forge"
+        ));
+        assert!(same_channel(
+            "https://repo.anaconda.com/pkgs/main",
+            "defaults"
+        ));
+        assert!(!same_channel(
+            "https://conda.anaconda.org/conda-forge",
+            "defaults"
+        ));
+    }
+}
