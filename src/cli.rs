@@ -225,7 +225,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     println!("note added to {}", release.meta.id);
                     Ok(())
                 }
-                Command::Export(args) => export(&home, args),
+                Command::Export(args) => export(&home, args, &config),
             }
         }
     }
@@ -336,7 +336,7 @@ fn poll(
 }
 
 /// `flightdeck export`: the timeline as a table, CSV, JSON or post-mortem.
-fn export(home: &Home, args: ExportArgs) -> Result<()> {
+fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
     use crate::export::{ExportOptions, parse_since, parse_until};
     let bad = |flag: &str, e: String| user(format!("--{flag}: {e}"));
     let since = args
@@ -378,6 +378,7 @@ fn export(home: &Home, args: ExportArgs) -> Result<()> {
         since,
         until,
         gap,
+        channels: config.channels.clone(),
         ..ExportOptions::new(args.format, Utc::now())
     };
     let text = crate::export::export(&release, &state, &opts)?;
@@ -631,6 +632,14 @@ fn status(release: &Release, json: bool) -> Result<()> {
         "{} — {done}/{total} steps complete{started}{closed}",
         release.plan.title
     );
+    // The same skew warnings as the cockpit's header, from the same fold.
+    for warning in crate::timeline::skew_warnings(
+        &state.availability,
+        now,
+        crate::timeline::availability::SKEW_THRESHOLD,
+    ) {
+        println!("⚠ {warning}");
+    }
     for (pi, phase) in release.plan.phases.iter().enumerate() {
         println!("\n{}", phase.title);
         for (step, st) in release

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use flightdeck::probe::channel::{
-    ChannelError, ChannelQuery, broken_label, channel_skew, first_channel, is_broken_label,
-    merge_to_available, resolve_channel, tag_to_first_channel, waiting_for,
+    ChannelError, ChannelQuery, broken_label, is_broken_label, resolve_channel,
+};
+use flightdeck::timeline::availability::{
+    channel_skew, first_channel, merge_to_available, tag_to_first_channel, waiting_for,
 };
 use proptest::prelude::*;
 

@@ -7,9 +7,10 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use flightdeck::probe::channel::{
     ChannelChecker, ChannelQuery, ChannelReport, CheckerOptions, RedEvent, SubdirStatus,
-    broken_label, carry_forward, channel_skew, red_events,
+    broken_label, carry_forward, red_events,
 };
 use flightdeck::sim::{Scenario, SimOptions, SimServer};
+use flightdeck::timeline::availability::channel_skew;
 use rattler_conda_types::Subdir;
 
 /// 200 sim seconds per real second: "after = 10m" is three real seconds after the start, which

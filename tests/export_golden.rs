@@ -573,6 +573,7 @@ mod props {
                     .filter(|e| !matches!(e.what, EventKind::Starred { .. } | EventKind::Unstarred { .. }))
                     .collect::<Vec<_>>(),
                 opts.gap,
+                &opts.channels,
             );
             let shown: usize = rows.iter().map(|r| r.events).sum();
             let expected = state.timeline.iter()

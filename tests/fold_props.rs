@@ -239,18 +239,18 @@ fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_
     let mut events = vec![available("a", "defaults", 2, 30)];
     let state = fold(&plan, &events);
     assert_eq!(
-        skew_warnings(&state.channel_availability(&plan), at(3, 0), hour),
+        skew_warnings(&state.availability, at(3, 0), hour),
         Vec::<String>::new(),
         "30 minutes is within the threshold"
     );
     assert_eq!(
-        skew_warnings(&state.channel_availability(&plan), at(4, 0), hour),
+        skew_warnings(&state.availability, at(4, 0), hour),
         ["skew: conda on defaults 1h30m ahead of conda-forge"]
     );
     events.push(available("b", "conda-forge", 6, 30));
     let state = fold(&plan, &events);
     assert!(
-        skew_warnings(&state.channel_availability(&plan), at(7, 0), hour).is_empty(),
+        skew_warnings(&state.availability, at(7, 0), hour).is_empty(),
         "both channels have it"
     );
 }

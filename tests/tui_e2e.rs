@@ -165,7 +165,7 @@ fn pilot_signs_off_and_notes_then_the_jump_seat_cannot() {
     tmux.keys("pilot", &["Enter"]);
     let s = tmux.wait_for("pilot", "note added");
     assert!(
-        s.contains("note: canary looks good from tmux"),
+        s.contains("Note: canary looks good from tmux"),
         "the note is on the timeline:\n{s}"
     );
     tmux.keys("pilot", &["q"]);

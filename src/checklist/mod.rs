@@ -3,14 +3,18 @@
 //!
 //! The format is documented for users in `checklists/README.md`.
 
+pub mod channel;
 pub mod duration;
+mod graph;
 mod owner;
 mod parse;
+pub mod probe;
 pub mod template;
 pub mod version;
 
+pub use probe::ProbeSpec;
+
 use crate::diag::Diagnostic;
-use crate::probe::ProbeSpec;
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::probe::ProbeSpec;
+use crate::checklist::ProbeSpec;
 
 const HEAD: &str = r#"
 [release]

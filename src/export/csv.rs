@@ -38,7 +38,7 @@ pub fn csv(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
         let at = e.at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
         let observed = e.observed_at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
         let action = describe(e, plan);
-        let link = link(e).unwrap_or_default();
+        let link = link(e, &opts.channels).unwrap_or_default();
         push_record(
             &mut out,
             &[

@@ -1,12 +1,23 @@
 //! One sentence per event, for a reader who was not there.
 //!
-//! [`describe`] is shared by every export format and by the cockpit's timeline
-//! pane, so the same event reads the same everywhere. Sentences are plain text
+//! [`sentence`] is shared by every export format, `poll`, `status` and the
+//! cockpit's panes, so the same event reads the same everywhere; only the
+//! actor is optional ([`Actor`]). Sentences are plain text
 //! (no Markdown); each format escapes them for itself.
 
+use crate::checklist::channel::resolve_channel;
 use crate::checklist::{Plan, StepId};
 use crate::crew::Role;
 use crate::timeline::{CiState, Event, EventKind, Fact, Outcome};
+use std::collections::BTreeMap;
+
+/// Whether a sentence names who acted. Exports, `poll` and `status` do; the
+/// cockpit's timeline already shows the author in its own column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Named,
+    Omitted,
+}
 
 /// The sentence for an event: "conda 26.11.0 tagged on GitHub",
 /// "Step 'Publish the GitHub release 26.11.0' signed off by @jane (pilot)", …
@@ -14,15 +25,28 @@ use crate::timeline::{CiState, Event, EventKind, Fact, Outcome};
 /// Step ids are replaced by the plan's step titles, repositories by package
 /// names where the plan knows them. Never panics, whatever the event holds.
 pub fn describe(event: &Event, plan: &Plan) -> String {
-    let by = &event.author;
+    sentence(event, plan, Actor::Named)
+}
+
+/// The one sentence for an event, with or without who acted: the cockpit
+/// shows `sentence(e, plan, Actor::Omitted)` next to the author, and every
+/// export the same sentence with the actor ([`describe`]).
+pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
+    let named = actor == Actor::Named;
+    let by = if named {
+        format!(" by @{}", event.author)
+    } else {
+        String::new()
+    };
+    let by_seat = if named {
+        format!(" by @{} ({})", event.author, seat(event.role))
+    } else {
+        String::new()
+    };
     match &event.what {
-        EventKind::ReleaseStarted { .. } => format!("Release started by @{by}"),
+        EventKind::ReleaseStarted { .. } => format!("Release started{by}"),
         EventKind::StepDone { step, note } => {
-            let mut s = format!(
-                "Step '{}' signed off by @{by} ({})",
-                step_title(plan, step),
-                seat(event.role)
-            );
+            let mut s = format!("Step '{}' signed off{by_seat}", step_title(plan, step));
             if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 s.push_str(": ");
                 s.push_str(note);
@@ -30,36 +54,35 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
             s
         }
         EventKind::StepOverridden { step, reason } => format!(
-            "Step '{}' marked done by hand by @{by} ({}) ahead of its probe: {}",
+            "Step '{}' marked done by hand{by_seat} ahead of its probe: {}",
             step_title(plan, step),
-            seat(event.role),
             reason.trim()
         ),
         EventKind::StepSkipped { step, reason } => {
             format!(
-                "Step '{}' skipped by @{by}: {}",
+                "Step '{}' skipped{by}: {}",
                 step_title(plan, step),
                 reason.trim()
             )
         }
         EventKind::StepUndone { step, reason } => {
             format!(
-                "Step '{}' reopened by @{by}: {}",
+                "Step '{}' reopened{by}: {}",
                 step_title(plan, step),
                 reason.trim()
             )
         }
-        EventKind::Note { text } => format!("Note by @{by}: {}", text.trim()),
-        EventKind::Starred { event } => format!("Event {event} starred by @{by}"),
-        EventKind::Unstarred { event } => format!("Star removed from event {event} by @{by}"),
+        EventKind::Note { text } => format!("Note{by}: {}", text.trim()),
+        EventKind::Starred { event } => format!("Event {event} starred{by}"),
+        EventKind::Unstarred { event } => format!("Star removed from event {event}{by}"),
         EventKind::ReleaseClosed { outcome, reason } => {
             let verb = match outcome {
                 Outcome::Completed => "completed",
                 Outcome::Aborted => "aborted",
             };
             match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-                Some(r) => format!("Release {verb} by @{by}: {r}"),
-                None => format!("Release {verb} by @{by}"),
+                Some(r) => format!("Release {verb}{by}: {r}"),
+                None => format!("Release {verb}{by}"),
             }
         }
         EventKind::Observed { fact, .. } => describe_fact(fact, plan),
@@ -326,21 +349,23 @@ pub fn subject(event: &Event) -> Option<String> {
 }
 
 /// Where to read more: the event's own link, else a URL derived from the fact
-/// (GitHub pages, the channel's package file, PyPI). Credentials embedded in a
-/// URL are removed, because exports get pasted into public documents.
-pub fn link(event: &Event) -> Option<String> {
+/// (GitHub pages, the channel's package file, PyPI). Channel names resolve as
+/// the probes resolve them: `channels` holds the `--channel NAME=URL` flags and
+/// the config's `[channels]` table. Credentials embedded in a URL are removed,
+/// because exports get pasted into public documents.
+pub fn link(event: &Event, channels: &BTreeMap<String, String>) -> Option<String> {
     event
         .link
         .clone()
         .filter(|l| !l.trim().is_empty())
         .or_else(|| match &event.what {
-            EventKind::Observed { fact, .. } => derived_link(fact),
+            EventKind::Observed { fact, .. } => derived_link(fact, channels),
             _ => None,
         })
-        .map(|l| redact_url(&l))
+        .map(|l| super::redact::redact(&l))
 }
 
-fn derived_link(fact: &Fact) -> Option<String> {
+fn derived_link(fact: &Fact, channels: &BTreeMap<String, String>) -> Option<String> {
     let gh = |repo: &str, path: String| {
         let plausible = repo.split('/').count() == 2
             && !repo.contains(char::is_whitespace)
@@ -367,7 +392,9 @@ fn derived_link(fact: &Fact) -> Option<String> {
             subdir,
             file_name,
             ..
-        } => channel_base(channel).map(|base| format!("{base}/{subdir}/{file_name}")),
+        } => resolve_channel(channel, channels)
+            .ok()
+            .map(|base| format!("{base}/{subdir}/{file_name}")),
         Fact::Disappeared { .. } | Fact::LabelledBroken { .. } => None,
         Fact::PypiUploaded {
             package, version, ..
@@ -378,60 +405,54 @@ fn derived_link(fact: &Fact) -> Option<String> {
     }
 }
 
-/// The default location of a channel (design.md, "Command line").
-fn channel_base(channel: &str) -> Option<String> {
-    if channel.contains("://") {
-        return Some(channel.trim_end_matches('/').to_string());
-    }
-    if channel.is_empty() || channel.contains(char::is_whitespace) {
-        return None;
-    }
-    Some(match channel {
-        "defaults" => "https://repo.anaconda.com/pkgs/main".to_string(),
-        name => format!("https://conda.anaconda.org/{name}"),
-    })
-}
-
-/// Removes `user:password@` and anaconda.org's `/t/<token>/` from a URL.
-pub(crate) fn redact_url(url: &str) -> String {
-    crate::probe::redact(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn credentials_never_reach_an_export() {
-        assert_eq!(
-            redact_url("https://jane:s3cret@conda.anaconda.org/t/abc-123/private/noarch/x.conda"),
-            "https://conda.anaconda.org/t/<token>/private/noarch/x.conda"
-        );
-        assert_eq!(
-            redact_url("https://github.com/a/b/pull/1"),
-            "https://github.com/a/b/pull/1"
-        );
-        assert_eq!(redact_url("not a url @ all"), "not a url @ all");
-        // A GitHub user called `t` is not a token.
-        assert_eq!(
-            redact_url("https://github.com/t/repo"),
-            "https://github.com/t/repo"
-        );
+    fn available_on(channel: &str) -> Event {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        Event {
+            v: crate::timeline::SCHEMA_VERSION,
+            id: crate::timeline::EventId("e1".into()),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: 1,
+            at,
+            observed_at: at,
+            link: None,
+            what: EventKind::Observed {
+                probe: "channel".into(),
+                fact: Fact::Available {
+                    channel: channel.into(),
+                    package: "conda".into(),
+                    version: "26.11.0".into(),
+                    subdir: "noarch".into(),
+                    build: "py_0".into(),
+                    file_name: "conda-26.11.0-py_0.conda".into(),
+                },
+            },
+        }
     }
 
     #[test]
-    fn channel_names_resolve_to_their_default_urls() {
+    fn a_package_link_follows_the_configured_channel_urls() {
+        let none = BTreeMap::new();
         assert_eq!(
-            channel_base("defaults").as_deref(),
-            Some("https://repo.anaconda.com/pkgs/main")
+            link(&available_on("defaults"), &none).as_deref(),
+            Some("https://repo.anaconda.com/pkgs/main/noarch/conda-26.11.0-py_0.conda")
         );
         assert_eq!(
-            channel_base("conda-forge").as_deref(),
-            Some("https://conda.anaconda.org/conda-forge")
+            link(&available_on("conda-forge"), &none).as_deref(),
+            Some("https://conda.anaconda.org/conda-forge/noarch/conda-26.11.0-py_0.conda")
         );
+        let mirror = BTreeMap::from([(
+            "conda-forge".to_string(),
+            "https://prefix.dev/conda-forge".to_string(),
+        )]);
         assert_eq!(
-            channel_base("file:///tmp/ch/").as_deref(),
-            Some("file:///tmp/ch")
+            link(&available_on("conda-forge"), &mirror).as_deref(),
+            Some("https://prefix.dev/conda-forge/noarch/conda-26.11.0-py_0.conda")
         );
+        assert_eq!(link(&available_on("no such channel"), &none), None);
     }
 }

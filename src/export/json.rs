@@ -119,7 +119,7 @@ pub fn json(release: &Release, state: &State, opts: &ExportOptions) -> Result<St
             kind: kind_name(e),
             subject: subject(e),
             action: describe(e, &release.plan),
-            link: link(e),
+            link: link(e, &opts.channels),
             starred: state.starred.contains(&e.id),
             duplicate_of,
             event: e,

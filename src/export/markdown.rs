@@ -19,7 +19,7 @@ use super::{ExportOptions, format_span, table_events};
 use crate::checklist::Plan;
 use crate::timeline::{CiState, Event, EventKind, Fact, State};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One row of the table: possibly several events said in one sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub enum Line {
 /// The whole table for a release, as Markdown, ending with a newline.
 pub fn table(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
     let events = table_events(state, opts);
-    let rows = fold_rows(plan, &events, opts.gap);
+    let rows = fold_rows(plan, &events, opts.gap, &opts.channels);
     // With --starred the stretches between rows are omitted on purpose, not
     // quiet: a `…` row there would say something false.
     let gap = if opts.starred_only { None } else { opts.gap };
@@ -125,7 +125,12 @@ pub fn escape_cell(text: &str) -> String {
 
 /// Turns events into rows, folding repetitive observations. `gap` bounds how
 /// far apart two CI "running" observations may be and still share a row.
-pub fn fold_rows(plan: &Plan, events: &[&Event], gap: Option<Duration>) -> Vec<Row> {
+pub fn fold_rows(
+    plan: &Plan,
+    events: &[&Event],
+    gap: Option<Duration>,
+    channels: &BTreeMap<String, String>,
+) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::with_capacity(events.len());
     let mut consumed = vec![false; events.len()];
     // Per CI subject: the row of its last observation, and that observation's state.
@@ -183,7 +188,7 @@ pub fn fold_rows(plan: &Plan, events: &[&Event], gap: Option<Duration>) -> Vec<R
                     at: e.at,
                     end,
                     action: describe::available(package, version, channel, &subdirs),
-                    link: describe::link(e),
+                    link: describe::link(e, channels),
                     events: count,
                 });
             }
@@ -223,7 +228,7 @@ pub fn fold_rows(plan: &Plan, events: &[&Event], gap: Option<Duration>) -> Vec<R
                 at: e.at,
                 end: e.at,
                 action: describe(e, plan),
-                link: describe::link(e),
+                link: describe::link(e, channels),
                 events: 1,
             }),
         }
@@ -255,7 +260,8 @@ fn push_ci(
         at: e.at,
         end: e.at,
         action: describe(e, plan),
-        link: describe::link(e),
+        // A CI fact never names a channel, so no channel URLs are needed for its link.
+        link: describe::link(e, &BTreeMap::new()),
         events: 1,
     });
 }

@@ -22,12 +22,14 @@ pub mod describe;
 pub mod json;
 pub mod markdown;
 pub mod postmortem;
+pub mod redact;
 
-pub use describe::{describe, describe_fact, kind_name, link, subject};
+pub use describe::{Actor, describe, describe_fact, kind_name, link, sentence, subject};
 
 use crate::timeline::{Event, EventKind, Release, State};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use color_eyre::eyre::Result;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// An export format.
@@ -85,6 +87,9 @@ pub struct ExportOptions {
     pub gap: Option<Duration>,
     /// When the export is made: recorded in JSON, and the end of "so far" for a running release.
     pub now: DateTime<Utc>,
+    /// Channel URLs by name (`--channel NAME=URL`, the config's `[channels]`), for links
+    /// to packages whose event recorded none.
+    pub channels: BTreeMap<String, String>,
 }
 
 impl ExportOptions {
@@ -97,6 +102,7 @@ impl ExportOptions {
             until: None,
             gap: Some(DEFAULT_GAP),
             now,
+            channels: BTreeMap::new(),
         }
     }
 

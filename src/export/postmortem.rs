@@ -13,7 +13,7 @@ use super::markdown::{escape_cell, fold_rows, render, with_quiet};
 use super::{ExportOptions, fmt_minute, format_span, table_events};
 use crate::checklist::{Package, Plan};
 use crate::crew::Role;
-use crate::timeline::{Event, EventKind, Fact, Outcome, Release, State};
+use crate::timeline::{Event, EventKind, Fact, Milestones, Outcome, Release, State};
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
 
@@ -39,7 +39,7 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
     out.push_str("_To fill in: what happened, in two or three sentences._\n");
 
     out.push_str("\n## Impact\n\n_To fill in: who was affected, how, and for how long._\n");
-    impact(&mut out, plan, state);
+    impact(&mut out, plan, state, opts);
 
     out.push_str("\n## Timeline\n\n");
     out.push_str(&filter_note(opts));
@@ -49,7 +49,7 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
     } else {
         let gap = if opts.starred_only { None } else { opts.gap };
         out.push_str(&render(&with_quiet(
-            fold_rows(plan, &events, opts.gap),
+            fold_rows(plan, &events, opts.gap, &opts.channels),
             gap,
         )));
     }
@@ -180,12 +180,12 @@ fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
     }
 }
 
-fn impact(out: &mut String, plan: &Plan, state: &State) {
+fn impact(out: &mut String, plan: &Plan, state: &State, opts: &ExportOptions) {
     let bugs = bugs(state);
     if !bugs.is_empty() {
         out.push_str("\nBugs filed during the release:\n\n");
         for e in bugs {
-            bullet(out, e, plan);
+            bullet(out, e, plan, opts);
         }
     }
     let alarms: Vec<&Event> = timeline(state)
@@ -199,13 +199,13 @@ fn impact(out: &mut String, plan: &Plan, state: &State) {
     if !alarms.is_empty() {
         out.push_str("\nAlarms recorded during the release:\n\n");
         for e in alarms {
-            bullet(out, e, plan);
+            bullet(out, e, plan, opts);
         }
     }
 }
 
-fn bullet(out: &mut String, e: &Event, plan: &Plan) {
-    let link = link(e)
+fn bullet(out: &mut String, e: &Event, plan: &Plan, opts: &ExportOptions) {
+    let link = link(e, &opts.channels)
         .map(|l| format!(" — {}", escape_cell(&l)))
         .unwrap_or_default();
     let _ = writeln!(
@@ -288,7 +288,7 @@ struct Point {
 /// start → all-clear. Rows are per package when the plan releases several.
 pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
     let plan = &release.plan;
-    let events: Vec<&Event> = timeline(state).collect();
+    let facts = &state.milestones;
     let start = || -> Result<Point, String> {
         Ok(Point {
             at: state
@@ -307,7 +307,7 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
         } else {
             String::new()
         };
-        let tag = first_tag(&events, p, &plan.version.full);
+        let tag = first_tag(facts, p, &plan.version.full);
         // Packages from one repository share one tag: measure it once.
         if !tagged_repos.iter().any(|r| r.eq_ignore_ascii_case(&p.repo)) {
             tagged_repos.push(&p.repo);
@@ -322,7 +322,7 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
             out.push(Measure::between(
                 format!("{prefix}Tag → available on {ch}"),
                 tag.clone(),
-                first_available(&events, p, ch),
+                first_available(facts, p, ch),
             ));
         }
         for ch in &channels {
@@ -338,19 +338,19 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
                     "the checklist names no {org} feedstock for {}",
                     p.name
                 )),
-                Some(feedstock) => first_merge(&events, feedstock),
+                Some(feedstock) => first_merge(facts, feedstock),
             };
             out.push(Measure::between(
                 format!("{prefix}Feedstock PR merged → available on {ch}"),
                 merge,
-                first_available(&events, p, ch),
+                first_available(facts, p, ch),
             ));
         }
         if channels.iter().any(|c| c == "defaults") && channels.iter().any(|c| c == "conda-forge") {
             out.push(skew(
                 format!("{prefix}Channel skew (defaults vs conda-forge)"),
-                first_available(&events, p, "defaults"),
-                first_available(&events, p, "conda-forge"),
+                first_available(facts, p, "defaults"),
+                first_available(facts, p, "conda-forge"),
             ));
         }
     }
@@ -358,60 +358,32 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
     out
 }
 
-fn first_tag(events: &[&Event], p: &Package, version: &str) -> Result<Point, String> {
-    let tags = events.iter().filter_map(|e| match &e.what {
-        EventKind::Observed {
-            fact: Fact::TagPushed { repo, tag, .. },
-            ..
-        } if repo.eq_ignore_ascii_case(&p.repo) => Some((e, tag)),
-        _ => None,
-    });
-    // Prefer the tag that names the version, should another tag of the repo be seen.
-    let all: Vec<_> = tags.collect();
-    all.iter()
-        .find(|(_, t)| t.trim_start_matches('v') == version)
-        .or_else(|| all.first())
-        .map(|(e, t)| Point {
-            at: e.at,
-            what: format!("{t} tagged"),
+fn first_tag(facts: &Milestones, p: &Package, version: &str) -> Result<Point, String> {
+    facts
+        .first_tag(&p.repo, version)
+        .map(|t| Point {
+            at: t.at,
+            what: format!("{} tagged", t.tag),
         })
         .ok_or_else(|| format!("no tag of {} observed yet", p.repo))
 }
 
-fn first_available(events: &[&Event], p: &Package, channel: &str) -> Result<Point, String> {
-    events
-        .iter()
-        .find_map(|e| match &e.what {
-            EventKind::Observed {
-                fact:
-                    Fact::Available {
-                        channel: c,
-                        package,
-                        subdir,
-                        ..
-                    },
-                ..
-            } if package == &p.name && same_channel(c, channel) => Some(Point {
-                at: e.at,
-                what: format!("first available, {subdir}"),
-            }),
-            _ => None,
+fn first_available(facts: &Milestones, p: &Package, channel: &str) -> Result<Point, String> {
+    facts
+        .first_available(&p.name, channel)
+        .map(|a| Point {
+            at: a.at,
+            what: format!("first available, {}", a.subdir),
         })
         .ok_or_else(|| format!("{} not seen on {channel} yet", p.name))
 }
 
-fn first_merge(events: &[&Event], feedstock: &str) -> Result<Point, String> {
-    events
-        .iter()
-        .find_map(|e| match &e.what {
-            EventKind::Observed {
-                fact: Fact::PrMerged { repo, number, .. },
-                ..
-            } if repo.eq_ignore_ascii_case(feedstock) => Some(Point {
-                at: e.at,
-                what: format!("{feedstock} PR #{number} merged"),
-            }),
-            _ => None,
+fn first_merge(facts: &Milestones, feedstock: &str) -> Result<Point, String> {
+    facts
+        .first_merge(feedstock)
+        .map(|m| Point {
+            at: m.at,
+            what: format!("{feedstock} PR #{} merged", m.number),
         })
         .ok_or_else(|| format!("no merge on {feedstock} observed yet"))
 }
@@ -502,12 +474,4 @@ fn feedstock_org(channel: &str) -> Option<&'static str> {
         "defaults" => Some("AnacondaRecipes"),
         _ => None,
     }
-}
-
-/// Whether a channel as recorded by a probe (a name or a URL) is the named channel.
-fn same_channel(recorded: &str, name: &str) -> bool {
-    let recorded = recorded.trim_end_matches('/');
-    recorded.eq_ignore_ascii_case(name)
-        || recorded.ends_with(&format!("/{name}"))
-        || (name == "defaults" && recorded.ends_with("repo.anaconda.com/pkgs/main"))
 }

@@ -1,6 +1,6 @@
 //! Probes: watched facts of the outside world.
 //!
-//! [`spec`] declares them (parsed from checklists); the source modules observe
+//! [`crate::checklist::probe`] declares them (parsed from checklists); the source modules observe
 //! them and report [`Observation`]s, which the scheduler records in the
 //! timeline. Probes run as background tasks and report to the cockpit as
 //! [`ProbeMsg`]s: the UI never waits on the network.
@@ -11,13 +11,12 @@ pub mod poll;
 pub mod pypi;
 pub mod scheduler;
 pub mod sources;
-pub mod spec;
 
 use crate::timeline::{Event, Fact};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-pub use spec::ProbeSpec;
+pub use crate::checklist::ProbeSpec;
 
 /// One fact seen by one poll, with the source's own time and a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,22 +73,8 @@ pub enum ProbeMsg {
     Recorded(Box<Event>),
 }
 
-/// Removes credentials from every URL in `text`: `user:password@` and
-/// anaconda.org's `/t/<token>/`. Channel URLs may carry them, and errors and
-/// links built from those URLs reach the screen, `poll` output and the log.
-pub fn redact(text: &str) -> String {
-    use std::sync::OnceLock;
-    static USERINFO: OnceLock<regex::Regex> = OnceLock::new();
-    static TOKEN: OnceLock<regex::Regex> = OnceLock::new();
-    let userinfo =
-        USERINFO.get_or_init(|| regex::Regex::new(r"://[^/\s@]+@").expect("static pattern"));
-    let token = TOKEN.get_or_init(|| {
-        regex::Regex::new(r"(anaconda\.[A-Za-z0-9.-]+(?::\d+)?/t/)[^/\s)]+")
-            .expect("static pattern")
-    });
-    let text = userinfo.replace_all(text, "://");
-    token.replace_all(&text, "${1}<token>").into_owned()
-}
+/// Redaction lives with the sentence (exports, `poll` and the cockpit share it).
+pub use crate::export::redact::redact;
 
 /// The default interval between polls of one probe.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);

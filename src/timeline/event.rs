@@ -102,7 +102,7 @@ pub enum EventKind {
     Unstarred { event: EventId },
     /// A probe saw something in the outside world.
     Observed {
-        /// The probe's id ([`crate::probe::ProbeSpec::id`]).
+        /// The probe's id ([`crate::checklist::ProbeSpec::id`]).
         probe: String,
         fact: Fact,
     },

@@ -3,9 +3,11 @@
 //! give the same state, because they are first put in timeline order
 //! (by `at`, then id) and deduplicated by id.
 
+use super::availability::Availability;
 use super::event::{CiState, Event, EventId, EventKind, Fact, Outcome};
+use super::milestones::Milestones;
+use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
-use crate::probe::ProbeSpec;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -28,6 +30,11 @@ pub struct State {
     pub observations: BTreeMap<String, Vec<usize>>,
     /// Steps named by events that the plan does not have (a changed checklist).
     pub unknown_steps: BTreeSet<StepId>,
+    /// The facts interpreted once: first tag, release, availability, merges.
+    pub milestones: Milestones,
+    /// Per package, when each watched channel had the version in every one of
+    /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
+    pub availability: Availability,
 }
 
 /// Who did something, and when.
@@ -125,34 +132,6 @@ pub struct StepState {
     pub needs_done_at: Option<DateTime<Utc>>,
 }
 
-/// Per package, per channel, when the version was installable there in every
-/// watched subdir (`None`: not yet). See [`State::channel_availability`].
-pub type Availability = BTreeMap<String, BTreeMap<String, Option<DateTime<Utc>>>>;
-
-/// Channel skew longer than `threshold` at `now`: the version on one channel
-/// and not another — what made a real release go wrong. Worded for the crew.
-/// Takes the availability (derived once per fold) because "now" moves on
-/// between folds.
-pub fn skew_warnings(
-    availability: &Availability,
-    now: DateTime<Utc>,
-    threshold: chrono::TimeDelta,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for (package, channels) in availability {
-        for skew in crate::probe::channel::channel_skew(channels, now, threshold) {
-            let lag = skew.lag.to_std().unwrap_or_default();
-            out.push(format!(
-                "skew: {package} on {} {} ahead of {}",
-                skew.ahead,
-                crate::checklist::duration::format_duration(lag),
-                skew.behind,
-            ));
-        }
-    }
-    out
-}
-
 /// Folds events into the state of the plan's release.
 pub fn fold(plan: &Plan, events: &[Event]) -> State {
     let events = super::merge::normalize(events.to_vec());
@@ -165,6 +144,7 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
     let mut started = None;
     let mut closed = None;
     let mut unknown_steps = BTreeSet::new();
+    let mut milestones = Milestones::default();
     let step_ids: HashSet<&StepId> = plan.steps.iter().map(|s| &s.id).collect();
     let mut per_step: HashMap<&StepId, Vec<usize>> = HashMap::new();
 
@@ -183,6 +163,7 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
                     continue;
                 }
                 observations.entry(probe.clone()).or_default().push(i);
+                milestones.see(i, e);
             }
             EventKind::ReleaseStarted { .. } => {
                 if started.is_none() {
@@ -271,6 +252,7 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         })
         .collect();
 
+    let availability = channel_availability(plan, &events, &observations);
     State {
         events,
         timeline,
@@ -281,7 +263,39 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         starred,
         observations,
         unknown_steps,
+        milestones,
+        availability,
     }
+}
+
+/// Per package, when each watched channel had the version in every one of its
+/// subdirs. Labels (`…/label/rc`) are left out.
+fn channel_availability(
+    plan: &Plan,
+    events: &[Event],
+    observations: &BTreeMap<String, Vec<usize>>,
+) -> Availability {
+    let mut out = Availability::new();
+    for probe in plan.probes() {
+        let ProbeSpec::Channel {
+            channel, package, ..
+        } = probe
+        else {
+            continue;
+        };
+        if channel.contains("/label/") {
+            continue;
+        }
+        let obs = observations
+            .get(&probe.id())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let at = probe_completion(probe, events, obs, None).and_then(|s| s.completed_at());
+        out.entry(package.clone())
+            .or_default()
+            .insert(channel.clone(), at);
+    }
+    out
 }
 
 /// The latest manual resolution of a step, and when it was last undone.
@@ -415,34 +429,6 @@ impl State {
 
     pub fn event(&self, id: &EventId) -> Option<&Event> {
         self.events.iter().find(|e| &e.id == id)
-    }
-
-    /// Per package, when each watched channel had the version in every one of
-    /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
-    pub fn channel_availability(&self, plan: &Plan) -> Availability {
-        let mut out = Availability::new();
-        for probe in plan.probes() {
-            let ProbeSpec::Channel {
-                channel, package, ..
-            } = probe
-            else {
-                continue;
-            };
-            if channel.contains("/label/") {
-                continue;
-            }
-            let obs = self
-                .observations
-                .get(&probe.id())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            let at =
-                probe_completion(probe, &self.events, obs, None).and_then(|s| s.completed_at());
-            out.entry(package.clone())
-                .or_default()
-                .insert(channel.clone(), at);
-        }
-        out
     }
 
     /// The facts a probe has observed, in timeline order.

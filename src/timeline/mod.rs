@@ -1,19 +1,23 @@
 //! The timeline: event types, the crash-safe on-disk log, `fold` into
 //! [`State`], merging crew logs, and the per-release directory.
 
+pub mod availability;
 pub mod clock;
 pub mod event;
 pub mod fold;
 pub mod fsutil;
 pub mod log;
 pub mod merge;
+pub mod milestones;
 pub mod release;
 pub mod rules;
 
+pub use availability::{Availability, skew_warnings};
 pub use clock::Clock;
 pub use event::{CiState, Event, EventId, EventKind, Fact, Outcome, SCHEMA_VERSION};
-pub use fold::{Availability, State, StepState, StepStatus, fold, skew_warnings};
+pub use fold::{State, StepState, StepStatus, fold};
 pub use log::{EventLog, LogError};
 pub use merge::merge;
+pub use milestones::Milestones;
 pub use release::{Home, Release, ReleaseMeta};
 pub use rules::{Book, Permit, Reason, Refusal, Role, Verdict, judge};

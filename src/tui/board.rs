@@ -2,8 +2,8 @@
 //! derived from the observations in the folded state. Built once per re-fold;
 //! the pane formats ages against "now" when drawing.
 
+use crate::checklist::ProbeSpec;
 use crate::checklist::{Package, Plan};
-use crate::probe::ProbeSpec;
 use crate::timeline::{CiState, Event, Fact, State};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -165,11 +165,7 @@ fn feeding_org(channel: &str) -> Option<&'static str> {
 }
 
 impl Board {
-    pub fn build(
-        plan: &Plan,
-        state: &State,
-        availability: &crate::timeline::Availability,
-    ) -> Board {
+    pub fn build(plan: &Plan, state: &State) -> Board {
         let probes = plan.probes();
         let mut used = vec![false; probes.len()];
         let mut lines = Vec::new();
@@ -207,7 +203,7 @@ impl Board {
         }
         for (header, probes) in groups {
             let spread_of = match &header {
-                Line::Package { name, .. } => availability.get(name).cloned(),
+                Line::Package { name, .. } => state.availability.get(name).cloned(),
                 _ => None,
             };
             let mut tagged = None;
@@ -219,31 +215,30 @@ impl Board {
                 let id = p.id();
                 let facts: Vec<(&Event, &Fact)> = state.facts_of(p).collect();
                 match p {
-                    ProbeSpec::Tag { tag, .. } => {
-                        let f = facts
-                            .iter()
-                            .find(|(_, f)| matches!(f, Fact::TagPushed { .. }));
-                        tagged = tagged.or(f.map(|(e, _)| e.at));
+                    ProbeSpec::Tag { repo, tag } => {
+                        let f = state.milestones.tag(repo, tag);
+                        tagged = tagged.or(f.map(|t| t.at));
                         lines.push(Line::Tag {
                             probe: id,
                             tag: tag.clone(),
-                            at: f.map(|(e, _)| e.at),
-                            link: f.and_then(|(e, _)| e.link.clone()),
+                            at: f.map(|t| t.at),
+                            link: f.and_then(|t| link_of(state, t.event)),
                         });
                     }
-                    ProbeSpec::Release { tag, .. } => {
+                    ProbeSpec::Release { repo, tag } => {
                         let d = facts
                             .iter()
                             .find(|(_, f)| matches!(f, Fact::ReleaseDrafted { .. }));
-                        let pb = facts
-                            .iter()
-                            .find(|(_, f)| matches!(f, Fact::ReleasePublished { .. }));
+                        let pb = state.milestones.release(repo, tag);
                         lines.push(Line::Release {
                             probe: id,
                             tag: tag.clone(),
                             drafted: d.map(|(e, _)| e.at),
-                            published: pb.map(|(e, _)| e.at),
-                            link: pb.or(d).and_then(|(e, _)| e.link.clone()),
+                            published: pb.map(|t| t.at),
+                            link: match pb {
+                                Some(t) => link_of(state, t.event),
+                                None => d.and_then(|(e, _)| e.link.clone()),
+                            },
                         });
                     }
                     ProbeSpec::Pr { repo, .. }
@@ -388,6 +383,11 @@ impl Board {
         }
         Board { lines }
     }
+}
+
+/// The recorded link of the `i`th event.
+fn link_of(state: &State, i: usize) -> Option<String> {
+    state.events.get(i).and_then(|e| e.link.clone())
 }
 
 /// The PR worth showing: the merged one, else the newest still open, else the newest.

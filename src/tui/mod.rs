@@ -15,7 +15,6 @@ pub mod action;
 pub mod app;
 pub mod board;
 pub mod clipboard;
-pub mod describe;
 #[doc(hidden)]
 pub mod fixture;
 pub mod layout;

@@ -153,14 +153,10 @@ pub struct Model {
     pub step_events: HashMap<usize, Vec<usize>>,
     /// The probe board, derived from the observations.
     pub board: Board,
-    /// Channel availability per package, derived once per fold (the header's
-    /// skew warning and the board both read it).
-    pub availability: crate::timeline::Availability,
     pub ui: Ui,
 }
 
-/// How long a version may sit on one channel and not another before the cockpit warns.
-pub const SKEW_THRESHOLD: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+pub use crate::timeline::availability::SKEW_THRESHOLD;
 
 impl Model {
     pub fn new(
@@ -183,7 +179,6 @@ impl Model {
             crew: Vec::new(),
             step_events: HashMap::new(),
             board: Board::default(),
-            availability: Default::default(),
             ui: Ui {
                 focus: Some(Pane::Checklist),
                 size: (80, 24),
@@ -250,8 +245,7 @@ impl Model {
         crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         self.crew = crew;
         self.step_events = step_events;
-        self.availability = self.state.channel_availability(&self.plan);
-        self.board = Board::build(&self.plan, &self.state, &self.availability);
+        self.board = Board::build(&self.plan, &self.state);
     }
 
     /// The checklist rows given the folds.
@@ -321,7 +315,7 @@ impl Model {
     /// incident), then gates of steps that could be worked on now, deduplicated.
     pub fn gate_warnings(&self) -> Vec<String> {
         let mut out: Vec<String> =
-            crate::timeline::skew_warnings(&self.availability, self.now, SKEW_THRESHOLD);
+            crate::timeline::skew_warnings(&self.state.availability, self.now, SKEW_THRESHOLD);
         for (step, st) in self.plan.steps.iter().zip(&self.state.steps) {
             if st.status.is_complete() || matches!(st.status, StepStatus::Blocked { .. }) {
                 continue;

@@ -3,8 +3,8 @@
 //! probe's last observation with its age.
 
 use super::{ago, frame, hm};
+use crate::export::{Actor, sentence};
 use crate::timeline::{Event, EventKind, StepStatus};
-use crate::tui::describe::describe;
 use crate::tui::model::{Model, Pane};
 use crate::tui::panes::checklist::{status_style, step_info};
 use crate::tui::theme::{Role, Theme};
@@ -39,7 +39,7 @@ fn observation(out: &mut Out, m: &Model, probe: &str) {
             "last seen",
             format!(
                 "{} — {} ({} ago)",
-                describe(e, &m.plan),
+                sentence(e, &m.plan, Actor::Omitted),
                 hm(e.at),
                 ago(m.now, e.observed_at)
             ),
@@ -151,7 +151,12 @@ fn step(out: &mut Out, m: &Model, i: usize) {
         for &e in evs.iter().rev().take(6) {
             let e = &m.state.events[e];
             out.text(
-                format!("  {} {}: {}", hm(e.at), e.author, describe(e, &m.plan)),
+                format!(
+                    "  {} {}: {}",
+                    hm(e.at),
+                    e.author,
+                    sentence(e, &m.plan, Actor::Omitted)
+                ),
                 Role::Text,
             );
         }
@@ -164,7 +169,10 @@ fn event(out: &mut Out, m: &Model, e: &Event) {
     } else {
         ""
     };
-    out.text(format!("{star}{}", describe(e, &m.plan)), Role::Title);
+    out.text(
+        format!("{star}{}", sentence(e, &m.plan, Actor::Omitted)),
+        Role::Title,
+    );
     out.kv(
         "when",
         e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),

@@ -157,7 +157,7 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
             }
         }
         BLine::Spread { tagged, channels } => {
-            use crate::probe::channel::{channel_skew, tag_to_first_channel};
+            use crate::timeline::availability::{channel_skew, tag_to_first_channel};
             out.push((format!("  {}", pad("spread", LABEL)), Role::Text));
             let first = tagged.and_then(|t| tag_to_first_channel(t, channels));
             match (first, tagged) {

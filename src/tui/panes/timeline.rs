@@ -3,8 +3,8 @@
 //! Only the visible lines are described, so 10,000 events cost nothing extra.
 
 use super::{fit, frame, selected};
+use crate::export::{Actor, sentence};
 use crate::timeline::EventKind;
-use crate::tui::describe::describe;
 use crate::tui::model::{Model, Pane};
 use crate::tui::theme::{Role, Theme};
 use crate::tui::update::timeline_first;
@@ -79,7 +79,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     selected(theme.style(Role::Muted), on, theme),
                 ),
                 Span::styled(
-                    fit(&describe(e, &m.plan), rest),
+                    fit(&sentence(e, &m.plan, Actor::Omitted), rest),
                     selected(theme.style(role), on, theme),
                 ),
             ])

@@ -1,0 +1,133 @@
+//! The checker's HTTP middleware: freshness (`no-cache` on indexes), traffic accounting, and
+//! guarding rattler against servers that break HTTP's rules.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use http::Extensions;
+use reqwest::header::{CACHE_CONTROL, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use reqwest::{Method, StatusCode};
+use reqwest_middleware::{Middleware, Next};
+use url::Url;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP middleware: freshness, accounting, and guarding rattler against odd servers
+// ---------------------------------------------------------------------------------------------
+
+/// Counters and per-URL statuses shared between the checker and its middleware.
+#[derive(Default)]
+pub(super) struct NetState {
+    pub(super) requests: AtomicU64,
+    pub(super) not_modified: AtomicU64,
+    pub(super) body_bytes: AtomicU64,
+    /// The last status of each plain `…/repodata.json` request: how a missing subdir is told
+    /// apart from an empty one.
+    pub(super) index_status: Mutex<HashMap<String, StatusCode>>,
+}
+
+impl NetState {
+    pub(super) fn forget_status(&self, url: &Url) {
+        self.index_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(url.as_str());
+    }
+
+    pub(super) fn status_of(&self, url: &Url) -> Option<StatusCode> {
+        self.index_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(url.as_str())
+            .copied()
+    }
+
+    pub(super) fn record_status(&self, url: &Url, status: StatusCode) {
+        self.index_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(url.as_str().to_owned(), status);
+    }
+}
+
+/// Whether a URL names a channel index (as opposed to an immutable shard or a package).
+fn is_index_url(url: &Url) -> bool {
+    let path = url.path();
+    [
+        "/repodata.json",
+        "/repodata.json.zst",
+        "/repodata.json.bz2",
+        "/repodata_shards.msgpack.zst",
+    ]
+    .iter()
+    .any(|suffix| path.ends_with(suffix))
+}
+
+/// Sits between rattler and the network.
+pub(super) struct PollMiddleware {
+    pub(super) net: Arc<NetState>,
+}
+
+#[async_trait::async_trait]
+impl Middleware for PollMiddleware {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let url = req.url().clone();
+        let is_head = req.method() == Method::HEAD;
+        let sent_etag = req.headers().get(IF_NONE_MATCH).cloned();
+        let conditional = sent_etag.is_some() || req.headers().contains_key(IF_MODIFIED_SINCE);
+
+        let mut response = next.run(req, extensions).await?;
+        let status = response.status();
+        self.net.requests.fetch_add(1, Ordering::Relaxed);
+        if !is_head {
+            self.net
+                .body_bytes
+                .fetch_add(response.content_length().unwrap_or(0), Ordering::Relaxed);
+        }
+        if url.path().ends_with("/repodata.json") && !is_head {
+            self.net.record_status(&url, status);
+        }
+
+        if status == StatusCode::NOT_MODIFIED {
+            self.net.not_modified.fetch_add(1, Ordering::Relaxed);
+            if !conditional {
+                // rattler assumes a 304 only follows its own conditional request (and would
+                // panic otherwise); a server that sends one anyway is broken: say so.
+                return Err(reqwest_middleware::Error::Middleware(anyhow::anyhow!(
+                    "{url} answered 304 Not Modified to a request that had no cached copy to \
+                     validate; the server (or a proxy) is misbehaving"
+                )));
+            }
+            let has_validator = response.headers().contains_key(ETAG)
+                || response
+                    .headers()
+                    .contains_key(reqwest::header::LAST_MODIFIED);
+            if !has_validator && let Some(etag) = sent_etag.filter(is_single_etag) {
+                // RFC 9110 says a 304 should repeat the ETag; some servers do not, and rattler's
+                // shard-index cache then fails the poll. A 304 to `If-None-Match: X` with one
+                // tag means "X still matches", so restore the header instead of failing.
+                response.headers_mut().insert(ETAG, etag);
+            }
+        }
+
+        if is_index_url(&url) && (status.is_success() || status == StatusCode::NOT_MODIFIED) {
+            // The freshness knob (see the module docs): keep the copy, revalidate every poll.
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        Ok(response)
+    }
+}
+
+/// Whether an `If-None-Match` value names exactly one entity tag.
+fn is_single_etag(value: &HeaderValue) -> bool {
+    value
+        .to_str()
+        .is_ok_and(|s| !s.contains(',') && s.trim() != "*" && !s.trim().is_empty())
+}

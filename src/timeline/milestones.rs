@@ -1,0 +1,217 @@
+//! The interpretation of the world's facts, made once per fold: when each tag
+//! was pushed and each release published, when each channel first had the
+//! version in each subdir, when each PR was opened and merged. The board, the
+//! header and the post-mortem read these instead of re-deriving them from the
+//! events.
+
+use super::event::{Event, EventKind, Fact};
+use chrono::{DateTime, Utc};
+
+/// A tag pushed, or a GitHub release published, as first seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagSeen {
+    pub repo: String,
+    pub tag: String,
+    /// The source's time.
+    pub at: DateTime<Utc>,
+    /// Index into `State::events`.
+    pub event: usize,
+}
+
+/// The first record of a version in one channel × subdir.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvailableSeen {
+    /// The channel as the probe recorded it (a name or a URL).
+    pub channel: String,
+    pub package: String,
+    pub subdir: String,
+    /// The record's time.
+    pub at: DateTime<Utc>,
+    /// Index into `State::events`.
+    pub event: usize,
+}
+
+/// A pull request opened or merged, as first seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrSeen {
+    pub repo: String,
+    pub number: u64,
+    pub at: DateTime<Utc>,
+    /// Index into `State::events`.
+    pub event: usize,
+}
+
+/// Every list is in timeline order and holds each subject once (its first sighting).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Milestones {
+    pub tags: Vec<TagSeen>,
+    pub published: Vec<TagSeen>,
+    pub available: Vec<AvailableSeen>,
+    pub prs_opened: Vec<PrSeen>,
+    pub merges: Vec<PrSeen>,
+}
+
+impl Milestones {
+    /// Takes the `i`th event of the deduplicated timeline into account; call in timeline order.
+    pub(crate) fn see(&mut self, i: usize, e: &Event) {
+        let EventKind::Observed { fact, .. } = &e.what else {
+            return;
+        };
+        match fact {
+            Fact::TagPushed { repo, tag, .. } => push_tag(&mut self.tags, repo, tag, e.at, i),
+            Fact::ReleasePublished { repo, tag, .. } => {
+                push_tag(&mut self.published, repo, tag, e.at, i)
+            }
+            Fact::Available {
+                channel,
+                package,
+                subdir,
+                ..
+            } => {
+                let known = self
+                    .available
+                    .iter()
+                    .any(|a| a.channel == *channel && a.package == *package && a.subdir == *subdir);
+                if !known {
+                    self.available.push(AvailableSeen {
+                        channel: channel.clone(),
+                        package: package.clone(),
+                        subdir: subdir.clone(),
+                        at: e.at,
+                        event: i,
+                    });
+                }
+            }
+            Fact::PrOpened { repo, number, .. } => {
+                push_pr(&mut self.prs_opened, repo, *number, e.at, i)
+            }
+            Fact::PrMerged { repo, number, .. } => {
+                push_pr(&mut self.merges, repo, *number, e.at, i)
+            }
+            _ => {}
+        }
+    }
+
+    /// The tag of `repo` that names `version` (with or without a leading `v`),
+    /// else the repository's first tag seen.
+    pub fn first_tag(&self, repo: &str, version: &str) -> Option<&TagSeen> {
+        let mut of_repo = self
+            .tags
+            .iter()
+            .filter(|t| t.repo.eq_ignore_ascii_case(repo));
+        let first = of_repo.clone().next();
+        of_repo
+            .find(|t| t.tag.trim_start_matches('v') == version)
+            .or(first)
+    }
+
+    /// When `tag` of `repo` was first seen pushed.
+    pub fn tag(&self, repo: &str, tag: &str) -> Option<&TagSeen> {
+        find_tag(&self.tags, repo, tag)
+    }
+
+    /// When the GitHub release of `tag` in `repo` was first seen published.
+    pub fn release(&self, repo: &str, tag: &str) -> Option<&TagSeen> {
+        find_tag(&self.published, repo, tag)
+    }
+
+    /// The first record of `package` on the named channel, in any subdir.
+    pub fn first_available(&self, package: &str, channel: &str) -> Option<&AvailableSeen> {
+        self.available
+            .iter()
+            .find(|a| a.package == package && same_channel(&a.channel, channel))
+    }
+
+    /// The first merge seen on `repo` (any PR).
+    pub fn first_merge(&self, repo: &str) -> Option<&PrSeen> {
+        self.merges
+            .iter()
+            .find(|m| m.repo.eq_ignore_ascii_case(repo))
+    }
+}
+
+fn push_tag(list: &mut Vec<TagSeen>, repo: &str, tag: &str, at: DateTime<Utc>, event: usize) {
+    if find_tag(list, repo, tag).is_none() {
+        list.push(TagSeen {
+            repo: repo.to_string(),
+            tag: tag.to_string(),
+            at,
+            event,
+        });
+    }
+}
+
+fn find_tag<'a>(list: &'a [TagSeen], repo: &str, tag: &str) -> Option<&'a TagSeen> {
+    list.iter()
+        .find(|t| t.repo.eq_ignore_ascii_case(repo) && t.tag == tag)
+}
+
+fn push_pr(list: &mut Vec<PrSeen>, repo: &str, number: u64, at: DateTime<Utc>, event: usize) {
+    let known = list
+        .iter()
+        .any(|p| p.repo.eq_ignore_ascii_case(repo) && p.number == number);
+    if !known {
+        list.push(PrSeen {
+            repo: repo.to_string(),
+            number,
+            at,
+            event,
+        });
+    }
+}
+
+/// Whether a channel as recorded by a probe (a name or a URL) is the named channel.
+pub fn same_channel(recorded: &str, name: &str) -> bool {
+    let recorded = recorded.trim_end_matches('/');
+    recorded.eq_ignore_ascii_case(name)
+        || recorded.ends_with(&format!("/{name}"))
+        || (name == "defaults" && recorded.ends_with("repo.anaconda.com/pkgs/main"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(repo: &str, tag: &str, minute: i64) -> TagSeen {
+        TagSeen {
+            repo: repo.into(),
+            tag: tag.into(),
+            at: DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minute),
+            event: 0,
+        }
+    }
+
+    #[test]
+    fn the_version_tag_wins_over_an_earlier_unrelated_tag() {
+        let m = Milestones {
+            tags: vec![
+                tag("conda/conda", "nightly", 1),
+                tag("conda/conda", "v26.11.0", 5),
+            ],
+            ..Milestones::default()
+        };
+        let t = m.first_tag("Conda/Conda", "26.11.0").expect("a tag");
+        assert_eq!(t.tag, "v26.11.0");
+        assert_eq!(
+            m.first_tag("conda/conda", "27.1.0").map(|t| t.tag.as_str()),
+            Some("nightly")
+        );
+        assert_eq!(m.first_tag("conda/other", "26.11.0"), None);
+    }
+
+    #[test]
+    fn channels_recorded_as_urls_count_as_their_names() {
+        assert!(same_channel(
+            "https://conda.anaconda.org/conda-forge/",
+            "conda-forge"
+        ));
+        assert!(same_channel(
+            "https://repo.anaconda.com/pkgs/main",
+            "defaults"
+        ));
+        assert!(!same_channel(
+            "https://conda.anaconda.org/conda-forge",
+            "defaults"
+        ));
+    }
+}
