@@ -1,5 +1,7 @@
 //! The command line: argument definitions (clap) and wiring to the library.
 
+mod crew;
+
 use crate::checklist::{Checklist, StepId};
 use crate::config::{Config, Overrides};
 use crate::crew::Role;
@@ -79,6 +81,16 @@ pub enum Command {
         /// The version to release; must fit the checklist's version scheme
         #[arg(long)]
         version: String,
+        #[command(flatten)]
+        crew: crew::CrewArgs,
+    },
+    /// Who sits where in a release; `crew handover LOGIN` hands the controls to the co-pilot
+    #[command(args_conflicts_with_subcommands = true)]
+    Crew {
+        #[command(subcommand)]
+        action: Option<crew::CrewAction>,
+        /// The release (default: the only one in progress)
+        release: Option<String>,
     },
     /// List releases
     List {
@@ -190,14 +202,23 @@ pub fn run(cli: Cli) -> Result<()> {
         command => {
             let config = Config::load(&overrides)?;
             let home = Home::new(&config.home);
-            let me = config.identity();
+            // Asking GitHub whose token this is costs a request: only commands that write ask.
+            let me = match &command {
+                Command::List { .. } | Command::Status { .. } | Command::Export(_) => {
+                    config.identity()
+                }
+                _ => crate::crew::me(&config),
+            };
             let role = cli.global.role;
             match command {
                 Command::Check { .. } | Command::Sim { .. } => unreachable!("handled above"),
                 Command::Demo(args) => crate::demo::run(args, role, &config, cli.global.no_color),
-                Command::Start { checklist, version } => {
-                    start(&home, &checklist, &version, &me, role)
-                }
+                Command::Start {
+                    checklist,
+                    version,
+                    crew,
+                } => crew::start(&home, &checklist, &version, &me, role, &crew).map(|_| ()),
+                Command::Crew { action, release } => crew::crew(&home, action, release, &me, role),
                 Command::List { json } => list(&home, json),
                 Command::Status { release, json } => {
                     let release = home.resolve(release.as_deref())?;
@@ -212,6 +233,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
                 Command::Note { text, release } => {
                     let release = home.resolve(release.as_deref())?;
+                    let role = crew::seat(&release, &me, role)?;
                     let mut log = release.open_log_for(&me, role, Clock::System)?;
                     let state = fold(&release.plan, log.events());
                     let book = Book::new(&release.plan, &state, log.clock().now());
@@ -243,6 +265,7 @@ fn fly(
 ) -> Result<()> {
     use std::io::IsTerminal;
     let release = home.resolve(release)?;
+    let role = crew::seat(&release, me, role)?;
     // Checked before opening the log, so a pipe gets a clear message and exit 2.
     if !std::io::stdout().is_terminal() {
         return Err(crate::tui::not_a_terminal(&release.meta.id));
@@ -296,12 +319,13 @@ fn poll(
     role: Role,
 ) -> Result<()> {
     use crate::probe::{poll, scheduler::NOT_POLLED};
+    let release = home.resolve(release)?;
+    let role = crew::seat(&release, me, role)?;
     rules::seat_may(role, rules::Act::Observe).map_err(|r| {
         user(format!(
             "{r}: probes record what they see, and this seat writes nothing"
         ))
     })?;
-    let release = home.resolve(release)?;
     let log = release.open_log(me, role, Clock::System)?;
     let log = std::sync::Arc::new(std::sync::Mutex::new(log));
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
@@ -373,6 +397,7 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
     let release = home.resolve(args.release.as_deref())?;
     let events = release.read_events()?;
     let state = fold(&release.plan, &events);
+    crew::print_ignored(&state, &release);
     let opts = ExportOptions {
         starred_only: args.starred,
         since,
@@ -440,31 +465,6 @@ fn check(files: &[PathBuf]) -> Result<()> {
     )))
 }
 
-fn start(home: &Home, path: &PathBuf, version: &str, me: &str, role: Role) -> Result<()> {
-    let started = EventKind::ReleaseStarted {
-        release: String::new(),
-        version: version.to_string(),
-        checklist: path.display().to_string(),
-    };
-    rules::seat_may_record(None, role, &started).map_err(|r| user(r.to_string()))?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| user(format!("cannot read checklist {}: {e}", path.display())))?;
-    let checklist = Checklist::parse(&path.display().to_string(), &text)
-        .map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
-    let release = home.create(&checklist, &text, version, me, Clock::System)?;
-    println!(
-        "started {} ({} steps) in {}",
-        release.meta.id,
-        release.plan.steps.len(),
-        release.dir.display()
-    );
-    println!(
-        "next: `flightdeck status {}` or `flightdeck fly {}`",
-        release.meta.id, release.meta.id
-    );
-    Ok(())
-}
-
 fn list(home: &Home, json: bool) -> Result<()> {
     let releases = home.list()?;
     if json {
@@ -489,6 +489,12 @@ fn list(home: &Home, json: bool) -> Result<()> {
             r.created_at.format("%Y-%m-%d %H:%M UTC"),
             r.created_by
         );
+        if r.ignored > 0 {
+            println!(
+                "  ⚠ {} untrusted event(s) ignored: see `flightdeck status {}`",
+                r.ignored, r.id
+            );
+        }
     }
     Ok(())
 }
@@ -511,6 +517,7 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
             release.meta.id, args.step, release.meta.id
         )));
     };
+    let role = crew::seat(&release, me, role)?;
     let mut log = release.open_log_for(me, role, Clock::System)?;
     let state = fold(&release.plan, log.events());
     let current = state
@@ -632,6 +639,12 @@ fn status(release: &Release, json: bool) -> Result<()> {
         "{} — {done}/{total} steps complete{started}{closed}",
         release.plan.title
     );
+    if let Some(r) = &state.roster {
+        println!("crew: {}", crew::crew_line(r));
+    }
+    if let Some(line) = crate::crew::ignored_summary(&state, &release.plan) {
+        println!("⚠ {line}");
+    }
     // The same skew warnings as the cockpit's header, from the same fold.
     for warning in crate::timeline::skew_warnings(
         &state.availability,
@@ -734,6 +747,10 @@ fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_js
         "steps": steps,
         "notes": state.notes.len(),
         "events": state.events.len(),
+        "crew": state.roster,
+        "ignored": state.ignored.iter().map(|i| serde_json::json!({
+            "id": i.event.id, "author": i.event.author, "why": i.why,
+        })).collect::<Vec<_>>(),
     })
 }
 

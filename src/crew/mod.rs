@@ -1,5 +1,55 @@
 //! The crew: the seats (decided by the rule book in [`crate::timeline::rules`]),
-//! and, next, the roster, the rotation and the sync of the crew's logs.
+//! the roster ([`Roster`]), who "me" is, and the sync of the crew's logs.
+
+pub mod identity;
 
 pub use crate::checklist::StepRole;
+pub use crate::timeline::roster::{Roster, lower, same_login};
 pub use crate::timeline::rules::Role;
+pub use identity::me;
+
+use crate::timeline::State;
+
+/// The seat `me` holds in a release: the roster's, lowered by `--role` if
+/// asked (`flag` is `pilot` when not given); never raised by it. Someone not
+/// on the roster is in the jump seat.
+pub fn seat_in(state: &State, me: &str, flag: Role) -> Role {
+    let on_roster = match (&state.roster, &state.started) {
+        (Some(r), _) => r.seat_of(me),
+        // A release from before rosters: whoever started it flies.
+        (None, Some(s)) if same_login(&s.by, me) => Role::Pilot,
+        (None, Some(_)) => Role::Copilot,
+        (None, None) => flag,
+    };
+    lower(on_roster, flag)
+}
+
+/// "2 untrusted events ignored: …", or nothing when every event is trusted.
+pub fn ignored_summary(state: &State, plan: &crate::checklist::Plan) -> Option<String> {
+    if state.ignored.is_empty() {
+        return None;
+    }
+    let n = state.ignored.len();
+    let items: Vec<String> = state
+        .ignored
+        .iter()
+        .take(5)
+        .map(|i| {
+            format!(
+                "\"{}\" ({})",
+                crate::export::describe(&i.event, plan),
+                i.why
+            )
+        })
+        .collect();
+    let more = if n > 5 {
+        format!("; and {} more", n - 5)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{n} untrusted event{} ignored: {}{more}",
+        if n == 1 { "" } else { "s" },
+        items.join("; ")
+    ))
+}

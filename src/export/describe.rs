@@ -73,6 +73,27 @@ pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
             )
         }
         EventKind::Note { text } => format!("Note{by}: {}", text.trim()),
+        EventKind::CrewAssigned {
+            pilot,
+            copilot,
+            jump_seat,
+        } => {
+            let mut s = format!("Crew: @{pilot} pilot");
+            if let Some(c) = copilot {
+                s.push_str(&format!(", @{c} co-pilot"));
+            }
+            if let Some(j) = jump_seat {
+                s.push_str(&format!(", @{j} jump seat"));
+            }
+            s
+        }
+        EventKind::Handover { to } => {
+            if named {
+                format!("Controls handed over by @{} to @{to}", event.author)
+            } else {
+                format!("Controls handed over to @{to}")
+            }
+        }
         EventKind::Starred { event } => format!("Event {event} starred{by}"),
         EventKind::Unstarred { event } => format!("Star removed from event {event}{by}"),
         EventKind::ReleaseClosed { outcome, reason } => {
@@ -306,6 +327,8 @@ pub fn kind_name(event: &Event) -> &'static str {
         EventKind::StepSkipped { .. } => "step_skipped",
         EventKind::StepUndone { .. } => "step_undone",
         EventKind::Note { .. } => "note",
+        EventKind::CrewAssigned { .. } => "crew_assigned",
+        EventKind::Handover { .. } => "handover",
         EventKind::Starred { .. } => "starred",
         EventKind::Unstarred { .. } => "unstarred",
         EventKind::ReleaseClosed { .. } => "release_closed",
@@ -344,7 +367,10 @@ pub fn subject(event: &Event) -> Option<String> {
             Some(format!("event:{event}"))
         }
         EventKind::Observed { fact, .. } => Some(fact.key()),
-        EventKind::Note { .. } | EventKind::ReleaseClosed { .. } => None,
+        EventKind::Handover { to } => Some(format!("crew:{to}")),
+        EventKind::Note { .. }
+        | EventKind::ReleaseClosed { .. }
+        | EventKind::CrewAssigned { .. } => None,
     }
 }
 

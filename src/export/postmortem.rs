@@ -89,6 +89,9 @@ fn outcome_line(state: &State, opts: &ExportOptions) -> String {
 /// (pilots, co-pilots, jump seat): the release's creator is its pilot; then
 /// everyone who wrote an event, by the seat they wrote it from, in order of appearance.
 fn crew(release: &Release, state: &State) -> (Vec<String>, Vec<String>, Vec<String>) {
+    if state.roster.is_some() {
+        return rostered(state);
+    }
     let (mut pilots, mut copilots, mut jump_seat) = (
         vec![release.meta.created_by.clone()],
         Vec::new(),
@@ -102,6 +105,40 @@ fn crew(release: &Release, state: &State) -> (Vec<String>, Vec<String>, Vec<Stri
         };
         if !seat.contains(&e.author) {
             seat.push(e.author.clone());
+        }
+    }
+    (pilots, copilots, jump_seat)
+}
+
+/// Everyone who held each seat, from the roster and its handovers, in order.
+fn rostered(state: &State) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let (mut pilots, mut copilots, mut jump_seat) = (Vec::new(), Vec::new(), Vec::new());
+    let add = |seat: &mut Vec<String>, who: &str| {
+        if !seat.iter().any(|s| s == who) {
+            seat.push(who.to_string());
+        }
+    };
+    for &i in &state.crew_changes {
+        let e = &state.events[i];
+        match &e.what {
+            EventKind::CrewAssigned {
+                pilot,
+                copilot,
+                jump_seat: j,
+            } => {
+                add(&mut pilots, pilot);
+                if let Some(c) = copilot {
+                    add(&mut copilots, c);
+                }
+                if let Some(j) = j {
+                    add(&mut jump_seat, j);
+                }
+            }
+            EventKind::Handover { to } => {
+                add(&mut pilots, to);
+                add(&mut copilots, &e.author);
+            }
+            _ => {}
         }
     }
     (pilots, copilots, jump_seat)

@@ -106,6 +106,18 @@ pub enum EventKind {
         probe: String,
         fact: Fact,
     },
+    /// Who sits where: recorded by `start` right after [`EventKind::ReleaseStarted`],
+    /// once per release. Seats come from here, never from the `--role` flag.
+    CrewAssigned {
+        pilot: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        copilot: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jump_seat: Option<String>,
+    },
+    /// The pilot handed the controls to the co-pilot (or took them back):
+    /// `to` becomes the pilot and the author the co-pilot.
+    Handover { to: String },
     /// The release was closed: completed or aborted.
     ReleaseClosed {
         outcome: Outcome,

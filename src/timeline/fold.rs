@@ -6,6 +6,8 @@
 use super::availability::Availability;
 use super::event::{CiState, Event, EventId, EventKind, Fact, Outcome};
 use super::milestones::Milestones;
+use super::roster::Roster;
+use super::trust::{Ignored, sift};
 use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
 use chrono::{DateTime, Utc};
@@ -35,6 +37,14 @@ pub struct State {
     /// Per package, when each watched channel had the version in every one of
     /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
     pub availability: Availability,
+    /// Who sits where now (after the last handover); `None` for a log from
+    /// before rosters.
+    pub roster: Option<Roster>,
+    /// Indices into `events` of the crew's events (the roster, handovers).
+    pub crew_changes: Vec<usize>,
+    /// Events the rule book refused for their author's seat: never folded,
+    /// never exported, shown as "N untrusted events ignored".
+    pub ignored: Vec<Ignored>,
 }
 
 /// Who did something, and when.
@@ -134,7 +144,9 @@ pub struct StepState {
 
 /// Folds events into the state of the plan's release.
 pub fn fold(plan: &Plan, events: &[Event]) -> State {
-    let events = super::merge::normalize(events.to_vec());
+    let sifted = sift(plan, super::merge::normalize(events.to_vec()));
+    let events = sifted.events;
+    let mut crew_changes = Vec::new();
 
     let mut seen_facts = HashSet::new();
     let mut timeline = Vec::with_capacity(events.len());
@@ -172,6 +184,7 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
             }
             EventKind::ReleaseClosed { outcome, .. } => closed = Some((*outcome, signoff())),
             EventKind::Note { .. } => notes.push(i),
+            EventKind::CrewAssigned { .. } | EventKind::Handover { .. } => crew_changes.push(i),
             EventKind::Starred { event } => {
                 starred.insert(event.clone());
             }
@@ -265,6 +278,9 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         unknown_steps,
         milestones,
         availability,
+        roster: sifted.roster,
+        crew_changes,
+        ignored: sifted.ignored,
     }
 }
 

@@ -186,11 +186,18 @@ impl EventLog {
     /// Reads a log without changing anything (exports, the jump seat, `status`).
     /// A torn last line is left in place and reported.
     pub fn read(path: &Path) -> Result<(Vec<Event>, Option<usize>), LogError> {
+        Self::read_checked(path).map(|(events, torn, _)| (events, torn))
+    }
+
+    /// [`EventLog::read`], also naming the lines refused for reusing an id.
+    pub fn read_checked(
+        path: &Path,
+    ) -> Result<(Vec<Event>, Option<usize>, Vec<ReusedId>), LogError> {
         let bytes =
             std::fs::read(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let (complete, tail) = split_tail(&bytes);
-        let events = parse_lines(path, &bytes[..complete], 0, 0)?;
-        Ok((events, (tail > 0).then_some(tail)))
+        let (events, refused) = refuse_reused(parse_numbered(path, &bytes[..complete], 0, 0)?);
+        Ok((events, (tail > 0).then_some(tail), refused))
     }
 
     pub fn path(&self) -> &Path {
@@ -447,6 +454,19 @@ fn parse_lines(
     base: u64,
     lines_before: usize,
 ) -> Result<Vec<Event>, LogError> {
+    Ok(parse_numbered(path, bytes, base, lines_before)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
+/// [`parse_lines`], with each event's line number.
+fn parse_numbered(
+    path: &Path,
+    bytes: &[u8],
+    base: u64,
+    lines_before: usize,
+) -> Result<Vec<(usize, Event)>, LogError> {
     let mut events = Vec::new();
     let mut offset = 0usize;
     let mut line_no = lines_before;
@@ -476,8 +496,50 @@ fn parse_lines(
         }
         let event: Event = serde_json::from_value(value)
             .map_err(|e| damaged(format!("not a valid event ({e})")))?;
-        events.push(event);
+        events.push((line_no, event));
         offset += raw.len();
     }
     Ok(events)
+}
+
+/// A line refused because its event reuses the id of a different, earlier event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReusedId {
+    pub line: usize,
+    pub first_line: usize,
+    pub id: EventId,
+}
+
+impl std::fmt::Display for ReusedId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} reuses the id {} of line {} for a different event: refused (ignored)",
+            self.line, self.id, self.first_line
+        )
+    }
+}
+
+/// Keeps the first event of each id; a later, different event with the same
+/// id is refused with its line (an exact repeat is harmless and dropped).
+fn refuse_reused(numbered: Vec<(usize, Event)>) -> (Vec<Event>, Vec<ReusedId>) {
+    let mut first: std::collections::HashMap<EventId, (usize, usize)> =
+        std::collections::HashMap::new();
+    let mut events: Vec<Event> = Vec::with_capacity(numbered.len());
+    let mut refused = Vec::new();
+    for (line, e) in numbered {
+        match first.get(&e.id) {
+            Some(&(_, i)) if events[i] == e => {}
+            Some(&(first_line, _)) => refused.push(ReusedId {
+                line,
+                first_line,
+                id: e.id.clone(),
+            }),
+            None => {
+                first.insert(e.id.clone(), (line, events.len()));
+                events.push(e);
+            }
+        }
+    }
+    (events, refused)
 }

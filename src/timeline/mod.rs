@@ -10,7 +10,9 @@ pub mod log;
 pub mod merge;
 pub mod milestones;
 pub mod release;
+pub mod roster;
 pub mod rules;
+pub mod trust;
 
 pub use availability::{Availability, skew_warnings};
 pub use clock::Clock;
@@ -20,4 +22,6 @@ pub use log::{EventLog, LogError};
 pub use merge::merge;
 pub use milestones::Milestones;
 pub use release::{Home, Release, ReleaseMeta};
+pub use roster::Roster;
 pub use rules::{Book, Permit, Reason, Refusal, Role, Verdict, judge};
+pub use trust::Ignored;

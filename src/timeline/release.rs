@@ -81,7 +81,10 @@ impl Release {
 
     /// Reads the timeline without changing anything.
     pub fn read_events(&self) -> Result<Vec<Event>> {
-        let (events, torn) = EventLog::read(&self.events_path())?;
+        let (events, torn, reused) = EventLog::read_checked(&self.events_path())?;
+        for r in reused {
+            eprintln!("warning: {}: {r}", self.events_path().display());
+        }
         if let Some(bytes) = torn {
             eprintln!(
                 "warning: {}: ends with an incomplete line ({bytes} bytes); it will be moved aside the next time the release is opened for writing",
@@ -103,6 +106,8 @@ pub struct ReleaseSummary {
     pub outcome: Option<Outcome>,
     pub done: usize,
     pub total: usize,
+    /// Events refused for their author's seat (never folded).
+    pub ignored: usize,
 }
 
 impl Home {
@@ -126,6 +131,19 @@ impl Home {
         version: &str,
         author: &str,
         clock: Clock,
+    ) -> Result<Release> {
+        self.create_crewed(checklist, checklist_text, version, author, clock, None)
+    }
+
+    /// Creates a release whose first events are its start and its crew.
+    pub fn create_crewed(
+        &self,
+        checklist: &Checklist,
+        checklist_text: &str,
+        version: &str,
+        author: &str,
+        clock: Clock,
+        crew: Option<&super::roster::Roster>,
     ) -> Result<Release> {
         let plan = checklist.plan(version).map_err(|e| {
             user(format!(
@@ -192,6 +210,16 @@ impl Home {
                 .confirmed()
                 .map_err(|r| user(r.to_string()))?;
         log.append(permit)?;
+        if let Some(crew) = crew {
+            let permit = super::rules::judge(
+                &super::rules::Book::without_plan(now),
+                Role::Pilot,
+                crew.to_event(),
+            )
+            .confirmed()
+            .map_err(|r| user(r.to_string()))?;
+            log.append(permit)?;
+        }
         let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
         write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
             .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;
@@ -317,6 +345,7 @@ impl Home {
                 outcome: state.closed.map(|(o, _)| o),
                 done,
                 total,
+                ignored: state.ignored.len(),
             });
         }
         out.sort_by_key(|s| s.created_at);

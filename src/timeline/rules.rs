@@ -80,6 +80,8 @@ pub enum Act {
     Star,
     /// Record what a probe saw.
     Observe,
+    /// Hand the controls to the co-pilot (or take them back).
+    Handover,
 }
 
 /// The seat table. Deny by default: every allowed pair is listed.
@@ -159,7 +161,11 @@ impl fmt::Display for Refusal {
             Refusal::Seat {
                 act: Act::ManageRelease,
                 ..
-            } => f.write_str("only the pilot may start or close the release"),
+            } => f.write_str("only the pilot may start or close the release, or set its crew"),
+            Refusal::Seat {
+                act: Act::Handover,
+                ..
+            } => f.write_str("only the pilot may hand over the controls"),
             Refusal::Seat { role, act } => write!(f, "a {role} may not do that ({act:?})"),
             Refusal::NeedsText => f.write_str("a reason is required"),
             Refusal::State(why) => f.write_str(why),
@@ -244,7 +250,10 @@ impl<'a> Book<'a> {
 pub fn act_of(what: &EventKind, step: Option<&Step>) -> Act {
     let probe_backed = step.is_some_and(is_probe_backed);
     match what {
-        EventKind::ReleaseStarted { .. } | EventKind::ReleaseClosed { .. } => Act::ManageRelease,
+        EventKind::ReleaseStarted { .. }
+        | EventKind::ReleaseClosed { .. }
+        | EventKind::CrewAssigned { .. } => Act::ManageRelease,
+        EventKind::Handover { .. } => Act::Handover,
         EventKind::StepOverridden { .. } => Act::Override,
         EventKind::StepDone { .. }
         | EventKind::StepSkipped { .. }
@@ -325,6 +334,26 @@ fn judge_state(book: &Book, what: &EventKind) -> Result<Vec<Reason>, Refusal> {
                 return Err(Refusal::State("the release is already closed".into()));
             }
             Ok(Vec::new())
+        }
+        EventKind::CrewAssigned { pilot, .. } => {
+            if book.state.is_some_and(|s| s.roster.is_some()) {
+                return Err(Refusal::State(
+                    "the crew is set once, at start: hand over the controls with `flightdeck crew handover LOGIN`".into(),
+                ));
+            }
+            non_empty(pilot).map(|()| Vec::new())
+        }
+        EventKind::Handover { to } => {
+            let Some(roster) = book.state.and_then(|s| s.roster.as_ref()) else {
+                return Err(Refusal::State(
+                    "this release has no crew on record (it predates rosters): there is no co-pilot to hand over to".into(),
+                ));
+            };
+            // The seat check passed: whoever asks is the pilot.
+            roster
+                .handover(&roster.pilot, to)
+                .map(|_| Vec::new())
+                .map_err(Refusal::State)
         }
         EventKind::Note { text } => non_empty(text).map(|()| Vec::new()),
         EventKind::Starred { .. } | EventKind::Unstarred { .. } | EventKind::Observed { .. } => {

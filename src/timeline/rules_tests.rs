@@ -366,3 +366,64 @@ fn a_permit_is_for_one_seat_only() {
         .expect("allowed");
     assert_eq!(permit.seat(), C);
 }
+
+fn crew(copilot: Option<&str>) -> EventKind {
+    EventKind::CrewAssigned {
+        pilot: "jane".into(),
+        copilot: copilot.map(Into::into),
+        jump_seat: None,
+    }
+}
+
+fn handover(to: &str) -> EventKind {
+    EventKind::Handover { to: to.into() }
+}
+
+#[test]
+fn the_crew_is_set_once_by_the_pilot_and_only_the_pilot_hands_over() {
+    let with_crew = [started(), event(2, crew(Some("bob")))];
+    // Setting the crew: the pilot, once.
+    check(&[started()], P, crew(Some("bob")), Want::Ok);
+    check(&[started()], C, crew(Some("bob")), Want::Seat);
+    check(&[started()], J, crew(Some("bob")), Want::Seat);
+    check(&with_crew, P, crew(None), Want::State("set once"));
+    // Handing over: to the co-pilot, by the pilot.
+    check(&with_crew, P, handover("bob"), Want::Ok);
+    check(&with_crew, P, handover("BOB"), Want::Ok);
+    check(&with_crew, C, handover("bob"), Want::Seat);
+    check(&with_crew, J, handover("bob"), Want::Seat);
+    check(
+        &with_crew,
+        P,
+        handover("eve"),
+        Want::State("not the co-pilot"),
+    );
+    check(
+        &with_crew,
+        P,
+        handover("jane"),
+        Want::State("already the pilot"),
+    );
+    check(
+        &[started(), event(2, crew(None))],
+        P,
+        handover("bob"),
+        Want::State("no co-pilot"),
+    );
+    check(
+        &[started()],
+        P,
+        handover("bob"),
+        Want::State("no crew on record"),
+    );
+    match judge(
+        &Book::new(&plan(), &fold(&plan(), &with_crew), now()),
+        C,
+        handover("bob"),
+    ) {
+        Verdict::Refused(r) => {
+            assert_eq!(r.to_string(), "only the pilot may hand over the controls")
+        }
+        other => panic!("{}", verdict_of(&other)),
+    }
+}

@@ -49,7 +49,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             let role = match &e.what {
                 EventKind::Observed { fact, .. } if fact.is_alarm() => Role::Failed,
                 EventKind::Observed { .. } => Role::Text,
-                EventKind::Note { .. } => Role::Accent,
+                EventKind::Note { .. }
+                | EventKind::CrewAssigned { .. }
+                | EventKind::Handover { .. } => Role::Accent,
                 EventKind::StepUndone { .. }
                 | EventKind::StepSkipped { .. }
                 | EventKind::StepOverridden { .. } => Role::Warning,

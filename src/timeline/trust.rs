@@ -1,0 +1,164 @@
+//! Which events the fold may trust.
+//!
+//! An event is folded only when its author holds, on the roster at the
+//! event's time, a seat the rule book allows for it. Everything else — a line
+//! appended by hand, a stranger's sign-off, a co-pilot closing the release, a
+//! jump seat overriding a probe — is set aside as [`Ignored`], counted and
+//! shown, never folded or exported.
+//!
+//! The root of trust is the release's start: the author of the first
+//! [`EventKind::ReleaseStarted`] records the crew ([`EventKind::CrewAssigned`]);
+//! from then on seats change only by a handover the pilot made.
+
+use super::event::{Event, EventKind};
+use super::roster::{Roster, lower, same_login};
+use super::rules::{Role, act_of, seat_may, seat_may_record};
+use crate::checklist::Plan;
+
+/// An event the fold refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    pub event: Event,
+    pub why: String,
+}
+
+/// What the trust pass leaves: the trusted events (in the order given), the
+/// ignored ones, and the roster after the last handover.
+pub(crate) struct Trusted {
+    pub events: Vec<Event>,
+    pub ignored: Vec<Ignored>,
+    pub roster: Option<Roster>,
+}
+
+/// Splits events (in timeline order) into trusted and ignored.
+pub(crate) fn sift(plan: &Plan, events: Vec<Event>) -> Trusted {
+    let starter = events
+        .iter()
+        .find(|e| matches!(e.what, EventKind::ReleaseStarted { .. }))
+        .map(|e| (e.id.clone(), e.author.clone()));
+    // The crew applies from the very start, even to events that sort before
+    // it (same second, smaller id).
+    let crew = starter.as_ref().and_then(|(_, by)| {
+        events
+            .iter()
+            .find(|e| same_login(&e.author, by) && matches!(e.what, EventKind::CrewAssigned { .. }))
+    });
+    let crew_id = crew.map(|e| e.id.clone());
+    let mut roster = crew.and_then(|e| Roster::from_event(&e.what));
+
+    let mut out = Trusted {
+        events: Vec::with_capacity(events.len()),
+        ignored: Vec::new(),
+        roster: None,
+    };
+    for e in events {
+        let verdict = match &e.what {
+            EventKind::ReleaseStarted { .. } => match &starter {
+                Some((id, _)) if *id == e.id => Ok(None),
+                _ => Err("the release has already started".to_string()),
+            },
+            EventKind::CrewAssigned { .. } => {
+                if crew_id.as_ref() == Some(&e.id) {
+                    Ok(None)
+                } else if starter
+                    .as_ref()
+                    .is_some_and(|(_, by)| same_login(by, &e.author))
+                {
+                    Err("the crew is set once, at start".to_string())
+                } else {
+                    Err(format!(
+                        "@{} did not start the release and may not set its crew",
+                        e.author
+                    ))
+                }
+            }
+            _ => {
+                let seat = lower(
+                    seat_at(
+                        roster.as_ref(),
+                        starter.as_ref().map(|(_, by)| by.as_str()),
+                        &e,
+                    ),
+                    e.role,
+                );
+                judge(plan, roster.as_ref(), seat, &e).map_err(|why| {
+                    format!(
+                        "@{}, {}: {why}",
+                        e.author,
+                        seat_words(roster.as_ref(), seat, &e)
+                    )
+                })
+            }
+        };
+        match verdict {
+            Ok(next) => {
+                if next.is_some() {
+                    roster = next;
+                }
+                out.events.push(e);
+            }
+            Err(why) => out.ignored.push(Ignored { event: e, why }),
+        }
+    }
+    out.roster = roster;
+    out
+}
+
+/// The seat the author holds when the event happens.
+fn seat_at(roster: Option<&Roster>, starter: Option<&str>, e: &Event) -> Role {
+    match (roster, starter) {
+        (Some(r), _) => r.seat_of(&e.author),
+        // A log from before rosters: the starter flies; the others keep the
+        // seat they claimed, never above the co-pilot's.
+        (None, Some(by)) if same_login(by, &e.author) => Role::Pilot,
+        (None, Some(_)) => lower(e.role, Role::Copilot),
+        // Not even a start (a fragment of a log): only the rule book's seat table applies.
+        (None, None) => e.role,
+    }
+}
+
+fn seat_words(roster: Option<&Roster>, seat: Role, e: &Event) -> String {
+    match roster {
+        Some(r)
+            if seat == Role::JumpSeat
+                && r.seat_of(&e.author) == Role::JumpSeat
+                && !r
+                    .jump_seat
+                    .as_deref()
+                    .is_some_and(|j| same_login(j, &e.author)) =>
+        {
+            "not on the crew (jump seat)".to_string()
+        }
+        _ => format!("the {seat}"),
+    }
+}
+
+/// The rule book's seat table for one event; a handover also needs the roster
+/// to allow it, and returns the roster it makes.
+fn judge(
+    plan: &Plan,
+    roster: Option<&Roster>,
+    seat: Role,
+    e: &Event,
+) -> Result<Option<Roster>, String> {
+    if let EventKind::Handover { to } = &e.what {
+        seat_may(seat, act_of(&e.what, None)).map_err(|r| r.to_string())?;
+        let Some(r) = roster else {
+            return Err("this release has no crew on record to hand over".to_string());
+        };
+        return r.handover(&e.author, to).map(Some);
+    }
+    // An event naming a step the plan lacks is kept (the fold lists it as an
+    // unknown step) when the seat could have recorded it for a pilot's step.
+    let step_known = e.what.step().is_none_or(|id| plan.step(id).is_some());
+    let checked = if step_known {
+        seat_may_record(Some(plan), seat, &e.what)
+    } else {
+        seat_may(seat, act_of(&e.what, None))
+    };
+    checked.map(|()| None).map_err(|r| r.to_string())
+}
+
+#[cfg(test)]
+#[path = "trust_tests.rs"]
+mod tests;
