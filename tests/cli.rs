@@ -40,7 +40,15 @@ impl Home {
     }
 
     fn start(&self) {
-        let out = self.run(&["start", "checklists/conda.toml", "--version", "26.11.0"]);
+        // bob is the co-pilot: a seat comes from the roster, never from --role alone.
+        let out = self.run(&[
+            "start",
+            "checklists/conda.toml",
+            "--version",
+            "26.11.0",
+            "--copilot",
+            "bob",
+        ]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     }
 }
@@ -166,6 +174,8 @@ fn a_release_from_start_to_sign_off() {
     assert_eq!(
         authors,
         [
+            // The start, then the crew it recorded.
+            ("jane".into(), "pilot".into()),
             ("jane".into(), "pilot".into()),
             ("jane".into(), "pilot".into()),
             ("bob".into(), "copilot".into())
@@ -323,6 +333,8 @@ fn bad_input_is_refused_with_exit_2_and_changes_nothing() {
     // A damaged log: refused with its place, and left exactly as it was.
     let log = home.events();
     let mut damaged = std::fs::read_to_string(&log).expect("log");
+    // `start` records the release and its crew; the damage is the line after them.
+    let first_damaged = format!("line {} (byte", damaged.lines().count() + 1);
     damaged.push_str("{not json}\n{\"v\":1}\n");
     std::fs::write(&log, &damaged).expect("write");
     for args in [
@@ -333,7 +345,7 @@ fn bad_input_is_refused_with_exit_2_and_changes_nothing() {
         let out = home.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(
-            text(&out).contains("line 2 (byte"),
+            text(&out).contains(&first_damaged),
             "{args:?}: {}",
             text(&out)
         );

@@ -69,7 +69,8 @@ fn export_cli_writes_every_format_and_leaves_the_log_alone() {
 
     let json = ok(&flightdeck(home.path(), &["export", "--format", "json"]));
     let events = flightdeck::export::json::parse(&json).expect("the JSON export parses");
-    assert_eq!(events.len(), 2);
+    // The start, the crew it recorded, the note.
+    assert_eq!(events.len(), 3);
 
     let pm = ok(&flightdeck(
         home.path(),
@@ -156,7 +157,8 @@ fn export_cli_since_and_until_narrow_the_table() {
             "2999-01-01T00:00:00Z",
         ],
     ));
-    assert_eq!(md.lines().count(), 4, "{md}");
+    // Header, rule, the start, the crew, the note.
+    assert_eq!(md.lines().count(), 5, "{md}");
 }
 
 #[test]

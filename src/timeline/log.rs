@@ -190,9 +190,7 @@ impl EventLog {
     }
 
     /// [`EventLog::read`], also naming the lines refused for reusing an id.
-    pub fn read_checked(
-        path: &Path,
-    ) -> Result<(Vec<Event>, Option<usize>, Vec<ReusedId>), LogError> {
+    pub fn read_checked(path: &Path) -> Result<Checked, LogError> {
         let bytes =
             std::fs::read(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let (complete, tail) = split_tail(&bytes);
@@ -501,6 +499,10 @@ fn parse_numbered(
     }
     Ok(events)
 }
+
+/// What [`EventLog::read_checked`] found: the events, the torn tail's length,
+/// the lines refused for reusing an id.
+pub type Checked = (Vec<Event>, Option<usize>, Vec<ReusedId>);
 
 /// A line refused because its event reuses the id of a different, earlier event.
 #[derive(Debug, Clone, PartialEq, Eq)]

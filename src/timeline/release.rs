@@ -289,10 +289,8 @@ impl Home {
                     continue;
                 }
             };
-            if !events
-                .iter()
-                .any(|e| matches!(e.what, EventKind::ReleaseClosed { .. }))
-            {
+            // Only a trusted close closes it: a forged line does not hide a release.
+            if super::fold(&release.plan, &events).closed.is_none() {
                 open.push(release);
             }
         }

@@ -129,7 +129,7 @@ fn seat_words(roster: Option<&Roster>, seat: Role, e: &Event) -> String {
         {
             "not on the crew (jump seat)".to_string()
         }
-        _ => format!("the {seat}"),
+        _ => format!("the {}", seat.badge().to_lowercase()),
     }
 }
 

@@ -204,6 +204,8 @@ impl Model {
             return;
         }
         let mut events = std::mem::take(&mut self.state.events);
+        // Ignored events are judged again: a late handover may change their author's seat.
+        events.extend(self.state.ignored.drain(..).map(|i| i.event));
         events.extend(new);
         self.refold(&events);
     }
@@ -243,6 +245,13 @@ impl Model {
             }
         }
         crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        // The roster, when the release has one, says who sits where.
+        if let Some(r) = &self.state.roster {
+            crew = std::iter::once((r.pilot.clone(), Role::Pilot))
+                .chain(r.copilot.clone().map(|c| (c, Role::Copilot)))
+                .chain(r.jump_seat.clone().map(|j| (j, Role::JumpSeat)))
+                .collect();
+        }
         self.crew = crew;
         self.step_events = step_events;
         self.board = Board::build(&self.plan, &self.state);

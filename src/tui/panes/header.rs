@@ -113,6 +113,12 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         l2.push(Span::styled(format!("{who} ({seat})"), text));
     }
+    if !m.state.ignored.is_empty() {
+        l2.push(Span::styled(
+            format!("   ⚠ {} untrusted ignored", m.state.ignored.len()),
+            theme.style(Role::Warning),
+        ));
+    }
 
     let warnings = m.gate_warnings();
     let l3 = if !warnings.is_empty() {
