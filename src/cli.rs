@@ -1,6 +1,7 @@
 //! The command line: argument definitions (clap) and wiring to the library.
 
 mod crew;
+mod sync;
 
 use crate::checklist::{Checklist, StepId};
 use crate::config::{Config, Overrides};
@@ -83,6 +84,22 @@ pub enum Command {
         version: String,
         #[command(flatten)]
         crew: crew::CrewArgs,
+        /// Share the release with the crew: dir:PATH (a shared directory) or OWNER/REPO
+        #[arg(long, value_name = "OWNER/REPO|dir:PATH")]
+        share: Option<String>,
+    },
+    /// The same release on this machine, from its share (dir:PATH/<release-id>)
+    Join {
+        #[arg(value_name = "SHARE")]
+        target: String,
+    },
+    /// Exchange the crew's events with the share, headless
+    Sync {
+        /// The release (default: the only one in progress)
+        release: Option<String>,
+        /// One exchange, then exit
+        #[arg(long)]
+        once: bool,
     },
     /// Who sits where in a release; `crew handover LOGIN` hands the controls to the co-pilot
     #[command(args_conflicts_with_subcommands = true)]
@@ -217,7 +234,20 @@ pub fn run(cli: Cli) -> Result<()> {
                     checklist,
                     version,
                     crew,
-                } => crew::start(&home, &checklist, &version, &me, role, &crew).map(|_| ()),
+                    share,
+                } => crew::start(
+                    &home,
+                    &checklist,
+                    &version,
+                    &me,
+                    role,
+                    &crew,
+                    share.as_deref(),
+                ),
+                Command::Join { target } => sync::join(&home, &target, &me, role),
+                Command::Sync { release, once } => {
+                    sync::sync(&home, release.as_deref(), once, &me, role)
+                }
                 Command::Crew { action, release } => crew::crew(&home, action, release, &me, role),
                 Command::List { json } => list(&home, json),
                 Command::Status { release, json } => {
@@ -265,6 +295,7 @@ fn fly(
 ) -> Result<()> {
     use std::io::IsTerminal;
     let release = home.resolve(release)?;
+    let flag = role;
     let role = crew::seat(&release, me, role)?;
     // Checked before opening the log, so a pipe gets a clear message and exit 2.
     if !std::io::stdout().is_terminal() {
@@ -301,7 +332,11 @@ fn fly(
             Some((h, rx)) => (Some(h), Some(rx)),
             None => (None, None),
         };
+        let crew_sync = sync::spawn_background(&release, me, flag);
         let result = crate::tui::run(release, store, opts, rx).await;
+        if let Some(s) = crew_sync {
+            s.abort();
+        }
         if let Some(h) = handle {
             h.shutdown().await;
         }

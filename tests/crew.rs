@@ -293,3 +293,151 @@ fn a_bad_crew_is_refused_before_anything_is_created() {
     );
     assert!(!home.path().join("releases").exists());
 }
+
+/// Another machine: its own home, the same shared directory.
+fn machine() -> Home {
+    Home::new()
+}
+
+fn lines_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_shared_directory_carries_the_crew_between_machines() {
+    let shared = tempfile::tempdir().expect("shared dir");
+    let share = format!("dir:{}", shared.path().display());
+    let (jane, bob, eve) = (machine(), machine(), machine());
+    let out = jane.run_as(
+        "jane",
+        &[
+            "start",
+            "checklists/conda.toml",
+            "--version",
+            "26.11.0",
+            "--copilot",
+            "bob",
+            "--share",
+            &share,
+        ],
+    );
+    ok(&out);
+    assert!(
+        stdout(&out).contains("only as good as the directory's permissions"),
+        "{}",
+        text(&out)
+    );
+    let folder = shared.path().join("conda-26.11.0");
+    ok(&jane.run_as("jane", &["sync", "--once"]));
+    assert_eq!(
+        lines_of(&folder.join("jane.jsonl")).len(),
+        2,
+        "start and crew"
+    );
+
+    let target = format!("dir:{}", folder.display());
+    let joined = bob.run_as("bob", &["join", &target]);
+    ok(&joined);
+    assert!(
+        stdout(&joined).contains("you: @bob, co-pilot"),
+        "{}",
+        text(&joined)
+    );
+
+    // bob signs off on his machine: appended locally, not pushed yet (as if
+    // his machine crashed before the push)…
+    ok(&bob.run_as("bob", &["step", "done", "alert", "--force"]));
+    assert!(!folder.join("bob.jsonl").exists());
+    // …the next exchange pushes it, and a second one pushes nothing twice.
+    let s1 = bob.run_as("bob", &["sync", "--once"]);
+    ok(&s1);
+    assert!(stdout(&s1).contains("⇡ 1 pushed"), "{}", text(&s1));
+    ok(&bob.run_as("bob", &["sync", "--once"]));
+    assert_eq!(lines_of(&folder.join("bob.jsonl")).len(), 1);
+
+    ok(&jane.run_as("jane", &["sync", "--once"]));
+    let status = stdout(&jane.run_as("jane", &["status"]));
+    assert!(status.contains("✔ alert"), "{status}");
+
+    // The jump seat watches and writes nothing to the share.
+    ok(&eve.run_as("eve", &["join", &target]));
+    ok(&eve.run_as("eve", &["sync", "--once"]));
+    assert!(!folder.join("eve.jsonl").exists());
+    let status = stdout(&eve.run_as("eve", &["status"]));
+    assert!(status.contains("✔ alert"), "{status}");
+
+    // Forgeries: a stranger's file, an event by someone else in bob's file.
+    std::fs::write(
+        folder.join("mallory.jsonl"),
+        format!(
+            "{}\n",
+            forged(
+                "m1",
+                "mallory",
+                "pilot",
+                r#"{"kind":"step_done","step":"release-issue","note":"FORGED"}"#
+            )
+        ),
+    )
+    .expect("write");
+    let mut bobs = lines_of(&folder.join("bob.jsonl"));
+    bobs.push(forged(
+        "m2",
+        "jane",
+        "pilot",
+        r#"{"kind":"release_closed","outcome":"aborted"}"#,
+    ));
+    std::fs::write(folder.join("bob.jsonl"), bobs.join("\n") + "\n").expect("write");
+    let sync = jane.run_as("jane", &["sync", "--once"]);
+    ok(&sync);
+    assert!(
+        text(&sync).contains("an event by @jane in @bob's file"),
+        "{}",
+        text(&sync)
+    );
+    let status = stdout(&jane.run_as("jane", &["status"]));
+    assert!(status.contains("1 untrusted event ignored"), "{status}");
+    assert!(status.contains("○ release-issue"), "{status}");
+    assert!(!status.contains("· aborted"), "{status}");
+}
+
+#[test]
+fn a_bad_share_is_a_clear_error() {
+    let shared = tempfile::tempdir().expect("shared dir");
+    let home = machine();
+    let not_one = home.run_as(
+        "bob",
+        &["join", &format!("dir:{}", shared.path().display())],
+    );
+    refused(&not_one, "is not a flightdeck share");
+
+    let pilot = machine();
+    ok(&pilot.run_as(
+        "jane",
+        &[
+            "start",
+            "checklists/conda.toml",
+            "--version",
+            "26.11.0",
+            "--share",
+            &format!("dir:{}", shared.path().display()),
+        ],
+    ));
+    let folder = shared.path().join("conda-26.11.0");
+    let mut checklist = std::fs::read_to_string(folder.join("checklist.toml")).expect("read");
+    checklist.push_str("\n# changed\n");
+    std::fs::write(folder.join("checklist.toml"), checklist).expect("write");
+    refused(
+        &home.run_as("bob", &["join", &format!("dir:{}", folder.display())]),
+        "sha256 does not match",
+    );
+    refused(
+        &home.run_as("bob", &["join", "not a share"]),
+        "give OWNER/REPO",
+    );
+    assert!(!home.path().join("releases/conda-26.11.0").exists());
+}

@@ -94,7 +94,8 @@ pub(crate) fn start(
     me: &str,
     flag: Role,
     crew: &CrewArgs,
-) -> Result<Release> {
+    share: Option<&str>,
+) -> Result<()> {
     // `--role` can only lower a seat, and starting is the pilot's act.
     let started = EventKind::ReleaseStarted {
         release: String::new(),
@@ -103,6 +104,14 @@ pub(crate) fn start(
     };
     rules::seat_may_record(None, flag, &started).map_err(|r| user(r.to_string()))?;
     let roster = roster(crew, me)?;
+    // A bad share is refused before anything is created.
+    if let Some(target) = share
+        && let crate::crew::share::Target::Github(repo) = crate::crew::share::Target::parse(target)?
+    {
+        return Err(user(format!(
+            "sharing through a GitHub tracking issue ({repo}) is not in this build yet\n  share through a directory instead: --share dir:PATH"
+        )));
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| user(format!("cannot read checklist {}: {e}", path.display())))?;
     let checklist = Checklist::parse(&path.display().to_string(), &text)
@@ -116,11 +125,14 @@ pub(crate) fn start(
         release.dir.display()
     );
     println!("crew: {}", crew_line(&roster));
+    if let Some(target) = share {
+        super::sync::share_new(&release, target)?;
+    }
     println!(
         "next: `flightdeck status {}` or `flightdeck fly {}`",
         release.meta.id, release.meta.id
     );
-    Ok(release)
+    Ok(())
 }
 
 /// "@jane pilot · @bob co-pilot · @eve jump seat".

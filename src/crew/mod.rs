@@ -2,6 +2,8 @@
 //! the roster ([`Roster`]), who "me" is, and the sync of the crew's logs.
 
 pub mod identity;
+pub mod share;
+pub mod share_dir;
 
 pub use crate::checklist::StepRole;
 pub use crate::timeline::roster::{Roster, lower, same_login};

@@ -353,6 +353,56 @@ impl EventLog {
         Ok(Some(event))
     }
 
+    /// Appends events other crew members recorded, as they wrote them (the
+    /// crew sync; the fold judges them by the roster like every event). Ids
+    /// already here are skipped; a different event reusing one is refused and
+    /// returned. Returns (appended, refused).
+    pub fn import(&mut self, events: Vec<Event>) -> Result<(Vec<Event>, Vec<Event>), LogError> {
+        if self.read_only {
+            return Err(self.refused("opened read-only".into()));
+        }
+        self.lock()?;
+        let result = self.import_locked(events);
+        self.unlock();
+        result
+    }
+
+    fn import_locked(&mut self, events: Vec<Event>) -> Result<(Vec<Event>, Vec<Event>), LogError> {
+        self.catch_up()?;
+        let (mut appended, mut refused) = (Vec::new(), Vec::new());
+        let known: std::collections::HashMap<&EventId, &Event> =
+            self.events.iter().map(|e| (&e.id, e)).collect();
+        let mut fresh = Vec::new();
+        for e in events {
+            match known.get(&e.id) {
+                Some(have) if **have == e => {}
+                Some(_) => refused.push(e),
+                None => fresh.push(e),
+            }
+        }
+        for e in fresh {
+            if self.ids.contains(&e.id) {
+                continue;
+            }
+            let mut line = serde_json::to_vec(&e).map_err(|err| {
+                LogError::io(&self.path, "encoding an event", std::io::Error::other(err))
+            })?;
+            line.push(b'\n');
+            if let Err(err) = self
+                .file
+                .write_all(&line)
+                .and_then(|()| self.file.sync_data())
+            {
+                let _ = self.file.set_len(self.read_to);
+                return Err(LogError::io(&self.path, "appending to the timeline", err));
+            }
+            self.read_to += line.len() as u64;
+            self.remember(e.clone());
+            appended.push(e);
+        }
+        Ok((appended, refused))
+    }
+
     /// Reads everything new; a torn tail found while holding the lock is moved aside.
     fn catch_up(&mut self) -> Result<Option<TornTail>, LogError> {
         let bytes = self.read_new()?;

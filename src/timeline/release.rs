@@ -231,6 +231,60 @@ impl Home {
         })
     }
 
+    /// Creates a release joined from a crew's share: the checklist and
+    /// version as the pilot started them, and an empty timeline that the
+    /// sync fills with the crew's events.
+    pub fn adopt(
+        &self,
+        checklist: &Checklist,
+        checklist_text: &str,
+        version: &str,
+        created_by: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<Release> {
+        let plan = checklist
+            .plan(version)
+            .map_err(|e| user(format!("the shared release's version {version}: {e}")))?;
+        let id = format!("{}-{}", checklist.name, version);
+        let dir = self.releases_dir().join(&id);
+        if dir.join("release.toml").exists() {
+            return Err(user(format!(
+                "release {id} already exists in {}\n  open it with `flightdeck fly {id}`",
+                self.releases_dir().display()
+            )));
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            user(format!(
+                "cannot create {}: {e}\n  choose a writable home with --home DIR or FLIGHTDECK_HOME",
+                dir.display()
+            ))
+        })?;
+        write_atomic(&dir.join("checklist.toml"), checklist_text.as_bytes())
+            .wrap_err_with(|| format!("writing {}", dir.join("checklist.toml").display()))?;
+        let events = dir.join("events.jsonl");
+        if !events.exists() {
+            EventLog::create(&events, created_by, Role::JumpSeat, Clock::System)?;
+        }
+        let meta = ReleaseMeta {
+            schema: 1,
+            id: id.clone(),
+            name: checklist.name.clone(),
+            version: version.to_string(),
+            checklist_source: checklist.file.clone(),
+            created_at,
+            created_by: created_by.to_string(),
+        };
+        let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
+        write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
+            .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;
+        Ok(Release {
+            dir,
+            meta,
+            checklist: checklist.clone(),
+            plan,
+        })
+    }
+
     /// Opens a release by id (or unique prefix, or version).
     pub fn open(&self, id: &str) -> Result<Release> {
         let ids = self.release_ids()?;
