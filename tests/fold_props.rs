@@ -254,3 +254,109 @@ fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_
         "both channels have it"
     );
 }
+
+/// A crewed release: jane starts with bob as co-pilot; then events by jane,
+/// bob and a stranger, handovers among them, each with its own id.
+fn crewed_log() -> impl Strategy<Value = Vec<Event>> {
+    let who = prop::sample::select(vec!["jane", "bob", "mallory"]);
+    let what = prop_oneof![
+        4 => kind(),
+        1 => prop::sample::select(vec!["jane", "bob"])
+            .prop_map(|to| EventKind::Handover { to: to.into() }),
+        1 => Just(EventKind::ReleaseClosed {
+            outcome: flightdeck::timeline::Outcome::Aborted,
+            reason: None
+        }),
+    ];
+    prop::collection::vec((0i64..6, who, any::<bool>(), what), 0..25).prop_map(|rows| {
+        let first = |n: u32, what: EventKind| Event {
+            v: 1,
+            id: EventId(format!("a{n}")),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: u64::from(n),
+            at: base(),
+            observed_at: base(),
+            link: None,
+            what,
+        };
+        let mut events = vec![
+            first(
+                0,
+                EventKind::ReleaseStarted {
+                    release: "conda-26.11.0".into(),
+                    version: "26.11.0".into(),
+                    checklist: "conda.toml".into(),
+                },
+            ),
+            first(
+                1,
+                EventKind::CrewAssigned {
+                    pilot: "jane".into(),
+                    copilot: Some("bob".into()),
+                    jump_seat: None,
+                },
+            ),
+        ];
+        for (i, (minute, author, claims_pilot, what)) in rows.into_iter().enumerate() {
+            let at = base() + Duration::minutes(minute);
+            events.push(Event {
+                v: 1,
+                id: EventId(format!("e{i:03}")),
+                author: author.into(),
+                role: if claims_pilot {
+                    Role::Pilot
+                } else {
+                    Role::Copilot
+                },
+                seq: i as u64,
+                at,
+                observed_at: at,
+                link: None,
+                what,
+            });
+        }
+        events
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever order and chunking the crew's events arrive in (a sync brings
+    /// them a few at a time), every member folds the same state: the same
+    /// trusted events, the same ignored ones, the same roster.
+    #[test]
+    fn every_member_folds_the_same_state_whatever_order_and_chunking(
+        events in crewed_log(),
+        seed in any::<u64>(),
+        cuts in prop::collection::vec(0usize..30, 0..5),
+    ) {
+        let plan = plan();
+        let whole = fold(&plan, &events);
+        let mut arriving = events.clone();
+        fastrand::Rng::with_seed(seed).shuffle(&mut arriving);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("events.jsonl");
+        let clock = flightdeck::timeline::Clock::Fixed(base());
+        let mut log = flightdeck::timeline::EventLog::create(&path, "eve", Role::JumpSeat, clock)
+            .expect("log");
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(arriving.len())).collect();
+        cuts.push(arriving.len());
+        cuts.sort_unstable();
+        let mut from = 0;
+        for to in cuts {
+            let (appended, refused) = log.import(arriving[from..to].to_vec()).expect("import");
+            prop_assert!(refused.is_empty());
+            prop_assert_eq!(appended.len(), to - from);
+            from = to;
+            // A repeated chunk (a sync that re-reads a comment) adds nothing.
+            let (again, _) = log.import(arriving[..to].to_vec()).expect("import");
+            prop_assert!(again.is_empty());
+        }
+        let mine = fold(&plan, log.events());
+        prop_assert_eq!(&mine, &whole);
+        let (read, _) = flightdeck::timeline::EventLog::read(&path).expect("read");
+        prop_assert_eq!(fold(&plan, &read), whole);
+    }
+}

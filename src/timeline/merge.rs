@@ -2,12 +2,13 @@
 //!
 //! Union by id makes merging commutative, associative and idempotent. Two
 //! different events can only share an id through a bug or tampering; then the
-//! one with the greater encoding wins, so every crew member still agrees.
+//! one with the greater encoding wins, so every crew member still agrees. (A
+//! log on disk refuses the second such line first, with its line number, and
+//! the sync refuses it on import; what may be trusted is decided in `fold`,
+//! by the roster: see `trust`.)
 
 use super::event::{Event, EventId};
-use super::rules::{Role, seat_may_record};
-use crate::checklist::Plan;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Merges two logs.
 pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
@@ -37,21 +38,4 @@ pub fn normalize(events: Vec<Event>) -> Vec<Event> {
 
 fn encoding(e: &Event) -> String {
     serde_json::to_string(e).unwrap_or_default()
-}
-
-/// Keeps the events a reader may trust: the author holds a seat in the crew,
-/// claims that seat, and the rule book lets that seat record the event.
-pub fn trusted(plan: &Plan, crew: &HashMap<String, Role>, events: Vec<Event>) -> Vec<Event> {
-    events
-        .into_iter()
-        .filter(|e| {
-            let Some(&seat) = crew.get(&e.author) else {
-                return false;
-            };
-            if seat != e.role {
-                return false;
-            }
-            seat_may_record(Some(plan), seat, &e.what).is_ok()
-        })
-        .collect()
 }
