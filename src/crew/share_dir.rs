@@ -226,3 +226,70 @@ fn read_lines(path: &Path) -> Option<Vec<Event>> {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{Clock, EventId, EventKind, EventLog, Role};
+
+    fn note(id: &str, author: &str, text: &str) -> Event {
+        let at = "2026-11-10T14:00:00Z".parse().expect("time");
+        Event {
+            v: 1,
+            id: EventId(id.into()),
+            author: author.into(),
+            role: Role::Copilot,
+            seq: 1,
+            at,
+            observed_at: at,
+            link: None,
+            what: EventKind::Note { text: text.into() },
+        }
+    }
+
+    #[test]
+    fn a_push_is_idempotent_and_a_file_vouches_only_for_its_login() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let share = DirShare {
+            root: dir.path().to_path_buf(),
+        };
+        let mine = vec![note("a", "bob", "one"), note("b", "jane", "not mine")];
+        assert_eq!(share.pending("bob", &mine), 1);
+        assert_eq!(share.push("bob", &mine).expect("push"), 1);
+        assert_eq!(share.push("bob", &mine).expect("push"), 0, "nothing twice");
+        assert_eq!(share.pending("bob", &mine), 0);
+        std::fs::write(
+            dir.path().join("eve.jsonl"),
+            format!(
+                "{}\nnot json\n",
+                serde_json::to_string(&note("c", "jane", "forged")).expect("json")
+            ),
+        )
+        .expect("write");
+        let pulled = share.pull("jane").expect("pull");
+        assert_eq!(pulled.events, vec![note("a", "bob", "one")]);
+        assert_eq!(pulled.refused.len(), 2, "{:?}", pulled.refused);
+        assert!(pulled.refused[0].contains("an event by @jane in @eve's file"));
+    }
+
+    #[test]
+    fn an_import_refuses_a_different_event_reusing_an_id() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = Clock::Fixed("2026-11-10T14:00:00Z".parse().expect("time"));
+        let mut log = EventLog::create(
+            &dir.path().join("events.jsonl"),
+            "eve",
+            Role::JumpSeat,
+            clock,
+        )
+        .expect("log");
+        let (added, refused) = log.import(vec![note("a", "bob", "one")]).expect("import");
+        assert_eq!((added.len(), refused.len()), (1, 0));
+        let (added, refused) = log
+            .import(vec![note("a", "bob", "one"), note("a", "bob", "changed")])
+            .expect("import");
+        assert_eq!(added.len(), 0);
+        assert_eq!(refused, vec![note("a", "bob", "changed")]);
+        assert_eq!(log.events().len(), 1);
+    }
+}
