@@ -262,20 +262,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     poll(&home, &config, release.as_deref(), once, &me, role)
                 }
                 Command::Note { text, release } => {
-                    let release = home.resolve(release.as_deref())?;
-                    let role = crew::seat(&release, &me, role)?;
-                    let mut log = release.open_log_for(&me, role, Clock::System)?;
-                    let state = fold(&release.plan, log.events());
-                    let book = Book::new(&release.plan, &state, log.clock().now());
-                    let permit = match rules::judge(&book, role, EventKind::Note { text }) {
-                        Verdict::Refused(Refusal::NeedsText) => {
-                            return Err(user("the note is empty"));
-                        }
-                        verdict => verdict.confirmed().map_err(|r| user(r.to_string()))?,
-                    };
-                    log.append(permit)?;
-                    println!("note added to {}", release.meta.id);
-                    Ok(())
+                    crew::note(&home.resolve(release.as_deref())?, &me, role, text)
                 }
                 Command::Export(args) => export(&home, args, &config),
             }

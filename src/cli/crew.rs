@@ -240,3 +240,19 @@ pub(crate) fn print_ignored(state: &State, release: &Release) {
         eprintln!("⚠ {line}");
     }
 }
+
+/// `flightdeck note`: a note in the timeline, from the seat the roster gives.
+pub(crate) fn note(release: &Release, me: &str, flag: Role, text: String) -> Result<()> {
+    use crate::timeline::rules::{Refusal, Verdict};
+    let role = seat(release, me, flag)?;
+    let mut log = release.open_log_for(me, role, Clock::System)?;
+    let state = fold(&release.plan, log.events());
+    let book = Book::new(&release.plan, &state, log.clock().now());
+    let permit = match rules::judge(&book, role, EventKind::Note { text }) {
+        Verdict::Refused(Refusal::NeedsText) => return Err(user("the note is empty")),
+        verdict => verdict.confirmed().map_err(|r| user(r.to_string()))?,
+    };
+    log.append(permit)?;
+    println!("note added to {}", release.meta.id);
+    Ok(())
+}
