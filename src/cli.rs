@@ -260,13 +260,12 @@ fn fly(
         let probes = match role {
             Role::JumpSeat => None,
             _ => {
-                // The scheduler writes through its own handle; appends are
-                // serialized by the log's file lock and the cockpit refreshes.
-                let probe_log = release.open_log(me, role, Clock::System)?;
+                // The probes write through the cockpit's store: what they
+                // record reaches the screen in memory.
                 let (tx, rx) = tokio::sync::mpsc::channel(256);
                 let handle = crate::probe::scheduler::spawn(
                     &release.plan,
-                    std::sync::Arc::new(std::sync::Mutex::new(probe_log)),
+                    store.clone(),
                     config,
                     Clock::System,
                     tx,
@@ -302,8 +301,7 @@ fn poll(
         ))
     })?;
     let release = home.resolve(release)?;
-    let log = release.open_log(me, role, Clock::System)?;
-    let log = std::sync::Arc::new(std::sync::Mutex::new(log));
+    let log = crate::store::Store::open(&release, me, role, Clock::System)?;
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     if !once {
         println!("polling {} until Ctrl-C", release.meta.id);

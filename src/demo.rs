@@ -22,7 +22,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, WrapErr};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Arguments of `flightdeck demo`.
@@ -135,7 +135,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
         let home = Home::new(&home_dir);
         // The pilot starts the release, whatever seat the user takes.
         let release = home.create(&checklist, text, &pairing.version, &pilot, clock.clone())?;
-        let log = release.open_log_for(&me, role, clock.clone())?;
+        let store = crate::store::Store::open(&release, &me, role, clock.clone())?;
 
         // The world is watched whatever seat the user takes: in the jump seat,
         // the simulated pilot's cockpit does the watching (and the writing).
@@ -149,7 +149,12 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
             ClientOptions::default(),
         )
         .map(Arc::new);
-        let probe_log = Arc::new(Mutex::new(release.open_log(&watcher, watcher_role, clock.clone())?));
+        // In the jump seat the watcher is another crew member (another
+        // machine, really): its own store; the cockpit follows the file.
+        let probe_log = match role {
+            Role::JumpSeat => crate::store::Store::open(&release, &watcher, watcher_role, clock.clone())?,
+            _ => store.clone(),
+        };
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         let opts = SchedulerOptions {
             interval: demo_interval(sim_clock.speed()),
@@ -170,7 +175,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
                 no_color,
                 clock: clock.clone(),
             };
-            crate::tui::run(release.clone(), crate::store::Store::new(log), opts, rx).await
+            crate::tui::run(release.clone(), store, opts, rx).await
         };
         if let Some(h) = handle {
             h.shutdown().await;

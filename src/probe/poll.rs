@@ -9,9 +9,9 @@ use super::scheduler::{self, NOT_POLLED, SchedulerOptions};
 use super::{Health, ProbeMsg, ProbeReport, Quota};
 use crate::checklist::Plan;
 use crate::config::Config;
-use crate::timeline::{Clock, Event, EventLog};
+use crate::store::Store;
+use crate::timeline::{Clock, Event};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// What one `poll --once` round saw.
@@ -97,12 +97,7 @@ fn is_not_polled(r: &ProbeReport) -> bool {
 }
 
 /// Polls every probe of the plan once and records what it saw.
-pub async fn poll_once(
-    plan: &Plan,
-    log: Arc<Mutex<EventLog>>,
-    config: &Config,
-    clock: Clock,
-) -> PollSummary {
+pub async fn poll_once(plan: &Plan, log: Store, config: &Config, clock: Clock) -> PollSummary {
     let (tx, rx) = mpsc::channel(64);
     let opts = SchedulerOptions {
         once: true,
@@ -137,7 +132,7 @@ pub async fn collect(order: Vec<String>, mut rx: mpsc::Receiver<ProbeMsg>) -> Po
 }
 
 /// Polls until Ctrl-C, printing each recorded event and each probe error as it happens.
-pub async fn poll_forever(plan: &Plan, log: Arc<Mutex<EventLog>>, config: &Config, clock: Clock) {
+pub async fn poll_forever(plan: &Plan, log: Store, config: &Config, clock: Clock) {
     let (tx, mut rx) = mpsc::channel(64);
     let handle = scheduler::spawn(plan, log, config, clock, tx);
     let mut last_error: BTreeMap<String, Option<String>> = BTreeMap::new();

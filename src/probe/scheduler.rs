@@ -23,10 +23,11 @@ use super::{DEFAULT_INTERVAL, Health, ProbeMsg, ProbeReport, ProbeSpec, Quota};
 use crate::checklist::Plan;
 use crate::config::Config;
 use crate::github::{GhError, GithubClient};
-use crate::timeline::{Clock, EventKind, EventLog, Fact};
+use crate::store::Store;
+use crate::timeline::{Clock, EventKind, Fact};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -111,7 +112,7 @@ impl Drop for SchedulerHandle {
 /// Runs every probe of the plan until stopped; reports on `tx`.
 pub fn spawn(
     plan: &Plan,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     config: &Config,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
@@ -122,7 +123,7 @@ pub fn spawn(
 /// [`spawn`] with options (`once` for `poll --once`).
 pub fn spawn_plan(
     plan: &Plan,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     config: &Config,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
@@ -144,7 +145,7 @@ pub fn spawn_plan(
 pub fn spawn_with_config(
     probes: Vec<ProbeSpec>,
     client: Result<Arc<GithubClient>, GhError>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -159,7 +160,7 @@ pub fn spawn_with_config(
 pub fn spawn_with(
     probes: Vec<ProbeSpec>,
     client: Result<Arc<GithubClient>, GhError>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -172,7 +173,7 @@ pub fn spawn_with(
 fn spawn_inner(
     probes: Vec<ProbeSpec>,
     client: Result<Arc<GithubClient>, GhError>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -356,7 +357,7 @@ struct Slot {
 struct Worker {
     slots: Vec<Slot>,
     client: Arc<GithubClient>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     tb: Timebase,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -367,15 +368,11 @@ struct Worker {
     last_quota: Option<Quota>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 impl Worker {
     fn new(
         specs: Vec<ProbeSpec>,
         client: Arc<GithubClient>,
-        log: Arc<Mutex<EventLog>>,
+        log: Store,
         tb: Timebase,
         tx: mpsc::Sender<ProbeMsg>,
         opts: SchedulerOptions,
@@ -469,10 +466,9 @@ impl Worker {
     fn context(&self, spec: &ProbeSpec) -> PollContext {
         let now = self.tb.now();
         let radar_since = match spec {
-            ProbeSpec::IssuesMentioning { repo, version } => {
-                let log = lock(&self.log);
-                radar_since(log.events(), repo, version)
-            }
+            ProbeSpec::IssuesMentioning { repo, version } => self
+                .log
+                .with_events(|events| radar_since(events, repo, version)),
             _ => None,
         };
         PollContext {
@@ -503,17 +499,17 @@ impl Worker {
         match result {
             Ok(out) => {
                 self.strikes = 0;
-                let mut log_error = None;
-                {
-                    let mut log = lock(&self.log);
-                    for obs in out.observations {
-                        match log.observe(&self.slots[i].id, obs.fact, Some(obs.at), obs.link) {
-                            Ok(Some(e)) => recorded.push(e),
-                            Ok(None) => {}
-                            Err(e) => log_error = Some(format!("cannot record what it saw: {e}")),
-                        }
-                    }
-                }
+                let seen = out
+                    .observations
+                    .into_iter()
+                    .map(|o| (o.fact, o.at, o.link))
+                    .collect();
+                let (new, error) = self
+                    .log
+                    .observe_all_async(self.slots[i].id.clone(), seen)
+                    .await;
+                recorded = new;
+                let log_error = error.map(|e| format!("cannot record what it saw: {e}"));
                 let due = now + self.jittered(interval);
                 let slot = &mut self.slots[i];
                 slot.polled = true;

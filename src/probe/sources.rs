@@ -16,11 +16,12 @@ use super::pypi::{PypiChecker, PypiOptions, PypiQuery, PypiStatus};
 use super::scheduler::{SchedulerOptions, failure_backoff, health_for};
 use super::{Health, Observation, ProbeMsg, ProbeReport, ProbeSpec};
 use crate::config::Config;
-use crate::timeline::{Clock, EventLog, Fact};
+use crate::store::Store;
+use crate::timeline::{Clock, Fact};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
@@ -61,7 +62,7 @@ struct Round {
 pub async fn run(
     specs: Vec<ProbeSpec>,
     sources: SourceConfig,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -378,7 +379,7 @@ fn pypi_round(report: super::pypi::PypiReport) -> Round {
 async fn watch_one(
     spec: ProbeSpec,
     mut source: Source,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     interval: Duration,
@@ -396,21 +397,15 @@ async fn watch_one(
             _ = stopped.changed() => return,
         };
         let now = clock.now();
-        let mut recorded = Vec::new();
         let mut error = round.error.clone();
-        if !round.observations.is_empty() {
-            match log.lock() {
-                Ok(mut log) => {
-                    for obs in round.observations {
-                        match log.observe(&id, obs.fact, Some(obs.at), obs.link) {
-                            Ok(Some(e)) => recorded.push(e),
-                            Ok(None) => {}
-                            Err(e) => error = Some(format!("cannot record what it saw: {e}")),
-                        }
-                    }
-                }
-                Err(_) => error = Some("cannot record what it saw: the log is unavailable".into()),
-            }
+        let seen = round
+            .observations
+            .into_iter()
+            .map(|o| (o.fact, o.at, o.link))
+            .collect();
+        let (recorded, log_error) = log.observe_all_async(id.clone(), seen).await;
+        if let Some(e) = log_error {
+            error = Some(format!("cannot record what it saw: {e}"));
         }
         match &error {
             None => {

@@ -189,7 +189,6 @@ where
                     }
                 });
             }
-            Effect::Refresh => self.needs_refresh = true,
             Effect::Quit => {}
         }
     }

@@ -556,20 +556,37 @@ proptest! {
 }
 
 #[test]
-fn probe_messages_update_the_header_counts_and_recorded_asks_for_a_refresh() {
+fn probe_messages_update_the_header_counts_and_recorded_events_arrive_from_the_store() {
     let mut m = model(Role::JumpSeat);
     assert_eq!(m.health_counts(), (6, 1, 0));
     let mut r = super::fixture::sample_reports().remove(5);
     r.health = crate::probe::Health::Failing;
     let _ = update(&mut m, Action::Probe(crate::probe::ProbeMsg::Report(r)));
     assert_eq!(m.health_counts(), (6, 0, 1));
-    let e = super::fixture::sample_events().remove(1);
-    assert_eq!(
+    // A probe's own word that it recorded something changes nothing: the
+    // store delivers the event itself, in memory.
+    let mut e = super::fixture::sample_events().remove(1);
+    let before = m.state.timeline.len();
+    assert!(
         update(
             &mut m,
-            Action::Probe(crate::probe::ProbeMsg::Recorded(Box::new(e)))
-        ),
-        vec![Effect::Refresh]
+            Action::Probe(crate::probe::ProbeMsg::Recorded(Box::new(e.clone())))
+        )
+        .is_empty()
+    );
+    assert_eq!(m.state.timeline.len(), before);
+    e.id = crate::timeline::EventId("from-the-store".into());
+    e.what = EventKind::Note {
+        text: "canary builds look green".into(),
+    };
+    assert!(update(&mut m, Action::Recorded(vec![e])).is_empty());
+    assert_eq!(m.state.timeline.len(), before + 1);
+    assert_eq!(
+        m.state.notes.len(),
+        1 + super::fixture::sample_events()
+            .iter()
+            .filter(|e| matches!(e.what, EventKind::Note { .. }))
+            .count()
     );
 }
 

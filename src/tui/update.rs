@@ -31,7 +31,8 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     m.quota = Some(q);
                     Vec::new()
                 }
-                ProbeMsg::Recorded(_) => vec![Effect::Refresh],
+                // The store delivers what was recorded ([`Action::Recorded`]).
+                ProbeMsg::Recorded(_) => Vec::new(),
             };
         }
         Action::Resize(w, h) => {
