@@ -119,6 +119,8 @@ pub enum Command {
     },
     /// Export the timeline: a Markdown table, CSV, JSON, or a post-mortem document
     Export(ExportArgs),
+    /// The pilot / co-pilot rotation and release calendar, from a team file
+    Rotation(crate::crew::rotation::RotationArgs),
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -220,6 +222,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     Ok(())
                 }
                 Command::Export(args) => export(&home, args),
+                Command::Rotation(args) => {
+                    crate::crew::rotation::run(args, config.config_dir.as_deref())
+                }
             }
         }
     }

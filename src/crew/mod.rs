@@ -1,6 +1,8 @@
 //! The crew: roles, and the one permission policy that the cockpit, the
 //! command line and the merge of shared logs all use.
 
+pub mod rotation;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
