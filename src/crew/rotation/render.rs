@@ -124,7 +124,11 @@ pub fn describe_cadence(team: &Team) -> String {
             never.push(name);
         }
     }
-    never.extend(["Saturday", "Sunday"]);
+    for weekend in ["Saturday", "Sunday"] {
+        if !never.contains(&weekend) {
+            never.push(weekend);
+        }
+    }
     let name = team
         .name
         .as_deref()

@@ -234,7 +234,7 @@ fn read_team(rep: &mut Reporter<'_>, root: &Node, dir: Option<&Path>) -> Option<
     let members: Vec<(Member, Range<usize>)> = member_nodes
         .iter()
         .enumerate()
-        .filter_map(|(i, n)| read_member(rep, n, i + 1).map(|m| (m, n.span.clone())))
+        .filter_map(|(i, n)| read_member(rep, n, i + 1))
         .collect();
     if member_nodes.is_empty() {
         rep.error(
@@ -285,7 +285,8 @@ fn read_team(rep: &mut Reporter<'_>, root: &Node, dir: Option<&Path>) -> Option<
     })
 }
 
-fn read_member(rep: &mut Reporter<'_>, node: &Node, n: usize) -> Option<Member> {
+/// A member, with the span of their login (for the duplicate check).
+fn read_member(rep: &mut Reporter<'_>, node: &Node, n: usize) -> Option<(Member, Range<usize>)> {
     let mut t = TableReader::new(rep, node, format!("member #{n}"))?;
     let login = t.required_string(
         rep,
@@ -293,7 +294,7 @@ fn read_member(rep: &mut Reporter<'_>, node: &Node, n: usize) -> Option<Member> 
         "give the member's GitHub login: login = \"jane-doe\"",
     );
     let login = login.and_then(|l| match Login::parse(&l.value) {
-        Ok(login) => Some(login),
+        Ok(login) => Some((login, l.span)),
         Err(e) => {
             rep.error(
                 &l.span,
@@ -303,7 +304,7 @@ fn read_member(rep: &mut Reporter<'_>, node: &Node, n: usize) -> Option<Member> 
             None
         }
     });
-    if let Some(l) = &login {
+    if let Some((l, _)) = &login {
         t.set_what(format!("member `{l}`"));
     }
     let name = t.string(rep, "name").map(|s| clean(&s.value));
@@ -337,8 +338,8 @@ fn read_member(rep: &mut Reporter<'_>, node: &Node, n: usize) -> Option<Member> 
         r.finish(rep);
     }
     t.finish(rep);
-    let login = login?;
-    Some(Member {
+    let (login, span) = login?;
+    let member = Member {
         name: name
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| login.to_string()),
@@ -347,7 +348,8 @@ fn read_member(rep: &mut Reporter<'_>, node: &Node, n: usize) -> Option<Member> 
         away,
         left,
         active,
-    })
+    };
+    Some((member, span))
 }
 
 fn has_key(node: &Node, key: &str) -> bool {
@@ -578,7 +580,10 @@ fn read_swap(rep: &mut Reporter<'_>, node: &Node, members: &[Member]) -> Option<
                 rep.error(
                     &n.span,
                     format!("`{}` is not a member of the team", clean(&n.value)),
-                    Some(format!("{hint}members: {}", logins.join(", "))),
+                    Some(match logins.is_empty() {
+                        true => "name members of the team, by login".to_string(),
+                        false => format!("{hint}members: {}", logins.join(", ")),
+                    }),
                 );
             }
         }

@@ -371,3 +371,24 @@ fn weekday_names_match_the_checklists() {
     let days: Vec<Weekday> = t.cadence.not_on.iter().map(|(d, _)| *d).collect();
     assert_eq!(days, [Weekday::Fri, Weekday::Tue]);
 }
+
+#[test]
+fn logins_follow_github_rules() {
+    for ok in ["a", "jane-doe", "J4ne", &"x".repeat(39)] {
+        assert!(team::Login::parse(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "-jane",
+        "jane-",
+        "ja--ne",
+        "jane_doe",
+        "jané",
+        "a b",
+        &"x".repeat(40),
+    ] {
+        assert!(team::Login::parse(bad).is_err(), "{bad}");
+    }
+    let e = team::Login::parse("ja\u{1b}[2Jne").unwrap_err();
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+}
