@@ -53,22 +53,22 @@
 //! it does not depend on the day it is asked: `--from` only picks which
 //! releases to show.
 
-mod render;
-pub mod team;
+pub(crate) mod render;
+pub(crate) mod team;
 
-pub use render::{RotationArgs, RotationFormat, run};
-pub use team::{Login, Team};
+pub(crate) use render::{RotationArgs, run};
+pub(crate) use team::{Login, Team};
 
 use chrono::{Datelike, Months, NaiveDate};
 use team::Unavailable;
 
 /// The plan never looks further than this many releases from release 1
 /// (more than 800 years at one release a month).
-pub const MAX_RELEASES: u32 = 10_000;
+pub(crate) const MAX_RELEASES: u32 = 10_000;
 
 /// Someone in a seat of a planned release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seat {
+pub(crate) struct Seat {
     /// Index into [`Team::members`].
     pub member: usize,
     /// Their first seat in the rotation.
@@ -77,7 +77,7 @@ pub struct Seat {
 
 /// One release of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedRelease {
+pub(crate) struct PlannedRelease {
     /// Counted from 1, the first release of the rotation.
     pub number: u32,
     pub date: NaiveDate,
@@ -89,7 +89,11 @@ pub struct PlannedRelease {
 }
 
 /// The `count` releases on or after `from`.
-pub fn plan(team: &Team, from: NaiveDate, count: usize) -> Result<Vec<PlannedRelease>, String> {
+pub(crate) fn plan(
+    team: &Team,
+    from: NaiveDate,
+    count: usize,
+) -> Result<Vec<PlannedRelease>, String> {
     let out: Vec<PlannedRelease> = Planner::new(team)
         .filter(|r| r.date >= from)
         .take(count)
@@ -105,7 +109,14 @@ pub fn plan(team: &Team, from: NaiveDate, count: usize) -> Result<Vec<PlannedRel
 
 /// The crew of the first release on or after `today`, as (pilot, co-pilot):
 /// what `start --crew-from-rotation` fills the roster with.
-pub fn next_release(team: &Team, today: NaiveDate) -> Result<(Login, Login), String> {
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the API `start --crew-from-rotation` (issue 17, item 3) will call"
+    )
+)]
+pub(crate) fn next_release(team: &Team, today: NaiveDate) -> Result<(Login, Login), String> {
     let r = Planner::new(team)
         .find(|r| r.date >= today)
         .ok_or_else(|| format!("the rotation has no release on or after {today}"))?;
@@ -124,7 +135,10 @@ pub fn next_release(team: &Team, today: NaiveDate) -> Result<(Login, Login), Str
 
 /// The day of release `n` (from 1) and, when it was moved off a forbidden
 /// weekday, the day it would have been and why.
-pub fn release_date(team: &Team, n: u32) -> Option<(NaiveDate, Option<(NaiveDate, String)>)> {
+pub(crate) fn release_date(
+    team: &Team,
+    n: u32,
+) -> Option<(NaiveDate, Option<(NaiveDate, String)>)> {
     let c = &team.cadence;
     // Release 1's month: the start's own, unless its release day is already past.
     let start_month = NaiveDate::from_ymd_opt(c.start.year(), c.start.month(), 1)?;
@@ -159,7 +173,7 @@ fn day_in(team: &Team, month: NaiveDate) -> Option<(NaiveDate, Option<(NaiveDate
 }
 
 /// Walks the rotation from release 1, one release per `next()`.
-pub struct Planner<'t> {
+pub(crate) struct Planner<'t> {
     team: &'t Team,
     /// The next release's number.
     n: u32,
@@ -178,7 +192,7 @@ enum Chair {
 }
 
 impl<'t> Planner<'t> {
-    pub fn new(team: &'t Team) -> Planner<'t> {
+    pub(crate) fn new(team: &'t Team) -> Planner<'t> {
         Planner {
             team,
             n: 1,

@@ -42,7 +42,7 @@ fn parse_from(s: &str) -> Result<NaiveDate, String> {
 }
 
 /// The team file to read when `--team` is not given.
-pub fn default_team_path(config_dir: Option<&Path>) -> Result<PathBuf> {
+pub(crate) fn default_team_path(config_dir: Option<&Path>) -> Result<PathBuf> {
     let here = PathBuf::from("team.toml");
     if here.is_file() {
         return Ok(here);
@@ -60,7 +60,7 @@ pub fn default_team_path(config_dir: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Runs `flightdeck rotation`.
-pub fn run(args: RotationArgs, config_dir: Option<&Path>) -> Result<()> {
+pub(crate) fn run(args: RotationArgs, config_dir: Option<&Path>) -> Result<()> {
     let path = match args.team {
         Some(p) => p,
         None => default_team_path(config_dir)?,
@@ -100,7 +100,7 @@ fn seat_text(team: &Team, seat: Option<Seat>) -> String {
 }
 
 /// One line that says when releases happen.
-pub fn describe_cadence(team: &Team) -> String {
+pub(crate) fn describe_cadence(team: &Team) -> String {
     use crate::checklist::weekday_name;
     let c = &team.cadence;
     let every = match c.every_months {
@@ -142,7 +142,7 @@ pub fn describe_cadence(team: &Team) -> String {
 }
 
 /// Aligned plain text, one row per release.
-pub fn table(team: &Team, releases: &[PlannedRelease]) -> String {
+pub(crate) fn table(team: &Team, releases: &[PlannedRelease]) -> String {
     let mut rows = vec![[
         "release".to_string(),
         "date".to_string(),
@@ -187,7 +187,7 @@ fn md_cell(s: &str) -> String {
 }
 
 /// A Markdown table, like the one in the conda release process.
-pub fn markdown(team: &Team, releases: &[PlannedRelease]) -> String {
+pub(crate) fn markdown(team: &Team, releases: &[PlannedRelease]) -> String {
     let mut out = String::from(
         "| release | date | pilot | co-pilot | note |\n| --- | --- | --- | --- | --- |\n",
     );
@@ -205,7 +205,7 @@ pub fn markdown(team: &Team, releases: &[PlannedRelease]) -> String {
 }
 
 /// JSON with stable field names (`schema: 1`).
-pub fn json(team: &Team, releases: &[PlannedRelease]) -> String {
+pub(crate) fn json(team: &Team, releases: &[PlannedRelease]) -> String {
     let seat = |s: Option<Seat>| {
         s.and_then(|s| team.members.get(s.member).map(|m| (s, m)))
             .map(|(s, m)| {

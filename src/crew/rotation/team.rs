@@ -37,10 +37,10 @@ use std::path::Path;
 /// A GitHub login: ASCII letters, digits and single hyphens, neither first nor
 /// last, at most 39 characters — so it is safe to print anywhere.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Login(String);
+pub(crate) struct Login(String);
 
 impl Login {
-    pub fn parse(s: &str) -> Result<Login, String> {
+    pub(crate) fn parse(s: &str) -> Result<Login, String> {
         let valid_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if s.is_empty()
             || s.len() > 39
@@ -54,7 +54,7 @@ impl Login {
         Ok(Login(s.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -67,7 +67,7 @@ impl fmt::Display for Login {
 
 /// One person in the rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
+pub(crate) struct Member {
     pub login: Login,
     /// As written, with control characters removed (it reaches terminals and exports).
     pub name: String,
@@ -82,20 +82,20 @@ pub struct Member {
 
 /// Days (both included) on which a member cannot fly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Away {
+pub(crate) struct Away {
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
 
 impl Away {
-    pub fn contains(&self, day: NaiveDate) -> bool {
+    pub(crate) fn contains(&self, day: NaiveDate) -> bool {
         self.from <= day && day <= self.to
     }
 }
 
 /// Why a member cannot take a seat on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unavailable {
+pub(crate) enum Unavailable {
     NotJoined(NaiveDate),
     Away(Away),
     Left(NaiveDate),
@@ -104,14 +104,14 @@ pub enum Unavailable {
 
 impl Unavailable {
     /// Gone for good: their turn in the line is handed on, not covered.
-    pub fn is_permanent(self) -> bool {
+    pub(crate) fn is_permanent(self) -> bool {
         matches!(self, Unavailable::Left(_) | Unavailable::Inactive)
     }
 }
 
 impl Member {
     /// Why they cannot fly on `day`, if they cannot.
-    pub fn unavailable(&self, day: NaiveDate) -> Option<Unavailable> {
+    pub(crate) fn unavailable(&self, day: NaiveDate) -> Option<Unavailable> {
         if !self.active {
             return Some(Unavailable::Inactive);
         }
@@ -130,7 +130,7 @@ impl Member {
 
 /// Which day of a release month is the release day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DayRule {
+pub(crate) enum DayRule {
     /// The `week`-th `weekday` of the month (1 … 4), e.g. the second Monday.
     Nth { week: u8, weekday: Weekday },
     /// A day of the month (1 … 28).
@@ -139,7 +139,7 @@ pub enum DayRule {
 
 /// When releases happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cadence {
+pub(crate) struct Cadence {
     /// Release 1 is the first release day on or after this day.
     pub start: NaiveDate,
     pub every_months: u32,
@@ -150,7 +150,7 @@ pub struct Cadence {
 }
 
 impl Cadence {
-    pub fn forbids(&self, d: Weekday) -> Option<&str> {
+    pub(crate) fn forbids(&self, d: Weekday) -> Option<&str> {
         if matches!(d, Weekday::Sat | Weekday::Sun) {
             return Some("no releases at weekends");
         }
@@ -163,7 +163,7 @@ impl Cadence {
 
 /// From release `release` on, two members trade places in the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Swap {
+pub(crate) struct Swap {
     pub release: u32,
     /// Indices into [`Team::members`].
     pub members: [usize; 2],
@@ -171,7 +171,7 @@ pub struct Swap {
 
 /// A valid team file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Team {
+pub(crate) struct Team {
     /// Where it was read from, for messages.
     pub file: String,
     pub name: Option<String>,
@@ -182,7 +182,7 @@ pub struct Team {
 
 impl Team {
     /// Reads and validates a team file; every problem is reported as `file:line:col`.
-    pub fn load(path: &Path) -> Result<Team, Vec<Diagnostic>> {
+    pub(crate) fn load(path: &Path) -> Result<Team, Vec<Diagnostic>> {
         let file = path.display().to_string();
         match std::fs::read_to_string(path) {
             Ok(text) => Team::parse_in(&file, &text, path.parent()),
@@ -197,7 +197,8 @@ impl Team {
     }
 
     /// Parses team text; a `checklist` it names is resolved from the current directory.
-    pub fn parse(file: &str, text: &str) -> Result<Team, Vec<Diagnostic>> {
+    #[cfg(test)]
+    pub(crate) fn parse(file: &str, text: &str) -> Result<Team, Vec<Diagnostic>> {
         Team::parse_in(file, text, None)
     }
 
@@ -212,16 +213,10 @@ impl Team {
             _ => Err(rep.finish()),
         }
     }
-
-    pub fn member(&self, login: &str) -> Option<usize> {
-        self.members
-            .iter()
-            .position(|m| m.login.as_str().eq_ignore_ascii_case(login))
-    }
 }
 
 /// Control characters become nothing: names reach terminals and exports.
-pub fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }
 
@@ -658,7 +653,7 @@ fn date(rep: &mut Reporter<'_>, t: &mut TableReader<'_>, key: &'static str) -> O
 }
 
 /// `YYYY-MM-DD`, nothing more (a time of day has no place in a rotation).
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     (s.len() == 10)
         .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
