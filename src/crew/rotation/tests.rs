@@ -392,3 +392,75 @@ fn logins_follow_github_rules() {
     let e = team::Login::parse("ja\u{1b}[2Jne").unwrap_err();
     assert!(!e.contains('\u{1b}'), "{e:?}");
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_member() -> impl Strategy<Value = team::Member> {
+        (
+            0..400i64,
+            prop::collection::vec((0..900i64, 0..60i64), 0..3),
+            prop::option::of(0..900i64),
+            prop::bool::weighted(0.9),
+        )
+            .prop_map(|(joined, away, left, active)| {
+                let day = |n: i64| d("2027-01-01") + chrono::Duration::days(n - 100);
+                team::Member {
+                    login: team::Login::parse("x").expect("login"),
+                    name: String::new(),
+                    joined: Some(day(joined)),
+                    away: away
+                        .into_iter()
+                        .map(|(from, len)| team::Away {
+                            from: day(from),
+                            to: day(from + len),
+                        })
+                        .collect(),
+                    left: left.map(day),
+                    active,
+                }
+            })
+    }
+
+    proptest! {
+        /// Whatever the team, the plan never panics, never seats anyone who
+        /// cannot fly that day, never seats one person twice, and moves forward.
+        #[test]
+        fn the_plan_only_seats_people_who_can_fly(
+            members in prop::collection::vec(arb_member(), 1..7),
+            swaps in prop::collection::vec((1..30u32, 0..7usize, 0..7usize), 0..3),
+            every in 1..13u32,
+            day in 1..29u8,
+            not_on in prop::collection::vec(0..5u8, 0..3),
+        ) {
+            let mut t = team("");
+            let n = members.len();
+            t.members = members;
+            t.swaps = swaps
+                .into_iter()
+                .filter(|(_, a, b)| a % n != b % n)
+                .map(|(release, a, b)| team::Swap { release, members: [a % n, b % n] })
+                .collect();
+            t.cadence.every_months = every;
+            t.cadence.day = team::DayRule::Day(day);
+            t.cadence.not_on = not_on
+                .into_iter()
+                .map(|w| (Weekday::try_from(w).unwrap_or(Weekday::Mon), String::new()))
+                .collect();
+            let mut last = None;
+            for r in Planner::new(&t).take(40) {
+                prop_assert!(last < Some(r.date), "dates go forward");
+                last = Some(r.date);
+                prop_assert!(!matches!(r.date.weekday(), Weekday::Sat | Weekday::Sun));
+                for s in [r.pilot, r.copilot].into_iter().flatten() {
+                    let m = &t.members[s.member];
+                    prop_assert!(m.unavailable(r.date).is_none(), "{:?} on {}", m, r.date);
+                }
+                if let (Some(p), Some(c)) = (r.pilot, r.copilot) {
+                    prop_assert_ne!(p.member, c.member);
+                }
+            }
+        }
+    }
+}
