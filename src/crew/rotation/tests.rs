@@ -464,3 +464,23 @@ mod props {
         }
     }
 }
+
+#[test]
+fn the_checklist_s_gates_forbid_days_too() {
+    let text = "[cadence]\nstart = 2027-01-01\nweekday = \"friday\"\nchecklist = \"conda\"\n\n[[member]]\nlogin = \"a\"\n";
+    let d = Team::parse("t.toml", text).unwrap_err();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].line, d[0].col), (3, 11));
+    assert!(
+        d[0].message.starts_with(
+            "releases fall on a Friday but the cadence forbids it: not on Fridays (a gate of step `"
+        ),
+        "{}",
+        d[0]
+    );
+    let text = text
+        .replace("friday", "monday")
+        .replace("\"conda\"", "\"nope.toml\"");
+    let d = Team::parse("t.toml", &text).unwrap_err();
+    assert_eq!(d[0].message, "no checklist at nope.toml");
+}
