@@ -120,6 +120,8 @@ pub enum Command {
     },
     /// Export the timeline: a Markdown table, CSV, JSON, or a post-mortem document
     Export(ExportArgs),
+    /// The pilot / co-pilot rotation and release calendar, from a team file
+    Rotation(crate::crew::rotation::RotationArgs),
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -226,6 +228,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     Ok(())
                 }
                 Command::Export(args) => export(&home, args, &config),
+                Command::Rotation(args) => {
+                    crate::crew::rotation::run(args, config.config_dir.as_deref())
+                }
             }
         }
     }
