@@ -259,6 +259,7 @@ fn fly(
         config_dir: config.config_dir.clone(),
         no_color: global.no_color,
         clock: Clock::System,
+        channels: config.channels.clone(),
     };
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     runtime.block_on(async {

@@ -174,6 +174,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
                 config_dir: demo_config.config_dir.clone(),
                 no_color,
                 clock: clock.clone(),
+                channels: demo_config.channels.clone(),
             };
             crate::tui::run(release.clone(), store, opts, rx).await
         };

@@ -61,6 +61,8 @@ pub struct Driver<B: Backend> {
     pub stats: Stats,
     /// The release on disk, for exports (`e`); tests may run without one.
     pub release: Option<crate::timeline::Release>,
+    /// Channel URLs by name (`--channel`, the config), for the export's links.
+    pub channels: std::collections::BTreeMap<String, String>,
     dirty: bool,
     needs_refresh: bool,
     last_draw: Option<Instant>,
@@ -93,6 +95,7 @@ where
             clipboard,
             stats: Stats::default(),
             release: None,
+            channels: Default::default(),
             dirty: true,
             needs_refresh: false,
             last_draw: None,
@@ -178,10 +181,14 @@ where
                     return;
                 };
                 let state = self.model.state.clone();
-                let now = self.clock.now();
+                let mut opts = crate::export::ExportOptions::new(
+                    crate::export::Format::Postmortem,
+                    self.clock.now(),
+                );
+                opts.channels = self.channels.clone();
                 self.in_background(async move {
                     let written =
-                        tokio::task::spawn_blocking(move || export(&release, &state, now)).await;
+                        tokio::task::spawn_blocking(move || export(&release, &state, &opts)).await;
                     match written {
                         Ok(Ok(path)) => Outcome::Exported(path),
                         Ok(Err(e)) => Outcome::ExportFailed(format!("{e:#}")),
@@ -382,12 +389,11 @@ async fn sleep_until(at: Option<Instant>) {
 fn export(
     release: &crate::timeline::Release,
     state: &crate::timeline::State,
-    now: chrono::DateTime<chrono::Utc>,
+    opts: &crate::export::ExportOptions,
 ) -> Result<std::path::PathBuf> {
-    use crate::export::{ExportOptions, Format, default_path, export};
-    let opts = ExportOptions::new(Format::Postmortem, now);
-    let text = export(release, state, &opts)?;
-    let path = default_path(release, Format::Postmortem);
+    use crate::export::{default_path, export};
+    let text = export(release, state, opts)?;
+    let path = default_path(release, opts.format);
     crate::timeline::fsutil::write_atomic(&path, text.as_bytes())
         .wrap_err_with(|| format!("writing {}", path.display()))?;
     Ok(path)

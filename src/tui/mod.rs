@@ -52,6 +52,8 @@ pub struct CockpitOptions {
     pub no_color: bool,
     /// Where "now" comes from: the wall clock, or a scaled one for `demo`.
     pub clock: Clock,
+    /// Channel URLs by name (`--channel`, the config's `[channels]`), for the export's links.
+    pub channels: std::collections::BTreeMap<String, String>,
 }
 
 impl CockpitOptions {
@@ -133,6 +135,7 @@ pub async fn run(
         Box::new(std::io::stdout()),
     );
     driver.release = Some(release);
+    driver.channels = opts.channels.clone();
     let input = ratatui::crossterm::event::EventStream::new();
     let result = driver.run(input, probes, quit).await;
     let _ = ratatui::crossterm::execute!(
