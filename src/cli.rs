@@ -12,6 +12,8 @@ use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
 use std::path::PathBuf;
 
+mod auth;
+
 /// flightdeck — a terminal release cockpit for the conda ecosystem.
 ///
 /// Walks a release pilot through a TOML checklist, watches GitHub and the conda
@@ -120,6 +122,11 @@ pub enum Command {
     },
     /// Export the timeline: a Markdown table, CSV, JSON, or a post-mortem document
     Export(ExportArgs),
+    /// GitHub tokens in the OS keyring: login, status, logout
+    Auth {
+        #[command(subcommand)]
+        command: auth::AuthCommand,
+    },
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -226,6 +233,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     Ok(())
                 }
                 Command::Export(args) => export(&home, args, &config),
+                Command::Auth { command } => auth::run(command, &config),
             }
         }
     }
