@@ -517,3 +517,99 @@ async fn login_without_a_token_says_how_to_give_one() {
     assert!(out.contains("--with-token"), "{out}");
     w.assert_nowhere(PILOT_TOKEN, None);
 }
+
+/// `tmux` on its own socket, killed when dropped.
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .arg("-L")
+            .arg(&self.0)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the pane shows `what`; the pane as it is then.
+    fn wait_for(&self, what: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let screen = self.run(&["capture-pane", "-p", "-t", "auth"]);
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(15),
+                "waited for {what:?}; the screen is:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// The prompt, in a real terminal: what is typed is never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prompt_does_not_echo_the_token() {
+    if !keyring_or_skip("the_prompt_does_not_echo_the_token") {
+        return;
+    }
+    let has_tmux = std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_tmux {
+        assert!(std::env::var_os("CI").is_none(), "CI installs tmux");
+        eprintln!("\n*** SKIPPED the_prompt_does_not_echo_the_token: tmux is not installed ***\n");
+        return;
+    }
+    let w = World::new().await;
+    let host = w.host();
+    let command = format!(
+        "env -u GH_TOKEN -u GITHUB_TOKEN -u FLIGHTDECK_KEYRING FLIGHTDECK_CONFIG={} PATH=/nonexistent {} --home {} --github-api {} auth login",
+        w.config_dir().join("config.toml").display(),
+        env!("CARGO_BIN_EXE_flightdeck"),
+        w.home().display(),
+        w.sim.github_api()
+    );
+    let screen = tokio::task::spawn_blocking(move || {
+        let tmux = Tmux(format!("flightdeck-auth-{}", std::process::id()));
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "auth",
+            "-x",
+            "150",
+            "-y",
+            "20",
+            &command,
+        ]);
+        tmux.run(&["set-option", "-t", "auth", "remain-on-exit", "on"]);
+        tmux.wait_for("(it is not shown)");
+        tmux.run(&["send-keys", "-t", "auth", "-l", CLASSIC]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let typed = tmux.run(&["capture-pane", "-p", "-t", "auth"]);
+        tmux.run(&["send-keys", "-t", "auth", "Enter"]);
+        let done = tmux.wait_for("stored in:");
+        format!("{typed}\n---\n{done}")
+    })
+    .await
+    .expect("tmux");
+    let removed = keyring::delete_keyring(&host);
+    assert!(
+        screen.contains(&format!("Logged in to {host} as carol.")),
+        "{screen}"
+    );
+    assert!(!screen.contains(CLASSIC), "the token was echoed:\n{screen}");
+    assert!(!screen.contains("ghp_"), "not even its start:\n{screen}");
+    assert_eq!(removed, Ok(true), "the typed token was stored");
+    w.assert_nowhere(CLASSIC, None);
+}
