@@ -117,7 +117,10 @@ async fn login(args: LoginArgs, config: &Config) -> Result<()> {
         e => eyre!("{e}; nothing was stored"),
     })?;
     let stored = if args.insecure_storage {
-        Stored::InsecureFile(keyring::save_insecure(&host, &secret).map_err(|e| eyre!(e))?)
+        let path = keyring::save_insecure(&host, &secret).map_err(|e| eyre!(e))?;
+        // An older keyring entry would come first and hide the token just stored.
+        keyring::delete_keyring(&host).map_err(|e| eyre!(e))?;
+        Stored::InsecureFile(path)
     } else {
         keyring::save_keyring(&host, &secret).map_err(|e| eyre!("{e}; nothing was stored"))?;
         // A token left from an earlier --insecure-storage would be the one read after a logout.

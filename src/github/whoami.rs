@@ -241,6 +241,71 @@ mod tests {
         }
     }
 
+    /// One canned HTTP reply on loopback; the request it got.
+    async fn serve_once(reply: &'static str) -> (String, tokio::task::JoinHandle<String>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let api = format!("http://{}", listener.local_addr().expect("addr"));
+        let task = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut buf = vec![0u8; 4096];
+            let n = sock.read(&mut buf).await.unwrap_or(0);
+            let _ = sock.write_all(reply.as_bytes()).await;
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        (api, task)
+    }
+
+    #[tokio::test]
+    async fn scopes_expiry_and_quota_are_read_from_the_reply() {
+        let (api, task) = serve_once(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+             x-oauth-scopes: read:org, public_repo\r\n\
+             github-authentication-token-expiration: 2027-01-01 00:00:00 UTC\r\n\
+             x-ratelimit-limit: 5000\r\nx-ratelimit-remaining: 4321\r\n\
+             x-ratelimit-reset: 1800000000\r\ncontent-length: 16\r\nconnection: close\r\n\r\n\
+             {\"login\":\"jane\"}",
+        )
+        .await;
+        let token = Token::new("ghp_scopetest").expect("token");
+        let who = whoami(&api, &token).await.expect("who");
+        let request = task.await.expect("request");
+        assert!(request.starts_with("GET /user "), "{request}");
+        assert_eq!(who.login, "jane");
+        assert_eq!(who.kind, TokenKind::Classic);
+        assert_eq!(
+            who.scopes,
+            Some(vec!["read:org".to_string(), "public_repo".to_string()])
+        );
+        assert_eq!(who.expires.as_deref(), Some("2027-01-01 00:00:00 UTC"));
+        assert_eq!(
+            who.quota.map(|(left, limit, _)| (left, limit)),
+            Some((4321, 5000))
+        );
+        assert!(who.warnings().join(" ").contains("private repository"));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_never_carries_the_token() {
+        let (api, task) = serve_once(
+            "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\
+             content-length: 40\r\nconnection: close\r\n\r\n\
+             {\"message\":\"Bad credentials ghp_leakme\"}",
+        )
+        .await;
+        let token = Token::new("ghp_leakme").expect("token");
+        let err = whoami(&api, &token).await.expect_err("refused");
+        let _ = task.await;
+        assert!(matches!(err, WhoamiError::Refused { .. }), "{err}");
+        assert!(!err.to_string().contains("ghp_leakme"), "{err}");
+        let err = whoami("http://ghe.example.com/api/v3", &token)
+            .await
+            .expect_err("plain http to another machine");
+        assert!(matches!(err, WhoamiError::NotHere { .. }), "{err}");
+    }
+
     #[test]
     fn kinds_come_from_the_documented_prefixes() {
         let kind = |t: &str| TokenKind::of(&Token::new(t).expect("token"));
