@@ -12,6 +12,8 @@ use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
 use std::path::PathBuf;
 
+mod auth;
+
 /// flightdeck — a terminal release cockpit for the conda ecosystem.
 ///
 /// Walks a release pilot through a TOML checklist, watches GitHub and the conda
@@ -122,6 +124,11 @@ pub enum Command {
     Export(ExportArgs),
     /// The pilot / co-pilot rotation and release calendar, from a team file
     Rotation(crate::crew::rotation::RotationArgs),
+    /// GitHub tokens in the OS keyring: login, status, logout
+    Auth {
+        #[command(subcommand)]
+        command: auth::AuthCommand,
+    },
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -231,6 +238,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Rotation(args) => {
                     crate::crew::rotation::run(args, config.config_dir.as_deref())
                 }
+                Command::Auth { command } => auth::run(command, &config),
             }
         }
     }
