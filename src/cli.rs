@@ -122,6 +122,8 @@ pub enum Command {
     Export(ExportArgs),
     /// The pilot / co-pilot rotation and release calendar, from a team file
     Rotation(crate::crew::rotation::RotationArgs),
+    /// What past releases teach: durations, time to the first bug, the all-clear soak
+    History(crate::export::history::HistoryArgs),
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -230,6 +232,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Export(args) => export(&home, args, &config),
                 Command::Rotation(args) => {
                     crate::crew::rotation::run(args, config.config_dir.as_deref())
+                }
+                Command::History(args) => {
+                    crate::export::history::run(args, &home, cli.global.no_color)
                 }
             }
         }

@@ -1,7 +1,8 @@
 //! The interpretation of the world's facts, made once per fold: when each tag
 //! was pushed and each release published, when each channel first had the
-//! version in each subdir, when each PR was opened and merged. The board, the
-//! header and the post-mortem read these instead of re-deriving them from the
+//! version in each subdir, when each PR was opened and merged, when each issue
+//! the incident radar found was filed. The board, the header, the post-mortem
+//! and `flightdeck history` read these instead of re-deriving them from the
 //! events.
 
 use super::event::{Event, EventKind, Fact};
@@ -41,6 +42,9 @@ pub struct PrSeen {
     pub event: usize,
 }
 
+/// An issue the incident radar found, as first seen: `at` is when it was filed.
+pub type IssueSeen = PrSeen;
+
 /// Every list is in timeline order and holds each subject once (its first sighting).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Milestones {
@@ -49,6 +53,8 @@ pub struct Milestones {
     pub available: Vec<AvailableSeen>,
     pub prs_opened: Vec<PrSeen>,
     pub merges: Vec<PrSeen>,
+    /// Issues that mention the version, filed after the release (`Fact::IssueFiled`).
+    pub issues: Vec<IssueSeen>,
 }
 
 impl Milestones {
@@ -88,6 +94,9 @@ impl Milestones {
             Fact::PrMerged { repo, number, .. } => {
                 push_pr(&mut self.merges, repo, *number, e.at, i)
             }
+            Fact::IssueFiled { repo, number, .. } => {
+                push_pr(&mut self.issues, repo, *number, e.at, i)
+            }
             _ => {}
         }
     }
@@ -120,6 +129,19 @@ impl Milestones {
         self.available
             .iter()
             .find(|a| a.package == package && same_channel(&a.channel, channel))
+    }
+
+    /// The first issue filed at or after `since` (on any watched repository):
+    /// an issue filed before the tag is not a regression of what the tag shipped.
+    pub fn first_issue_since(&self, since: DateTime<Utc>) -> Option<&IssueSeen> {
+        self.issues.iter().find(|b| b.at >= since)
+    }
+
+    /// When PR `number` of `repo` was first seen opened.
+    pub fn pr_opened(&self, repo: &str, number: u64) -> Option<&PrSeen> {
+        self.prs_opened
+            .iter()
+            .find(|p| p.repo.eq_ignore_ascii_case(repo) && p.number == number)
     }
 
     /// The first merge seen on `repo` (any PR).
