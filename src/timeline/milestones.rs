@@ -221,6 +221,46 @@ mod tests {
         assert_eq!(m.first_tag("conda/other", "26.11.0"), None);
     }
 
+    fn filed(number: u64, minute: i64) -> Event {
+        let at = DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minute);
+        Event {
+            v: 1,
+            id: crate::timeline::EventId(format!("e{number}-{minute}")),
+            author: "jane".into(),
+            role: crate::timeline::Role::Pilot,
+            seq: 1,
+            at,
+            observed_at: at,
+            link: None,
+            what: EventKind::Observed {
+                probe: "issues/conda/conda".into(),
+                fact: Fact::IssueFiled {
+                    repo: "conda/conda".into(),
+                    number,
+                    title: "conda 26.11.0 breaks".into(),
+                    author: "octocat".into(),
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn the_first_bug_is_the_first_issue_filed_at_or_after_the_tag() {
+        let mut m = Milestones::default();
+        for (i, e) in [filed(7, 10), filed(8, 30), filed(7, 40), filed(9, 50)]
+            .iter()
+            .enumerate()
+        {
+            m.see(i, e);
+        }
+        let numbers: Vec<u64> = m.issues.iter().map(|b| b.number).collect();
+        assert_eq!(numbers, vec![7, 8, 9], "each issue once, as first seen");
+        let at = |minute| DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minute);
+        assert_eq!(m.first_issue_since(at(0)).map(|b| b.number), Some(7));
+        assert_eq!(m.first_issue_since(at(30)).map(|b| b.number), Some(8));
+        assert_eq!(m.first_issue_since(at(51)), None);
+    }
+
     #[test]
     fn channels_recorded_as_urls_count_as_their_names() {
         assert!(same_channel(
