@@ -129,6 +129,8 @@ pub enum Command {
         #[command(subcommand)]
         command: auth::AuthCommand,
     },
+    /// What past releases teach: durations, time to the first bug, the all-clear soak
+    History(crate::export::history::HistoryArgs),
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -239,6 +241,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     crate::crew::rotation::run(args, config.config_dir.as_deref())
                 }
                 Command::Auth { command } => auth::run(command, &config),
+                Command::History(args) => {
+                    crate::export::history::run(args, &home, cli.global.no_color)
+                }
             }
         }
     }

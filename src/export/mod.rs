@@ -19,6 +19,7 @@
 
 pub mod csv;
 pub mod describe;
+pub(crate) mod history;
 pub mod json;
 pub mod markdown;
 pub mod postmortem;
