@@ -1,5 +1,9 @@
 //! The command line: argument definitions (clap) and wiring to the library.
 
+mod close;
+mod completions;
+mod list;
+
 use crate::checklist::{Checklist, StepId};
 use crate::config::{Config, Overrides};
 use crate::crew::Role;
@@ -18,6 +22,9 @@ use std::path::PathBuf;
 /// channels, and records everything in one timeline that exports as a post-mortem.
 #[derive(Debug, Parser)]
 #[command(name = "flightdeck", version, max_term_width = 100)]
+#[command(
+    after_help = "RELEASE, where a command takes one, defaults to the only release in progress.\nExit codes: 0 success, 1 a runtime failure, 2 invalid input or usage."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -25,7 +32,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The options every command takes. They are listed once, under `flightdeck
+/// --help` ([`command`] hides them from each subcommand's own help).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Where releases, logs and caches live [default: the platform's data directory]
     #[arg(long, global = true, env = "FLIGHTDECK_HOME", value_name = "DIR")]
@@ -39,8 +49,9 @@ pub struct GlobalArgs {
     /// PyPI JSON API base URL
     #[arg(long, global = true, value_name = "URL")]
     pub pypi_url: Option<String>,
-    /// Your seat in this release: pilot, copilot or jump-seat
-    #[arg(long, global = true, env = "FLIGHTDECK_ROLE", default_value = "pilot", value_parser = parse_role)]
+    /// Your seat in this release: pilot, copilot or jump-seat (not in the config file: a seat
+    /// belongs to a release, not to a machine)
+    #[arg(long, global = true, env = "FLIGHTDECK_ROLE", default_value = "pilot", value_parser = parse_role, value_name = "ROLE")]
     pub role: Role,
     /// Colour theme: default, light, high-contrast, or a path to a theme file
     #[arg(long, global = true, value_name = "NAME|PATH")]
@@ -48,6 +59,50 @@ pub struct GlobalArgs {
     /// No colours (also when NO_COLOR is set)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// On a failure, print the whole chain of causes (and where, for a bug report)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// The command tree, with the global options listed once: under `flightdeck
+/// --help`, not again under every subcommand's help.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    hide_globals(cmd, &globals).mut_subcommand("step", |step| {
+        step.mut_subcommand("undo", |c| c.mut_arg("force", |a| a.help(FORCE_UNDO)))
+            .mut_subcommand("skip", |c| c.mut_arg("force", |a| a.help(FORCE_SKIP)))
+    })
+}
+
+/// Gives every subcommand its own hidden copy of the global options before
+/// clap propagates them (it skips an argument a subcommand already has), so
+/// they are accepted anywhere on the line but listed only once.
+fn hide_globals(cmd: clap::Command, globals: &[clap::Arg]) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names.into_iter().fold(cmd, |cmd, name| {
+        cmd.mut_subcommand(name, |sub| {
+            let sub = globals
+                .iter()
+                .fold(sub, |sub, a| sub.arg(a.clone().hide(true)));
+            let sub = if sub.get_after_help().is_none() {
+                sub.after_help(
+                    "Global options (--home, --role, --channel, --verbose, …): see `flightdeck --help`.",
+                )
+            } else {
+                sub
+            };
+            hide_globals(sub, globals)
+        })
+    })
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -74,17 +129,21 @@ pub enum Command {
     // propagated `--version` flag collides with it (a panic in debug builds).
     #[command(disable_version_flag = true)]
     Start {
+        /// The checklist file (TOML), e.g. checklists/conda.toml
         #[arg(value_name = "CHECKLIST")]
         checklist: PathBuf,
         /// The version to release; must fit the checklist's version scheme
         #[arg(long)]
         version: String,
     },
-    /// List releases
+    /// List the releases in progress (with --all, the closed ones too)
     List {
         /// Machine-readable output
         #[arg(long)]
         json: bool,
+        /// Closed releases too (shipped, aborted, rolled back)
+        #[arg(long)]
+        all: bool,
     },
     /// Show where a release stands
     Status {
@@ -114,12 +173,19 @@ pub enum Command {
     },
     /// Add a note to the timeline
     Note {
+        /// The note, in quotes if it has spaces
         text: String,
         /// The release (default: the only one in progress)
         release: Option<String>,
     },
     /// Export the timeline: a Markdown table, CSV, JSON, or a post-mortem document
     Export(ExportArgs),
+    /// End a release: shipped, aborted or rolled back (pilot only)
+    Close(close::CloseArgs),
+    /// Print a shell completion script: bash, zsh or fish
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) on standard output
+    Man,
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -157,6 +223,15 @@ pub enum StepAction {
     Skip(StepArgs),
 }
 
+/// The y/n question `--force` answers, as the cockpit would ask it; one text per
+/// verb, so `undo --help` does not describe what only `done` asks.
+const FORCE_DONE: &str = "Answer yes to what the cockpit would ask first: a pilot-only step, \
+needs not complete, a gate that says wait, or completing a probe-backed step by hand";
+const FORCE_UNDO: &str =
+    "Has no effect: undo asks no question (the reason in --note is what it needs)";
+const FORCE_SKIP: &str = "Answer yes to what the cockpit would ask first: skipping a pilot-only \
+step, or a probe-backed step before its probe saw it";
+
 #[derive(Debug, Args)]
 pub struct StepArgs {
     /// The step id, as shown by `flightdeck status`
@@ -166,9 +241,7 @@ pub struct StepArgs {
     /// Why (required for undo, skip and overrides)
     #[arg(long)]
     pub note: Option<String>,
-    /// Answer yes to what the cockpit would ask first: a pilot-only step, an
-    /// incomplete need, a gate that says wait, or completing a probe-backed step by hand
-    #[arg(long)]
+    #[arg(long, help = FORCE_DONE)]
     pub force: bool,
 }
 
@@ -183,6 +256,8 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Check { files } => check(&files),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man => completions::man(),
         Command::Sim { command } => {
             let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
             runtime.block_on(crate::sim::run(command))
@@ -198,7 +273,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Start { checklist, version } => {
                     start(&home, &checklist, &version, &me, role)
                 }
-                Command::List { json } => list(&home, json),
+                Command::List { json, all } => list::list(&home, json, all),
+                Command::Close(args) => close::close(&home, args, &me, role),
+                Command::Completions(_) | Command::Man => unreachable!("handled above"),
                 Command::Status { release, json } => {
                     let release = home.resolve(release.as_deref())?;
                     status(&release, json)
@@ -465,34 +542,6 @@ fn start(home: &Home, path: &PathBuf, version: &str, me: &str, role: Role) -> Re
     Ok(())
 }
 
-fn list(home: &Home, json: bool) -> Result<()> {
-    let releases = home.list()?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&releases)?);
-        return Ok(());
-    }
-    if releases.is_empty() {
-        println!("no releases in {}", home.releases_dir().display());
-        println!("start one with `flightdeck start CHECKLIST --version V`");
-    }
-    for r in releases {
-        let state = match r.outcome {
-            None => "in progress".to_string(),
-            Some(o) => format!("{o:?}").to_lowercase(),
-        };
-        println!(
-            "{:<28} {:>3}/{:<3} {:<12} started {} by {}",
-            r.id,
-            r.done,
-            r.total,
-            state,
-            r.created_at.format("%Y-%m-%d %H:%M UTC"),
-            r.created_by
-        );
-    }
-    Ok(())
-}
-
 fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
     let (args, verb) = match &action {
         StepAction::Done(a) => (a, "done"),
@@ -626,7 +675,7 @@ fn status(release: &Release, json: bool) -> Result<()> {
     let closed = state
         .closed
         .as_ref()
-        .map(|(o, s)| format!(" · {} by {}", format!("{o:?}").to_lowercase(), s.by))
+        .map(|(o, s)| format!(" · {o} by {}", s.by))
         .unwrap_or_default();
     println!(
         "{} — {done}/{total} steps complete{started}{closed}",
@@ -729,7 +778,7 @@ fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_js
         "title": release.plan.title,
         "started_at": state.started.as_ref().map(|s| s.at),
         "started_by": state.started.as_ref().map(|s| s.by.clone()),
-        "outcome": state.closed.as_ref().map(|(o, _)| format!("{o:?}").to_lowercase()),
+        "outcome": state.closed.as_ref().map(|(o, _)| o.word()),
         "progress": { "complete": done, "total": total },
         "steps": steps,
         "notes": state.notes.len(),
@@ -746,5 +795,6 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 }
