@@ -97,6 +97,7 @@ fn bench(c: &mut Criterion) {
     overrides.insert("conda-forge".to_owned(), channel_url.clone());
     let query = ChannelQuery::parse("conda-forge", &overrides, "conda", "26.11.0", &SUBDIRS)
         .expect("query");
+    flightdeck::install_crypto_provider();
     let client = reqwest::Client::new();
 
     // --- bytes, measured once -----------------------------------------------------------

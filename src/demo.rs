@@ -183,8 +183,12 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
         }
         sim.shutdown().await;
         let home_arg = home_dir.display();
+        let me = invocation(
+            std::env::args_os().next().as_deref(),
+            std::env::var_os("CARGO").is_some() && std::env::var_os("CARGO_PKG_NAME").is_some(),
+        );
         eprintln!(
-            "\nthe demo release is kept in {home_arg}\n  look back: flightdeck --home {home_arg} status\n  post-mortem: flightdeck --home {home_arg} export --format postmortem"
+            "\nthe demo release is kept in {home_arg}\n  look back: {me} --home {home_arg} status\n  post-mortem: {me} --home {home_arg} export --format postmortem"
         );
         result
     })
@@ -237,4 +241,44 @@ async fn headless_run(
         }
     }
     Ok(())
+}
+
+/// The command as the user ran it, so the closing hint works whether or not
+/// flightdeck is installed: `cargo run --` under cargo, the path when run by
+/// path, `flightdeck` when found on PATH.
+fn invocation(argv0: Option<&std::ffi::OsStr>, under_cargo: bool) -> String {
+    if under_cargo {
+        return "cargo run --".to_string();
+    }
+    match argv0.map(|a| a.to_string_lossy().into_owned()) {
+        Some(path) if path.contains('/') && !path.contains(char::is_whitespace) => path,
+        Some(path) if path.contains('/') => format!("'{path}'"),
+        _ => "flightdeck".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod invocation_tests {
+    use super::invocation;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn the_closing_hint_names_the_command_as_it_was_run() {
+        assert_eq!(
+            invocation(Some(OsStr::new("flightdeck")), false),
+            "flightdeck"
+        );
+        assert_eq!(
+            invocation(Some(OsStr::new("target/debug/flightdeck")), true),
+            "cargo run --"
+        );
+        assert_eq!(
+            invocation(Some(OsStr::new("./target/debug/flightdeck")), false),
+            "./target/debug/flightdeck"
+        );
+        assert_eq!(
+            invocation(Some(OsStr::new("/my dir/fd")), false),
+            "'/my dir/fd'"
+        );
+    }
 }

@@ -71,3 +71,14 @@ pub mod tui;
 
 #[cfg(test)]
 mod house_rules;
+
+/// Makes ring the process's rustls crypto provider. reqwest is built without a
+/// provider of its own (so aws-lc's C build is not compiled next to ring's), and
+/// a client built before this would panic; every place that builds one calls it.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err means another provider is already installed: fine, one is enough.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

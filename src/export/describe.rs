@@ -77,7 +77,8 @@ pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
         EventKind::Unstarred { event } => format!("Star removed from event {event}{by}"),
         EventKind::ReleaseClosed { outcome, reason } => {
             let verb = match outcome {
-                Outcome::Completed => "completed",
+                Outcome::Shipped => "shipped",
+                Outcome::RolledBack => "rolled back",
                 Outcome::Aborted => "aborted",
             };
             match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {

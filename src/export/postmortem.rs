@@ -76,11 +76,13 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
 
 fn outcome_line(state: &State, opts: &ExportOptions) -> String {
     match &state.closed {
-        Some((Outcome::Completed, s)) => {
-            format!("completed {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
-        }
-        Some((Outcome::Aborted, s)) => {
-            format!("aborted {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
+        Some((outcome, s)) => {
+            let word = match outcome {
+                Outcome::Shipped => "shipped",
+                Outcome::Aborted => "aborted",
+                Outcome::RolledBack => "rolled back",
+            };
+            format!("{word} {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
         }
         None => format!("in progress (as of {})", fmt_minute(opts.now)),
     }
@@ -153,7 +155,8 @@ fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
     match &state.closed {
         Some((outcome, s)) => {
             let verb = match outcome {
-                Outcome::Completed => "was completed in",
+                Outcome::Shipped => "shipped in",
+                Outcome::RolledBack => "was rolled back after",
                 Outcome::Aborted => "was aborted after",
             };
             let reason = state

@@ -204,6 +204,7 @@ impl GithubClient {
                 url: crate::probe::redact(base),
             });
         }
+        crate::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)

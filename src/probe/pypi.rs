@@ -290,6 +290,7 @@ impl PypiChecker {
 
     /// A checker with the given PyPI root and limits.
     pub fn with_options(options: PypiOptions) -> Result<Self, PypiError> {
+        crate::install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)

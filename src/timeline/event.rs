@@ -114,11 +114,50 @@ pub enum EventKind {
     },
 }
 
+/// How a release ended (`flightdeck close --outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    Completed,
+    /// Out and staying out. Written as `completed`, the word logs have
+    /// always used, so older cockpits in the crew still read a new log.
+    #[serde(rename = "completed", alias = "shipped")]
+    Shipped,
     Aborted,
+    /// Shipped, then taken back.
+    RolledBack,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 3] = [Outcome::Shipped, Outcome::Aborted, Outcome::RolledBack];
+
+    /// The word a person types and reads: `shipped`, `aborted`, `rolled-back`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Shipped => "shipped",
+            Outcome::Aborted => "aborted",
+            Outcome::RolledBack => "rolled-back",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+impl std::str::FromStr for Outcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "shipped" | "completed" => Ok(Outcome::Shipped),
+            "aborted" => Ok(Outcome::Aborted),
+            "rolled-back" | "rolled_back" | "rolledback" => Ok(Outcome::RolledBack),
+            other => Err(format!(
+                "unknown outcome `{other}`: use shipped, aborted or rolled-back"
+            )),
+        }
+    }
 }
 
 impl EventKind {

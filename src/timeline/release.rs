@@ -99,10 +99,18 @@ pub struct ReleaseSummary {
     pub version: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
-    /// `None` while in progress.
+    /// `None` while in progress; written as the word a person types (`shipped`).
+    #[serde(serialize_with = "outcome_word")]
     pub outcome: Option<Outcome>,
     pub done: usize,
     pub total: usize,
+}
+
+fn outcome_word<S: serde::Serializer>(o: &Option<Outcome>, s: S) -> Result<S::Ok, S::Error> {
+    match o {
+        Some(o) => s.serialize_some(o.word()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Home {
@@ -284,7 +292,7 @@ impl Home {
                 self.releases_dir().display()
             ))),
             _ => Err(user(format!(
-                "several releases are in progress: {}\n  name the one you mean",
+                "several releases are in progress: {}\n  name the one you mean, or close a finished one with `flightdeck close RELEASE --outcome shipped`",
                 open.iter()
                     .map(|r| r.meta.id.as_str())
                     .collect::<Vec<_>>()

@@ -108,6 +108,8 @@ pub enum Reason {
     Gated(String),
     /// A probe-backed step is completed (or skipped) by hand, before its probe saw it.
     Override,
+    /// The release is closed as shipped with this many steps not complete.
+    Unfinished(usize),
 }
 
 impl fmt::Display for Reason {
@@ -120,6 +122,8 @@ impl fmt::Display for Reason {
             }
             Reason::Gated(why) => write!(f, "gate: {why}"),
             Reason::Override => f.write_str("its probe has not seen it: this records it by hand"),
+            Reason::Unfinished(1) => f.write_str("1 step is not complete"),
+            Reason::Unfinished(n) => write!(f, "{n} steps are not complete"),
         }
     }
 }
@@ -320,9 +324,18 @@ fn judge_state(book: &Book, what: &EventKind) -> Result<Vec<Reason>, Refusal> {
             }
             Ok(Vec::new())
         }
-        EventKind::ReleaseClosed { .. } => {
+        EventKind::ReleaseClosed { outcome, .. } => {
             if closed {
                 return Err(Refusal::State("the release is already closed".into()));
+            }
+            // Aborting or rolling back half-way is what those outcomes are
+            // for; calling it shipped with steps open deserves a second look.
+            let open = book.state.map_or(0, |s| {
+                let (done, total) = s.progress();
+                total - done
+            });
+            if *outcome == super::event::Outcome::Shipped && open > 0 {
+                return Ok(vec![Reason::Unfinished(open)]);
             }
             Ok(Vec::new())
         }

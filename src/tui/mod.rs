@@ -23,9 +23,12 @@ pub mod panes;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub(crate) mod waiting;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cockpit;
 
 use crate::crew::Role;
 use crate::error::user;

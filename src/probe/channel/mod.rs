@@ -347,6 +347,7 @@ impl ChannelChecker {
         options: CheckerOptions,
     ) -> Result<Self, ChannelError> {
         let net = Arc::new(NetState::default());
+        crate::install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)

@@ -1,0 +1,157 @@
+//! `flightdeck status`: where a release stands, by phase, and what each open
+//! step waits on (the cockpit's words, from [`crate::tui::waiting`]).
+
+use crate::timeline::rules;
+use crate::timeline::{EventKind, Release, State, StepStatus, fold};
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr};
+
+/// `flightdeck status`: where the release stands, by phase.
+pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
+    let events = release.read_events()?;
+    let state = fold(&release.plan, &events);
+    let now = Utc::now();
+    if json {
+        let value = status_json(release, &state, now);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).wrap_err("encoding status")?
+        );
+        return Ok(());
+    }
+    let (done, total) = state.progress();
+    let started = state
+        .started
+        .as_ref()
+        .map(|s| {
+            format!(
+                " · started {} by {}",
+                s.at.format("%Y-%m-%d %H:%M UTC"),
+                s.by
+            )
+        })
+        .unwrap_or_default();
+    let closed = state
+        .closed
+        .as_ref()
+        .map(|(o, s)| format!(" · {o} by {}", s.by))
+        .unwrap_or_default();
+    println!(
+        "{} — {done}/{total} steps complete{started}{closed}",
+        release.plan.title
+    );
+    // The same skew warnings as the cockpit's header, from the same fold.
+    for warning in crate::timeline::skew_warnings(
+        &state.availability,
+        now,
+        crate::timeline::availability::SKEW_THRESHOLD,
+    ) {
+        println!("⚠ {warning}");
+    }
+    let crew = crate::tui::waiting::crew_of(&state);
+    for (pi, phase) in release.plan.phases.iter().enumerate() {
+        println!("\n{}", phase.title);
+        for (i, (step, st)) in release
+            .plan
+            .steps
+            .iter()
+            .zip(&state.steps)
+            .enumerate()
+            .filter(|(_, (s, _))| s.phase == pi)
+        {
+            let detail = match &st.status {
+                StepStatus::Blocked { on } => format!(
+                    "needs {}",
+                    on.iter()
+                        .map(|n| n.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                StepStatus::Ready => {
+                    let who = crate::tui::waiting::waiting_on(&release.plan, &state, i, &crew)
+                        .unwrap_or_default();
+                    step.gate
+                        .as_ref()
+                        .and_then(|g| g.blocks(now, st.needs_done_at))
+                        .map(|g| format!("ready, but {g}"))
+                        .unwrap_or_else(|| format!("ready, {who}"))
+                }
+                StepStatus::Pending => {
+                    crate::tui::waiting::waiting_on(&release.plan, &state, i, &crew)
+                        .unwrap_or_default()
+                }
+                other => {
+                    let done = rules::completion(other).unwrap_or_default();
+                    match crate::tui::waiting::done_before_needs(&release.plan, &state, i) {
+                        Some(early) => format!("{done} ⚠ {early}"),
+                        None => done,
+                    }
+                }
+            };
+            println!(
+                "  {} {:<24} {:<8} {}  [{}]",
+                st.status.symbol(),
+                step.id.0,
+                step.role,
+                step.title,
+                detail
+            );
+        }
+    }
+    if !state.notes.is_empty() {
+        println!("\nNotes");
+        for &i in &state.notes {
+            let e = &state.events[i];
+            if let EventKind::Note { text } = &e.what {
+                println!("  {} {}: {}", e.at.format("%m-%d %H:%M"), e.author, text);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_json::Value {
+    let (done, total) = state.progress();
+    let steps: Vec<serde_json::Value> = release
+        .plan
+        .steps
+        .iter()
+        .zip(&state.steps)
+        .map(|(step, st)| {
+            let (by, at, reason) = match &st.status {
+                StepStatus::Done { by, note } => (Some(by.by.clone()), Some(by.at), note.clone()),
+                StepStatus::Overridden { by, reason } | StepStatus::Skipped { by, reason } => {
+                    (Some(by.by.clone()), Some(by.at), Some(reason.clone()))
+                }
+                StepStatus::Observed { at, .. } => (Some("probe".to_string()), Some(*at), None),
+                _ => (None, None, None),
+            };
+            serde_json::json!({
+                "id": step.id,
+                "phase": release.plan.phases.get(step.phase).map(|p| p.id.clone()),
+                "title": step.title,
+                "role": step.role,
+                "status": st.status.label(),
+                "by": by,
+                "at": at,
+                "reason": reason,
+                "blocked_on": match &st.status { StepStatus::Blocked { on } => on.clone(), _ => vec![] },
+                "gate": step.gate.as_ref().and_then(|g| g.blocks(now, st.needs_done_at)),
+                "probe": step.probe.as_ref().map(|p| p.id()),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema": 1,
+        "release": release.meta.id,
+        "version": release.meta.version,
+        "title": release.plan.title,
+        "started_at": state.started.as_ref().map(|s| s.at),
+        "started_by": state.started.as_ref().map(|s| s.by.clone()),
+        "outcome": state.closed.as_ref().map(|(o, _)| o.word()),
+        "progress": { "complete": done, "total": total },
+        "steps": steps,
+        "notes": state.notes.len(),
+        "events": state.events.len(),
+    })
+}
