@@ -10,6 +10,7 @@ use crate::timeline::{Clock, EventKind, Home, Release, State, StepStatus, fold};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// flightdeck — a terminal release cockpit for the conda ecosystem.
@@ -612,6 +613,7 @@ fn status(release: &Release, json: bool) -> Result<()> {
         return Ok(());
     }
     let (done, total) = state.progress();
+    let mut out = String::new();
     let started = state
         .started
         .as_ref()
@@ -628,20 +630,21 @@ fn status(release: &Release, json: bool) -> Result<()> {
         .as_ref()
         .map(|(o, s)| format!(" · {} by {}", format!("{o:?}").to_lowercase(), s.by))
         .unwrap_or_default();
-    println!(
+    writeln!(
+        out,
         "{} — {done}/{total} steps complete{started}{closed}",
         release.plan.title
-    );
+    )?;
     // The same skew warnings as the cockpit's header, from the same fold.
     for warning in crate::timeline::skew_warnings(
         &state.availability,
         now,
         crate::timeline::availability::SKEW_THRESHOLD,
     ) {
-        println!("⚠ {warning}");
+        writeln!(out, "⚠ {warning}")?;
     }
     for (pi, phase) in release.plan.phases.iter().enumerate() {
-        println!("\n{}", phase.title);
+        writeln!(out, "\n{}", phase.title)?;
         for (step, st) in release
             .plan
             .steps
@@ -669,25 +672,34 @@ fn status(release: &Release, json: bool) -> Result<()> {
                 ),
                 other => rules::completion(other).unwrap_or_default(),
             };
-            println!(
+            writeln!(
+                out,
                 "  {} {:<24} {:<8} {}  [{}]",
                 st.status.symbol(),
                 step.id.0,
                 step.role,
                 step.title,
                 detail
-            );
+            )?;
         }
     }
     if !state.notes.is_empty() {
-        println!("\nNotes");
+        writeln!(out, "\nNotes")?;
         for &i in &state.notes {
             let e = &state.events[i];
             if let EventKind::Note { text } = &e.what {
-                println!("  {} {}: {}", e.at.format("%m-%d %H:%M"), e.author, text);
+                writeln!(
+                    out,
+                    "  {} {}: {}",
+                    e.at.format("%m-%d %H:%M"),
+                    e.author,
+                    text
+                )?;
             }
         }
     }
+    // Logins, notes and titles come from outside: harmless before the terminal.
+    print!("{}", crate::export::sanitize::harmless(&out));
     Ok(())
 }
 
