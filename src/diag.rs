@@ -131,7 +131,7 @@ fn shorten_quoted(text: &str) -> String {
         } else {
             echo_at(part, 1000)
         };
-        out.push_str(&crate::export::sanitize::harmless(&part));
+        out.push_str(&harmless(&part));
     }
     out
 }
@@ -565,6 +565,82 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text from outside, made harmless for a terminal (see `export::sanitize`)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `c` must not reach a terminal as it is. Line feeds and tabs are kept:
+/// notes have several lines, and neither moves the cursor anywhere harmful.
+fn is_harmful(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        // Bidirectional embeddings, overrides and isolates ("trojan source").
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every control character (but line feed and tab) written as a visible
+/// escape: `eve\x1b]0;PWNED\x07`. Borrowed when nothing needed escaping.
+pub fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_harmful) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // CR LF is a line break (Windows notes); a lone CR could overwrite a line.
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            out.push(c);
+        } else if is_harmful(c) {
+            let n = u32::from(c);
+            if n <= 0xff {
+                out.push_str(&format!("\\x{n:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{n:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`harmless`] for one line: line breaks and tabs are escaped too (a login, a
+/// title, a cell of the cockpit).
+pub fn harmless_line(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = harmless(text);
+    if !text.contains(['\n', '\t', '\r']) {
+        return text;
+    }
+    std::borrow::Cow::Owned(
+        text.replace('\r', "\\r")
+            .replace('\n', "\\n")
+            .replace('\t', "\\t"),
+    )
+}
+
+#[cfg(test)]
+mod sanitize_tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_shown_not_obeyed() {
+        let evil = "eve\u{1b}]0;PWNED\u{7}\u{1b}[2J";
+        assert_eq!(harmless(evil), "eve\\x1b]0;PWNED\\x07\\x1b[2J");
+        let clip = "\u{1b}]52;c;aGk=\u{7}";
+        assert!(!harmless(clip).contains('\u{1b}'));
+        assert_eq!(harmless("C1 \u{9b}2J"), "C1 \\x9b2J");
+        assert_eq!(harmless("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(harmless("two\nlines\tok"), "two\nlines\tok");
+        assert_eq!(harmless_line("two\nlines"), "two\\nlines");
+        assert!(matches!(
+            harmless("plain café"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(harmless("cr\rlf"), "cr\\x0dlf");
+        assert_eq!(harmless("crlf\r\nok\u{7}"), "crlf\r\nok\\x07");
+        assert_eq!(harmless_line("crlf\r\n"), "crlf\\r\\n");
+    }
 }
 
 #[cfg(test)]

@@ -134,17 +134,18 @@ impl Home {
             ))
         })?;
         let id = format!("{}-{}", checklist.name, version);
-        safe_release_id(&id, &self.release_ids()?).map_err(|why| {
-            user(format!(
-                "cannot start release `{}`: {why}\n  a release id is `NAME-VERSION` and becomes a directory name; use a plain version such as 26.11.0",
-                crate::diag::echo(&id.escape_debug().to_string())
-            ))
-        })?;
         let releases = self.releases_dir();
         std::fs::create_dir_all(&releases).map_err(|e| {
             user(format!(
                 "cannot create {}: {e}\n  choose a writable home with --home DIR or FLIGHTDECK_HOME",
                 releases.display()
+            ))
+        })?;
+        // After the releases directory exists: a home that is not writable gets its own error.
+        safe_release_id(&id, &self.release_ids()?).map_err(|why| {
+            user(format!(
+                "cannot start release `{}`: {why}\n  a release id is `NAME-VERSION` and becomes a directory name; use a plain version such as 26.11.0",
+                crate::diag::echo(&id.escape_debug().to_string())
             ))
         })?;
         let dir = releases.join(&id);
