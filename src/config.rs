@@ -92,6 +92,21 @@ impl Config {
                 .ok_or_else(|| user(format!("--channel {pair}: expected NAME=URL, e.g. --channel conda-forge=https://prefix.dev/conda-forge")))?;
             channels.insert(name.to_string(), url.to_string());
         }
+        let github_api = overrides.github_api.clone().or(file.github_api);
+        let pypi_url = overrides.pypi_url.clone().or(file.pypi_url);
+        if let Some(api) = &github_api {
+            check_api_url(
+                "the GitHub API (--github-api / FLIGHTDECK_GITHUB_API / github_api)",
+                api,
+            )?;
+        }
+        if let Some(url) = &pypi_url {
+            check_api_url("the PyPI URL (--pypi-url / pypi_url)", url)?;
+        }
+        for (name, url) in &channels {
+            crate::checklist::channel::parse_channel_url(url)
+                .map_err(|e| user(format!("channel `{name}`: {e}")))?;
+        }
         Ok(Config {
             home,
             cache_dir,
@@ -99,8 +114,8 @@ impl Config {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .or(file.login),
-            github_api: overrides.github_api.clone().or(file.github_api),
-            pypi_url: overrides.pypi_url.clone().or(file.pypi_url),
+            github_api,
+            pypi_url,
             channels,
             theme: overrides.theme.clone().or(file.theme),
             config_dir: config_path
@@ -134,6 +149,31 @@ impl Config {
             .clone()
             .unwrap_or_else(|| "https://pypi.org".to_string())
     }
+}
+
+/// Refuses an API base that is not an http(s) URL or that has a user-info part: the
+/// host decision (where a token may go) is made on the parsed host, and
+/// `http://127.0.0.1:1@127.0.0.2/` must not pass for loopback anywhere.
+fn check_api_url(what: &str, raw: &str) -> Result<()> {
+    let shown = crate::diag::echo(raw);
+    let url = url::Url::parse(raw.trim()).map_err(|e| {
+        user(format!(
+            "{what} `{shown}` is not a URL ({e}); use e.g. https://api.github.com"
+        ))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(user(format!(
+            "{what} `{}` has a user-info part (`user:password@`): refused, because it hides the real host ({}) and would leak into messages; give the host alone, and the token through GH_TOKEN or `flightdeck auth login`",
+            crate::export::redact::redact(&shown),
+            url.host_str().unwrap_or("none")
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(user(format!(
+            "{what} `{shown}` must be an http(s) URL with a host"
+        )));
+    }
+    Ok(())
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {

@@ -5,6 +5,7 @@ use crate::timeline::rules;
 use crate::timeline::{EventKind, Release, State, StepStatus, fold};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
+use std::fmt::Write as _;
 
 /// `flightdeck status`: where the release stands, by phase.
 pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
@@ -20,6 +21,7 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
         return Ok(());
     }
     let (done, total) = state.progress();
+    let mut out = String::new();
     let started = state
         .started
         .as_ref()
@@ -36,21 +38,22 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
         .as_ref()
         .map(|(o, s)| format!(" · {o} by {}", s.by))
         .unwrap_or_default();
-    println!(
+    writeln!(
+        out,
         "{} — {done}/{total} steps complete{started}{closed}",
         release.plan.title
-    );
+    )?;
     // The same skew warnings as the cockpit's header, from the same fold.
     for warning in crate::timeline::skew_warnings(
         &state.availability,
         now,
         crate::timeline::availability::SKEW_THRESHOLD,
     ) {
-        println!("⚠ {warning}");
+        writeln!(out, "⚠ {warning}")?;
     }
     let crew = crate::tui::waiting::crew_of(&state);
     for (pi, phase) in release.plan.phases.iter().enumerate() {
-        println!("\n{}", phase.title);
+        writeln!(out, "\n{}", phase.title)?;
         for (i, (step, st)) in release
             .plan
             .steps
@@ -88,25 +91,34 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
                     }
                 }
             };
-            println!(
+            writeln!(
+                out,
                 "  {} {:<24} {:<8} {}  [{}]",
                 st.status.symbol(),
                 step.id.0,
                 step.role,
                 step.title,
                 detail
-            );
+            )?;
         }
     }
     if !state.notes.is_empty() {
-        println!("\nNotes");
+        writeln!(out, "\nNotes")?;
         for &i in &state.notes {
             let e = &state.events[i];
             if let EventKind::Note { text } = &e.what {
-                println!("  {} {}: {}", e.at.format("%m-%d %H:%M"), e.author, text);
+                writeln!(
+                    out,
+                    "  {} {}: {}",
+                    e.at.format("%m-%d %H:%M"),
+                    e.author,
+                    text
+                )?;
             }
         }
     }
+    // Logins, notes and titles come from outside: harmless before the terminal.
+    print!("{}", crate::export::sanitize::harmless(&out));
     Ok(())
 }
 

@@ -32,6 +32,16 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
 /// shows `sentence(e, plan, Actor::Omitted)` next to the author, and every
 /// export the same sentence with the actor ([`describe`]).
 pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
+    // Notes, logins and titles come from outside: one sentence, made harmless once
+    // (line breaks stay: an export shows a note's lines; the cockpit's cells escape them).
+    let text = raw_sentence(event, plan, actor);
+    match super::sanitize::harmless(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+fn raw_sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
     let named = actor == Actor::Named;
     let by = if named {
         format!(" by @{}", event.author)

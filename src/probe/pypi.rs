@@ -206,6 +206,8 @@ pub struct PypiOptions {
     pub connect_timeout: Duration,
     /// The most one request may take.
     pub request_timeout: Duration,
+    /// The longest silence while an answer is read (a trickling or stalled server).
+    pub read_timeout: Duration,
     /// The `User-Agent` of every request.
     pub user_agent: String,
 }
@@ -230,6 +232,7 @@ impl PypiOptions {
             base_url: url,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(15),
             user_agent: concat!("flightdeck/", env!("CARGO_PKG_VERSION")).to_owned(),
         })
     }
@@ -294,6 +297,7 @@ impl PypiChecker {
         let client = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
+            .read_timeout(options.read_timeout)
             .user_agent(options.user_agent.clone())
             .build()
             .map_err(|e| PypiError::Client(e.to_string()))?;
@@ -426,7 +430,7 @@ impl PypiChecker {
         let mut response = request
             .send()
             .await
-            .map_err(|e| (describe_reqwest(&e, api_url), true))?;
+            .map_err(|e| (self.describe(&e, api_url), true))?;
         let status = response.status();
         let etag = response.headers().get(ETAG).cloned();
         let last_modified = response.headers().get(LAST_MODIFIED).cloned();
@@ -479,12 +483,27 @@ impl PypiChecker {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err((describe_reqwest(&e, api_url), true)),
+                Err(e) => return Err((self.describe(&e, api_url), true)),
             }
         }
         let release = parse_release(&body, api_url).map_err(|m| (m, true))?;
         self.remember(key, etag, last_modified, release.clone());
         Ok(release)
+    }
+
+    /// [`describe_reqwest`], with the deadlines when one ran out.
+    fn describe(&self, err: &reqwest::Error, url: &Url) -> String {
+        let text = describe_reqwest(err, url);
+        if err.is_timeout() {
+            format!(
+                "{text} (limits: {} s to connect, {} s of silence, {} s in all)",
+                self.options.connect_timeout.as_secs_f64(),
+                self.options.read_timeout.as_secs_f64(),
+                self.options.request_timeout.as_secs_f64()
+            )
+        } else {
+            text
+        }
     }
 
     fn remember(

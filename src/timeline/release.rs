@@ -149,6 +149,13 @@ impl Home {
                 releases.display()
             ))
         })?;
+        // After the releases directory exists: a home that is not writable gets its own error.
+        safe_release_id(&id, &self.release_ids()?).map_err(|why| {
+            user(format!(
+                "cannot start release `{}`: {why}\n  a release id is `NAME-VERSION` and becomes a directory name; use a plain version such as 26.11.0",
+                crate::diag::echo(&id.escape_debug().to_string())
+            ))
+        })?;
         let dir = releases.join(&id);
         match std::fs::create_dir(&dir) {
             Ok(()) => {}
@@ -331,7 +338,7 @@ impl Home {
         Ok(out)
     }
 
-    fn release_ids(&self) -> Result<Vec<String>> {
+    pub(crate) fn release_ids(&self) -> Result<Vec<String>> {
         let dir = self.releases_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
@@ -378,4 +385,45 @@ impl Home {
             plan,
         })
     }
+}
+
+/// The longest release id: a directory name must fit every file system (255 bytes).
+const MAX_ID_BYTES: usize = 200;
+
+/// Whether `id` can be one directory under `releases/`, whatever the version scheme
+/// allowed: one path component (no separators, not `.` or `..`, no leading dot), no
+/// control characters, not too long, and not a case-variant of an `existing` id (on
+/// macOS and Windows the two would be one directory; a log shared across machines
+/// must mean one release everywhere). `Err` says why.
+pub(crate) fn safe_release_id(id: &str, existing: &[String]) -> std::result::Result<(), String> {
+    if id.is_empty() {
+        return Err("the id is empty".into());
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(format!("the id is longer than {MAX_ID_BYTES} bytes"));
+    }
+    if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | ':')) {
+        return Err(format!(
+            "the id contains `{c}`, a path separator on some systems"
+        ));
+    }
+    if id.chars().any(char::is_control) {
+        return Err("the id contains control characters".into());
+    }
+    if id.starts_with('.') || id.contains("..") {
+        return Err("the id starts with `.` or contains `..`".into());
+    }
+    if id.ends_with(['.', ' ']) || id.starts_with(' ') {
+        return Err("the id starts or ends with a space or ends with `.`".into());
+    }
+    let folded = id.to_lowercase();
+    if let Some(other) = existing
+        .iter()
+        .find(|e| e.as_str() != id && e.to_lowercase() == folded)
+    {
+        return Err(format!(
+            "it differs only by case from the existing release `{other}`"
+        ));
+    }
+    Ok(())
 }

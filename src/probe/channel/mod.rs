@@ -273,6 +273,10 @@ pub struct CheckerOptions {
     /// The most one subdir check may take overall, including a full `repodata.json.zst`
     /// download on a channel without shards.
     pub subdir_timeout: Duration,
+    /// The largest body of one reply: a full `repodata.json`. Smaller kinds get a
+    /// fraction of it (a `.zst` index a quarter, a shard or shard index 1/32): an
+    /// endless body stops at its kind's cap, with an error naming the URL and the cap.
+    pub max_body: u64,
     /// The `User-Agent` of every request.
     pub user_agent: String,
 }
@@ -283,6 +287,8 @@ impl Default for CheckerOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             subdir_timeout: Duration::from_secs(300),
+            // conda-forge's linux-64 `repodata.json` is a few hundred MB.
+            max_body: 1024 * 1024 * 1024,
             user_agent: concat!("flightdeck/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -355,7 +361,10 @@ impl ChannelChecker {
             .build()
             .map_err(|err| ChannelError::Client(error_chain(&err)))?;
         let client = reqwest_middleware::ClientBuilder::new(client)
-            .with_arc(Arc::new(PollMiddleware { net: net.clone() }) as Arc<dyn Middleware>)
+            .with_arc(Arc::new(PollMiddleware {
+                net: net.clone(),
+                max_body: options.max_body,
+            }) as Arc<dyn Middleware>)
             .build();
         let channel_config = ChannelConfig {
             default: SourceConfig {
