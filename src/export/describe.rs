@@ -97,6 +97,7 @@ fn raw_sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
             }
         }
         EventKind::Observed { fact, .. } => describe_fact(fact, plan),
+        EventKind::Unknown { of } => format!("Unknown event ({of}, from a newer flightdeck)"),
     }
 }
 
@@ -320,6 +321,7 @@ pub fn kind_name(event: &Event) -> &'static str {
         EventKind::Starred { .. } => "starred",
         EventKind::Unstarred { .. } => "unstarred",
         EventKind::ReleaseClosed { .. } => "release_closed",
+        EventKind::Unknown { .. } => "unknown",
         EventKind::Observed { fact, .. } => match fact {
             Fact::TagPushed { .. } => "observed.tag_pushed",
             Fact::ReleaseDrafted { .. } => "observed.release_drafted",
@@ -355,7 +357,9 @@ pub fn subject(event: &Event) -> Option<String> {
             Some(format!("event:{event}"))
         }
         EventKind::Observed { fact, .. } => Some(fact.key()),
-        EventKind::Note { .. } | EventKind::ReleaseClosed { .. } => None,
+        EventKind::Note { .. } | EventKind::ReleaseClosed { .. } | EventKind::Unknown { .. } => {
+            None
+        }
     }
 }
 

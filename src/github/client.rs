@@ -145,6 +145,11 @@ struct CacheEntry {
     body: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     next: Option<String>,
+    /// A 404/410 remembered with its validator: GitHub counts a 404 against
+    /// the quota and not a 304, so a probe waiting for a tag asks conditionally
+    /// from its first request in a new process too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    missing: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -363,7 +368,7 @@ impl GithubClient {
                 match cached {
                     Some(c) => Ok(Page {
                         path: shown,
-                        found: true,
+                        found: !c.missing,
                         changed: false,
                         body: Bytes::from(c.body),
                         next: c.next,
@@ -413,6 +418,7 @@ impl GithubClient {
                             etag: etag.to_string(),
                             body: text,
                             next: next.clone(),
+                            missing: false,
                         },
                     );
                     cache.dirty = true;
@@ -425,13 +431,21 @@ impl GithubClient {
                     next,
                 })
             }
-            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(Page {
-                path: shown,
-                found: false,
-                changed: true,
-                body: Bytes::new(),
-                next: None,
-            }),
+            StatusCode::NOT_FOUND | StatusCode::GONE => {
+                let changed = cached.as_ref().is_none_or(|c| !c.missing);
+                if self.conditional
+                    && let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok())
+                {
+                    self.remember_missing(key, etag);
+                }
+                Ok(Page {
+                    path: shown,
+                    found: false,
+                    changed,
+                    body: Bytes::new(),
+                    next: None,
+                })
+            }
             s => Err(self.classify(s, &headers, &body, shown)),
         }
     }
@@ -486,6 +500,24 @@ impl GithubClient {
         } else {
             what
         }
+    }
+
+    /// Caches a 404/410 under its validator (no body: nothing to replay, nothing to leak).
+    fn remember_missing(&self, key: String, etag: &str) {
+        let mut cache = lock(&self.cache);
+        if cache.entries.len() >= CACHE_MAX_ENTRIES && !cache.entries.contains_key(&key) {
+            cache.entries.clear();
+        }
+        cache.entries.insert(
+            key,
+            CacheEntry {
+                etag: etag.to_string(),
+                body: String::new(),
+                next: None,
+                missing: true,
+            },
+        );
+        cache.dirty = true;
     }
 
     /// Notes the rate limit a reply reports, from a read or a write: one budget per client.

@@ -10,7 +10,24 @@
 //!
 //! Schema version 1. Adding an optional field or a new kind keeps the version;
 //! changing the meaning of a field bumps it. A reader refuses versions newer
-//! than it knows instead of misreading them.
+//! than it knows instead of misreading them. A kind it does not know (written
+//! by a newer build under the same version) is kept as [`EventKind::Unknown`]:
+//! shown as "unknown event", folded into nothing.
+//!
+//! Each line this build writes ends with a checksum, as a write-ahead log's
+//! records do, so damage that still parses as JSON (a flipped digit in a time)
+//! is caught:
+//!
+//! ```text
+//! {"v":1,"id":"5b0c…",…,"what":{…},"sum":"1c291ca3"}
+//! ```
+//!
+//! `sum` is the CRC-32 (IEEE, as zlib and PNG use it), in 8 lowercase hex
+//! digits, of the line with its `,"sum":"…"` removed — that is, of the JSON
+//! object the event would be without it. It is always the last field. A line
+//! without `sum` (every line before checksums were written) is read as it
+//! always was; a line whose `sum` does not match is damage, refused with its
+//! line and byte offset like any other.
 
 use super::rules::Role;
 use crate::checklist::StepId;
@@ -112,7 +129,29 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A kind this build does not know, read from a log a newer build wrote
+    /// (new kinds keep the schema version). Shown as "unknown event"; nothing
+    /// is folded from it, and this build never writes one.
+    Unknown {
+        /// The kind as written on disk.
+        of: String,
+    },
 }
+
+/// The kinds this build reads (the `kind` tag of [`EventKind`]'s variants,
+/// except [`EventKind::Unknown`]).
+pub(crate) const KNOWN_KINDS: &[&str] = &[
+    "release_started",
+    "step_done",
+    "step_overridden",
+    "step_skipped",
+    "step_undone",
+    "note",
+    "starred",
+    "unstarred",
+    "observed",
+    "release_closed",
+];
 
 /// How a release ended (`flightdeck close --outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -178,6 +178,8 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
             EventKind::Unstarred { event } => {
                 starred.remove(event);
             }
+            // Shown, never folded: this build cannot know what it means.
+            EventKind::Unknown { .. } => {}
             EventKind::StepDone { step, .. }
             | EventKind::StepOverridden { step, .. }
             | EventKind::StepSkipped { step, .. }

@@ -79,6 +79,17 @@ impl Release {
         }
     }
 
+    /// Whether the timeline records a close, learned without parsing it: the
+    /// command that picks the open release must not read every release's
+    /// whole log first (the one it picks is read right after). The kind tag is
+    /// matched with its quotes, which JSON escapes inside any text, so a note
+    /// quoting it does not count.
+    pub fn was_closed(&self) -> Result<bool> {
+        let path = self.events_path();
+        let bytes = std::fs::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+        Ok(String::from_utf8_lossy(&bytes).contains(CLOSED_TAG))
+    }
+
     /// Reads the timeline without changing anything.
     pub fn read_events(&self) -> Result<Vec<Event>> {
         let (events, torn) = EventLog::read(&self.events_path())?;
@@ -91,6 +102,9 @@ impl Release {
         Ok(events)
     }
 }
+
+/// How a close appears in a line of the log (serde_json writes no spaces).
+const CLOSED_TAG: &str = r#""kind":"release_closed""#;
 
 /// A line of `flightdeck list`.
 #[derive(Debug, Clone, Serialize)]
@@ -268,18 +282,15 @@ impl Home {
             // One damaged release must not stop work on the others.
             let loaded = self
                 .load(&self.releases_dir().join(&rid))
-                .and_then(|r| r.read_events().map(|e| (r, e)));
-            let (release, events) = match loaded {
+                .and_then(|r| r.was_closed().map(|closed| (r, closed)));
+            let (release, closed) = match loaded {
                 Ok(x) => x,
                 Err(e) => {
                     damaged.push((rid, e));
                     continue;
                 }
             };
-            if !events
-                .iter()
-                .any(|e| matches!(e.what, EventKind::ReleaseClosed { .. }))
-            {
+            if !closed {
                 open.push(release);
             }
         }
@@ -426,4 +437,73 @@ pub(crate) fn safe_release_id(id: &str, existing: &[String]) -> std::result::Res
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::rules::{Book, judge};
+
+    const CHECKLIST: &str = r#"
+schema = 1
+
+[release]
+name = "demo"
+title = "demo {version}"
+version_scheme = "calver"
+
+[[packages]]
+name = "demo"
+repo = "example/demo"
+
+[[phases]]
+id = "p"
+title = "Phase"
+
+[[phases.steps]]
+id = "mine"
+title = "A pilot step"
+role = "pilot"
+"#;
+
+    fn record(release: &Release, what: EventKind) {
+        let clock = Clock::Fixed("2026-11-10T14:00:00Z".parse().expect("time"));
+        let mut log = release
+            .open_log("jane", Role::Pilot, clock.clone())
+            .expect("open");
+        let permit = judge(&Book::without_plan(clock.now()), Role::Pilot, what)
+            .confirmed()
+            .expect("permitted");
+        log.append(permit).expect("append");
+    }
+
+    #[test]
+    fn the_open_release_is_found_without_being_fooled_by_a_quoted_close() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::new(dir.path());
+        let checklist = Checklist::parse("demo.toml", CHECKLIST).expect("checklist");
+        let clock = Clock::Fixed("2026-11-10T14:00:00Z".parse().expect("time"));
+        let old = home
+            .create(&checklist, CHECKLIST, "26.10.0", "jane", clock.clone())
+            .expect("create");
+        let new = home
+            .create(&checklist, CHECKLIST, "26.11.0", "jane", clock)
+            .expect("create");
+        record(
+            &new,
+            EventKind::Note {
+                text: r#"next: {"kind":"release_closed"} once it ships"#.into(),
+            },
+        );
+        assert!(!new.was_closed().expect("read"));
+        record(
+            &old,
+            EventKind::ReleaseClosed {
+                outcome: Outcome::Shipped,
+                reason: None,
+            },
+        );
+        assert!(old.was_closed().expect("read"));
+        assert_eq!(home.resolve(None).expect("one open").meta.id, new.meta.id);
+    }
 }

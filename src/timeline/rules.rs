@@ -248,7 +248,10 @@ impl<'a> Book<'a> {
 pub fn act_of(what: &EventKind, step: Option<&Step>) -> Act {
     let probe_backed = step.is_some_and(is_probe_backed);
     match what {
-        EventKind::ReleaseStarted { .. } | EventKind::ReleaseClosed { .. } => Act::ManageRelease,
+        // Never written by this build (`judge_state` refuses it): the strictest act.
+        EventKind::ReleaseStarted { .. }
+        | EventKind::ReleaseClosed { .. }
+        | EventKind::Unknown { .. } => Act::ManageRelease,
         EventKind::StepOverridden { .. } => Act::Override,
         EventKind::StepDone { .. }
         | EventKind::StepSkipped { .. }
@@ -340,6 +343,9 @@ fn judge_state(book: &Book, what: &EventKind) -> Result<Vec<Reason>, Refusal> {
             Ok(Vec::new())
         }
         EventKind::Note { text } => non_empty(text).map(|()| Vec::new()),
+        EventKind::Unknown { of } => Err(Refusal::State(format!(
+            "this build does not know events of kind `{of}`"
+        ))),
         EventKind::Starred { .. } | EventKind::Unstarred { .. } | EventKind::Observed { .. } => {
             Ok(Vec::new())
         }

@@ -22,6 +22,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::Event as TermEvent;
 use std::future::Future;
 use std::io::Write;
@@ -64,6 +65,11 @@ pub struct Driver<B: Backend> {
     /// Channel URLs by name (`--channel`, the config), for the export's links.
     pub channels: std::collections::BTreeMap<String, String>,
     dirty: bool,
+    /// Something changed that the screen may or may not show (a probe's
+    /// `last_ok`, a turning minute): drawn only if the frame it gives differs.
+    recheck: bool,
+    /// The last frame drawn, to tell whether a recheck shows anything new.
+    shown: Option<Buffer>,
     needs_refresh: bool,
     last_draw: Option<Instant>,
     recorded: broadcast::Receiver<Arc<Event>>,
@@ -97,6 +103,8 @@ where
             release: None,
             channels: Default::default(),
             dirty: true,
+            recheck: false,
+            shown: None,
             needs_refresh: false,
             last_draw: None,
             recorded,
@@ -109,14 +117,18 @@ where
     /// Draws a frame (unconditionally).
     pub fn draw(&mut self) -> Result<()> {
         let (model, theme) = (&self.model, &self.theme);
+        let mut shown = None;
         self.terminal
             .draw(|f| {
                 let area = f.area();
                 view::render(model, theme, area, f.buffer_mut());
+                shown = Some(f.buffer_mut().clone());
             })
             .wrap_err("drawing the cockpit")?;
+        self.shown = shown;
         self.stats.draws += 1;
         self.dirty = false;
+        self.recheck = false;
         self.last_draw = Some(Instant::now());
         Ok(())
     }
@@ -124,6 +136,22 @@ where
     /// Whether a frame is owed.
     pub fn is_dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// Settles a recheck: owes a frame only if the screen would look different.
+    /// Rendering off-screen costs about a frame's time, not a terminal write;
+    /// on a quiet world it turns every probe report into no frame at all.
+    fn settle_recheck(&mut self) {
+        if !std::mem::take(&mut self.recheck) || self.dirty {
+            return;
+        }
+        let Some(shown) = &self.shown else {
+            self.dirty = true;
+            return;
+        };
+        let mut next = Buffer::empty(shown.area);
+        view::render(&self.model, &self.theme, shown.area, &mut next);
+        self.dirty = &next != shown;
     }
 
     /// Runs an action through `update` and performs its effects.
@@ -134,17 +162,19 @@ where
                 let before = self.model.now.timestamp().div_euclid(60);
                 let after = now.timestamp().div_euclid(60);
                 if before != after {
-                    self.dirty = true;
+                    self.recheck = true;
                 }
             }
+            // `last_ok` and `next_poll` change on every poll; most of the time
+            // nothing on screen shows them.
             Action::Probe(ProbeMsg::Report(r)) => {
                 if self.model.reports.get(&r.probe) != Some(r) {
-                    self.dirty = true;
+                    self.recheck = true;
                 }
             }
             Action::Probe(ProbeMsg::Quota(q)) => {
                 if self.model.quota.as_ref() != Some(q) {
-                    self.dirty = true;
+                    self.recheck = true;
                 }
             }
             Action::Probe(ProbeMsg::Recorded(_)) | Action::Outcome(Outcome::Refreshed) => {}
@@ -334,6 +364,7 @@ where
             if self.model.ui.quit {
                 return Ok(());
             }
+            self.settle_recheck();
             let due = self.last_draw.map(|t| t + FRAME);
             if self.dirty && due.is_none_or(|d| Instant::now() >= d) {
                 self.draw()?;

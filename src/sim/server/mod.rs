@@ -609,7 +609,8 @@ fn github_request(
     let mut reply = github::handle(&mut w, method, segs, &ctx);
     drop(w);
 
-    if get && reply.status == StatusCode::OK {
+    // GitHub validates 404s too: a client that remembers one asks again for free.
+    if get && matches!(reply.status, StatusCode::OK | StatusCode::NOT_FOUND) {
         // Real ETags are tied to the token: hash the body together with who asked.
         let mut h = Sha256::new();
         h.update(&reply.body);

@@ -56,7 +56,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 EventKind::StepDone { .. }
                 | EventKind::ReleaseStarted { .. }
                 | EventKind::ReleaseClosed { .. } => Role::Ok,
-                EventKind::Starred { .. } | EventKind::Unstarred { .. } => Role::Muted,
+                EventKind::Starred { .. }
+                | EventKind::Unstarred { .. }
+                | EventKind::Unknown { .. } => Role::Muted,
             };
             let who = if matches!(e.what, EventKind::Observed { .. }) {
                 "probe".to_string()
