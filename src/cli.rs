@@ -6,11 +6,13 @@ use crate::crew::Role;
 use crate::diag::Diagnostics;
 use crate::error::user;
 use crate::timeline::rules::{self, Book, Reason, Refusal, Verdict};
-use crate::timeline::{Clock, EventKind, Home, Release, State, StepStatus, fold};
-use chrono::{DateTime, Utc};
+use crate::timeline::{Clock, EventKind, Home, StepStatus, fold};
+use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
 use std::path::PathBuf;
+
+mod status;
 
 /// flightdeck — a terminal release cockpit for the conda ecosystem.
 ///
@@ -203,7 +205,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::List { json } => list(&home, json),
                 Command::Status { release, json } => {
                     let release = home.resolve(release.as_deref())?;
-                    status(&release, json)
+                    status::status(&release, json)
                 }
                 Command::Step { action } => step(&home, action, &me, role),
                 Command::Fly { release } => {
@@ -599,145 +601,6 @@ fn confirmation_needed(id: &StepId, verb: &str, reasons: &[Reason]) -> String {
         "`step {verb} {id}` needs a confirmation:\n{}\n  add --force to {verb} it anyway (the cockpit asks the same question)",
         bullets.join("\n")
     )
-}
-
-/// `flightdeck status`: where the release stands, by phase.
-fn status(release: &Release, json: bool) -> Result<()> {
-    let events = release.read_events()?;
-    let state = fold(&release.plan, &events);
-    let now = Utc::now();
-    if json {
-        let value = status_json(release, &state, now);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).wrap_err("encoding status")?
-        );
-        return Ok(());
-    }
-    let (done, total) = state.progress();
-    let started = state
-        .started
-        .as_ref()
-        .map(|s| {
-            format!(
-                " · started {} by {}",
-                s.at.format("%Y-%m-%d %H:%M UTC"),
-                s.by
-            )
-        })
-        .unwrap_or_default();
-    let closed = state
-        .closed
-        .as_ref()
-        .map(|(o, s)| format!(" · {} by {}", format!("{o:?}").to_lowercase(), s.by))
-        .unwrap_or_default();
-    println!(
-        "{} — {done}/{total} steps complete{started}{closed}",
-        release.plan.title
-    );
-    // The same skew warnings as the cockpit's header, from the same fold.
-    for warning in crate::timeline::skew_warnings(
-        &state.availability,
-        now,
-        crate::timeline::availability::SKEW_THRESHOLD,
-    ) {
-        println!("⚠ {warning}");
-    }
-    for (pi, phase) in release.plan.phases.iter().enumerate() {
-        println!("\n{}", phase.title);
-        for (step, st) in release
-            .plan
-            .steps
-            .iter()
-            .zip(&state.steps)
-            .filter(|(s, _)| s.phase == pi)
-        {
-            let detail = match &st.status {
-                StepStatus::Blocked { on } => format!(
-                    "needs {}",
-                    on.iter()
-                        .map(|n| n.0.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                StepStatus::Ready => step
-                    .gate
-                    .as_ref()
-                    .and_then(|g| g.blocks(now, st.needs_done_at))
-                    .map(|g| format!("ready, but {g}"))
-                    .unwrap_or_else(|| "ready".into()),
-                StepStatus::Pending => format!(
-                    "waiting on {}",
-                    step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
-                ),
-                other => rules::completion(other).unwrap_or_default(),
-            };
-            println!(
-                "  {} {:<24} {:<8} {}  [{}]",
-                st.status.symbol(),
-                step.id.0,
-                step.role,
-                step.title,
-                detail
-            );
-        }
-    }
-    if !state.notes.is_empty() {
-        println!("\nNotes");
-        for &i in &state.notes {
-            let e = &state.events[i];
-            if let EventKind::Note { text } = &e.what {
-                println!("  {} {}: {}", e.at.format("%m-%d %H:%M"), e.author, text);
-            }
-        }
-    }
-    Ok(())
-}
-
-fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_json::Value {
-    let (done, total) = state.progress();
-    let steps: Vec<serde_json::Value> = release
-        .plan
-        .steps
-        .iter()
-        .zip(&state.steps)
-        .map(|(step, st)| {
-            let (by, at, reason) = match &st.status {
-                StepStatus::Done { by, note } => (Some(by.by.clone()), Some(by.at), note.clone()),
-                StepStatus::Overridden { by, reason } | StepStatus::Skipped { by, reason } => {
-                    (Some(by.by.clone()), Some(by.at), Some(reason.clone()))
-                }
-                StepStatus::Observed { at, .. } => (Some("probe".to_string()), Some(*at), None),
-                _ => (None, None, None),
-            };
-            serde_json::json!({
-                "id": step.id,
-                "phase": release.plan.phases.get(step.phase).map(|p| p.id.clone()),
-                "title": step.title,
-                "role": step.role,
-                "status": st.status.label(),
-                "by": by,
-                "at": at,
-                "reason": reason,
-                "blocked_on": match &st.status { StepStatus::Blocked { on } => on.clone(), _ => vec![] },
-                "gate": step.gate.as_ref().and_then(|g| g.blocks(now, st.needs_done_at)),
-                "probe": step.probe.as_ref().map(|p| p.id()),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "schema": 1,
-        "release": release.meta.id,
-        "version": release.meta.version,
-        "title": release.plan.title,
-        "started_at": state.started.as_ref().map(|s| s.at),
-        "started_by": state.started.as_ref().map(|s| s.by.clone()),
-        "outcome": state.closed.as_ref().map(|(o, _)| format!("{o:?}").to_lowercase()),
-        "progress": { "complete": done, "total": total },
-        "steps": steps,
-        "notes": state.notes.len(),
-        "events": state.events.len(),
-    })
 }
 
 #[cfg(test)]

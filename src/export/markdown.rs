@@ -149,12 +149,14 @@ pub fn fold_rows(
                 package,
                 version,
                 subdir,
+                first_seen,
                 ..
             }) => {
                 let minute = e.at.timestamp().div_euclid(60);
                 let mut subdirs = vec![subdir.as_str()];
                 let mut end = e.at;
                 let mut count = 1;
+                let mut seen = *first_seen;
                 // Events are in time order: the same minute is a contiguous run.
                 for (j, other) in events.iter().enumerate().skip(i + 1) {
                     if other.at.timestamp().div_euclid(60) != minute {
@@ -170,6 +172,7 @@ pub fn fold_rows(
                                 package: p,
                                 version: v,
                                 subdir: s,
+                                first_seen: f,
                                 ..
                             },
                         ..
@@ -182,12 +185,22 @@ pub fn fold_rows(
                         }
                         end = end.max(other.at);
                         count += 1;
+                        seen = match (seen, *f) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
                     }
                 }
+                // Event order within a minute follows random ids: sort, so every run reads the same.
+                subdirs.sort_unstable();
                 rows.push(Row {
                     at: e.at,
                     end,
-                    action: describe::available(package, version, channel, &subdirs),
+                    action: format!(
+                        "{}{}",
+                        describe::available(package, version, channel, &subdirs),
+                        describe::available_times(e.at, seen)
+                    ),
                     link: describe::link(e, channels),
                     events: count,
                 });
