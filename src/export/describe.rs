@@ -85,10 +85,11 @@ pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
                 None => format!("Release {verb}{by}"),
             }
         }
+        // Exports say which time the row shows; the cockpit's row stamp already is the upload.
         EventKind::Observed {
             fact: fact @ Fact::Available { first_seen, .. },
             ..
-        } => format!(
+        } if named => format!(
             "{}{}",
             describe_fact(fact, plan),
             available_times(event.at, *first_seen)
