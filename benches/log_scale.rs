@@ -56,6 +56,7 @@ fn event(steps: &[StepId], i: usize) -> Event {
                 subdir: subdirs[i % 4].into(),
                 build: "py_0".into(),
                 file_name: format!("conda-26.11.{}-py_0.conda", i / 4),
+                first_seen: None,
             },
         },
         5..=6 => EventKind::Note {

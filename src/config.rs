@@ -131,9 +131,8 @@ impl Config {
         self.login
             .clone()
             .or_else(|| crate::github::token::gh_stored_login("github.com"))
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
             .filter(|s| !s.trim().is_empty())
+            .or_else(local_login)
             .unwrap_or_else(|| "unknown".to_string())
     }
 
@@ -223,8 +222,56 @@ fn read_file(path: &Path) -> Result<FileConfig> {
     }
 }
 
+/// The local account's name, for an author when no GitHub login is known:
+/// `USER`, then `LOGNAME` (set by login and cron where `USER` is not), then
+/// `USERNAME` (Windows), then the name of the process's uid.
+pub(crate) fn local_login() -> Option<String> {
+    local_login_from(|k| std::env::var(k).ok(), uid_name)
+}
+
+fn local_login_from(
+    env: impl Fn(&str) -> Option<String>,
+    uid: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|k| env(k))
+        .map(|v| v.trim().to_string())
+        .find(|v| !v.is_empty())
+        .or_else(uid)
+}
+
+/// The user name of the process's uid (`id -un`), where there is one.
+fn uid_name() -> Option<String> {
+    let out = std::process::Command::new("id").arg("-un").output().ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !name.is_empty()).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn without_user_the_author_falls_back_to_logname_then_the_uid() {
+        let env = |set: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                set.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let uid = || Some("uid-name".to_string());
+        assert_eq!(
+            local_login_from(env(&[("USER", "jane"), ("LOGNAME", "x")]), uid),
+            Some("jane".into())
+        );
+        assert_eq!(
+            local_login_from(env(&[("USER", " "), ("LOGNAME", "bob")]), uid),
+            Some("bob".into())
+        );
+        assert_eq!(local_login_from(env(&[]), uid), Some("uid-name".into()));
+        assert_eq!(local_login_from(env(&[]), || None), None);
+    }
     use super::*;
 
     fn config(channels: &[(&str, &str)]) -> Config {

@@ -498,6 +498,7 @@ mod props {
                             subdir: subdir.into(),
                             build: "0".into(),
                             file_name: "f".into(),
+                            first_seen: None,
                         },
                     }
                 }),

@@ -1,8 +1,12 @@
-//! `flightdeck status`: where a release stands, by phase, and what each open
-//! step waits on (the cockpit's words, from [`crate::tui::waiting`]).
+//! `flightdeck status`: where the release stands, by phase, what each open
+//! step waits on (the cockpit's words, from [`crate::tui::waiting`]), each
+//! channel's availability per subdir and any channel skew (text or JSON).
 
+use crate::checklist::ProbeSpec;
+use crate::timeline::availability::{Skew, channel_skew};
+use crate::timeline::milestones::same_channel;
 use crate::timeline::rules;
-use crate::timeline::{EventKind, Release, State, StepStatus, fold};
+use crate::timeline::{EventKind, Fact, Release, State, StepStatus, fold};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use std::fmt::Write as _;
@@ -11,7 +15,8 @@ use std::fmt::Write as _;
 pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
     let events = release.read_events()?;
     let state = fold(&release.plan, &events);
-    let now = Utc::now();
+    // A closed release is read as it stood when it closed, not against today.
+    let now = state.closed.as_ref().map_or_else(Utc::now, |(_, c)| c.at);
     if json {
         let value = status_json(release, &state, now);
         println!(
@@ -50,6 +55,32 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
         crate::timeline::availability::SKEW_THRESHOLD,
     ) {
         writeln!(out, "⚠ {warning}")?;
+    }
+    let channels = channels(release, &state);
+    if !channels.is_empty() {
+        writeln!(out, "\nChannels")?;
+        for c in &channels {
+            let subdirs: Vec<String> = c
+                .subdirs
+                .iter()
+                .map(|s| match s.at {
+                    Some(at) => format!(
+                        "{} {} {}",
+                        s.state.symbol(),
+                        s.subdir,
+                        at.format("%Y-%m-%d %H:%M")
+                    ),
+                    None => format!("{} {} {}", s.state.symbol(), s.subdir, s.state.label()),
+                })
+                .collect();
+            writeln!(
+                out,
+                "  {:<12} {:<14} {}",
+                c.package,
+                c.channel,
+                subdirs.join(" · ")
+            )?;
+        }
     }
     let crew = crate::tui::waiting::crew_of(&state);
     for (pi, phase) in release.plan.phases.iter().enumerate() {
@@ -165,5 +196,150 @@ fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_js
         "steps": steps,
         "notes": state.notes.len(),
         "events": state.events.len(),
+        "channels": channels(release, state).iter().map(ChannelRow::json).collect::<Vec<_>>(),
+        "skew": skews(state, now).iter().map(|(package, s)| serde_json::json!({
+            "package": package,
+            "ahead": s.ahead,
+            "ahead_since": s.ahead_since,
+            "behind": s.behind,
+            "lag_seconds": s.lag.num_seconds(),
+        })).collect::<Vec<_>>(),
     })
+}
+
+/// Every channel skew longer than the threshold at `now`, per package.
+fn skews(state: &State, now: DateTime<Utc>) -> Vec<(String, Skew)> {
+    state
+        .availability
+        .iter()
+        .flat_map(|(package, channels)| {
+            channel_skew(channels, now, crate::timeline::availability::SKEW_THRESHOLD)
+                .into_iter()
+                .map(move |s| (package.clone(), s))
+        })
+        .collect()
+}
+
+/// Where the version stands in one subdir of one channel, as the log last recorded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubdirState {
+    NotYet,
+    Available,
+    Gone,
+    Broken,
+}
+
+impl SubdirState {
+    fn label(self) -> &'static str {
+        match self {
+            SubdirState::NotYet => "not yet",
+            SubdirState::Available => "available",
+            SubdirState::Gone => "gone",
+            SubdirState::Broken => "broken",
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            SubdirState::NotYet => "·",
+            SubdirState::Available => "✔",
+            SubdirState::Gone | SubdirState::Broken => "✘",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct SubdirRow {
+    subdir: String,
+    state: SubdirState,
+    /// When it reached that state (the record's time for `available`).
+    at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+struct ChannelRow {
+    package: String,
+    channel: String,
+    subdirs: Vec<SubdirRow>,
+}
+
+impl ChannelRow {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "package": self.package,
+            "channel": self.channel,
+            "subdirs": self.subdirs.iter().map(|s| serde_json::json!({
+                "subdir": s.subdir,
+                "state": s.state.label().replace(' ', "_"),
+                "at": s.at,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// One row per channel probe of the plan, its subdirs sorted, each at its latest recorded state.
+fn channels(release: &Release, state: &State) -> Vec<ChannelRow> {
+    let mut rows = Vec::new();
+    for probe in release.plan.probes() {
+        let ProbeSpec::Channel {
+            channel,
+            package,
+            subdirs,
+            ..
+        } = probe
+        else {
+            continue;
+        };
+        let mut subdirs: Vec<SubdirRow> = subdirs
+            .iter()
+            .map(|s| SubdirRow {
+                subdir: s.clone(),
+                state: SubdirState::NotYet,
+                at: None,
+            })
+            .collect();
+        subdirs.sort_by(|a, b| a.subdir.cmp(&b.subdir));
+        for e in &state.events {
+            let EventKind::Observed { fact, .. } = &e.what else {
+                continue;
+            };
+            let (c, p, sd, st) = match fact {
+                Fact::Available {
+                    channel: c,
+                    package: p,
+                    subdir,
+                    ..
+                } => (c, p, subdir, SubdirState::Available),
+                Fact::Disappeared {
+                    channel: c,
+                    package: p,
+                    subdir,
+                    ..
+                } => (c, p, subdir, SubdirState::Gone),
+                Fact::LabelledBroken {
+                    channel: c,
+                    package: p,
+                    subdir,
+                    ..
+                } => (c, p, subdir, SubdirState::Broken),
+                _ => continue,
+            };
+            if p != package || !same_channel(c, channel) {
+                continue;
+            }
+            if let Some(row) = subdirs.iter_mut().find(|r| &r.subdir == sd) {
+                // The first availability is the one that counts; a later one only after a loss.
+                if st != SubdirState::Available || row.state != SubdirState::Available {
+                    row.state = st;
+                    row.at = Some(e.at);
+                }
+            }
+        }
+        rows.push(ChannelRow {
+            package: package.clone(),
+            channel: channel.clone(),
+            subdirs,
+        });
+    }
+    rows
 }

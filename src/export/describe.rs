@@ -96,8 +96,39 @@ fn raw_sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
                 None => format!("Release {verb}{by}"),
             }
         }
+        // Exports say which time the row shows; the cockpit's row stamp already is the upload.
+        EventKind::Observed {
+            fact: fact @ Fact::Available { first_seen, .. },
+            ..
+        } if named => format!(
+            "{}{}",
+            describe_fact(fact, plan),
+            available_times(event.at, *first_seen)
+        ),
         EventKind::Observed { fact, .. } => describe_fact(fact, plan),
         EventKind::Unknown { of } => format!("Unknown event ({of}, from a newer flightdeck)"),
+    }
+}
+
+/// Which time an availability row shows: the record's upload (build) time, and
+/// — when a probe watched the version appear — when it was first seen
+/// installable: " — uploaded 23:09, first seen 23:14". A late joiner knows
+/// only the upload.
+pub(crate) fn available_times(
+    uploaded: chrono::DateTime<chrono::Utc>,
+    first_seen: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let hm = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M").to_string();
+    match first_seen {
+        Some(seen) if seen.date_naive() != uploaded.date_naive() => format!(
+            " — uploaded {}, first seen {}",
+            hm(uploaded),
+            seen.format("%Y-%m-%d %H:%M")
+        ),
+        Some(seen) if hm(seen) != hm(uploaded) => {
+            format!(" — uploaded {}, first seen {}", hm(uploaded), hm(seen))
+        }
+        _ => format!(" — uploaded {}", hm(uploaded)),
     }
 }
 
@@ -444,6 +475,7 @@ mod tests {
                     subdir: "noarch".into(),
                     build: "py_0".into(),
                     file_name: "conda-26.11.0-py_0.conda".into(),
+                    first_seen: None,
                 },
             },
         }

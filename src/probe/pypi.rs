@@ -261,6 +261,9 @@ pub struct PypiChecker {
     options: PypiOptions,
     cache: Mutex<HashMap<String, Cached>>,
     first_seen: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// The release's clock: `first_seen` and `checked_at` are release times
+    /// (simulated in the demo), never the wall clock behind it.
+    clock: crate::timeline::Clock,
     requests: AtomicU64,
     not_modified: AtomicU64,
     body_bytes: AtomicU64,
@@ -306,10 +309,17 @@ impl PypiChecker {
             options,
             cache: Mutex::new(HashMap::new()),
             first_seen: Mutex::new(HashMap::new()),
+            clock: crate::timeline::Clock::System,
             requests: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
             body_bytes: AtomicU64::new(0),
         })
+    }
+
+    /// The same checker, reading times from the release's clock.
+    pub fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// What this checker moved so far.
@@ -346,7 +356,7 @@ impl PypiChecker {
 
     /// Asks PyPI about one release. Never fails as a whole: trouble is [`PypiStatus::Error`].
     pub async fn check(&self, query: &PypiQuery) -> PypiReport {
-        let checked_at = Utc::now();
+        let checked_at = self.clock.now();
         let api_url = match self.api_url(query) {
             Ok(url) => url,
             Err(err) => {
@@ -372,7 +382,7 @@ impl PypiChecker {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let first_seen = *seen
                     .entry(api_url.as_str().to_owned())
-                    .or_insert_with(Utc::now);
+                    .or_insert_with(|| self.clock.now());
                 PypiStatus::Uploaded {
                     uploaded_at: release.uploaded_at,
                     release_url: release.release_url,

@@ -618,28 +618,32 @@ impl Worker {
     }
 }
 
-/// The radar's cutoff: when the release was published if the log knows it,
-/// else when the release was started.
+/// The radar's cutoff: the release's first public moment — the earliest tag
+/// or published GitHub release of the version on any of its repositories —
+/// whatever repository the radar watches, so a late joiner still sees the
+/// bugs filed before they joined. Before anything is public: when the release
+/// was started.
 pub fn radar_since(
     events: &[crate::timeline::Event],
-    repo: &str,
+    _repo: &str,
     version: &str,
 ) -> Option<DateTime<Utc>> {
-    let published = events
+    let names_version = |tag: &str| {
+        tag == version
+            || tag.trim_start_matches(['v', 'V']) == version
+            || tag.ends_with(&format!("-{version}"))
+    };
+    let public = events
         .iter()
         .filter_map(|e| match &e.what {
             EventKind::Observed {
-                fact: Fact::ReleasePublished { repo: r, tag, .. },
+                fact: Fact::ReleasePublished { tag, .. } | Fact::TagPushed { tag, .. },
                 ..
-            } if r.eq_ignore_ascii_case(repo)
-                && (tag == version || tag.strip_prefix(['v', 'V']) == Some(version)) =>
-            {
-                Some(e.at)
-            }
+            } if names_version(tag) => Some(e.at),
             _ => None,
         })
         .min();
-    published.or_else(|| {
+    public.or_else(|| {
         events
             .iter()
             .filter_map(|e| matches!(e.what, EventKind::ReleaseStarted { .. }).then_some(e.at))
@@ -653,6 +657,68 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().expect("time literal")
+    }
+
+    fn ev(at: &str, what: EventKind) -> crate::timeline::Event {
+        crate::timeline::Event {
+            v: 1,
+            id: crate::timeline::EventId(at.into()),
+            author: "jane".into(),
+            role: crate::timeline::Role::Pilot,
+            seq: 1,
+            at: t(at),
+            observed_at: t("2026-11-20T09:00:00Z"),
+            link: None,
+            what,
+        }
+    }
+
+    #[test]
+    fn every_radar_of_a_late_joined_release_looks_from_its_first_public_moment() {
+        let tag = |repo: &str, tag: &str| EventKind::Observed {
+            probe: "tag".into(),
+            fact: Fact::TagPushed {
+                repo: repo.into(),
+                tag: tag.into(),
+                sha: None,
+            },
+        };
+        let events = vec![
+            ev("2026-11-01T00:00:00Z", tag("conda/conda", "nightly")),
+            ev("2026-11-10T13:30:00Z", tag("conda/conda", "26.11.0")),
+            ev(
+                "2026-11-10T13:35:00Z",
+                EventKind::Observed {
+                    probe: "release".into(),
+                    fact: Fact::ReleasePublished {
+                        repo: "conda/conda".into(),
+                        tag: "26.11.0".into(),
+                        prerelease: false,
+                    },
+                },
+            ),
+            ev(
+                "2026-11-20T09:00:00Z",
+                EventKind::ReleaseStarted {
+                    release: "conda".into(),
+                    version: "26.11.0".into(),
+                    checklist: "conda.toml".into(),
+                },
+            ),
+        ];
+        // conda-build has no release of its own: still the tag of conda/conda, not the start.
+        for repo in ["conda/conda", "conda/conda-build"] {
+            assert_eq!(
+                radar_since(&events, repo, "26.11.0"),
+                Some(t("2026-11-10T13:30:00Z")),
+                "{repo}"
+            );
+        }
+        assert_eq!(
+            radar_since(&events[3..], "conda/conda-build", "26.11.0"),
+            Some(t("2026-11-20T09:00:00Z")),
+            "nothing public yet: from the start"
+        );
     }
 
     #[test]

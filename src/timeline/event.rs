@@ -303,7 +303,8 @@ pub enum Fact {
         title: String,
         author: String,
     },
-    /// The version is installable from a channel in a subdir. `at` is the record's `timestamp`.
+    /// The version is installable from a channel in a subdir. `at` is the record's `timestamp`
+    /// (when it was built or uploaded).
     Available {
         channel: String,
         package: String,
@@ -311,6 +312,11 @@ pub enum Fact {
         subdir: String,
         build: String,
         file_name: String,
+        /// When a probe that had seen the subdir without the version first saw it there: the
+        /// other bound of "installable since". `None` when it was already there at the first
+        /// look (a late joiner knows only the upload time) and in older logs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        first_seen: Option<DateTime<Utc>>,
     },
     /// The version was available on a channel and no longer is.
     Disappeared {

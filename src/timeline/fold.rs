@@ -225,7 +225,13 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         .zip(&own)
         .map(|(step, mine)| {
             let mut blocked_on = Vec::new();
-            let mut needs_done_at: Option<DateTime<Utc>> = started.as_ref().map(|s: &Signoff| s.at);
+            // The needs' own (source) times: a release joined late does not soak
+            // again what was done days ago. Without needs, from the start.
+            let mut needs_done_at: Option<DateTime<Utc>> = step
+                .needs
+                .is_empty()
+                .then(|| started.as_ref().map(|s: &Signoff| s.at))
+                .flatten();
             for need in &step.needs {
                 let done = index
                     .get(need)

@@ -614,3 +614,33 @@ fn the_sample_is_what_the_snapshots_claim() {
         ]
     );
 }
+
+#[test]
+fn undoing_an_observed_step_says_how_to_complete_it_again() {
+    let mut m = model(Role::Pilot);
+    let i = m
+        .state
+        .steps
+        .iter()
+        .position(|s| matches!(s.status, StepStatus::Observed { .. }))
+        .expect("the sample has an observed step");
+    let id = m.plan.steps[i].id.0.clone();
+    select_step(&mut m, &id);
+    let mut effects = update(&mut m, Action::Undo);
+    for c in "wrong tag".chars() {
+        effects.extend(update(&mut m, Action::Type(c)));
+    }
+    effects.extend(update(&mut m, Action::Submit));
+    if matches!(m.ui.mode, Mode::Confirm { .. }) {
+        effects.extend(update(&mut m, Action::Confirm(true)));
+    }
+    let done = effects.iter().find_map(|e| match e {
+        Effect::Append { done, .. } => Some(done.clone()),
+        _ => None,
+    });
+    assert!(
+        done.as_deref()
+            .is_some_and(|d| d.contains("undone") && d.contains("mark it done")),
+        "{done:?}"
+    );
+}

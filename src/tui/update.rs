@@ -418,7 +418,18 @@ fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
                 step: step_of(i),
                 reason,
             },
-            format!("↶ {} undone", step_of(i)),
+            // Undoing what a probe saw leaves the step pending for good: say how to finish it.
+            if matches!(
+                m.state.steps[i].status,
+                crate::timeline::StepStatus::Observed { .. }
+            ) {
+                format!(
+                    "↶ {} undone — its probe's earlier sighting no longer counts; mark it done (with the reason) when it really is",
+                    step_of(i)
+                )
+            } else {
+                format!("↶ {} undone", step_of(i))
+            },
         ),
         Purpose::Skip(i) => (
             Some(i),

@@ -328,6 +328,9 @@ pub struct ChannelChecker {
     options: CheckerOptions,
     /// `first_seen` per (channel URL, subdir, package, version), in memory.
     first_seen: Mutex<HashMap<FirstSeenKey, DateTime<Utc>>>,
+    /// The release's clock: `checked_at`, `first_seen` and what is noticed from them
+    /// (a disappearance, the `broken` label) are release times, simulated in the demo.
+    clock: crate::timeline::Clock,
 }
 
 type FirstSeenKey = (String, Subdir, String, String);
@@ -385,7 +388,14 @@ impl ChannelChecker {
             net,
             options,
             first_seen: Mutex::new(HashMap::new()),
+            clock: crate::timeline::Clock::System,
         })
+    }
+
+    /// The same checker, reading times from the release's clock.
+    pub fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// What this checker moved over the network so far (see [`Traffic::since`]).
@@ -403,14 +413,14 @@ impl ChannelChecker {
     /// same channel and subdir at the same moment each revalidate (two `304`s); the scheduler
     /// may stagger them.
     pub async fn check(&self, query: &ChannelQuery) -> ChannelReport {
-        let checked_at = Utc::now();
+        let checked_at = self.clock.now();
         let channel = Channel::from_url(query.channel_url.clone());
         let checks = query
             .subdirs
             .iter()
             .map(|&subdir| self.check_subdir(&channel, subdir, query));
         let results = futures::future::join_all(checks).await;
-        let now = Utc::now();
+        let now = self.clock.now();
         let subdirs = query
             .subdirs
             .iter()
