@@ -97,6 +97,7 @@ fn bench(c: &mut Criterion) {
     overrides.insert("conda-forge".to_owned(), channel_url.clone());
     let query = ChannelQuery::parse("conda-forge", &overrides, "conda", "26.11.0", &SUBDIRS)
         .expect("query");
+    flightdeck::install_crypto_provider();
     let client = reqwest::Client::new();
 
     // --- bytes, measured once -----------------------------------------------------------
@@ -150,7 +151,7 @@ fn bench(c: &mut Criterion) {
         "  full repodata.json.zst download : {full:>12} bytes ({full_wire} on the wire), {full_time:.1?}"
     );
     println!(
-        "  first availability check        : {first_bytes:>12} bytes in {first_requests} requests, {first_time:.1?}  -> {:.3}% of full (budget 5%)",
+        "  first availability check        : {first_bytes:>12} bytes in {first_requests} requests, {first_time:.1?}  -> {:.3}% of full (goal 2.1%; design budget 5%)",
         100.0 * first_bytes as f64 / full as f64
     );
     println!(

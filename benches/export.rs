@@ -62,6 +62,7 @@ fn events(release: &Release) -> Vec<Event> {
                     subdir: subdirs[i % subdirs.len()].into(),
                     build: "pyhd8ed1ab_0".into(),
                     file_name: format!("conda-26.11.{}-pyhd8ed1ab_0.conda", i / 6),
+                    first_seen: None,
                 }),
                 4 | 5 => observe(Fact::PrChecks {
                     repo: "conda-forge/conda-feedstock".into(),

@@ -1,6 +1,10 @@
 //! The command line: argument definitions (clap) and wiring to the library.
 
+mod close;
+mod completions;
 mod crew;
+mod list;
+mod status;
 mod sync;
 
 use crate::checklist::{Checklist, StepId};
@@ -9,11 +13,13 @@ use crate::crew::Role;
 use crate::diag::Diagnostics;
 use crate::error::user;
 use crate::timeline::rules::{self, Book, Reason, Refusal, Verdict};
-use crate::timeline::{Clock, EventKind, Home, Release, State, StepStatus, fold};
-use chrono::{DateTime, Utc};
+use crate::timeline::{Clock, EventKind, Home, StepStatus, fold};
+use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
 use std::path::PathBuf;
+
+mod auth;
 
 /// flightdeck — a terminal release cockpit for the conda ecosystem.
 ///
@@ -21,6 +27,9 @@ use std::path::PathBuf;
 /// channels, and records everything in one timeline that exports as a post-mortem.
 #[derive(Debug, Parser)]
 #[command(name = "flightdeck", version, max_term_width = 100)]
+#[command(
+    after_help = "RELEASE, where a command takes one, defaults to the only release in progress.\nExit codes: 0 success, 1 a runtime failure, 2 invalid input or usage."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -28,7 +37,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The options every command takes. They are listed once, under `flightdeck
+/// --help` ([`command`] hides them from each subcommand's own help).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Where releases, logs and caches live [default: the platform's data directory]
     #[arg(long, global = true, env = "FLIGHTDECK_HOME", value_name = "DIR")]
@@ -42,8 +54,9 @@ pub struct GlobalArgs {
     /// PyPI JSON API base URL
     #[arg(long, global = true, value_name = "URL")]
     pub pypi_url: Option<String>,
-    /// Your seat in this release: pilot, copilot or jump-seat
-    #[arg(long, global = true, env = "FLIGHTDECK_ROLE", default_value = "pilot", value_parser = parse_role)]
+    /// Your seat in this release: pilot, copilot or jump-seat (not in the config file: a seat
+    /// belongs to a release, not to a machine)
+    #[arg(long, global = true, env = "FLIGHTDECK_ROLE", default_value = "pilot", value_parser = parse_role, value_name = "ROLE")]
     pub role: Role,
     /// Colour theme: default, light, high-contrast, or a path to a theme file
     #[arg(long, global = true, value_name = "NAME|PATH")]
@@ -51,6 +64,50 @@ pub struct GlobalArgs {
     /// No colours (also when NO_COLOR is set)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// On a failure, print the whole chain of causes (and where, for a bug report)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// The command tree, with the global options listed once: under `flightdeck
+/// --help`, not again under every subcommand's help.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    hide_globals(cmd, &globals).mut_subcommand("step", |step| {
+        step.mut_subcommand("undo", |c| c.mut_arg("force", |a| a.help(FORCE_UNDO)))
+            .mut_subcommand("skip", |c| c.mut_arg("force", |a| a.help(FORCE_SKIP)))
+    })
+}
+
+/// Gives every subcommand its own hidden copy of the global options before
+/// clap propagates them (it skips an argument a subcommand already has), so
+/// they are accepted anywhere on the line but listed only once.
+fn hide_globals(cmd: clap::Command, globals: &[clap::Arg]) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names.into_iter().fold(cmd, |cmd, name| {
+        cmd.mut_subcommand(name, |sub| {
+            let sub = globals
+                .iter()
+                .fold(sub, |sub, a| sub.arg(a.clone().hide(true)));
+            let sub = if sub.get_after_help().is_none() {
+                sub.after_help(
+                    "Global options (--home, --role, --channel, --verbose, …): see `flightdeck --help`.",
+                )
+            } else {
+                sub
+            };
+            hide_globals(sub, globals)
+        })
+    })
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -77,6 +134,7 @@ pub enum Command {
     // propagated `--version` flag collides with it (a panic in debug builds).
     #[command(disable_version_flag = true)]
     Start {
+        /// The checklist file (TOML), e.g. checklists/conda.toml
         #[arg(value_name = "CHECKLIST")]
         checklist: PathBuf,
         /// The version to release; must fit the checklist's version scheme
@@ -109,11 +167,14 @@ pub enum Command {
         /// The release (default: the only one in progress)
         release: Option<String>,
     },
-    /// List releases
+    /// List the releases in progress (with --all, the closed ones too)
     List {
         /// Machine-readable output
         #[arg(long)]
         json: bool,
+        /// Closed releases too (shipped, aborted, rolled back)
+        #[arg(long)]
+        all: bool,
     },
     /// Show where a release stands
     Status {
@@ -143,12 +204,28 @@ pub enum Command {
     },
     /// Add a note to the timeline
     Note {
+        /// The note, in quotes if it has spaces
         text: String,
         /// The release (default: the only one in progress)
         release: Option<String>,
     },
     /// Export the timeline: a Markdown table, CSV, JSON, or a post-mortem document
     Export(ExportArgs),
+    /// The pilot / co-pilot rotation and release calendar, from a team file
+    Rotation(crate::crew::rotation::RotationArgs),
+    /// GitHub tokens in the OS keyring: login, status, logout
+    Auth {
+        #[command(subcommand)]
+        command: auth::AuthCommand,
+    },
+    /// What past releases teach: durations, time to the first bug, the all-clear soak
+    History(crate::export::history::HistoryArgs),
+    /// End a release: shipped, aborted or rolled back (pilot only)
+    Close(close::CloseArgs),
+    /// Print a shell completion script: bash, zsh or fish
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) on standard output
+    Man,
 }
 
 /// `flightdeck export`: reads the timeline, never changes it.
@@ -186,6 +263,15 @@ pub enum StepAction {
     Skip(StepArgs),
 }
 
+/// The y/n question `--force` answers, as the cockpit would ask it; one text per
+/// verb, so `undo --help` does not describe what only `done` asks.
+const FORCE_DONE: &str = "Answer yes to what the cockpit would ask first: a pilot-only step, \
+needs not complete, a gate that says wait, or completing a probe-backed step by hand";
+const FORCE_UNDO: &str =
+    "Has no effect: undo asks no question (the reason in --note is what it needs)";
+const FORCE_SKIP: &str = "Answer yes to what the cockpit would ask first: skipping a pilot-only \
+step, or a probe-backed step before its probe saw it";
+
 #[derive(Debug, Args)]
 pub struct StepArgs {
     /// The step id, as shown by `flightdeck status`
@@ -195,9 +281,7 @@ pub struct StepArgs {
     /// Why (required for undo, skip and overrides)
     #[arg(long)]
     pub note: Option<String>,
-    /// Answer yes to what the cockpit would ask first: a pilot-only step, an
-    /// incomplete need, a gate that says wait, or completing a probe-backed step by hand
-    #[arg(long)]
+    #[arg(long, help = FORCE_DONE)]
     pub force: bool,
 }
 
@@ -212,6 +296,8 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Check { files } => check(&files),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man => completions::man(),
         Command::Sim { command } => {
             let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
             runtime.block_on(crate::sim::run(command))
@@ -249,10 +335,12 @@ pub fn run(cli: Cli) -> Result<()> {
                     sync::sync(&home, release.as_deref(), once, &me, role)
                 }
                 Command::Crew { action, release } => crew::crew(&home, action, release, &me, role),
-                Command::List { json } => list(&home, json),
+                Command::List { json, all } => list::list(&home, json, all),
+                Command::Close(args) => close::close(&home, args, &me, role),
+                Command::Completions(_) | Command::Man => unreachable!("handled above"),
                 Command::Status { release, json } => {
                     let release = home.resolve(release.as_deref())?;
-                    status(&release, json)
+                    status::status(&release, json)
                 }
                 Command::Step { action } => step(&home, action, &me, role),
                 Command::Fly { release } => {
@@ -265,6 +353,13 @@ pub fn run(cli: Cli) -> Result<()> {
                     crew::note(&home.resolve(release.as_deref())?, &me, role, text)
                 }
                 Command::Export(args) => export(&home, args, &config),
+                Command::Rotation(args) => {
+                    crate::crew::rotation::run(args, config.config_dir.as_deref())
+                }
+                Command::Auth { command } => auth::run(command, &config),
+                Command::History(args) => {
+                    crate::export::history::run(args, &home, cli.global.no_color)
+                }
             }
         }
     }
@@ -295,19 +390,19 @@ fn fly(
         config_dir: config.config_dir.clone(),
         no_color: global.no_color,
         clock: Clock::System,
+        channels: config.channels.clone(),
     };
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     runtime.block_on(async {
         let probes = match role {
             Role::JumpSeat => None,
             _ => {
-                // The scheduler writes through its own handle; appends are
-                // serialized by the log's file lock and the cockpit refreshes.
-                let probe_log = release.open_log(me, role, Clock::System)?;
+                // The probes write through the cockpit's store: what they
+                // record reaches the screen in memory.
                 let (tx, rx) = tokio::sync::mpsc::channel(256);
                 let handle = crate::probe::scheduler::spawn(
                     &release.plan,
-                    std::sync::Arc::new(std::sync::Mutex::new(probe_log)),
+                    store.clone(),
                     config,
                     Clock::System,
                     tx,
@@ -348,8 +443,7 @@ fn poll(
             "{r}: probes record what they see, and this seat writes nothing"
         ))
     })?;
-    let log = release.open_log(me, role, Clock::System)?;
-    let log = std::sync::Arc::new(std::sync::Mutex::new(log));
+    let log = crate::store::Store::open(&release, me, role, Clock::System)?;
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     if !once {
         println!("polling {} until Ctrl-C", release.meta.id);
@@ -487,40 +581,6 @@ fn check(files: &[PathBuf]) -> Result<()> {
     )))
 }
 
-fn list(home: &Home, json: bool) -> Result<()> {
-    let releases = home.list()?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&releases)?);
-        return Ok(());
-    }
-    if releases.is_empty() {
-        println!("no releases in {}", home.releases_dir().display());
-        println!("start one with `flightdeck start CHECKLIST --version V`");
-    }
-    for r in releases {
-        let state = match r.outcome {
-            None => "in progress".to_string(),
-            Some(o) => format!("{o:?}").to_lowercase(),
-        };
-        println!(
-            "{:<28} {:>3}/{:<3} {:<12} started {} by {}",
-            r.id,
-            r.done,
-            r.total,
-            state,
-            r.created_at.format("%Y-%m-%d %H:%M UTC"),
-            r.created_by
-        );
-        if r.ignored > 0 {
-            println!(
-                "  ⚠ {} untrusted event(s) ignored: see `flightdeck status {}`",
-                r.ignored, r.id
-            );
-        }
-    }
-    Ok(())
-}
-
 fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
     let (args, verb) = match &action {
         StepAction::Done(a) => (a, "done"),
@@ -627,155 +687,6 @@ fn confirmation_needed(id: &StepId, verb: &str, reasons: &[Reason]) -> String {
     )
 }
 
-/// `flightdeck status`: where the release stands, by phase.
-fn status(release: &Release, json: bool) -> Result<()> {
-    let events = release.read_events()?;
-    let state = fold(&release.plan, &events);
-    let now = Utc::now();
-    if json {
-        let value = status_json(release, &state, now);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).wrap_err("encoding status")?
-        );
-        return Ok(());
-    }
-    let (done, total) = state.progress();
-    let started = state
-        .started
-        .as_ref()
-        .map(|s| {
-            format!(
-                " · started {} by {}",
-                s.at.format("%Y-%m-%d %H:%M UTC"),
-                s.by
-            )
-        })
-        .unwrap_or_default();
-    let closed = state
-        .closed
-        .as_ref()
-        .map(|(o, s)| format!(" · {} by {}", format!("{o:?}").to_lowercase(), s.by))
-        .unwrap_or_default();
-    println!(
-        "{} — {done}/{total} steps complete{started}{closed}",
-        release.plan.title
-    );
-    if let Some(r) = &state.roster {
-        println!("crew: {}", crew::crew_line(r));
-    }
-    if let Some(line) = crate::crew::ignored_summary(&state, &release.plan) {
-        println!("⚠ {line}");
-    }
-    // The same skew warnings as the cockpit's header, from the same fold.
-    for warning in crate::timeline::skew_warnings(
-        &state.availability,
-        now,
-        crate::timeline::availability::SKEW_THRESHOLD,
-    ) {
-        println!("⚠ {warning}");
-    }
-    for (pi, phase) in release.plan.phases.iter().enumerate() {
-        println!("\n{}", phase.title);
-        for (step, st) in release
-            .plan
-            .steps
-            .iter()
-            .zip(&state.steps)
-            .filter(|(s, _)| s.phase == pi)
-        {
-            let detail = match &st.status {
-                StepStatus::Blocked { on } => format!(
-                    "needs {}",
-                    on.iter()
-                        .map(|n| n.0.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                StepStatus::Ready => step
-                    .gate
-                    .as_ref()
-                    .and_then(|g| g.blocks(now, st.needs_done_at))
-                    .map(|g| format!("ready, but {g}"))
-                    .unwrap_or_else(|| "ready".into()),
-                StepStatus::Pending => format!(
-                    "waiting on {}",
-                    step.probe.as_ref().map(|p| p.id()).unwrap_or_default()
-                ),
-                other => rules::completion(other).unwrap_or_default(),
-            };
-            println!(
-                "  {} {:<24} {:<8} {}  [{}]",
-                st.status.symbol(),
-                step.id.0,
-                step.role,
-                step.title,
-                detail
-            );
-        }
-    }
-    if !state.notes.is_empty() {
-        println!("\nNotes");
-        for &i in &state.notes {
-            let e = &state.events[i];
-            if let EventKind::Note { text } = &e.what {
-                println!("  {} {}: {}", e.at.format("%m-%d %H:%M"), e.author, text);
-            }
-        }
-    }
-    Ok(())
-}
-
-fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_json::Value {
-    let (done, total) = state.progress();
-    let steps: Vec<serde_json::Value> = release
-        .plan
-        .steps
-        .iter()
-        .zip(&state.steps)
-        .map(|(step, st)| {
-            let (by, at, reason) = match &st.status {
-                StepStatus::Done { by, note } => (Some(by.by.clone()), Some(by.at), note.clone()),
-                StepStatus::Overridden { by, reason } | StepStatus::Skipped { by, reason } => {
-                    (Some(by.by.clone()), Some(by.at), Some(reason.clone()))
-                }
-                StepStatus::Observed { at, .. } => (Some("probe".to_string()), Some(*at), None),
-                _ => (None, None, None),
-            };
-            serde_json::json!({
-                "id": step.id,
-                "phase": release.plan.phases.get(step.phase).map(|p| p.id.clone()),
-                "title": step.title,
-                "role": step.role,
-                "status": st.status.label(),
-                "by": by,
-                "at": at,
-                "reason": reason,
-                "blocked_on": match &st.status { StepStatus::Blocked { on } => on.clone(), _ => vec![] },
-                "gate": step.gate.as_ref().and_then(|g| g.blocks(now, st.needs_done_at)),
-                "probe": step.probe.as_ref().map(|p| p.id()),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "schema": 1,
-        "release": release.meta.id,
-        "version": release.meta.version,
-        "title": release.plan.title,
-        "started_at": state.started.as_ref().map(|s| s.at),
-        "started_by": state.started.as_ref().map(|s| s.by.clone()),
-        "outcome": state.closed.as_ref().map(|(o, _)| format!("{o:?}").to_lowercase()),
-        "progress": { "complete": done, "total": total },
-        "steps": steps,
-        "notes": state.notes.len(),
-        "events": state.events.len(),
-        "crew": state.roster,
-        "ignored": state.ignored.iter().map(|i| serde_json::json!({
-            "id": i.event.id, "author": i.event.author, "why": i.why,
-        })).collect::<Vec<_>>(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -785,5 +696,6 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 }

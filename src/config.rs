@@ -92,6 +92,21 @@ impl Config {
                 .ok_or_else(|| user(format!("--channel {pair}: expected NAME=URL, e.g. --channel conda-forge=https://prefix.dev/conda-forge")))?;
             channels.insert(name.to_string(), url.to_string());
         }
+        let github_api = overrides.github_api.clone().or(file.github_api);
+        let pypi_url = overrides.pypi_url.clone().or(file.pypi_url);
+        if let Some(api) = &github_api {
+            check_api_url(
+                "the GitHub API (--github-api / FLIGHTDECK_GITHUB_API / github_api)",
+                api,
+            )?;
+        }
+        if let Some(url) = &pypi_url {
+            check_api_url("the PyPI URL (--pypi-url / pypi_url)", url)?;
+        }
+        for (name, url) in &channels {
+            crate::checklist::channel::parse_channel_url(url)
+                .map_err(|e| user(format!("channel `{name}`: {e}")))?;
+        }
         Ok(Config {
             home,
             cache_dir,
@@ -99,8 +114,8 @@ impl Config {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .or(file.login),
-            github_api: overrides.github_api.clone().or(file.github_api),
-            pypi_url: overrides.pypi_url.clone().or(file.pypi_url),
+            github_api,
+            pypi_url,
             channels,
             theme: overrides.theme.clone().or(file.theme),
             config_dir: config_path
@@ -116,9 +131,8 @@ impl Config {
         self.login
             .clone()
             .or_else(|| crate::github::token::gh_stored_login("github.com"))
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
             .filter(|s| !s.trim().is_empty())
+            .or_else(local_login)
             .unwrap_or_else(|| "unknown".to_string())
     }
 
@@ -134,6 +148,31 @@ impl Config {
             .clone()
             .unwrap_or_else(|| "https://pypi.org".to_string())
     }
+}
+
+/// Refuses an API base that is not an http(s) URL or that has a user-info part: the
+/// host decision (where a token may go) is made on the parsed host, and
+/// `http://127.0.0.1:1@127.0.0.2/` must not pass for loopback anywhere.
+fn check_api_url(what: &str, raw: &str) -> Result<()> {
+    let shown = crate::diag::echo(raw);
+    let url = url::Url::parse(raw.trim()).map_err(|e| {
+        user(format!(
+            "{what} `{shown}` is not a URL ({e}); use e.g. https://api.github.com"
+        ))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(user(format!(
+            "{what} `{}` has a user-info part (`user:password@`): refused, because it hides the real host ({}) and would leak into messages; give the host alone, and the token through GH_TOKEN or `flightdeck auth login`",
+            crate::export::redact::redact(&shown),
+            url.host_str().unwrap_or("none")
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(user(format!(
+            "{what} `{shown}` must be an http(s) URL with a host"
+        )));
+    }
+    Ok(())
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {
@@ -183,8 +222,56 @@ fn read_file(path: &Path) -> Result<FileConfig> {
     }
 }
 
+/// The local account's name, for an author when no GitHub login is known:
+/// `USER`, then `LOGNAME` (set by login and cron where `USER` is not), then
+/// `USERNAME` (Windows), then the name of the process's uid.
+pub(crate) fn local_login() -> Option<String> {
+    local_login_from(|k| std::env::var(k).ok(), uid_name)
+}
+
+fn local_login_from(
+    env: impl Fn(&str) -> Option<String>,
+    uid: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|k| env(k))
+        .map(|v| v.trim().to_string())
+        .find(|v| !v.is_empty())
+        .or_else(uid)
+}
+
+/// The user name of the process's uid (`id -un`), where there is one.
+fn uid_name() -> Option<String> {
+    let out = std::process::Command::new("id").arg("-un").output().ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !name.is_empty()).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn without_user_the_author_falls_back_to_logname_then_the_uid() {
+        let env = |set: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                set.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let uid = || Some("uid-name".to_string());
+        assert_eq!(
+            local_login_from(env(&[("USER", "jane"), ("LOGNAME", "x")]), uid),
+            Some("jane".into())
+        );
+        assert_eq!(
+            local_login_from(env(&[("USER", " "), ("LOGNAME", "bob")]), uid),
+            Some("bob".into())
+        );
+        assert_eq!(local_login_from(env(&[]), uid), Some("uid-name".into()));
+        assert_eq!(local_login_from(env(&[]), || None), None);
+    }
     use super::*;
 
     fn config(channels: &[(&str, &str)]) -> Config {

@@ -22,7 +22,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, WrapErr};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Arguments of `flightdeck demo`.
@@ -135,7 +135,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
         let home = Home::new(&home_dir);
         // The pilot starts the release, whatever seat the user takes.
         let release = home.create(&checklist, text, &pairing.version, &pilot, clock.clone())?;
-        let log = release.open_log_for(&me, role, clock.clone())?;
+        let store = crate::store::Store::open(&release, &me, role, clock.clone())?;
 
         // The world is watched whatever seat the user takes: in the jump seat,
         // the simulated pilot's cockpit does the watching (and the writing).
@@ -149,7 +149,12 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
             ClientOptions::default(),
         )
         .map(Arc::new);
-        let probe_log = Arc::new(Mutex::new(release.open_log(&watcher, watcher_role, clock.clone())?));
+        // In the jump seat the watcher is another crew member (another
+        // machine, really): its own store; the cockpit follows the file.
+        let probe_log = match role {
+            Role::JumpSeat => crate::store::Store::open(&release, &watcher, watcher_role, clock.clone())?,
+            _ => store.clone(),
+        };
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         let opts = SchedulerOptions {
             interval: demo_interval(sim_clock.speed()),
@@ -169,16 +174,21 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
                 config_dir: demo_config.config_dir.clone(),
                 no_color,
                 clock: clock.clone(),
+                channels: demo_config.channels.clone(),
             };
-            crate::tui::run(release.clone(), crate::store::Store::new(log), opts, rx).await
+            crate::tui::run(release.clone(), store, opts, rx).await
         };
         if let Some(h) = handle {
             h.shutdown().await;
         }
         sim.shutdown().await;
         let home_arg = home_dir.display();
+        let me = invocation(
+            std::env::args_os().next().as_deref(),
+            std::env::var_os("CARGO").is_some() && std::env::var_os("CARGO_PKG_NAME").is_some(),
+        );
         eprintln!(
-            "\nthe demo release is kept in {home_arg}\n  look back: flightdeck --home {home_arg} status\n  post-mortem: flightdeck --home {home_arg} export --format postmortem"
+            "\nthe demo release is kept in {home_arg}\n  look back: {me} --home {home_arg} status\n  post-mortem: {me} --home {home_arg} export --format postmortem"
         );
         result
     })
@@ -231,4 +241,44 @@ async fn headless_run(
         }
     }
     Ok(())
+}
+
+/// The command as the user ran it, so the closing hint works whether or not
+/// flightdeck is installed: `cargo run --` under cargo, the path when run by
+/// path, `flightdeck` when found on PATH.
+fn invocation(argv0: Option<&std::ffi::OsStr>, under_cargo: bool) -> String {
+    if under_cargo {
+        return "cargo run --".to_string();
+    }
+    match argv0.map(|a| a.to_string_lossy().into_owned()) {
+        Some(path) if path.contains('/') && !path.contains(char::is_whitespace) => path,
+        Some(path) if path.contains('/') => format!("'{path}'"),
+        _ => "flightdeck".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod invocation_tests {
+    use super::invocation;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn the_closing_hint_names_the_command_as_it_was_run() {
+        assert_eq!(
+            invocation(Some(OsStr::new("flightdeck")), false),
+            "flightdeck"
+        );
+        assert_eq!(
+            invocation(Some(OsStr::new("target/debug/flightdeck")), true),
+            "cargo run --"
+        );
+        assert_eq!(
+            invocation(Some(OsStr::new("./target/debug/flightdeck")), false),
+            "./target/debug/flightdeck"
+        );
+        assert_eq!(
+            invocation(Some(OsStr::new("/my dir/fd")), false),
+            "'/my dir/fd'"
+        );
+    }
 }

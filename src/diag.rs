@@ -56,7 +56,13 @@ pub struct Reporter<'a> {
     file: String,
     text: &'a str,
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems past [`MAX_DIAGNOSTICS`], counted, not kept.
+    dropped: usize,
 }
+
+/// A file with more problems than this is not a typo: the rest are counted, so a
+/// hostile file costs a bounded report.
+const MAX_DIAGNOSTICS: usize = 100;
 
 impl<'a> Reporter<'a> {
     pub fn new(file: impl Into<String>, text: &'a str) -> Self {
@@ -64,6 +70,7 @@ impl<'a> Reporter<'a> {
             file: file.into(),
             text,
             diagnostics: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -72,14 +79,20 @@ impl<'a> Reporter<'a> {
         line_col(self.text, offset)
     }
 
+    /// Records a problem. Values the message quotes in backticks are shortened and
+    /// their control characters made visible: they come from the file, which may be hostile.
     pub fn error(&mut self, span: &Range<usize>, message: impl Into<String>, hint: Option<String>) {
+        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+            self.dropped += 1;
+            return;
+        }
         let (line, col) = self.line_col(span.start);
         self.diagnostics.push(Diagnostic {
             file: self.file.clone(),
             line,
             col,
-            message: message.into(),
-            hint,
+            message: shorten_quoted(&message.into()),
+            hint: hint.map(|h| shorten_quoted(&h)),
         });
     }
 
@@ -89,8 +102,38 @@ impl<'a> Reporter<'a> {
 
     pub fn finish(mut self) -> Vec<Diagnostic> {
         self.diagnostics.sort_by_key(|d| (d.line, d.col));
+        if self.dropped > 0 {
+            let (line, col) = self.diagnostics.last().map_or((1, 1), |d| (d.line, d.col));
+            self.diagnostics.push(Diagnostic {
+                file: self.file.clone(),
+                line,
+                col,
+                message: format!("{} more problems not shown", self.dropped),
+                hint: Some("fix the ones above first".into()),
+            });
+        }
         self.diagnostics
     }
+}
+
+/// `text` with each backtick-quoted value cut to [`echo`]'s length and made harmless
+/// for a terminal.
+fn shorten_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are quoted values; an even part is ours unless a value held a
+        // backtick itself, so it is bounded too, more loosely (our hints list names).
+        let part = if i % 2 == 1 {
+            echo(part)
+        } else {
+            echo_at(part, 1000)
+        };
+        out.push_str(&harmless(&part));
+    }
+    out
 }
 
 /// 1-based line and column (in characters) of a byte offset into `text`.
@@ -464,12 +507,39 @@ impl<T> Spanned<T> {
 
 /// The candidate closest to `word` by edit distance, if it is plausibly a typo.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // A word much longer than every candidate is no typo of one, and the distance
+    // costs len(word) × len(candidate): a 5 MB key must not cost seconds.
+    let longest = candidates.iter().map(|c| c.len()).max().unwrap_or(0);
+    if word.len() > CLOSEST_MAX_LEN.max(longest * 2) {
+        return None;
+    }
     candidates
         .iter()
         .map(|c| (edit_distance(word, c), *c))
         .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+/// Words longer than this (and twice the longest candidate) get no suggestion.
+const CLOSEST_MAX_LEN: usize = 64;
+
+/// How much of an outside value a message repeats.
+const ECHO_MAX_CHARS: usize = 80;
+
+/// `value` as a message may repeat it: at most [`ECHO_MAX_CHARS`] characters, the rest
+/// counted, so a 5 MB value costs a short line, not a 5 MB one.
+pub fn echo(value: &str) -> std::borrow::Cow<'_, str> {
+    echo_at(value, ECHO_MAX_CHARS)
+}
+
+fn echo_at(value: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(max_chars) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} bytes in all)", &value[..cut], value.len()))
+        }
+    }
 }
 
 /// Edit distance where swapping two neighbours counts as one edit (typos like `nmae`).
@@ -495,6 +565,82 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text from outside, made harmless for a terminal (see `export::sanitize`)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `c` must not reach a terminal as it is. Line feeds and tabs are kept:
+/// notes have several lines, and neither moves the cursor anywhere harmful.
+fn is_harmful(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        // Bidirectional embeddings, overrides and isolates ("trojan source").
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every control character (but line feed and tab) written as a visible
+/// escape: `eve\x1b]0;PWNED\x07`. Borrowed when nothing needed escaping.
+pub fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_harmful) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // CR LF is a line break (Windows notes); a lone CR could overwrite a line.
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            out.push(c);
+        } else if is_harmful(c) {
+            let n = u32::from(c);
+            if n <= 0xff {
+                out.push_str(&format!("\\x{n:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{n:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`harmless`] for one line: line breaks and tabs are escaped too (a login, a
+/// title, a cell of the cockpit).
+pub fn harmless_line(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = harmless(text);
+    if !text.contains(['\n', '\t', '\r']) {
+        return text;
+    }
+    std::borrow::Cow::Owned(
+        text.replace('\r', "\\r")
+            .replace('\n', "\\n")
+            .replace('\t', "\\t"),
+    )
+}
+
+#[cfg(test)]
+mod sanitize_tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_shown_not_obeyed() {
+        let evil = "eve\u{1b}]0;PWNED\u{7}\u{1b}[2J";
+        assert_eq!(harmless(evil), "eve\\x1b]0;PWNED\\x07\\x1b[2J");
+        let clip = "\u{1b}]52;c;aGk=\u{7}";
+        assert!(!harmless(clip).contains('\u{1b}'));
+        assert_eq!(harmless("C1 \u{9b}2J"), "C1 \\x9b2J");
+        assert_eq!(harmless("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(harmless("two\nlines\tok"), "two\nlines\tok");
+        assert_eq!(harmless_line("two\nlines"), "two\\nlines");
+        assert!(matches!(
+            harmless("plain café"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(harmless("cr\rlf"), "cr\\x0dlf");
+        assert_eq!(harmless("crlf\r\nok\u{7}"), "crlf\r\nok\\x07");
+        assert_eq!(harmless_line("crlf\r\n"), "crlf\\r\\n");
+    }
 }
 
 #[cfg(test)]

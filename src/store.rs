@@ -139,6 +139,55 @@ impl Store {
         result
     }
 
+    /// Records a probe's observations in one go (one lock, one fsync each):
+    /// returns what was new, and the first error.
+    pub fn observe_all(
+        &self,
+        probe: &str,
+        seen: Vec<(Fact, DateTime<Utc>, Option<String>)>,
+    ) -> (Vec<Event>, Option<LogError>) {
+        let mut log = self.log();
+        let before = log.events().len();
+        let mut recorded = Vec::new();
+        let mut error = None;
+        for (fact, at, link) in seen {
+            match log.observe(probe, fact, Some(at), link) {
+                Ok(Some(e)) => recorded.push(e),
+                Ok(None) => {}
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        let new = log.events()[before..].to_vec();
+        drop(log);
+        self.publish(&new);
+        (recorded, error)
+    }
+
+    /// [`Store::observe_all`] on the blocking pool.
+    pub async fn observe_all_async(
+        &self,
+        probe: String,
+        seen: Vec<(Fact, DateTime<Utc>, Option<String>)>,
+    ) -> (Vec<Event>, Option<LogError>) {
+        if seen.is_empty() {
+            return (Vec::new(), None);
+        }
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || store.observe_all(&probe, seen)).await {
+            Ok(out) => out,
+            Err(e) => (
+                Vec::new(),
+                Some(LogError::Io {
+                    path: String::new(),
+                    action: "writing the timeline",
+                    source: std::io::Error::other(e.to_string()),
+                }),
+            ),
+        }
+    }
+
     /// Whether a fact is already recorded.
     pub fn has_fact(&self, fact: &Fact) -> bool {
         self.log().has_fact(fact)

@@ -391,6 +391,11 @@ fn every_command_has_help() {
         &["step", "done", "--help"],
         &["step", "undo", "--help"],
         &["note", "--help"],
+        &["close", "--help"],
+        &["completions", "--help"],
+        &["export", "--help"],
+        &["fly", "--help"],
+        &["poll", "--help"],
     ] {
         let out = home.run(cmd);
         assert_eq!(out.status.code(), Some(0), "{cmd:?}");
@@ -402,4 +407,229 @@ fn every_command_has_help() {
     }
     let bad = home.run(&["step", "finish", "x"]);
     assert_eq!(bad.status.code(), Some(2), "usage errors exit 2");
+}
+
+/// Issue 15: a release ends (pilot only, through the rule book), closed ones
+/// leave `list` and stop being the default, and old logs still read.
+#[test]
+fn a_release_is_closed_by_the_pilot_and_the_next_one_becomes_the_default() {
+    let home = Home::new();
+    home.start();
+    let other = home.run(&[
+        "start",
+        "checklists/conda-store.toml",
+        "--version",
+        "2026.11.0",
+    ]);
+    assert_eq!(other.status.code(), Some(0), "{}", text(&other));
+    let ambiguous = home.run(&["status"]);
+    assert_eq!(ambiguous.status.code(), Some(2), "{}", text(&ambiguous));
+    assert!(
+        text(&ambiguous).contains("flightdeck close"),
+        "{}",
+        text(&ambiguous)
+    );
+
+    let copilot = home.run(&[
+        "--role",
+        "copilot",
+        "close",
+        "conda-26",
+        "--outcome",
+        "aborted",
+    ]);
+    assert_eq!(copilot.status.code(), Some(2), "{}", text(&copilot));
+    assert!(
+        text(&copilot).contains("ask the pilot"),
+        "{}",
+        text(&copilot)
+    );
+
+    let unfinished = home.run(&["close", "conda-26", "--outcome", "shipped"]);
+    assert_eq!(unfinished.status.code(), Some(2), "{}", text(&unfinished));
+    assert!(
+        text(&unfinished).contains("20 steps are not complete"),
+        "{}",
+        text(&unfinished)
+    );
+    assert!(
+        text(&unfinished).contains("--force"),
+        "{}",
+        text(&unfinished)
+    );
+
+    let bad = home.run(&["close", "conda-26", "--outcome", "done"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("shipped, aborted or rolled-back"),
+        "{}",
+        text(&bad)
+    );
+
+    let closed = home.run(&[
+        "close",
+        "conda-26",
+        "--outcome",
+        "rolled-back",
+        "--note",
+        "bad solver",
+    ]);
+    assert_eq!(closed.status.code(), Some(0), "{}", text(&closed));
+    assert!(
+        stdout(&closed).contains("closed as rolled-back by jane"),
+        "{}",
+        text(&closed)
+    );
+    let again = home.run(&["close", "conda-26", "--outcome", "aborted"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("already closed"), "{}", text(&again));
+
+    // The one open release is now meant when none is named.
+    let status = home.run(&["status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    assert!(
+        stdout(&status).starts_with("conda-store 2026.11.0"),
+        "{}",
+        text(&status)
+    );
+
+    let list = stdout(&home.run(&["list"]));
+    assert!(!list.contains("conda-26.11.0"), "{list}");
+    assert!(
+        list.contains("1 closed release not shown: flightdeck list --all"),
+        "{list}"
+    );
+    let all = stdout(&home.run(&["list", "--all"]));
+    assert!(
+        all.contains("conda-26.11.0") && all.contains("rolled-back"),
+        "{all}"
+    );
+    let json = stdout(&home.run(&["list", "--all", "--json"]));
+    assert!(json.contains("\"outcome\": \"rolled-back\""), "{json}");
+
+    let old = home.run(&["status", "conda-26"]);
+    assert!(
+        stdout(&old).contains("· rolled-back by jane"),
+        "{}",
+        text(&old)
+    );
+    let pm = home.run(&["export", "conda-26", "--format", "postmortem"]);
+    assert!(
+        stdout(&pm).contains("was rolled back after"),
+        "{}",
+        text(&pm)
+    );
+    assert!(stdout(&pm).contains("bad solver"), "{}", text(&pm));
+}
+
+/// Logs written before `shipped` existed say `completed`: they read as shipped.
+#[test]
+fn an_old_log_closed_as_completed_reads_as_shipped() {
+    let home = Home::new();
+    home.start();
+    let mut log = std::fs::read_to_string(home.events()).expect("log");
+    log.push_str(
+        r#"{"v":1,"id":"ev-old","author":"jane","role":"pilot","seq":2,"at":"2026-11-13T14:05:00Z","observed_at":"2026-11-13T14:05:00Z","what":{"kind":"release_closed","outcome":"completed"}}"#,
+    );
+    log.push('\n');
+    std::fs::write(home.events(), log).expect("write");
+    let all = home.run(&["list", "--all"]);
+    assert!(stdout(&all).contains("shipped"), "{}", text(&all));
+}
+
+/// `flightdeck status | head`: the reader closing the pipe is no crash.
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::io::Read;
+    let home = Home::new();
+    home.start();
+    for args in [
+        &["status"][..],
+        &["export"],
+        &["man"],
+        &["completions", "bash"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("FLIGHTDECK_HOME", home.path())
+            .env("FLIGHTDECK_CONFIG", home.path().join("no-config.toml"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Read one byte, then close our end, as `head -c1` does.
+        let mut first = [0u8; 1];
+        let mut out = child.stdout.take().expect("stdout");
+        let _ = out.read(&mut first);
+        drop(out);
+        let mut err = String::new();
+        let _ = child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err);
+        let status = child.wait().expect("wait");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_ne!(status.code(), Some(101), "{args:?}: {err}");
+    }
+}
+
+/// A runtime failure is one or two plain sentences; the report is one -v away.
+#[test]
+fn a_runtime_failure_is_plain_in_a_pipe_and_detailed_with_v() {
+    let home = Home::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let out = home.run(&["sim", "serve", "--port", &port]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(&port), "names the port: {err}");
+    assert!(err.contains("--port"), "says what to do: {err}");
+    assert!(!err.contains("Location"), "{err}");
+    assert!(!err.contains('\u{1b}'), "no colour in a pipe: {err}");
+    assert!(err.lines().count() <= 3, "{err}");
+    let verbose = home.run(&["-v", "sim", "serve", "--port", &port]);
+    assert!(text(&verbose).contains("Location"), "{}", text(&verbose));
+}
+
+/// Shell completions and the manual page come from the parser's own tree;
+/// the global options are listed once, not under every subcommand.
+#[test]
+fn completions_man_page_and_help_without_repeated_globals() {
+    let home = Home::new();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef flightdeck"),
+        ("fish", "complete -c flightdeck"),
+    ] {
+        let out = home.run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(stdout(&out).contains(marker), "{shell}: {}", text(&out));
+        assert!(stdout(&out).contains("close"), "{shell}");
+    }
+    let man = home.run(&["man"]);
+    assert!(stdout(&man).starts_with(".ie"), "{}", text(&man));
+    assert!(stdout(&man).contains("flightdeck"), "{}", text(&man));
+
+    let top = stdout(&home.run(&["--help"]));
+    assert!(
+        top.contains("--home") && top.contains("Global options"),
+        "{top}"
+    );
+    let status = stdout(&home.run(&["status", "--help"]));
+    assert!(!status.contains("--github-api"), "{status}");
+    assert!(status.contains("see `flightdeck --help`"), "{status}");
+    // ...and still accepted after the subcommand.
+    let list = home.run(&["list", "--home", home.path().to_str().expect("utf-8")]);
+    assert_eq!(list.status.code(), Some(0), "{}", text(&list));
+
+    let undo = stdout(&home.run(&["step", "undo", "--help"]));
+    assert!(undo.contains("Has no effect"), "{undo}");
+    assert!(!undo.contains("a gate that says wait"), "{undo}");
+    let skip = stdout(&home.run(&["step", "skip", "--help"]));
+    assert!(!skip.contains("a gate that says wait"), "{skip}");
+    let done = stdout(&home.run(&["step", "done", "--help"]));
+    assert!(done.contains("a gate that says wait"), "{done}");
 }

@@ -400,7 +400,7 @@ fn export_starred_and_window_filters_narrow_every_format() {
         },
     );
     assert!(csv.lines().skip(1).all(|l| l >= "2026-11-12"), "{csv}");
-    assert!(csv.contains("Release completed by @jane"));
+    assert!(csv.contains("Release shipped by @jane"));
 
     // The post-mortem's key durations ignore the filter: they are about the release.
     let pm = render(
@@ -498,6 +498,7 @@ mod props {
                             subdir: subdir.into(),
                             build: "0".into(),
                             file_name: "f".into(),
+                            first_seen: None,
                         },
                     }
                 }),

@@ -57,6 +57,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
                 subdir: subdir.into(),
                 build: "py_0".into(),
                 file_name: "conda-26.11.0-py_0.conda".into(),
+                first_seen: None,
             },
         }),
     ]
@@ -230,6 +231,7 @@ fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_
                     subdir: "noarch".into(),
                     build: "py_0".into(),
                     file_name: "conda-26.11.0-py_0.conda".into(),
+                    first_seen: None,
                 },
             },
         }

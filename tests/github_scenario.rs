@@ -500,3 +500,85 @@ async fn bot_human_and_superseded_feedstock_prs() {
     assert_eq!(bar.health, Health::Healthy);
     assert_eq!(bar.summary.as_deref(), Some("no PR for bar 1.2.0 yet"));
 }
+
+const TWO_REPOS: &str = r#"
+[scenario]
+name = "late-radar"
+
+[clock]
+start = "2026-11-20T09:00:00Z"
+speed = 1
+
+[[tokens]]
+token = "sim-pilot-token"
+login = "jane"
+role = "pilot"
+
+[[repos]]
+name = "conda/conda"
+
+[[repos]]
+name = "conda/conda-build"
+
+[[happening]]
+after = "-10d"
+kind = "tag"
+repo = "conda/conda"
+tag = "26.11.0"
+author = "jane"
+
+[[happening]]
+after = "-9d"
+kind = "issue"
+repo = "conda/conda-build"
+number = 5501
+title = "conda-build fails with conda 26.11.0"
+author = "octocat"
+body = "Since 26.11.0 every build stops."
+"#;
+
+#[tokio::test(start_paused = true)]
+async fn a_late_joiner_radar_on_another_repository_sees_bugs_filed_before_the_start() {
+    let sim = start(scenario("late-radar", TWO_REPOS), 1.0).await;
+    let now = sim.clock();
+    let home = tempfile::tempdir().expect("tempdir");
+    let release = release(home.path(), "conda.toml", "26.11.0", now);
+    let log = open_log(&release, now);
+    let probes = vec![
+        ProbeSpec::Tag {
+            repo: "conda/conda".into(),
+            tag: "26.11.0".into(),
+        },
+        ProbeSpec::IssuesMentioning {
+            repo: "conda/conda-build".into(),
+            version: "26.11.0".into(),
+        },
+    ];
+    let (handle, _msgs) = run(
+        probes,
+        client(&sim, Some(PILOT_TOKEN)),
+        log.clone(),
+        Clock::Fixed(now),
+        SchedulerOptions {
+            once: true,
+            ..SchedulerOptions::default()
+        },
+    );
+    handle.join().await;
+    let obs = observed(&log);
+    let (_, at, link) = obs
+        .iter()
+        .find(|(f, _, _)| matches!(f, Fact::IssueFiled { number: 5501, .. }))
+        .unwrap_or_else(|| {
+            panic!(
+                "the bug on conda-build, filed before the start:\n{}",
+                dump(&obs)
+            )
+        });
+    assert_eq!(*at, t("2026-11-11T09:00:00Z"), "the issue's own time");
+    assert!(
+        link.as_deref()
+            .is_some_and(|l| l.ends_with("conda/conda-build/issues/5501")),
+        "{link:?}"
+    );
+}

@@ -232,6 +232,7 @@ fn a_package_that_disappears_and_returns_is_recorded_each_time() {
         subdir: "noarch".into(),
         build: "py_0".into(),
         file_name: "conda-26.11.0-py_0.conda".into(),
+        first_seen: None,
     };
     let gone = Fact::Disappeared {
         channel: "conda-forge".into(),

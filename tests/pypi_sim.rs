@@ -130,3 +130,26 @@ async fn pypi_sim_yank_is_seen() {
         .await;
     assert_eq!(missing.status, PypiStatus::NotYet);
 }
+
+/// Issue 14: in the scaled-clock demo, what the PyPI checker notices carries the
+/// release's (simulated) time, never the wall clock behind it.
+#[tokio::test]
+async fn pypi_sim_times_come_from_the_release_clock() {
+    let sim = start().await;
+    let clock = flightdeck::timeline::Clock::scaled(sim.clock(), 200.0);
+    let pypi = PypiChecker::with_options(PypiOptions::with_base_url(&sim.pypi_url()).expect("url"))
+        .expect("checker")
+        .with_clock(clock);
+    let q = PypiQuery::new("conda-store", "2025.10.0").expect("query");
+    let report = pypi.check(&q).await;
+    let PypiStatus::Uploaded { first_seen, .. } = report.status else {
+        panic!("uploaded three days ago: {:?}", report.status);
+    };
+    for t in [report.checked_at, first_seen] {
+        assert_eq!(
+            t.format("%Y-%m-%d").to_string(),
+            "2026-11-10",
+            "the simulated day, not the wall clock: {t}"
+        );
+    }
+}

@@ -224,7 +224,7 @@ fn assert_restored(tmux: &Tmux, name: &str) {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
+fn sigterm_sighup_and_sigint_restore_the_terminal() {
     let Some(tmux) = Tmux::new() else {
         eprintln!("SKIPPED: tmux is not installed; the end-to-end cockpit test needs it");
         return;
@@ -238,7 +238,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
         .output()
         .expect("start runs");
     assert!(started.status.success());
-    for (name, signal) in [("term", "-TERM"), ("hup", "-HUP")] {
+    for (name, signal) in [("term", "-TERM"), ("hup", "-HUP"), ("int", "-INT")] {
         tmux.start(name, &fly(home.path(), "pilot", "jane"));
         tmux.wait_for(name, "Checklist 0/20");
         // `env` execs the cockpit, so the pane's process is the cockpit.

@@ -173,14 +173,23 @@ fn validate_name_segments(name: &str, segments: &str) -> Result<(), ChannelError
     Ok(())
 }
 
-/// Parses a channel URL, accepting only the schemes the probe can read.
-fn parse_channel_url(raw: &str) -> Result<Url, ChannelError> {
+/// Parses a channel URL, accepting only the schemes the probe can read, and never a
+/// user-info part.
+pub(crate) fn parse_channel_url(raw: &str) -> Result<Url, ChannelError> {
     let invalid = |reason: String| ChannelError::InvalidUrl {
         url: raw.to_owned(),
         reason,
     };
     let trimmed = raw.trim();
     let url = Url::parse(trimmed).map_err(|err| invalid(err.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // `http://127.0.0.1:1@127.0.0.2/` reads as loopback to a careless eye and goes to
+        // 127.0.0.2; and credentials in a URL end up in errors, links and exports.
+        return Err(invalid(
+            "it has a user-info part (`user:password@`), which flightdeck refuses: it hides the real host and leaks into messages"
+                .to_owned(),
+        ));
+    }
     match url.scheme() {
         "https" | "http" => {
             if url.host_str().is_none_or(str::is_empty) {

@@ -160,6 +160,18 @@ pub(super) fn expand_and_check_graph(
         }
     }
 
+    let spans: Vec<&Range<usize>> = raw
+        .iter()
+        .flat_map(|r| {
+            let n = match r.binding {
+                Binding::Each => packages.len(),
+                _ => 1,
+            };
+            std::iter::repeat_n(&r.id.span, n)
+        })
+        .collect();
+    check_overlapping_probes(rep, &steps, &spans);
+
     // Cycles: depth-first search, reporting each cycle once, at the first need that closes it.
     let index: HashMap<&str, usize> = steps
         .iter()
@@ -204,4 +216,70 @@ pub(super) fn expand_and_check_graph(
         }
     }
     steps
+}
+
+/// Two different probes that can see the same fact: the log records a fact
+/// once, under the first probe that saw it, so the second step would never
+/// complete. Refused here rather than discovered mid-release.
+/// A probe field as it will read once templated (the package it is bound to, the text).
+type Field = Option<(Option<usize>, String)>;
+
+fn check_overlapping_probes(rep: &mut Reporter<'_>, steps: &[StepDef], spans: &[&Range<usize>]) {
+    // A field as it will read once templated: package-bound templates differ per package.
+    let field = |s: &StepDef, key: &str| -> Field {
+        let p = s.probe.as_ref()?;
+        match p.fields.get(key)? {
+            ProbeField::Text(t) => Some((s.package.filter(|_| t.contains('{')), t.clone())),
+            ProbeField::Number(n) => Some((None, n.to_string())),
+            ProbeField::List(_) => None,
+        }
+    };
+    let watched = |s: &StepDef| -> Option<(&'static str, Vec<Field>)> {
+        let kind = s.probe.as_ref()?.kind.as_str();
+        Some(match kind {
+            "pr" => ("pull requests", vec![field(s, "repo")]),
+            "feedstock_pr" => ("pull requests", vec![field(s, "feedstock")]),
+            "channel" => (
+                "channel records",
+                vec![field(s, "channel"), field(s, "package")],
+            ),
+            _ => return None,
+        })
+    };
+    // Distinct numbers or distinct head branches never select the same PR.
+    let disjoint = |a: &StepDef, b: &StepDef| {
+        ["number", "head"]
+            .iter()
+            .any(|k| matches!((field(a, k), field(b, k)), (Some(x), Some(y)) if x != y))
+    };
+    let same_probe = |a: &StepDef, b: &StepDef| match (&a.probe, &b.probe) {
+        (Some(x), Some(y)) => {
+            let (fx, fy) = (format!("{:?}", x.fields), format!("{:?}", y.fields));
+            x.kind == y.kind && fx == fy && (a.package == b.package || !fx.contains('{'))
+        }
+        _ => false,
+    };
+    for (i, a) in steps.iter().enumerate() {
+        let Some((what, key_a)) = watched(a) else {
+            continue;
+        };
+        for b in &steps[..i] {
+            let Some((_, key_b)) = watched(b) else {
+                continue;
+            };
+            let same_kind_family = a.probe.as_ref().map(|p| p.kind == "channel")
+                == b.probe.as_ref().map(|p| p.kind == "channel");
+            if !same_kind_family || key_a != key_b || same_probe(a, b) || disjoint(a, b) {
+                continue;
+            }
+            rep.error(
+                spans.get(i).copied().unwrap_or(&(0..0)),
+                format!(
+                    "steps `{}` and `{}` have probes watching the same {what}: a fact is recorded once, for the first probe that sees it, so one of them would never complete",
+                    b.id, a.id
+                ),
+                Some("give the pr probes distinct `head` or `number`, or let one step `needs` the other without a probe".into()),
+            );
+        }
+    }
 }

@@ -432,7 +432,7 @@ fn read_probe(
                     what,
                 );
                 if e.key == "title"
-                    && let Err(err) = regex::Regex::new(s)
+                    && let Err(err) = regex::Regex::new(&without_placeholders(s))
                 {
                     rep.error(
                         &e.node.span,
@@ -644,4 +644,36 @@ fn check_template(rep: &mut Reporter<'_>, s: &Spanned<String>, has_package: bool
             }
         }
     }
+}
+
+/// A template with each `{placeholder}` replaced by a plain word, so a `pr`
+/// probe's `title` can be compiled as the regular expression it will be once
+/// `{version}` and the like are filled in.
+fn without_placeholders(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let name_end = rest[open + 1..].find('}').map(|i| open + 1 + i);
+        match name_end {
+            Some(close)
+                if rest[open + 1..close]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && close > open + 1
+                    && !rest[open + 1..close]
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == ',') =>
+            {
+                out.push_str(&rest[..open]);
+                out.push('x');
+                rest = &rest[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -325,3 +325,82 @@ fn gates_report_weekdays_and_soak() {
         None
     );
 }
+
+#[test]
+fn a_pr_title_is_a_regular_expression_checked_at_check_time() {
+    let body = r#"
+[[phases.steps]]
+id = "release-pr"
+title = "Release PR"
+role = "pilot"
+probe = { kind = "pr", repo = "{repo}", title = "^Release {version} (" }
+"#;
+    let errs = errors(body);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("`title` of the pr probe is not a valid pattern")),
+        "{errs:?}"
+    );
+    let ok = r#"
+[[phases.steps]]
+id = "release-pr"
+title = "Release PR"
+role = "pilot"
+probe = { kind = "pr", repo = "{repo}", title = "^(Release|Changelog) {version}$" }
+"#;
+    assert_eq!(errors(ok), Vec::<String>::new());
+}
+
+#[test]
+fn two_probes_that_would_see_the_same_fact_are_refused() {
+    let body = r#"
+[[phases.steps]]
+id = "changelog-pr"
+title = "Changelog PR"
+role = "pilot"
+probe = { kind = "pr", repo = "{repo}", head = "changelog-{version}" }
+
+[[phases.steps]]
+id = "release-pr"
+title = "Release PR"
+role = "pilot"
+probe = { kind = "pr", repo = "{repo}", title = "^Release" }
+"#;
+    let errs = errors(body);
+    assert!(
+        errs.iter().any(|e| e.contains(
+            "steps `changelog-pr` and `release-pr` have probes watching the same pull requests"
+        )),
+        "{errs:?}"
+    );
+    let distinct = r#"
+[[phases.steps]]
+id = "changelog-pr"
+title = "Changelog PR"
+role = "pilot"
+probe = { kind = "pr", repo = "{repo}", head = "changelog-{version}" }
+
+[[phases.steps]]
+id = "backport-pr"
+title = "Backport PR"
+role = "pilot"
+probe = { kind = "pr", repo = "{repo}", head = "backport-{version}" }
+
+[[phases.steps]]
+id = "on-cf"
+title = "On conda-forge"
+role = "pilot"
+probe = { kind = "channel", channel = "conda-forge", package = "foo" }
+
+[[phases.steps]]
+id = "on-cf-again"
+title = "Still on conda-forge"
+role = "pilot"
+probe = { kind = "channel", channel = "conda-forge", package = "foo" }
+"#;
+    assert_eq!(
+        errors(distinct),
+        Vec::<String>::new(),
+        "distinct heads; one identical probe"
+    );
+}

@@ -1,7 +1,9 @@
 //! The crew: the seats (decided by the rule book in [`crate::timeline::rules`]),
-//! the roster ([`Roster`]), who "me" is, and the sync of the crew's logs.
+//! the rotation of pilots and co-pilots, the roster ([`Roster`]), who "me"
+//! is, and the sync of the crew's logs.
 
 pub mod identity;
+pub mod rotation;
 pub mod share;
 pub mod share_dir;
 

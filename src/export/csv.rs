@@ -68,10 +68,12 @@ fn push_record(out: &mut String, fields: &[&str]) {
 
 /// Quotes a field when it holds a comma, a quote, CR or LF, doubling quotes (RFC 4180, 2.6–2.7).
 pub fn field(text: &str) -> Cow<'_, str> {
+    // Text from outside: no control character reaches a spreadsheet or a terminal.
+    let text = super::sanitize::harmless(text);
     if text.contains([',', '"', '\r', '\n']) {
         Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
     } else {
-        Cow::Borrowed(text)
+        text
     }
 }
 

@@ -32,6 +32,16 @@ pub fn describe(event: &Event, plan: &Plan) -> String {
 /// shows `sentence(e, plan, Actor::Omitted)` next to the author, and every
 /// export the same sentence with the actor ([`describe`]).
 pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
+    // Notes, logins and titles come from outside: one sentence, made harmless once
+    // (line breaks stay: an export shows a note's lines; the cockpit's cells escape them).
+    let text = raw_sentence(event, plan, actor);
+    match super::sanitize::harmless(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+fn raw_sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
     let named = actor == Actor::Named;
     let by = if named {
         format!(" by @{}", event.author)
@@ -98,7 +108,8 @@ pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
         EventKind::Unstarred { event } => format!("Star removed from event {event}{by}"),
         EventKind::ReleaseClosed { outcome, reason } => {
             let verb = match outcome {
-                Outcome::Completed => "completed",
+                Outcome::Shipped => "shipped",
+                Outcome::RolledBack => "rolled back",
                 Outcome::Aborted => "aborted",
             };
             match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
@@ -106,7 +117,39 @@ pub fn sentence(event: &Event, plan: &Plan, actor: Actor) -> String {
                 None => format!("Release {verb}{by}"),
             }
         }
+        // Exports say which time the row shows; the cockpit's row stamp already is the upload.
+        EventKind::Observed {
+            fact: fact @ Fact::Available { first_seen, .. },
+            ..
+        } if named => format!(
+            "{}{}",
+            describe_fact(fact, plan),
+            available_times(event.at, *first_seen)
+        ),
         EventKind::Observed { fact, .. } => describe_fact(fact, plan),
+        EventKind::Unknown { of } => format!("Unknown event ({of}, from a newer flightdeck)"),
+    }
+}
+
+/// Which time an availability row shows: the record's upload (build) time, and
+/// — when a probe watched the version appear — when it was first seen
+/// installable: " — uploaded 23:09, first seen 23:14". A late joiner knows
+/// only the upload.
+pub(crate) fn available_times(
+    uploaded: chrono::DateTime<chrono::Utc>,
+    first_seen: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let hm = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M").to_string();
+    match first_seen {
+        Some(seen) if seen.date_naive() != uploaded.date_naive() => format!(
+            " — uploaded {}, first seen {}",
+            hm(uploaded),
+            seen.format("%Y-%m-%d %H:%M")
+        ),
+        Some(seen) if hm(seen) != hm(uploaded) => {
+            format!(" — uploaded {}, first seen {}", hm(uploaded), hm(seen))
+        }
+        _ => format!(" — uploaded {}", hm(uploaded)),
     }
 }
 
@@ -332,6 +375,7 @@ pub fn kind_name(event: &Event) -> &'static str {
         EventKind::Starred { .. } => "starred",
         EventKind::Unstarred { .. } => "unstarred",
         EventKind::ReleaseClosed { .. } => "release_closed",
+        EventKind::Unknown { .. } => "unknown",
         EventKind::Observed { fact, .. } => match fact {
             Fact::TagPushed { .. } => "observed.tag_pushed",
             Fact::ReleaseDrafted { .. } => "observed.release_drafted",
@@ -370,7 +414,8 @@ pub fn subject(event: &Event) -> Option<String> {
         EventKind::Handover { to } => Some(format!("crew:{to}")),
         EventKind::Note { .. }
         | EventKind::ReleaseClosed { .. }
-        | EventKind::CrewAssigned { .. } => None,
+        | EventKind::CrewAssigned { .. }
+        | EventKind::Unknown { .. } => None,
     }
 }
 
@@ -455,6 +500,7 @@ mod tests {
                     subdir: "noarch".into(),
                     build: "py_0".into(),
                     file_name: "conda-26.11.0-py_0.conda".into(),
+                    first_seen: None,
                 },
             },
         }

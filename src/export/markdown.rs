@@ -149,12 +149,14 @@ pub fn fold_rows(
                 package,
                 version,
                 subdir,
+                first_seen,
                 ..
             }) => {
                 let minute = e.at.timestamp().div_euclid(60);
                 let mut subdirs = vec![subdir.as_str()];
                 let mut end = e.at;
                 let mut count = 1;
+                let mut seen = *first_seen;
                 // Events are in time order: the same minute is a contiguous run.
                 for (j, other) in events.iter().enumerate().skip(i + 1) {
                     if other.at.timestamp().div_euclid(60) != minute {
@@ -170,6 +172,7 @@ pub fn fold_rows(
                                 package: p,
                                 version: v,
                                 subdir: s,
+                                first_seen: f,
                                 ..
                             },
                         ..
@@ -182,12 +185,22 @@ pub fn fold_rows(
                         }
                         end = end.max(other.at);
                         count += 1;
+                        seen = match (seen, *f) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
                     }
                 }
+                // Event order within a minute follows random ids: sort, so every run reads the same.
+                subdirs.sort_unstable();
                 rows.push(Row {
                     at: e.at,
                     end,
-                    action: describe::available(package, version, channel, &subdirs),
+                    action: format!(
+                        "{}{}",
+                        describe::available(package, version, channel, &subdirs),
+                        describe::available_times(e.at, seen)
+                    ),
                     link: describe::link(e, channels),
                     events: count,
                 });
@@ -299,5 +312,48 @@ mod tests {
         assert_eq!(escape_cell("tab\there\u{7}"), "tab here");
         assert_eq!(escape_cell("C:\\path\\|"), "C:\\\\path\\\\\\|");
         assert_eq!(escape_cell(" \n "), "");
+    }
+
+    #[test]
+    fn a_folded_row_lists_its_subdirs_sorted_whatever_the_ids() {
+        let text = include_str!("../../checklists/conda.toml");
+        let plan = crate::checklist::Checklist::parse("conda.toml", text)
+            .ok()
+            .and_then(|c| c.plan("26.11.0").ok())
+            .expect("the shipped checklist plans");
+        let at: DateTime<Utc> = "2026-11-12T09:14:05Z".parse().expect("time");
+        // Ids decide the order within a minute; they are random in real logs.
+        let events: Vec<Event> = [("a", "osx-64"), ("b", "linux-64"), ("c", "noarch")]
+            .into_iter()
+            .map(|(id, subdir)| Event {
+                v: 1,
+                id: crate::timeline::EventId(id.into()),
+                author: "jane".into(),
+                role: crate::crew::Role::Pilot,
+                seq: 1,
+                at,
+                observed_at: at,
+                link: None,
+                what: EventKind::Observed {
+                    probe: "channel".into(),
+                    fact: Fact::Available {
+                        channel: "defaults".into(),
+                        package: "conda".into(),
+                        version: "26.11.0".into(),
+                        subdir: subdir.into(),
+                        build: "0".into(),
+                        file_name: "f".into(),
+                        first_seen: None,
+                    },
+                },
+            })
+            .collect();
+        let refs: Vec<&Event> = events.iter().collect();
+        let rows = fold_rows(&plan, &refs, None, &BTreeMap::new());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].action,
+            "conda 26.11.0 available on defaults (linux-64, noarch, osx-64) — uploaded 09:14"
+        );
     }
 }

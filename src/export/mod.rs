@@ -19,10 +19,12 @@
 
 pub mod csv;
 pub mod describe;
+pub(crate) mod history;
 pub mod json;
 pub mod markdown;
 pub mod postmortem;
 pub mod redact;
+pub mod sanitize;
 
 pub use describe::{Actor, describe, describe_fact, kind_name, link, sentence, subject};
 
@@ -121,11 +123,19 @@ impl ExportOptions {
 
 /// Exports a release's timeline. `state` is `fold(&release.plan, &release.read_events()?)`.
 pub fn export(release: &Release, state: &State, opts: &ExportOptions) -> Result<String> {
-    Ok(match opts.format {
+    let text = match opts.format {
         Format::Md => markdown::table(&release.plan, state, opts),
-        Format::Csv => csv::csv(&release.plan, state, opts),
-        Format::Json => json::json(release, state, opts)?,
+        // CSV ends its lines with CR LF: its fields are made harmless one by one.
+        Format::Csv => return Ok(csv::csv(&release.plan, state, opts)),
+        // JSON escapes every control character itself (`\u001b`): it stays lossless.
+        Format::Json => return json::json(release, state, opts),
         Format::Postmortem => postmortem::document(release, state, opts),
+    };
+    // Crew names, notes and titles reach these documents from outside; an export is
+    // read in a terminal (`cat`, a pager) as often as in an editor.
+    Ok(match sanitize::harmless(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
     })
 }
 

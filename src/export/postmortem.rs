@@ -76,11 +76,13 @@ pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> Strin
 
 fn outcome_line(state: &State, opts: &ExportOptions) -> String {
     match &state.closed {
-        Some((Outcome::Completed, s)) => {
-            format!("completed {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
-        }
-        Some((Outcome::Aborted, s)) => {
-            format!("aborted {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
+        Some((outcome, s)) => {
+            let word = match outcome {
+                Outcome::Shipped => "shipped",
+                Outcome::Aborted => "aborted",
+                Outcome::RolledBack => "rolled back",
+            };
+            format!("{word} {} by @{}", fmt_minute(s.at), escape_cell(&s.by))
         }
         None => format!("in progress (as of {})", fmt_minute(opts.now)),
     }
@@ -176,6 +178,17 @@ fn timeline(state: &State) -> impl Iterator<Item = &Event> {
 
 /// The one generated line: outcome, duration, progress, bugs filed.
 fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
+    let mut out = summary_line(release, state, opts);
+    if let Some(joined) = late_join(release, state) {
+        let _ = write!(out, " {joined}");
+    }
+    for f in findings(state) {
+        let _ = write!(out, " Channel skew: {f}.");
+    }
+    out
+}
+
+fn summary_line(release: &Release, state: &State, opts: &ExportOptions) -> String {
     let title = escape_cell(&release.plan.title);
     let start = state
         .started
@@ -190,7 +203,8 @@ fn summary(release: &Release, state: &State, opts: &ExportOptions) -> String {
     match &state.closed {
         Some((outcome, s)) => {
             let verb = match outcome {
-                Outcome::Completed => "was completed in",
+                Outcome::Shipped => "shipped in",
+                Outcome::RolledBack => "was rolled back after",
                 Outcome::Aborted => "was aborted after",
             };
             let reason = state
@@ -239,6 +253,87 @@ fn impact(out: &mut String, plan: &Plan, state: &State, opts: &ExportOptions) {
             bullet(out, e, plan, opts);
         }
     }
+    let findings = findings(state);
+    if !findings.is_empty() {
+        out.push_str("\nFindings:\n\n");
+        for f in findings {
+            let _ = writeln!(out, "- Channel skew: {}", escape_cell(&f));
+        }
+    }
+}
+
+/// How far the timeline reaches: when the release closed, else the last
+/// observation recorded — never the reader's wall clock, so an old release
+/// reads the same next year.
+fn measured_until(state: &State) -> Option<DateTime<Utc>> {
+    state
+        .closed
+        .as_ref()
+        .map(|(_, c)| c.at)
+        .or_else(|| state.events.iter().map(|e| e.observed_at).max())
+}
+
+/// Open-ended channel skew at the end of the timeline: "defaults ahead of
+/// conda-forge by ≥ 5d; conda-forge: not yet (as of …)".
+fn findings(state: &State) -> Vec<String> {
+    let Some(until) = measured_until(state) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (package, channels) in &state.availability {
+        for skew in crate::timeline::availability::channel_skew(
+            channels,
+            until,
+            crate::timeline::availability::SKEW_THRESHOLD,
+        ) {
+            out.push(format!(
+                "{package} on {} ahead of {} by ≥ {}; {}: not yet (as of {})",
+                skew.ahead,
+                skew.behind,
+                format_span(skew.lag),
+                skew.behind,
+                fmt_minute(until)
+            ));
+        }
+    }
+    out
+}
+
+/// The release's first public moment: its earliest tag or published GitHub release.
+fn first_public(state: &State) -> Option<Point> {
+    let m = &state.milestones;
+    let tag = m.tags.iter().map(|t| (t.at, format!("{} tagged", t.tag)));
+    let published = m
+        .published
+        .iter()
+        .map(|t| (t.at, format!("{} published", t.tag)));
+    tag.chain(published)
+        .min_by_key(|(at, _)| *at)
+        .map(|(at, what)| Point { at, what })
+}
+
+/// Set when the release was started in flightdeck after it went public: a
+/// late joiner (or a reconstruction), whose durations count from the first
+/// public moment instead.
+fn late_join(release: &Release, state: &State) -> Option<String> {
+    let start = started_at(release, state);
+    let public = first_public(state)?;
+    (start > public.at).then(|| {
+        format!(
+            "Followed in flightdeck from {}, {} after it went public ({}, {}): a late joiner.",
+            fmt_minute(start),
+            format_span(start - public.at),
+            public.what,
+            fmt_minute(public.at)
+        )
+    })
+}
+
+fn started_at(release: &Release, state: &State) -> DateTime<Utc> {
+    state
+        .started
+        .as_ref()
+        .map_or(release.meta.created_at, |s| s.at)
 }
 
 fn bullet(out: &mut String, e: &Event, plan: &Plan, opts: &ExportOptions) {
@@ -326,15 +421,16 @@ struct Point {
 pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
     let plan = &release.plan;
     let facts = &state.milestones;
-    let start = || -> Result<Point, String> {
-        Ok(Point {
-            at: state
-                .started
-                .as_ref()
-                .map_or(release.meta.created_at, |s| s.at),
-            what: "release started".to_string(),
-        })
+    let started = Point {
+        at: started_at(release, state),
+        what: "release started".to_string(),
     };
+    // A late joiner's clock starts at the first public moment, not at `start`.
+    let origin = match first_public(state) {
+        Some(p) if p.at < started.at => p,
+        _ => started.clone(),
+    };
+    let start = || -> Result<Point, String> { Ok(started.clone()) };
     let mut out = Vec::new();
     let several = plan.packages.len() > 1;
     let mut tagged_repos: Vec<&str> = Vec::new();
@@ -348,11 +444,20 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
         // Packages from one repository share one tag: measure it once.
         if !tagged_repos.iter().any(|r| r.eq_ignore_ascii_case(&p.repo)) {
             tagged_repos.push(&p.repo);
-            out.push(Measure::between(
-                format!("{prefix}Start → tag"),
-                start(),
-                tag.clone(),
-            ));
+            let label = format!("{prefix}Start → tag");
+            out.push(match &tag {
+                Ok(t) if t.at < started.at => Measure {
+                    label,
+                    duration: "n/a".to_string(),
+                    details: format!(
+                        "started after the tag (late joiner): {} ({}), started {}",
+                        fmt_minute(t.at),
+                        t.what,
+                        fmt_minute(started.at)
+                    ),
+                },
+                _ => Measure::between(label, start(), tag.clone()),
+            });
         }
         let channels = ordered_channels(p);
         for ch in &channels {
@@ -388,10 +493,11 @@ pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
                 format!("{prefix}Channel skew (defaults vs conda-forge)"),
                 first_available(facts, p, "defaults"),
                 first_available(facts, p, "conda-forge"),
+                measured_until(state),
             ));
         }
     }
-    out.push(all_clear(plan, state, start()));
+    out.push(all_clear(plan, state, Ok(origin)));
     out
 }
 
@@ -425,7 +531,12 @@ fn first_merge(facts: &Milestones, feedstock: &str) -> Result<Point, String> {
         .ok_or_else(|| format!("no merge on {feedstock} observed yet"))
 }
 
-fn skew(label: String, defaults: Result<Point, String>, forge: Result<Point, String>) -> Measure {
+fn skew(
+    label: String,
+    defaults: Result<Point, String>,
+    forge: Result<Point, String>,
+    until: Option<DateTime<Utc>>,
+) -> Measure {
     match (defaults, forge) {
         (Ok(d), Ok(f)) => {
             let first = match d.at.cmp(&f.at) {
@@ -443,6 +554,30 @@ fn skew(label: String, defaults: Result<Point, String>, forge: Result<Point, Str
                 ),
             }
         }
+        // One channel has it, the other not yet: open-ended, at least as long as the timeline.
+        (d, f) if d.is_ok() != f.is_ok() && until.is_some() => {
+            let (ahead, behind, a) = match (d, f) {
+                (Ok(a), _) => ("defaults", "conda-forge", a),
+                (_, Ok(a)) => ("conda-forge", "defaults", a),
+                (Err(e), Err(_)) => {
+                    return Measure {
+                        label,
+                        duration: "n/a".to_string(),
+                        details: e,
+                    };
+                }
+            };
+            let until = until.unwrap_or(a.at).max(a.at);
+            Measure {
+                label,
+                duration: format!("≥ {}", format_span(until - a.at)),
+                details: format!(
+                    "{ahead} ahead of {behind}: {ahead} {}, {behind}: not yet (as of {})",
+                    fmt_minute(a.at),
+                    fmt_minute(until)
+                ),
+            }
+        }
         (d, f) => Measure {
             label,
             duration: "n/a".to_string(),
@@ -452,7 +587,11 @@ fn skew(label: String, defaults: Result<Point, String>, forge: Result<Point, Str
 }
 
 fn all_clear(plan: &Plan, state: &State, start: Result<Point, String>) -> Measure {
-    let label = "Start → all-clear".to_string();
+    // A late joiner's durations count from the first public moment: the label says so.
+    let label = match &start {
+        Ok(p) if p.what != "release started" => "First public → all-clear".to_string(),
+        _ => "Start → all-clear".to_string(),
+    };
     let step = plan.steps.iter().find(|s| {
         let title = s.title.to_ascii_lowercase();
         s.id.0.contains("all-clear")

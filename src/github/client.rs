@@ -115,6 +115,11 @@ pub struct ClientOptions {
     /// Whole-request timeout.
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// The longest silence while a reply is read (a server that trickles or stalls).
+    pub read_timeout: Duration,
+    /// The largest body a read accepts: a GitHub page of 100 items is well under it,
+    /// an endless body stops here instead of growing without bound.
+    pub max_body: usize,
     /// Where the ETag cache is persisted (`None`: memory only).
     pub cache_file: Option<PathBuf>,
     /// Send `If-None-Match` (turned off only to measure what it saves).
@@ -126,6 +131,8 @@ impl Default for ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(15),
+            max_body: 8 * 1024 * 1024,
             cache_file: None,
             conditional: true,
         }
@@ -138,6 +145,11 @@ struct CacheEntry {
     body: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     next: Option<String>,
+    /// A 404/410 remembered with its validator: GitHub counts a 404 against
+    /// the quota and not a 304, so a probe waiting for a tag asks conditionally
+    /// from its first request in a new process too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    missing: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -168,6 +180,8 @@ pub struct GithubClient {
     pub(super) octo: std::sync::OnceLock<Result<octocrab::Octocrab, GhError>>,
     pub(super) timeout: Duration,
     pub(super) connect_timeout: Duration,
+    max_body: usize,
+    read_timeout: Duration,
     /// Writes go one at a time (design.md: writes are serial), whoever sends them.
     pub(super) writing: tokio::sync::Mutex<()>,
     identity: String,
@@ -204,9 +218,11 @@ impl GithubClient {
                 url: crate::probe::redact(base),
             });
         }
+        crate::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)
+            .read_timeout(opts.read_timeout)
             // No idle connections: nothing lingers between polls 15 s apart,
             // and no idle-pool timers run under a paused test clock.
             .pool_max_idle_per_host(0)
@@ -230,6 +246,8 @@ impl GithubClient {
             octo: std::sync::OnceLock::new(),
             timeout: opts.timeout,
             connect_timeout: opts.connect_timeout,
+            max_body: opts.max_body,
+            read_timeout: opts.read_timeout,
             writing: tokio::sync::Mutex::new(()),
             identity,
             conditional: opts.conditional,
@@ -303,7 +321,7 @@ impl GithubClient {
             path.to_string()
         } else {
             return Err(GhError::ForeignUrl {
-                url: path.to_string(),
+                url: self.redact(&crate::probe::redact(path)),
             });
         };
         let shown = url.strip_prefix(&self.base).unwrap_or(&url).to_string();
@@ -335,17 +353,14 @@ impl GithubClient {
             req = req.header(IF_NONE_MATCH, v);
         }
         lock(&self.traffic).requests += 1;
-        let resp = req.send().await.map_err(|e| GhError::Transport {
+        let mut resp = req.send().await.map_err(|e| GhError::Transport {
             path: shown.clone(),
-            message: self.redact(&describe_transport(&e)),
+            message: self.redact(&self.with_limits(&e)),
         })?;
         let status = resp.status();
         let headers = resp.headers().clone();
         self.note_quota(&headers);
-        let body = resp.bytes().await.map_err(|e| GhError::Transport {
-            path: shown.clone(),
-            message: self.redact(&format!("the reply broke off ({})", describe_transport(&e))),
-        })?;
+        let body = self.read_body(&mut resp, &shown).await?;
 
         match status {
             StatusCode::NOT_MODIFIED => {
@@ -353,7 +368,7 @@ impl GithubClient {
                 match cached {
                     Some(c) => Ok(Page {
                         path: shown,
-                        found: true,
+                        found: !c.missing,
                         changed: false,
                         body: Bytes::from(c.body),
                         next: c.next,
@@ -382,7 +397,14 @@ impl GithubClient {
                 let next = next_link(&headers);
                 let text = String::from_utf8_lossy(&body).into_owned();
                 let changed = cached.as_ref().is_none_or(|c| c.body != text);
+                // A server that echoes the Authorization header would get the token
+                // written to the cache file: such a body is used once, never stored.
+                let holds_token = self
+                    .token
+                    .as_ref()
+                    .is_some_and(|t| text.contains(t.secret()));
                 if self.conditional
+                    && !holds_token
                     && let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok())
                 {
                     let mut cache = lock(&self.cache);
@@ -396,6 +418,7 @@ impl GithubClient {
                             etag: etag.to_string(),
                             body: text,
                             next: next.clone(),
+                            missing: false,
                         },
                     );
                     cache.dirty = true;
@@ -408,15 +431,93 @@ impl GithubClient {
                     next,
                 })
             }
-            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(Page {
-                path: shown,
-                found: false,
-                changed: true,
-                body: Bytes::new(),
-                next: None,
-            }),
+            StatusCode::NOT_FOUND | StatusCode::GONE => {
+                let changed = cached.as_ref().is_none_or(|c| !c.missing);
+                if self.conditional
+                    && let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok())
+                {
+                    self.remember_missing(key, etag);
+                }
+                Ok(Page {
+                    path: shown,
+                    found: false,
+                    changed,
+                    body: Bytes::new(),
+                    next: None,
+                })
+            }
             s => Err(self.classify(s, &headers, &body, shown)),
         }
+    }
+
+    /// The body of `resp`, at most `max_body` bytes; the read-idle and total deadlines
+    /// are the HTTP client's. The error names the URL and the limit.
+    async fn read_body(&self, resp: &mut reqwest::Response, shown: &str) -> Result<Bytes, GhError> {
+        let too_big = || GhError::BadBody {
+            path: shown.to_string(),
+            message: format!(
+                "the reply is larger than {} bytes, the most a GitHub page may be; stopped reading",
+                self.max_body
+            ),
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(too_big());
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.max_body {
+                        return Err(too_big());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(Bytes::from(body)),
+                Err(e) => {
+                    return Err(GhError::Transport {
+                        path: shown.to_string(),
+                        message: self
+                            .redact(&format!("the reply broke off ({})", self.with_limits(&e))),
+                    });
+                }
+            }
+        }
+    }
+
+    /// What went wrong, with the deadline that ran out when one did.
+    fn with_limits(&self, e: &reqwest::Error) -> String {
+        let what = describe_transport(e);
+        if e.is_timeout() {
+            format!(
+                "{what}; limits: {} s to connect, {} s of silence, {} s in all",
+                self.connect_timeout.as_secs_f64(),
+                self.read_timeout.as_secs_f64(),
+                self.timeout.as_secs_f64()
+            )
+        } else {
+            what
+        }
+    }
+
+    /// Caches a 404/410 under its validator (no body: nothing to replay, nothing to leak).
+    fn remember_missing(&self, key: String, etag: &str) {
+        let mut cache = lock(&self.cache);
+        if cache.entries.len() >= CACHE_MAX_ENTRIES && !cache.entries.contains_key(&key) {
+            cache.entries.clear();
+        }
+        cache.entries.insert(
+            key,
+            CacheEntry {
+                etag: etag.to_string(),
+                body: String::new(),
+                next: None,
+                missing: true,
+            },
+        );
+        cache.dirty = true;
     }
 
     /// Notes the rate limit a reply reports, from a read or a write: one budget per client.

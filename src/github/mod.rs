@@ -35,8 +35,10 @@
 //! Every reply, read or written, updates the same budget ([`GithubClient::quota`]).
 
 pub mod client;
+pub mod keyring;
 pub mod model;
 pub mod token;
+pub mod whoami;
 pub mod write;
 
 pub use client::{ClientOptions, GhError, GithubClient, Page, Traffic, next_link};

@@ -1,14 +1,18 @@
 //! Token discovery, and the rules on where a token may go.
 //!
-//! Precedence, as the GitHub CLI decides it: the environment, then the OS
-//! keyring (`flightdeck auth login`; the slot is [`from_keyring`], filled by a
-//! later change), then `gh auth token`. Every decision is made on a parsed
+//! Precedence, as the GitHub CLI decides it: the environment, then what
+//! `flightdeck auth login` stored for the host ([`from_keyring`]: the OS
+//! keyring, or the plain-text file `--insecure-storage` wrote, with a warning on
+//! every use), then `gh auth token`. Every decision is made on a parsed
 //! [`url::Url`], never on a string prefix:
 //! - a URL with user-info gets no token (it would be a second credential);
 //! - no token over plain `http://` except to loopback (`flightdeck sim serve`);
 //! - a github.com token (`GH_TOKEN`, `GITHUB_TOKEN`, `gh auth token`) never goes to
 //!   another host: a GitHub Enterprise host reads `GH_ENTERPRISE_TOKEN` /
-//!   `GITHUB_ENTERPRISE_TOKEN` and `gh auth token --hostname HOST`.
+//!   `GITHUB_ENTERPRISE_TOKEN` and `gh auth token --hostname HOST`;
+//! - a stored token is kept per host ([`host_key`]) and read only for that host;
+//!   a simulated world on loopback gets the environment's token or one stored
+//!   for its own `127.0.0.1:PORT`, never `gh`'s.
 
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -67,6 +71,8 @@ pub enum TokenSource {
     Env(&'static str),
     /// The OS keyring, where `flightdeck auth login` keeps it.
     Keyring,
+    /// The plain-text file `flightdeck auth login --insecure-storage` wrote.
+    InsecureFile,
     /// `gh auth token` (with `--hostname` for GitHub Enterprise).
     GhCli,
 }
@@ -76,6 +82,9 @@ impl fmt::Display for TokenSource {
         match self {
             TokenSource::Env(var) => write!(f, "the environment ({var})"),
             TokenSource::Keyring => f.write_str("the OS keyring"),
+            TokenSource::InsecureFile => {
+                f.write_str("a plain-text file (flightdeck auth login --insecure-storage)")
+            }
             TokenSource::GhCli => f.write_str("`gh auth token`"),
         }
     }
@@ -133,48 +142,138 @@ pub fn may_carry_token(api_base: &str) -> bool {
     host_kind(api_base) != HostKind::NoToken
 }
 
-/// The token for `api_base` and where it came from; `None`: unauthenticated.
-pub fn discover(api_base: &str) -> Option<Discovered> {
-    let kind = host_kind(api_base);
-    let vars: &[&'static str] = match &kind {
-        HostKind::NoToken => return None,
+/// The key a host's stored token is kept under: `github.com`, an Enterprise
+/// host name, or `HOST:PORT` of a loopback API; `None` where no token may go.
+pub fn host_key(api_base: &str) -> Option<String> {
+    match host_kind(api_base) {
+        HostKind::GithubCom => Some("github.com".into()),
+        HostKind::Enterprise(host) => Some(host),
+        HostKind::Loopback => {
+            let url = Url::parse(api_base).ok()?;
+            Some(format!(
+                "{}:{}",
+                url.host_str()?,
+                url.port_or_known_default()?
+            ))
+        }
+        HostKind::NoToken => None,
+    }
+}
+
+/// The environment variables read for `api_base`'s tokens, in order.
+pub fn env_vars(api_base: &str) -> &'static [&'static str] {
+    match host_kind(api_base) {
+        HostKind::NoToken => &[],
         HostKind::Enterprise(_) => &["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
         HostKind::GithubCom | HostKind::Loopback => &["GH_TOKEN", "GITHUB_TOKEN"],
-    };
-    for var in vars {
-        if let Some(token) = std::env::var(var).ok().as_deref().and_then(Token::new) {
+    }
+}
+
+/// The token for `api_base` and where it came from; `None`: unauthenticated.
+pub fn discover(api_base: &str) -> Option<Discovered> {
+    discover_with(api_base, &|var| std::env::var(var).ok(), &from_gh_cli)
+}
+
+/// [`discover`] with the environment and `gh` given (tests; the stores are the real ones).
+pub(crate) fn discover_with(
+    api_base: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    gh: &dyn Fn(&HostKind) -> Option<Token>,
+) -> Option<Discovered> {
+    let kind = host_kind(api_base);
+    for var in env_vars(api_base) {
+        if let Some(token) = env(var).as_deref().and_then(Token::new) {
             return Some(Discovered {
                 token,
                 source: TokenSource::Env(var),
             });
         }
     }
-    // A simulated world's tokens come from the environment only: nothing real is sent there.
-    let host = match &kind {
-        HostKind::GithubCom => "github.com",
-        HostKind::Enterprise(h) => h.as_str(),
-        HostKind::Loopback | HostKind::NoToken => return None,
-    };
-    if let Some(token) = from_keyring(host) {
+    let host = host_key(api_base)?;
+    if let Some(token) = from_keyring(&host) {
         return Some(Discovered {
             token,
             source: TokenSource::Keyring,
         });
     }
-    from_gh_cli(&kind).map(|token| Discovered {
+    if let Some((token, path)) = super::keyring::load_insecure(&host) {
+        warn_insecure_once(&host, &path);
+        return Some(Discovered {
+            token,
+            source: TokenSource::InsecureFile,
+        });
+    }
+    // `gh`'s tokens are github.com's or an Enterprise host's: never a simulated world's.
+    if kind == HostKind::Loopback {
+        return None;
+    }
+    gh(&kind).map(|token| Discovered {
         token,
         source: TokenSource::GhCli,
     })
 }
 
-/// The token `flightdeck auth login` stored for `host` (`github.com` or an
-/// Enterprise host name) in the OS keyring.
-///
-/// The slot for the keyring: this build has no keyring support yet, so nothing
-/// is found and discovery falls through to `gh`.
+/// `gh` warns on every use of a plain-text token; so does flightdeck, once per
+/// process and host, on standard error (before the cockpit takes the screen).
+fn warn_insecure_once(host: &str, path: &std::path::Path) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    if warned.iter().any(|h| h == host) {
+        return;
+    }
+    warned.push(host.to_string());
+    eprintln!(
+        "warning: the GitHub token for {host} is read from {}, a plain-text file \
+         (flightdeck auth login --insecure-storage); keep it in an OS keyring instead with \
+         `flightdeck auth login --hostname {host}` where there is one",
+        path.display()
+    );
+}
+
+/// What to do when a command needs a token for `api_base` and finds none:
+/// every way to give one, for this host.
+pub fn missing_token_help(api_base: &str) -> String {
+    let Some(host) = host_key(api_base) else {
+        return format!(
+            "no GitHub token may be sent to {}: use https (plain http only to 127.0.0.1 or \
+             localhost) and no user:password@ in the URL",
+            crate::probe::redact(api_base)
+        );
+    };
+    let vars = env_vars(api_base).join(" or ");
+    let login = if host == "github.com" {
+        "flightdeck auth login".to_string()
+    } else if host_kind(api_base) == HostKind::Loopback {
+        format!(
+            "flightdeck --github-api {} auth login",
+            api_base.trim_end_matches('/')
+        )
+    } else {
+        format!("flightdeck auth login --hostname {host}")
+    };
+    let mut help = format!(
+        "no GitHub token for {host}. Do one of these:\n  \
+         - `{login}` (checks the token and keeps it in the OS keyring; \
+         add --with-token to read it from standard input)\n  \
+         - set {vars} in the environment"
+    );
+    if host_kind(api_base) != HostKind::Loopback {
+        let gh = if host == "github.com" {
+            "gh auth login".to_string()
+        } else {
+            format!("gh auth login --hostname {host}")
+        };
+        help.push_str(&format!(
+            "\n  - `{gh}` (flightdeck then reads `gh auth token`)"
+        ));
+    }
+    help
+}
+
+/// The token `flightdeck auth login` stored for `host` ([`host_key`]) in the
+/// OS keyring; `None` when there is no entry or no keyring (see [`super::keyring`]).
 pub fn from_keyring(host: &str) -> Option<Token> {
-    let _ = host;
-    None
+    super::keyring::load_keyring(host)
 }
 
 /// The login `gh auth login` stored for `host` (`github.com`), read from its
@@ -290,9 +389,90 @@ mod tests {
         );
     }
 
+    /// The OS keyring is the real one (CI runs it: the kernel's keyutils store);
+    /// the environment and `gh` are given, so the precedence is tested whole.
     #[test]
-    fn the_keyring_slot_finds_nothing_yet() {
-        assert_eq!(from_keyring("github.com"), None);
+    fn the_environment_beats_the_keyring_which_beats_gh() {
+        if let Err(why) = super::super::keyring::keyring_available() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run against a real OS keyring, and: {why}"
+            );
+            eprintln!("\n*** SKIPPED: no OS keyring on this machine ({why}); CI has one ***\n");
+            return;
+        }
+        let host = format!("ghe-{}.example", uuid::Uuid::new_v4().simple());
+        let api = format!("https://{host}/api/v3");
+        let no_env = |_: &str| None;
+        let env = |var: &str| (var == "GH_ENTERPRISE_TOKEN").then(|| "from-env".to_string());
+        let gh = |kind: &HostKind| {
+            assert_eq!(
+                kind,
+                &HostKind::Enterprise(host.clone()),
+                "gh is asked for this host"
+            );
+            Token::new("from-gh")
+        };
+        let d = discover_with(&api, &no_env, &gh).expect("gh's token");
+        assert_eq!(
+            (d.token.secret(), d.source),
+            ("from-gh", TokenSource::GhCli)
+        );
+
+        let stored = Token::new("from-keyring").expect("token");
+        super::super::keyring::save_keyring(&host, &stored).expect("stored");
+        let d = discover_with(&api, &no_env, &gh).expect("the keyring's token");
+        let from_keyring = (d.token.secret().to_string(), d.source);
+        let d = discover_with(&api, &env, &gh).expect("the environment's token");
+        let from_env = (d.token.secret().to_string(), d.source);
+        // github.com's discovery never sees another host's entry.
+        let github = discover_with("https://api.github.com", &no_env, &|_: &HostKind| None);
+        let removed = super::super::keyring::delete_keyring(&host);
+        assert_eq!(from_keyring, ("from-keyring".into(), TokenSource::Keyring));
+        assert_eq!(
+            from_env,
+            ("from-env".into(), TokenSource::Env("GH_ENTERPRISE_TOKEN"))
+        );
+        assert!(github.is_none_or(|d| d.token.secret() != "from-keyring"));
+        assert_eq!(removed, Ok(true));
+        assert_eq!(from_keyring_of(&host), None, "logout leaves nothing");
+    }
+
+    fn from_keyring_of(host: &str) -> Option<String> {
+        from_keyring(host).map(|t| t.secret().to_string())
+    }
+
+    #[test]
+    fn stored_tokens_are_kept_per_host() {
+        assert_eq!(
+            host_key("https://api.github.com/").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(
+            host_key("https://ghe.example.com/api/v3").as_deref(),
+            Some("ghe.example.com")
+        );
+        assert_eq!(
+            host_key("http://127.0.0.1:8080").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(host_key("http://ghe.example.com/api/v3"), None);
+        assert!(missing_token_help("https://api.github.com").contains("flightdeck auth login"));
+        let ghe = missing_token_help("https://ghe.example.com/api/v3");
+        assert!(
+            ghe.contains("flightdeck auth login --hostname ghe.example.com"),
+            "{ghe}"
+        );
+        assert!(ghe.contains("GH_ENTERPRISE_TOKEN"), "{ghe}");
+        assert!(
+            ghe.contains("gh auth login --hostname ghe.example.com"),
+            "{ghe}"
+        );
+        let sim = missing_token_help("http://127.0.0.1:9");
+        assert!(
+            !sim.contains("gh auth login"),
+            "gh's tokens never go to a simulated world"
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@ use super::scheduler::{self, NOT_POLLED, SchedulerOptions};
 use super::{Health, ProbeMsg, ProbeReport, Quota};
 use crate::checklist::Plan;
 use crate::config::Config;
-use crate::timeline::{Clock, Event, EventLog};
+use crate::store::Store;
+use crate::timeline::{Clock, Event};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -97,21 +98,97 @@ fn is_not_polled(r: &ProbeReport) -> bool {
 }
 
 /// Polls every probe of the plan once and records what it saw.
-pub async fn poll_once(
-    plan: &Plan,
-    log: Arc<Mutex<EventLog>>,
-    config: &Config,
-    clock: Clock,
-) -> PollSummary {
+pub async fn poll_once(plan: &Plan, log: Store, config: &Config, clock: Clock) -> PollSummary {
     let (tx, rx) = mpsc::channel(64);
     let opts = SchedulerOptions {
         once: true,
         ..SchedulerOptions::default()
     };
     let handle = scheduler::spawn_plan(plan, log, config, clock, tx, opts);
-    let summary = collect(plan.probes().iter().map(|p| p.id()).collect(), rx).await;
-    handle.join().await;
+    let order: Vec<String> = plan.probes().iter().map(|p| p.id()).collect();
+    let deadline = once_deadline();
+    let (summary, timed_out) = collect_until(order, rx, deadline).await;
+    if timed_out {
+        // Requests still in flight are abandoned; what answered is recorded already.
+        handle.shutdown().await;
+    } else {
+        handle.join().await;
+    }
     summary
+}
+
+/// The default overall deadline of `poll --once`: a GitHub read, a channel check
+/// and a PyPI read each have their own deadlines, far below it.
+const ONCE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The overall deadline of `poll --once`: `FLIGHTDECK_POLL_DEADLINE` seconds (tests,
+/// slow links), else [`ONCE_DEADLINE`].
+pub fn once_deadline() -> std::time::Duration {
+    std::env::var("FLIGHTDECK_POLL_DEADLINE")
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+        .map_or(ONCE_DEADLINE, std::time::Duration::from_secs_f64)
+}
+
+/// [`collect`] for at most `deadline`; past it, every probe that had not answered
+/// gets an error saying so. `true` when the deadline ran out.
+pub async fn collect_until(
+    order: Vec<String>,
+    rx: mpsc::Receiver<ProbeMsg>,
+    deadline: std::time::Duration,
+) -> (PollSummary, bool) {
+    let partial = Arc::new(Mutex::new(BTreeMap::<String, ProbeReport>::new()));
+    let seen = partial.clone();
+    let mut rx = rx;
+    let mut summary = PollSummary::default();
+    let gather = async {
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                ProbeMsg::Report(r) => {
+                    lock(&seen).insert(r.probe.clone(), r);
+                }
+                ProbeMsg::Quota(q) => summary.quota = Some(q),
+                ProbeMsg::Recorded(e) => summary.recorded.push(*e),
+            }
+        }
+    };
+    let timed_out = tokio::time::timeout(deadline, gather).await.is_err();
+    let mut reports = std::mem::take(&mut *lock(&partial));
+    if timed_out {
+        for id in &order {
+            let answered = reports
+                .get(id)
+                .is_some_and(|r| r.last_ok.is_some() || r.error.is_some());
+            if !answered {
+                reports.insert(
+                    id.clone(),
+                    ProbeReport {
+                        probe: id.clone(),
+                        health: Health::Failing,
+                        last_ok: None,
+                        error: Some(format!(
+                            "no answer within {} s (the deadline of `poll --once`); set FLIGHTDECK_POLL_DEADLINE to wait longer",
+                            deadline.as_secs_f64()
+                        )),
+                        summary: None,
+                        next_poll: None,
+                    },
+                );
+            }
+        }
+    }
+    for id in order {
+        if let Some(r) = reports.remove(&id) {
+            summary.reports.push(r);
+        }
+    }
+    summary.reports.extend(reports.into_values());
+    (summary, timed_out)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Gathers a scheduler's messages until it ends; reports ordered by `order`.
@@ -137,7 +214,7 @@ pub async fn collect(order: Vec<String>, mut rx: mpsc::Receiver<ProbeMsg>) -> Po
 }
 
 /// Polls until Ctrl-C, printing each recorded event and each probe error as it happens.
-pub async fn poll_forever(plan: &Plan, log: Arc<Mutex<EventLog>>, config: &Config, clock: Clock) {
+pub async fn poll_forever(plan: &Plan, log: Store, config: &Config, clock: Clock) {
     let (tx, mut rx) = mpsc::channel(64);
     let handle = scheduler::spawn(plan, log, config, clock, tx);
     let mut last_error: BTreeMap<String, Option<String>> = BTreeMap::new();

@@ -206,6 +206,8 @@ pub struct PypiOptions {
     pub connect_timeout: Duration,
     /// The most one request may take.
     pub request_timeout: Duration,
+    /// The longest silence while an answer is read (a trickling or stalled server).
+    pub read_timeout: Duration,
     /// The `User-Agent` of every request.
     pub user_agent: String,
 }
@@ -230,6 +232,7 @@ impl PypiOptions {
             base_url: url,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(15),
             user_agent: concat!("flightdeck/", env!("CARGO_PKG_VERSION")).to_owned(),
         })
     }
@@ -258,6 +261,9 @@ pub struct PypiChecker {
     options: PypiOptions,
     cache: Mutex<HashMap<String, Cached>>,
     first_seen: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// The release's clock: `first_seen` and `checked_at` are release times
+    /// (simulated in the demo), never the wall clock behind it.
+    clock: crate::timeline::Clock,
     requests: AtomicU64,
     not_modified: AtomicU64,
     body_bytes: AtomicU64,
@@ -290,9 +296,11 @@ impl PypiChecker {
 
     /// A checker with the given PyPI root and limits.
     pub fn with_options(options: PypiOptions) -> Result<Self, PypiError> {
+        crate::install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
+            .read_timeout(options.read_timeout)
             .user_agent(options.user_agent.clone())
             .build()
             .map_err(|e| PypiError::Client(e.to_string()))?;
@@ -301,10 +309,17 @@ impl PypiChecker {
             options,
             cache: Mutex::new(HashMap::new()),
             first_seen: Mutex::new(HashMap::new()),
+            clock: crate::timeline::Clock::System,
             requests: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
             body_bytes: AtomicU64::new(0),
         })
+    }
+
+    /// The same checker, reading times from the release's clock.
+    pub fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// What this checker moved so far.
@@ -341,7 +356,7 @@ impl PypiChecker {
 
     /// Asks PyPI about one release. Never fails as a whole: trouble is [`PypiStatus::Error`].
     pub async fn check(&self, query: &PypiQuery) -> PypiReport {
-        let checked_at = Utc::now();
+        let checked_at = self.clock.now();
         let api_url = match self.api_url(query) {
             Ok(url) => url,
             Err(err) => {
@@ -367,7 +382,7 @@ impl PypiChecker {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let first_seen = *seen
                     .entry(api_url.as_str().to_owned())
-                    .or_insert_with(Utc::now);
+                    .or_insert_with(|| self.clock.now());
                 PypiStatus::Uploaded {
                     uploaded_at: release.uploaded_at,
                     release_url: release.release_url,
@@ -425,7 +440,7 @@ impl PypiChecker {
         let mut response = request
             .send()
             .await
-            .map_err(|e| (describe_reqwest(&e, api_url), true))?;
+            .map_err(|e| (self.describe(&e, api_url), true))?;
         let status = response.status();
         let etag = response.headers().get(ETAG).cloned();
         let last_modified = response.headers().get(LAST_MODIFIED).cloned();
@@ -478,12 +493,27 @@ impl PypiChecker {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err((describe_reqwest(&e, api_url), true)),
+                Err(e) => return Err((self.describe(&e, api_url), true)),
             }
         }
         let release = parse_release(&body, api_url).map_err(|m| (m, true))?;
         self.remember(key, etag, last_modified, release.clone());
         Ok(release)
+    }
+
+    /// [`describe_reqwest`], with the deadlines when one ran out.
+    fn describe(&self, err: &reqwest::Error, url: &Url) -> String {
+        let text = describe_reqwest(err, url);
+        if err.is_timeout() {
+            format!(
+                "{text} (limits: {} s to connect, {} s of silence, {} s in all)",
+                self.options.connect_timeout.as_secs_f64(),
+                self.options.read_timeout.as_secs_f64(),
+                self.options.request_timeout.as_secs_f64()
+            )
+        } else {
+            text
+        }
     }
 
     fn remember(

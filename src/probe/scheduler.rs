@@ -23,10 +23,11 @@ use super::{DEFAULT_INTERVAL, Health, ProbeMsg, ProbeReport, ProbeSpec, Quota};
 use crate::checklist::Plan;
 use crate::config::Config;
 use crate::github::{GhError, GithubClient};
-use crate::timeline::{Clock, EventKind, EventLog, Fact};
+use crate::store::Store;
+use crate::timeline::{Clock, EventKind, Fact};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -111,7 +112,7 @@ impl Drop for SchedulerHandle {
 /// Runs every probe of the plan until stopped; reports on `tx`.
 pub fn spawn(
     plan: &Plan,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     config: &Config,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
@@ -122,7 +123,7 @@ pub fn spawn(
 /// [`spawn`] with options (`once` for `poll --once`).
 pub fn spawn_plan(
     plan: &Plan,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     config: &Config,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
@@ -144,7 +145,7 @@ pub fn spawn_plan(
 pub fn spawn_with_config(
     probes: Vec<ProbeSpec>,
     client: Result<Arc<GithubClient>, GhError>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -159,7 +160,7 @@ pub fn spawn_with_config(
 pub fn spawn_with(
     probes: Vec<ProbeSpec>,
     client: Result<Arc<GithubClient>, GhError>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -172,7 +173,7 @@ pub fn spawn_with(
 fn spawn_inner(
     probes: Vec<ProbeSpec>,
     client: Result<Arc<GithubClient>, GhError>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -356,7 +357,7 @@ struct Slot {
 struct Worker {
     slots: Vec<Slot>,
     client: Arc<GithubClient>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     tb: Timebase,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
@@ -367,15 +368,11 @@ struct Worker {
     last_quota: Option<Quota>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 impl Worker {
     fn new(
         specs: Vec<ProbeSpec>,
         client: Arc<GithubClient>,
-        log: Arc<Mutex<EventLog>>,
+        log: Store,
         tb: Timebase,
         tx: mpsc::Sender<ProbeMsg>,
         opts: SchedulerOptions,
@@ -469,10 +466,9 @@ impl Worker {
     fn context(&self, spec: &ProbeSpec) -> PollContext {
         let now = self.tb.now();
         let radar_since = match spec {
-            ProbeSpec::IssuesMentioning { repo, version } => {
-                let log = lock(&self.log);
-                radar_since(log.events(), repo, version)
-            }
+            ProbeSpec::IssuesMentioning { repo, version } => self
+                .log
+                .with_events(|events| radar_since(events, repo, version)),
             _ => None,
         };
         PollContext {
@@ -503,17 +499,17 @@ impl Worker {
         match result {
             Ok(out) => {
                 self.strikes = 0;
-                let mut log_error = None;
-                {
-                    let mut log = lock(&self.log);
-                    for obs in out.observations {
-                        match log.observe(&self.slots[i].id, obs.fact, Some(obs.at), obs.link) {
-                            Ok(Some(e)) => recorded.push(e),
-                            Ok(None) => {}
-                            Err(e) => log_error = Some(format!("cannot record what it saw: {e}")),
-                        }
-                    }
-                }
+                let seen = out
+                    .observations
+                    .into_iter()
+                    .map(|o| (o.fact, o.at, o.link))
+                    .collect();
+                let (new, error) = self
+                    .log
+                    .observe_all_async(self.slots[i].id.clone(), seen)
+                    .await;
+                recorded = new;
+                let log_error = error.map(|e| format!("cannot record what it saw: {e}"));
                 let due = now + self.jittered(interval);
                 let slot = &mut self.slots[i];
                 slot.polled = true;
@@ -622,28 +618,32 @@ impl Worker {
     }
 }
 
-/// The radar's cutoff: when the release was published if the log knows it,
-/// else when the release was started.
+/// The radar's cutoff: the release's first public moment — the earliest tag
+/// or published GitHub release of the version on any of its repositories —
+/// whatever repository the radar watches, so a late joiner still sees the
+/// bugs filed before they joined. Before anything is public: when the release
+/// was started.
 pub fn radar_since(
     events: &[crate::timeline::Event],
-    repo: &str,
+    _repo: &str,
     version: &str,
 ) -> Option<DateTime<Utc>> {
-    let published = events
+    let names_version = |tag: &str| {
+        tag == version
+            || tag.trim_start_matches(['v', 'V']) == version
+            || tag.ends_with(&format!("-{version}"))
+    };
+    let public = events
         .iter()
         .filter_map(|e| match &e.what {
             EventKind::Observed {
-                fact: Fact::ReleasePublished { repo: r, tag, .. },
+                fact: Fact::ReleasePublished { tag, .. } | Fact::TagPushed { tag, .. },
                 ..
-            } if r.eq_ignore_ascii_case(repo)
-                && (tag == version || tag.strip_prefix(['v', 'V']) == Some(version)) =>
-            {
-                Some(e.at)
-            }
+            } if names_version(tag) => Some(e.at),
             _ => None,
         })
         .min();
-    published.or_else(|| {
+    public.or_else(|| {
         events
             .iter()
             .filter_map(|e| matches!(e.what, EventKind::ReleaseStarted { .. }).then_some(e.at))
@@ -657,6 +657,68 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().expect("time literal")
+    }
+
+    fn ev(at: &str, what: EventKind) -> crate::timeline::Event {
+        crate::timeline::Event {
+            v: 1,
+            id: crate::timeline::EventId(at.into()),
+            author: "jane".into(),
+            role: crate::timeline::Role::Pilot,
+            seq: 1,
+            at: t(at),
+            observed_at: t("2026-11-20T09:00:00Z"),
+            link: None,
+            what,
+        }
+    }
+
+    #[test]
+    fn every_radar_of_a_late_joined_release_looks_from_its_first_public_moment() {
+        let tag = |repo: &str, tag: &str| EventKind::Observed {
+            probe: "tag".into(),
+            fact: Fact::TagPushed {
+                repo: repo.into(),
+                tag: tag.into(),
+                sha: None,
+            },
+        };
+        let events = vec![
+            ev("2026-11-01T00:00:00Z", tag("conda/conda", "nightly")),
+            ev("2026-11-10T13:30:00Z", tag("conda/conda", "26.11.0")),
+            ev(
+                "2026-11-10T13:35:00Z",
+                EventKind::Observed {
+                    probe: "release".into(),
+                    fact: Fact::ReleasePublished {
+                        repo: "conda/conda".into(),
+                        tag: "26.11.0".into(),
+                        prerelease: false,
+                    },
+                },
+            ),
+            ev(
+                "2026-11-20T09:00:00Z",
+                EventKind::ReleaseStarted {
+                    release: "conda".into(),
+                    version: "26.11.0".into(),
+                    checklist: "conda.toml".into(),
+                },
+            ),
+        ];
+        // conda-build has no release of its own: still the tag of conda/conda, not the start.
+        for repo in ["conda/conda", "conda/conda-build"] {
+            assert_eq!(
+                radar_since(&events, repo, "26.11.0"),
+                Some(t("2026-11-10T13:30:00Z")),
+                "{repo}"
+            );
+        }
+        assert_eq!(
+            radar_since(&events[3..], "conda/conda-build", "26.11.0"),
+            Some(t("2026-11-20T09:00:00Z")),
+            "nothing public yet: from the start"
+        );
     }
 
     #[test]

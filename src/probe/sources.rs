@@ -16,11 +16,12 @@ use super::pypi::{PypiChecker, PypiOptions, PypiQuery, PypiStatus};
 use super::scheduler::{SchedulerOptions, failure_backoff, health_for};
 use super::{Health, Observation, ProbeMsg, ProbeReport, ProbeSpec};
 use crate::config::Config;
-use crate::timeline::{Clock, EventLog, Fact};
+use crate::store::Store;
+use crate::timeline::{Clock, Fact};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
@@ -61,14 +62,14 @@ struct Round {
 pub async fn run(
     specs: Vec<ProbeSpec>,
     sources: SourceConfig,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     opts: SchedulerOptions,
     stopped: watch::Receiver<bool>,
 ) {
     let channels = match ChannelChecker::new(&sources.cache_dir) {
-        Ok(c) => Some(Arc::new(c)),
+        Ok(c) => Some(Arc::new(c.with_clock(clock.clone()))),
         Err(e) => {
             fail_all(
                 &specs,
@@ -82,7 +83,7 @@ pub async fn run(
     };
     let pypi =
         match PypiOptions::with_base_url(&sources.pypi_url).and_then(PypiChecker::with_options) {
-            Ok(p) => Some(Arc::new(p)),
+            Ok(p) => Some(Arc::new(p.with_clock(clock.clone()))),
             Err(e) => {
                 fail_all(
                     &specs,
@@ -191,7 +192,7 @@ struct ChannelSource {
 }
 
 impl Source {
-    async fn poll(&mut self) -> Round {
+    async fn poll(&mut self, log: &Store, probe: &str) -> Round {
         match self {
             Source::Channel(c) => {
                 let ChannelSource {
@@ -201,7 +202,12 @@ impl Source {
                     last,
                 } = c.as_mut();
                 let report = checker.check(query).await;
-                let mut round = channel_round(&report);
+                // A fresh process starts from what the log holds, so a version that
+                // vanished while nothing was watching is reported gone, not "not yet".
+                if last.is_none() {
+                    *last = log.with_events(|events| recorded_report(events, probe, &report));
+                }
+                let mut round = channel_round(&report, last.as_ref());
                 // A version that was available and is no longer: red.
                 for red in channel::red_events(last.as_ref(), &report) {
                     round.observations.push(red_observation(red));
@@ -221,7 +227,82 @@ impl Source {
     }
 }
 
-fn channel_round(report: &ChannelReport) -> Round {
+/// The channel as the log last recorded it for `probe`: each subdir whose
+/// latest fact is an `available` (not followed by a `disappeared`).
+fn recorded_report(
+    events: &[crate::timeline::Event],
+    probe: &str,
+    current: &ChannelReport,
+) -> Option<ChannelReport> {
+    use crate::timeline::EventKind;
+    let mut latest: BTreeMap<String, Option<&crate::timeline::Event>> = BTreeMap::new();
+    for e in events {
+        let EventKind::Observed { probe: p, fact } = &e.what else {
+            continue;
+        };
+        if p != probe {
+            continue;
+        }
+        match fact {
+            Fact::Available { subdir, .. } => {
+                latest.insert(subdir.clone(), Some(e));
+            }
+            Fact::Disappeared { subdir, .. } => {
+                latest.insert(subdir.clone(), None);
+            }
+            _ => {}
+        }
+    }
+    let mut known = current.clone();
+    let mut any = false;
+    for s in &mut known.subdirs {
+        let e = match latest.get(&s.subdir.to_string()) {
+            Some(Some(e)) => e,
+            Some(None) => {
+                s.status = SubdirStatus::NotYet;
+                continue;
+            }
+            // Never recorded: unknown, neither "was there" nor "watched it appear".
+            None => {
+                s.status = SubdirStatus::Error {
+                    url: current.channel_url.clone(),
+                    message: "not in the timeline".into(),
+                    transient: true,
+                };
+                continue;
+            }
+        };
+        let EventKind::Observed {
+            fact: Fact::Available {
+                build, file_name, ..
+            },
+            ..
+        } = &e.what
+        else {
+            continue;
+        };
+        let url = e
+            .link
+            .as_deref()
+            .and_then(|l| url::Url::parse(l).ok())
+            .unwrap_or_else(|| current.channel_url.clone());
+        s.status = SubdirStatus::Available {
+            build: build.clone(),
+            file_name: file_name.clone(),
+            url,
+            timestamp: Some(e.at),
+            first_seen: e.observed_at,
+            records: 1,
+        };
+        any = true;
+    }
+    any.then_some(known)
+}
+
+/// `previous`: the last round, when there was one. A subdir that had not the
+/// version then and has it now was watched appearing: its `first_seen` is
+/// recorded beside the upload time.
+fn channel_round(report: &ChannelReport, previous: Option<&ChannelReport>) -> Round {
     let mut observations = Vec::new();
     let mut parts = Vec::new();
     let mut errors = Vec::new();
@@ -236,6 +317,11 @@ fn channel_round(report: &ChannelReport) -> Round {
                 ..
             } => {
                 let at = timestamp.unwrap_or(*first_seen);
+                let watched_appear = previous.is_some_and(|p| {
+                    p.subdirs
+                        .iter()
+                        .any(|b| b.subdir == s.subdir && matches!(b.status, SubdirStatus::NotYet))
+                });
                 parts.push(format!("{} ✔ {}", s.subdir, at.format("%m-%d %H:%M")));
                 observations.push(Observation {
                     fact: Fact::Available {
@@ -245,6 +331,7 @@ fn channel_round(report: &ChannelReport) -> Round {
                         subdir: s.subdir.to_string(),
                         build: build.clone(),
                         file_name: file_name.clone(),
+                        first_seen: watched_appear.then_some(*first_seen),
                     },
                     at,
                     link: Some(super::redact(url.as_str())),
@@ -378,7 +465,7 @@ fn pypi_round(report: super::pypi::PypiReport) -> Round {
 async fn watch_one(
     spec: ProbeSpec,
     mut source: Source,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     tx: mpsc::Sender<ProbeMsg>,
     interval: Duration,
@@ -392,25 +479,19 @@ async fn watch_one(
     loop {
         // Quitting never waits for a slow or retrying check.
         let round = tokio::select! {
-            round = source.poll() => round,
+            round = source.poll(&log, &id) => round,
             _ = stopped.changed() => return,
         };
         let now = clock.now();
-        let mut recorded = Vec::new();
         let mut error = round.error.clone();
-        if !round.observations.is_empty() {
-            match log.lock() {
-                Ok(mut log) => {
-                    for obs in round.observations {
-                        match log.observe(&id, obs.fact, Some(obs.at), obs.link) {
-                            Ok(Some(e)) => recorded.push(e),
-                            Ok(None) => {}
-                            Err(e) => error = Some(format!("cannot record what it saw: {e}")),
-                        }
-                    }
-                }
-                Err(_) => error = Some("cannot record what it saw: the log is unavailable".into()),
-            }
+        let seen = round
+            .observations
+            .into_iter()
+            .map(|o| (o.fact, o.at, o.link))
+            .collect();
+        let (recorded, log_error) = log.observe_all_async(id.clone(), seen).await;
+        if let Some(e) = log_error {
+            error = Some(format!("cannot record what it saw: {e}"));
         }
         match &error {
             None => {

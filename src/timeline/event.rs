@@ -10,7 +10,24 @@
 //!
 //! Schema version 1. Adding an optional field or a new kind keeps the version;
 //! changing the meaning of a field bumps it. A reader refuses versions newer
-//! than it knows instead of misreading them.
+//! than it knows instead of misreading them. A kind it does not know (written
+//! by a newer build under the same version) is kept as [`EventKind::Unknown`]:
+//! shown as "unknown event", folded into nothing.
+//!
+//! Each line this build writes ends with a checksum, as a write-ahead log's
+//! records do, so damage that still parses as JSON (a flipped digit in a time)
+//! is caught:
+//!
+//! ```text
+//! {"v":1,"id":"5b0c…",…,"what":{…},"sum":"1c291ca3"}
+//! ```
+//!
+//! `sum` is the CRC-32 (IEEE, as zlib and PNG use it), in 8 lowercase hex
+//! digits, of the line with its `,"sum":"…"` removed — that is, of the JSON
+//! object the event would be without it. It is always the last field. A line
+//! without `sum` (every line before checksums were written) is read as it
+//! always was; a line whose `sum` does not match is damage, refused with its
+//! line and byte offset like any other.
 
 use super::rules::Role;
 use crate::checklist::StepId;
@@ -124,13 +141,74 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A kind this build does not know, read from a log a newer build wrote
+    /// (new kinds keep the schema version). Shown as "unknown event"; nothing
+    /// is folded from it, and this build never writes one.
+    Unknown {
+        /// The kind as written on disk.
+        of: String,
+    },
 }
 
+/// The kinds this build reads (the `kind` tag of [`EventKind`]'s variants,
+/// except [`EventKind::Unknown`]).
+pub(crate) const KNOWN_KINDS: &[&str] = &[
+    "release_started",
+    "step_done",
+    "step_overridden",
+    "step_skipped",
+    "step_undone",
+    "note",
+    "starred",
+    "unstarred",
+    "observed",
+    "release_closed",
+];
+
+/// How a release ended (`flightdeck close --outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    Completed,
+    /// Out and staying out. Written as `completed`, the word logs have
+    /// always used, so older cockpits in the crew still read a new log.
+    #[serde(rename = "completed", alias = "shipped")]
+    Shipped,
     Aborted,
+    /// Shipped, then taken back.
+    RolledBack,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 3] = [Outcome::Shipped, Outcome::Aborted, Outcome::RolledBack];
+
+    /// The word a person types and reads: `shipped`, `aborted`, `rolled-back`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Shipped => "shipped",
+            Outcome::Aborted => "aborted",
+            Outcome::RolledBack => "rolled-back",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+impl std::str::FromStr for Outcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "shipped" | "completed" => Ok(Outcome::Shipped),
+            "aborted" => Ok(Outcome::Aborted),
+            "rolled-back" | "rolled_back" | "rolledback" => Ok(Outcome::RolledBack),
+            other => Err(format!(
+                "unknown outcome `{other}`: use shipped, aborted or rolled-back"
+            )),
+        }
+    }
 }
 
 impl EventKind {
@@ -237,7 +315,8 @@ pub enum Fact {
         title: String,
         author: String,
     },
-    /// The version is installable from a channel in a subdir. `at` is the record's `timestamp`.
+    /// The version is installable from a channel in a subdir. `at` is the record's `timestamp`
+    /// (when it was built or uploaded).
     Available {
         channel: String,
         package: String,
@@ -245,6 +324,11 @@ pub enum Fact {
         subdir: String,
         build: String,
         file_name: String,
+        /// When a probe that had seen the subdir without the version first saw it there: the
+        /// other bound of "installable since". `None` when it was already there at the first
+        /// look (a late joiner knows only the upload time) and in older logs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        first_seen: Option<DateTime<Utc>>,
     },
     /// The version was available on a channel and no longer is.
     Disappeared {

@@ -191,6 +191,8 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
             EventKind::Unstarred { event } => {
                 starred.remove(event);
             }
+            // Shown, never folded: this build cannot know what it means.
+            EventKind::Unknown { .. } => {}
             EventKind::StepDone { step, .. }
             | EventKind::StepOverridden { step, .. }
             | EventKind::StepSkipped { step, .. }
@@ -236,7 +238,13 @@ pub fn fold(plan: &Plan, events: &[Event]) -> State {
         .zip(&own)
         .map(|(step, mine)| {
             let mut blocked_on = Vec::new();
-            let mut needs_done_at: Option<DateTime<Utc>> = started.as_ref().map(|s: &Signoff| s.at);
+            // The needs' own (source) times: a release joined late does not soak
+            // again what was done days ago. Without needs, from the start.
+            let mut needs_done_at: Option<DateTime<Utc>> = step
+                .needs
+                .is_empty()
+                .then(|| started.as_ref().map(|s: &Signoff| s.at))
+                .flatten();
             for need in &step.needs {
                 let done = index
                     .get(need)

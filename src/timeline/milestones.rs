@@ -1,7 +1,8 @@
 //! The interpretation of the world's facts, made once per fold: when each tag
 //! was pushed and each release published, when each channel first had the
-//! version in each subdir, when each PR was opened and merged. The board, the
-//! header and the post-mortem read these instead of re-deriving them from the
+//! version in each subdir, when each PR was opened and merged, when each issue
+//! the incident radar found was filed. The board, the header, the post-mortem
+//! and `flightdeck history` read these instead of re-deriving them from the
 //! events.
 
 use super::event::{Event, EventKind, Fact};
@@ -41,6 +42,9 @@ pub struct PrSeen {
     pub event: usize,
 }
 
+/// An issue the incident radar found, as first seen: `at` is when it was filed.
+pub type IssueSeen = PrSeen;
+
 /// Every list is in timeline order and holds each subject once (its first sighting).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Milestones {
@@ -49,6 +53,8 @@ pub struct Milestones {
     pub available: Vec<AvailableSeen>,
     pub prs_opened: Vec<PrSeen>,
     pub merges: Vec<PrSeen>,
+    /// Issues that mention the version, filed after the release (`Fact::IssueFiled`).
+    pub issues: Vec<IssueSeen>,
 }
 
 impl Milestones {
@@ -88,6 +94,9 @@ impl Milestones {
             Fact::PrMerged { repo, number, .. } => {
                 push_pr(&mut self.merges, repo, *number, e.at, i)
             }
+            Fact::IssueFiled { repo, number, .. } => {
+                push_pr(&mut self.issues, repo, *number, e.at, i)
+            }
             _ => {}
         }
     }
@@ -120,6 +129,19 @@ impl Milestones {
         self.available
             .iter()
             .find(|a| a.package == package && same_channel(&a.channel, channel))
+    }
+
+    /// The first issue filed at or after `since` (on any watched repository):
+    /// an issue filed before the tag is not a regression of what the tag shipped.
+    pub fn first_issue_since(&self, since: DateTime<Utc>) -> Option<&IssueSeen> {
+        self.issues.iter().find(|b| b.at >= since)
+    }
+
+    /// When PR `number` of `repo` was first seen opened.
+    pub fn pr_opened(&self, repo: &str, number: u64) -> Option<&PrSeen> {
+        self.prs_opened
+            .iter()
+            .find(|p| p.repo.eq_ignore_ascii_case(repo) && p.number == number)
     }
 
     /// The first merge seen on `repo` (any PR).
@@ -197,6 +219,46 @@ mod tests {
             Some("nightly")
         );
         assert_eq!(m.first_tag("conda/other", "26.11.0"), None);
+    }
+
+    fn filed(number: u64, minute: i64) -> Event {
+        let at = DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minute);
+        Event {
+            v: 1,
+            id: crate::timeline::EventId(format!("e{number}-{minute}")),
+            author: "jane".into(),
+            role: crate::timeline::Role::Pilot,
+            seq: 1,
+            at,
+            observed_at: at,
+            link: None,
+            what: EventKind::Observed {
+                probe: "issues/conda/conda".into(),
+                fact: Fact::IssueFiled {
+                    repo: "conda/conda".into(),
+                    number,
+                    title: "conda 26.11.0 breaks".into(),
+                    author: "octocat".into(),
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn the_first_bug_is_the_first_issue_filed_at_or_after_the_tag() {
+        let mut m = Milestones::default();
+        for (i, e) in [filed(7, 10), filed(8, 30), filed(7, 40), filed(9, 50)]
+            .iter()
+            .enumerate()
+        {
+            m.see(i, e);
+        }
+        let numbers: Vec<u64> = m.issues.iter().map(|b| b.number).collect();
+        assert_eq!(numbers, vec![7, 8, 9], "each issue once, as first seen");
+        let at = |minute| DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minute);
+        assert_eq!(m.first_issue_since(at(0)).map(|b| b.number), Some(7));
+        assert_eq!(m.first_issue_since(at(30)).map(|b| b.number), Some(8));
+        assert_eq!(m.first_issue_since(at(51)), None);
     }
 
     #[test]

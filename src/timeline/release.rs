@@ -79,6 +79,17 @@ impl Release {
         }
     }
 
+    /// Whether the timeline records a close, learned without parsing it: the
+    /// command that picks the open release must not read every release's
+    /// whole log first (the one it picks is read right after). The kind tag is
+    /// matched with its quotes, which JSON escapes inside any text, so a note
+    /// quoting it does not count.
+    pub fn was_closed(&self) -> Result<bool> {
+        let path = self.events_path();
+        let bytes = std::fs::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+        Ok(String::from_utf8_lossy(&bytes).contains(CLOSED_TAG))
+    }
+
     /// Reads the timeline without changing anything.
     pub fn read_events(&self) -> Result<Vec<Event>> {
         let (events, torn, reused) = EventLog::read_checked(&self.events_path())?;
@@ -95,6 +106,9 @@ impl Release {
     }
 }
 
+/// How a close appears in a line of the log (serde_json writes no spaces).
+const CLOSED_TAG: &str = r#""kind":"release_closed""#;
+
 /// A line of `flightdeck list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleaseSummary {
@@ -102,12 +116,20 @@ pub struct ReleaseSummary {
     pub version: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
-    /// `None` while in progress.
+    /// `None` while in progress; written as the word a person types (`shipped`).
+    #[serde(serialize_with = "outcome_word")]
     pub outcome: Option<Outcome>,
     pub done: usize,
     pub total: usize,
     /// Events refused for their author's seat (never folded).
     pub ignored: usize,
+}
+
+fn outcome_word<S: serde::Serializer>(o: &Option<Outcome>, s: S) -> Result<S::Ok, S::Error> {
+    match o {
+        Some(o) => s.serialize_some(o.word()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Home {
@@ -157,6 +179,13 @@ impl Home {
             user(format!(
                 "cannot create {}: {e}\n  choose a writable home with --home DIR or FLIGHTDECK_HOME",
                 releases.display()
+            ))
+        })?;
+        // After the releases directory exists: a home that is not writable gets its own error.
+        safe_release_id(&id, &self.release_ids()?).map_err(|why| {
+            user(format!(
+                "cannot start release `{}`: {why}\n  a release id is `NAME-VERSION` and becomes a directory name; use a plain version such as 26.11.0",
+                crate::diag::echo(&id.escape_debug().to_string())
             ))
         })?;
         let dir = releases.join(&id);
@@ -335,17 +364,26 @@ impl Home {
             // One damaged release must not stop work on the others.
             let loaded = self
                 .load(&self.releases_dir().join(&rid))
-                .and_then(|r| r.read_events().map(|e| (r, e)));
-            let (release, events) = match loaded {
+                .and_then(|r| r.was_closed().map(|closed| (r, closed)));
+            let (release, closed) = match loaded {
                 Ok(x) => x,
                 Err(e) => {
                     damaged.push((rid, e));
                     continue;
                 }
             };
-            // Only a trusted close closes it: a forged line does not hide a release.
-            if super::fold(&release.plan, &events).closed.is_none() {
+            // A close line is a hint read cheaply; only a trusted close closes
+            // it: a forged line does not hide a release.
+            if !closed {
                 open.push(release);
+                continue;
+            }
+            match release.read_events() {
+                Ok(events) if super::fold(&release.plan, &events).closed.is_none() => {
+                    open.push(release)
+                }
+                Ok(_) => {}
+                Err(e) => damaged.push((rid, e)),
             }
         }
         // A release that cannot be read is the likeliest one meant: say why.
@@ -364,7 +402,7 @@ impl Home {
                 self.releases_dir().display()
             ))),
             _ => Err(user(format!(
-                "several releases are in progress: {}\n  name the one you mean",
+                "several releases are in progress: {}\n  name the one you mean, or close a finished one with `flightdeck close RELEASE --outcome shipped`",
                 open.iter()
                     .map(|r| r.meta.id.as_str())
                     .collect::<Vec<_>>()
@@ -404,7 +442,7 @@ impl Home {
         Ok(out)
     }
 
-    fn release_ids(&self) -> Result<Vec<String>> {
+    pub(crate) fn release_ids(&self) -> Result<Vec<String>> {
         let dir = self.releases_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
@@ -450,5 +488,115 @@ impl Home {
             checklist,
             plan,
         })
+    }
+}
+
+/// The longest release id: a directory name must fit every file system (255 bytes).
+const MAX_ID_BYTES: usize = 200;
+
+/// Whether `id` can be one directory under `releases/`, whatever the version scheme
+/// allowed: one path component (no separators, not `.` or `..`, no leading dot), no
+/// control characters, not too long, and not a case-variant of an `existing` id (on
+/// macOS and Windows the two would be one directory; a log shared across machines
+/// must mean one release everywhere). `Err` says why.
+pub(crate) fn safe_release_id(id: &str, existing: &[String]) -> std::result::Result<(), String> {
+    if id.is_empty() {
+        return Err("the id is empty".into());
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(format!("the id is longer than {MAX_ID_BYTES} bytes"));
+    }
+    if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | ':')) {
+        return Err(format!(
+            "the id contains `{c}`, a path separator on some systems"
+        ));
+    }
+    if id.chars().any(char::is_control) {
+        return Err("the id contains control characters".into());
+    }
+    if id.starts_with('.') || id.contains("..") {
+        return Err("the id starts with `.` or contains `..`".into());
+    }
+    if id.ends_with(['.', ' ']) || id.starts_with(' ') {
+        return Err("the id starts or ends with a space or ends with `.`".into());
+    }
+    let folded = id.to_lowercase();
+    if let Some(other) = existing
+        .iter()
+        .find(|e| e.as_str() != id && e.to_lowercase() == folded)
+    {
+        return Err(format!(
+            "it differs only by case from the existing release `{other}`"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::rules::{Book, judge};
+
+    const CHECKLIST: &str = r#"
+schema = 1
+
+[release]
+name = "demo"
+title = "demo {version}"
+version_scheme = "calver"
+
+[[packages]]
+name = "demo"
+repo = "example/demo"
+
+[[phases]]
+id = "p"
+title = "Phase"
+
+[[phases.steps]]
+id = "mine"
+title = "A pilot step"
+role = "pilot"
+"#;
+
+    fn record(release: &Release, what: EventKind) {
+        let clock = Clock::Fixed("2026-11-10T14:00:00Z".parse().expect("time"));
+        let mut log = release
+            .open_log("jane", Role::Pilot, clock.clone())
+            .expect("open");
+        let permit = judge(&Book::without_plan(clock.now()), Role::Pilot, what)
+            .confirmed()
+            .expect("permitted");
+        log.append(permit).expect("append");
+    }
+
+    #[test]
+    fn the_open_release_is_found_without_being_fooled_by_a_quoted_close() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::new(dir.path());
+        let checklist = Checklist::parse("demo.toml", CHECKLIST).expect("checklist");
+        let clock = Clock::Fixed("2026-11-10T14:00:00Z".parse().expect("time"));
+        let old = home
+            .create(&checklist, CHECKLIST, "26.10.0", "jane", clock.clone())
+            .expect("create");
+        let new = home
+            .create(&checklist, CHECKLIST, "26.11.0", "jane", clock)
+            .expect("create");
+        record(
+            &new,
+            EventKind::Note {
+                text: r#"next: {"kind":"release_closed"} once it ships"#.into(),
+            },
+        );
+        assert!(!new.was_closed().expect("read"));
+        record(
+            &old,
+            EventKind::ReleaseClosed {
+                outcome: Outcome::Shipped,
+                reason: None,
+            },
+        );
+        assert!(old.was_closed().expect("read"));
+        assert_eq!(home.resolve(None).expect("one open").meta.id, new.meta.id);
     }
 }

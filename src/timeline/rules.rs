@@ -110,6 +110,8 @@ pub enum Reason {
     Gated(String),
     /// A probe-backed step is completed (or skipped) by hand, before its probe saw it.
     Override,
+    /// The release is closed as shipped with this many steps not complete.
+    Unfinished(usize),
 }
 
 impl fmt::Display for Reason {
@@ -122,6 +124,8 @@ impl fmt::Display for Reason {
             }
             Reason::Gated(why) => write!(f, "gate: {why}"),
             Reason::Override => f.write_str("its probe has not seen it: this records it by hand"),
+            Reason::Unfinished(1) => f.write_str("1 step is not complete"),
+            Reason::Unfinished(n) => write!(f, "{n} steps are not complete"),
         }
     }
 }
@@ -250,9 +254,11 @@ impl<'a> Book<'a> {
 pub fn act_of(what: &EventKind, step: Option<&Step>) -> Act {
     let probe_backed = step.is_some_and(is_probe_backed);
     match what {
+        // Unknown kinds are never written by this build (`judge_state` refuses them): the strictest act.
         EventKind::ReleaseStarted { .. }
         | EventKind::ReleaseClosed { .. }
-        | EventKind::CrewAssigned { .. } => Act::ManageRelease,
+        | EventKind::CrewAssigned { .. }
+        | EventKind::Unknown { .. } => Act::ManageRelease,
         EventKind::Handover { .. } => Act::Handover,
         EventKind::StepOverridden { .. } => Act::Override,
         EventKind::StepDone { .. }
@@ -329,9 +335,18 @@ fn judge_state(book: &Book, what: &EventKind) -> Result<Vec<Reason>, Refusal> {
             }
             Ok(Vec::new())
         }
-        EventKind::ReleaseClosed { .. } => {
+        EventKind::ReleaseClosed { outcome, .. } => {
             if closed {
                 return Err(Refusal::State("the release is already closed".into()));
+            }
+            // Aborting or rolling back half-way is what those outcomes are
+            // for; calling it shipped with steps open deserves a second look.
+            let open = book.state.map_or(0, |s| {
+                let (done, total) = s.progress();
+                total - done
+            });
+            if *outcome == super::event::Outcome::Shipped && open > 0 {
+                return Ok(vec![Reason::Unfinished(open)]);
             }
             Ok(Vec::new())
         }
@@ -356,6 +371,9 @@ fn judge_state(book: &Book, what: &EventKind) -> Result<Vec<Reason>, Refusal> {
                 .map_err(Refusal::State)
         }
         EventKind::Note { text } => non_empty(text).map(|()| Vec::new()),
+        EventKind::Unknown { of } => Err(Refusal::State(format!(
+            "this build does not know events of kind `{of}`"
+        ))),
         EventKind::Starred { .. } | EventKind::Unstarred { .. } | EventKind::Observed { .. } => {
             Ok(Vec::new())
         }

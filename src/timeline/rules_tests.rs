@@ -300,7 +300,11 @@ fn notes_stars_observations_and_the_release_itself() {
         },
     };
     let close = EventKind::ReleaseClosed {
-        outcome: crate::timeline::Outcome::Completed,
+        outcome: crate::timeline::Outcome::Aborted,
+        reason: None,
+    };
+    let ship = EventKind::ReleaseClosed {
+        outcome: crate::timeline::Outcome::Shipped,
         reason: None,
     };
     let rows: &[(Role, EventKind, Want)] = &[
@@ -317,6 +321,8 @@ fn notes_stars_observations_and_the_release_itself() {
         (P, close.clone(), Want::Ok),
         (C, close.clone(), Want::Seat),
         (J, close, Want::Seat),
+        (P, ship.clone(), Want::Ask(&["steps are not complete"])),
+        (C, ship, Want::Seat),
         (P, started().what, Want::State("already started")),
     ];
     for (seat, what, want) in rows {
@@ -336,7 +342,7 @@ fn notes_stars_observations_and_the_release_itself() {
         &closed,
         P,
         EventKind::ReleaseClosed {
-            outcome: crate::timeline::Outcome::Completed,
+            outcome: crate::timeline::Outcome::Shipped,
             reason: None,
         },
         Want::State("already closed"),

@@ -207,7 +207,7 @@ fn a_handover_moves_the_seats_from_its_time_on() {
             who,
             Role::Pilot,
             EventKind::ReleaseClosed {
-                outcome: Outcome::Completed,
+                outcome: Outcome::Shipped,
                 reason: None,
             },
         )

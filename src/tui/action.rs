@@ -100,8 +100,6 @@ pub enum Effect {
     },
     /// Export the timeline (`crate::export`), when this build has it.
     Export,
-    /// Pick up events other processes appended, and re-fold.
-    Refresh,
     Quit,
 }
 

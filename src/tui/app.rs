@@ -22,6 +22,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::Event as TermEvent;
 use std::future::Future;
 use std::io::Write;
@@ -61,7 +62,14 @@ pub struct Driver<B: Backend> {
     pub stats: Stats,
     /// The release on disk, for exports (`e`); tests may run without one.
     pub release: Option<crate::timeline::Release>,
+    /// Channel URLs by name (`--channel`, the config), for the export's links.
+    pub channels: std::collections::BTreeMap<String, String>,
     dirty: bool,
+    /// Something changed that the screen may or may not show (a probe's
+    /// `last_ok`, a turning minute): drawn only if the frame it gives differs.
+    recheck: bool,
+    /// The last frame drawn, to tell whether a recheck shows anything new.
+    shown: Option<Buffer>,
     needs_refresh: bool,
     last_draw: Option<Instant>,
     recorded: broadcast::Receiver<Arc<Event>>,
@@ -93,7 +101,10 @@ where
             clipboard,
             stats: Stats::default(),
             release: None,
+            channels: Default::default(),
             dirty: true,
+            recheck: false,
+            shown: None,
             needs_refresh: false,
             last_draw: None,
             recorded,
@@ -106,14 +117,18 @@ where
     /// Draws a frame (unconditionally).
     pub fn draw(&mut self) -> Result<()> {
         let (model, theme) = (&self.model, &self.theme);
+        let mut shown = None;
         self.terminal
             .draw(|f| {
                 let area = f.area();
                 view::render(model, theme, area, f.buffer_mut());
+                shown = Some(f.buffer_mut().clone());
             })
             .wrap_err("drawing the cockpit")?;
+        self.shown = shown;
         self.stats.draws += 1;
         self.dirty = false;
+        self.recheck = false;
         self.last_draw = Some(Instant::now());
         Ok(())
     }
@@ -121,6 +136,22 @@ where
     /// Whether a frame is owed.
     pub fn is_dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// Settles a recheck: owes a frame only if the screen would look different.
+    /// Rendering off-screen costs about a frame's time, not a terminal write;
+    /// on a quiet world it turns every probe report into no frame at all.
+    fn settle_recheck(&mut self) {
+        if !std::mem::take(&mut self.recheck) || self.dirty {
+            return;
+        }
+        let Some(shown) = &self.shown else {
+            self.dirty = true;
+            return;
+        };
+        let mut next = Buffer::empty(shown.area);
+        view::render(&self.model, &self.theme, shown.area, &mut next);
+        self.dirty = &next != shown;
     }
 
     /// Runs an action through `update` and performs its effects.
@@ -131,17 +162,19 @@ where
                 let before = self.model.now.timestamp().div_euclid(60);
                 let after = now.timestamp().div_euclid(60);
                 if before != after {
-                    self.dirty = true;
+                    self.recheck = true;
                 }
             }
+            // `last_ok` and `next_poll` change on every poll; most of the time
+            // nothing on screen shows them.
             Action::Probe(ProbeMsg::Report(r)) => {
                 if self.model.reports.get(&r.probe) != Some(r) {
-                    self.dirty = true;
+                    self.recheck = true;
                 }
             }
             Action::Probe(ProbeMsg::Quota(q)) => {
                 if self.model.quota.as_ref() != Some(q) {
-                    self.dirty = true;
+                    self.recheck = true;
                 }
             }
             Action::Probe(ProbeMsg::Recorded(_)) | Action::Outcome(Outcome::Refreshed) => {}
@@ -178,10 +211,14 @@ where
                     return;
                 };
                 let state = self.model.state.clone();
-                let now = self.clock.now();
+                let mut opts = crate::export::ExportOptions::new(
+                    crate::export::Format::Postmortem,
+                    self.clock.now(),
+                );
+                opts.channels = self.channels.clone();
                 self.in_background(async move {
                     let written =
-                        tokio::task::spawn_blocking(move || export(&release, &state, now)).await;
+                        tokio::task::spawn_blocking(move || export(&release, &state, &opts)).await;
                     match written {
                         Ok(Ok(path)) => Outcome::Exported(path),
                         Ok(Err(e)) => Outcome::ExportFailed(format!("{e:#}")),
@@ -189,7 +226,6 @@ where
                     }
                 });
             }
-            Effect::Refresh => self.needs_refresh = true,
             Effect::Quit => {}
         }
     }
@@ -328,6 +364,7 @@ where
             if self.model.ui.quit {
                 return Ok(());
             }
+            self.settle_recheck();
             let due = self.last_draw.map(|t| t + FRAME);
             if self.dirty && due.is_none_or(|d| Instant::now() >= d) {
                 self.draw()?;
@@ -383,12 +420,11 @@ async fn sleep_until(at: Option<Instant>) {
 fn export(
     release: &crate::timeline::Release,
     state: &crate::timeline::State,
-    now: chrono::DateTime<chrono::Utc>,
+    opts: &crate::export::ExportOptions,
 ) -> Result<std::path::PathBuf> {
-    use crate::export::{ExportOptions, Format, default_path, export};
-    let opts = ExportOptions::new(Format::Postmortem, now);
-    let text = export(release, state, &opts)?;
-    let path = default_path(release, Format::Postmortem);
+    use crate::export::{default_path, export};
+    let text = export(release, state, opts)?;
+    let path = default_path(release, opts.format);
     crate::timeline::fsutil::write_atomic(&path, text.as_bytes())
         .wrap_err_with(|| format!("writing {}", path.display()))?;
     Ok(path)

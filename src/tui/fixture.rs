@@ -237,6 +237,7 @@ pub fn sample_events() -> Vec<Event> {
             subdir: "noarch".into(),
             build: "pyhd8ed1ab_0".into(),
             file_name: "conda-26.11.0-pyhd8ed1ab_0.conda".into(),
+            first_seen: None,
         },
     );
     e.push(

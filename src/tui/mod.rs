@@ -23,9 +23,12 @@ pub mod panes;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub(crate) mod waiting;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cockpit;
 
 use crate::crew::Role;
 use crate::error::user;
@@ -52,6 +55,8 @@ pub struct CockpitOptions {
     pub no_color: bool,
     /// Where "now" comes from: the wall clock, or a scaled one for `demo`.
     pub clock: Clock,
+    /// Channel URLs by name (`--channel`, the config's `[channels]`), for the export's links.
+    pub channels: std::collections::BTreeMap<String, String>,
 }
 
 impl CockpitOptions {
@@ -71,7 +76,7 @@ impl CockpitOptions {
 }
 
 /// Opens the cockpit on a release until the crew member quits (`q`, Ctrl-C),
-/// or the process gets SIGTERM or SIGHUP. The terminal is restored in every
+/// or the process gets SIGTERM, SIGHUP or SIGINT. The terminal is restored in every
 /// case, including a panic.
 ///
 /// - `store` owns the release's timeline for this process, opened as this
@@ -133,6 +138,7 @@ pub async fn run(
         Box::new(std::io::stdout()),
     );
     driver.release = Some(release);
+    driver.channels = opts.channels.clone();
     let input = ratatui::crossterm::event::EventStream::new();
     let result = driver.run(input, probes, quit).await;
     let _ = ratatui::crossterm::execute!(
@@ -154,7 +160,7 @@ pub fn not_a_terminal(release: &str) -> color_eyre::Report {
     ))
 }
 
-/// Resolves when the process is asked to stop (SIGTERM, SIGHUP), so the
+/// Resolves when the process is asked to stop (SIGTERM, SIGHUP, SIGINT), so the
 /// terminal is restored instead of left raw. The handlers are installed when
 /// this is *called* (before the terminal is taken over), not when the future
 /// is first polled: a signal in between would otherwise kill the process with
@@ -163,11 +169,14 @@ fn quit_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let handlers = {
         use tokio::signal::unix::{SignalKind, signal};
+        // SIGINT too: in raw mode Ctrl-C is a key, so a SIGINT comes from outside
+        // (`kill -INT`, a supervisor) and must not leave the terminal raw.
         match (
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
         ) {
-            (Ok(term), Ok(hup)) => Some((term, hup)),
+            (Ok(term), Ok(hup), Ok(int)) => Some((term, hup, int)),
             // Without signal handlers, only q / Ctrl-C quit.
             _ => None,
         }
@@ -175,10 +184,11 @@ fn quit_signal() -> impl std::future::Future<Output = ()> {
     async move {
         #[cfg(unix)]
         match handlers {
-            Some((mut term, mut hup)) => {
+            Some((mut term, mut hup, mut int)) => {
                 tokio::select! {
                     _ = term.recv() => {}
                     _ = hup.recv() => {}
+                    _ = int.recv() => {}
                 }
             }
             None => std::future::pending().await,

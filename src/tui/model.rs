@@ -131,6 +131,8 @@ pub struct Ui {
     pub board_cursor: usize,
     pub board_offset: usize,
     pub quit: bool,
+    /// The pilot was asked (once) to close the release when its last step completed.
+    pub close_asked: bool,
 }
 
 /// Everything the cockpit draws from.

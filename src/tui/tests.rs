@@ -556,20 +556,37 @@ proptest! {
 }
 
 #[test]
-fn probe_messages_update_the_header_counts_and_recorded_asks_for_a_refresh() {
+fn probe_messages_update_the_header_counts_and_recorded_events_arrive_from_the_store() {
     let mut m = model(Role::JumpSeat);
     assert_eq!(m.health_counts(), (6, 1, 0));
     let mut r = super::fixture::sample_reports().remove(5);
     r.health = crate::probe::Health::Failing;
     let _ = update(&mut m, Action::Probe(crate::probe::ProbeMsg::Report(r)));
     assert_eq!(m.health_counts(), (6, 0, 1));
-    let e = super::fixture::sample_events().remove(1);
-    assert_eq!(
+    // A probe's own word that it recorded something changes nothing: the
+    // store delivers the event itself, in memory.
+    let mut e = super::fixture::sample_events().remove(1);
+    let before = m.state.timeline.len();
+    assert!(
         update(
             &mut m,
-            Action::Probe(crate::probe::ProbeMsg::Recorded(Box::new(e)))
-        ),
-        vec![Effect::Refresh]
+            Action::Probe(crate::probe::ProbeMsg::Recorded(Box::new(e.clone())))
+        )
+        .is_empty()
+    );
+    assert_eq!(m.state.timeline.len(), before);
+    e.id = crate::timeline::EventId("from-the-store".into());
+    e.what = EventKind::Note {
+        text: "canary builds look green".into(),
+    };
+    assert!(update(&mut m, Action::Recorded(vec![e])).is_empty());
+    assert_eq!(m.state.timeline.len(), before + 1);
+    assert_eq!(
+        m.state.notes.len(),
+        1 + super::fixture::sample_events()
+            .iter()
+            .filter(|e| matches!(e.what, EventKind::Note { .. }))
+            .count()
     );
 }
 
@@ -595,5 +612,35 @@ fn the_sample_is_what_the_snapshots_claim() {
             "skew: conda on conda-forge 22h33m ahead of defaults".to_string(),
             "Friday — the checklist says not to release today".to_string()
         ]
+    );
+}
+
+#[test]
+fn undoing_an_observed_step_says_how_to_complete_it_again() {
+    let mut m = model(Role::Pilot);
+    let i = m
+        .state
+        .steps
+        .iter()
+        .position(|s| matches!(s.status, StepStatus::Observed { .. }))
+        .expect("the sample has an observed step");
+    let id = m.plan.steps[i].id.0.clone();
+    select_step(&mut m, &id);
+    let mut effects = update(&mut m, Action::Undo);
+    for c in "wrong tag".chars() {
+        effects.extend(update(&mut m, Action::Type(c)));
+    }
+    effects.extend(update(&mut m, Action::Submit));
+    if matches!(m.ui.mode, Mode::Confirm { .. }) {
+        effects.extend(update(&mut m, Action::Confirm(true)));
+    }
+    let done = effects.iter().find_map(|e| match e {
+        Effect::Append { done, .. } => Some(done.clone()),
+        _ => None,
+    });
+    assert!(
+        done.as_deref()
+            .is_some_and(|d| d.contains("undone") && d.contains("mark it done")),
+        "{done:?}"
     );
 }

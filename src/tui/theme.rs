@@ -195,23 +195,52 @@ impl Theme {
                 )],
             );
         };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match parse(&path.display().to_string(), &text) {
+        let file = path.display().to_string();
+        match read_theme_text(&path, &file) {
+            Ok(text) => match parse(&file, &text) {
                 Ok(t) => (t, Vec::new()),
                 Err(d) => (
                     Theme::default_theme(),
                     vec![format!("{}\n  using the default theme", Diagnostics(d))],
                 ),
             },
-            Err(e) => (
+            Err(why) => (
                 Theme::default_theme(),
-                vec![format!(
-                    "cannot read theme {}: {e}; using the default theme",
-                    path.display()
-                )],
+                vec![format!("{why}; using the default theme")],
             ),
         }
     }
+}
+
+/// A theme is a few dozen lines: anything past this is not one.
+const MAX_THEME_BYTES: u64 = 256 * 1024;
+/// The longest colour anyone writes (`"light_magenta"`, `"#rrggbb"`).
+const MAX_COLOUR_CHARS: usize = 32;
+
+/// The theme file's text, or why not, naming the place (`file:line:col` for bytes
+/// that are not UTF-8).
+fn read_theme_text(path: &Path, file: &str) -> Result<String, String> {
+    let too_big =
+        |n: u64| format!("{file}: {n} bytes is too large for a theme (at most {MAX_THEME_BYTES})");
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > MAX_THEME_BYTES
+    {
+        return Err(too_big(meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read theme {file}: {e}"))?;
+    if bytes.len() as u64 > MAX_THEME_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let (line, col) = crate::diag::line_col(valid, at);
+        format!(
+            "{file}:{line}:{col}: the theme is not UTF-8 text (byte 0x{:02x}); save it as UTF-8",
+            bytes.get(at).copied().unwrap_or(0)
+        )
+    })
 }
 
 fn builtin(name: &str) -> Option<Theme> {
@@ -419,6 +448,14 @@ fn color(rep: &mut Reporter<'_>, node: &Node, text: &str) -> Option<Color> {
                 None
             }
         };
+    }
+    if text.chars().count() > MAX_COLOUR_CHARS {
+        rep.error(
+            &node.span,
+            format!("`{text}` is not a colour: longer than {MAX_COLOUR_CHARS} characters"),
+            Some("use a name, \"#rrggbb\" or 0-255".into()),
+        );
+        return None;
     }
     let t = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
     let t = if t == "grey" {

@@ -31,7 +31,8 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     m.quota = Some(q);
                     Vec::new()
                 }
-                ProbeMsg::Recorded(_) => vec![Effect::Refresh],
+                // The store delivers what was recorded ([`Action::Recorded`]).
+                ProbeMsg::Recorded(_) => Vec::new(),
             };
         }
         Action::Resize(w, h) => {
@@ -42,6 +43,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::Recorded(events) => {
             m.record(events);
             keep_in_view(m);
+            ask_to_close(m);
             return Vec::new();
         }
         Action::Outcome(outcome) => {
@@ -237,6 +239,39 @@ fn judge(m: &Model, what: EventKind) -> Verdict {
     rules::judge(&book, m.role, what)
 }
 
+/// Sentinel step index of the close question (it concerns no step).
+pub const CLOSE_QUESTION: usize = usize::MAX;
+
+/// When the last step completes, the pilot is asked once whether the release
+/// shipped; "no" leaves it open (`flightdeck close` ends it any time).
+fn ask_to_close(m: &mut Model) {
+    let (done, total) = m.state.progress();
+    if m.ui.close_asked
+        || m.role != crate::crew::Role::Pilot
+        || m.state.closed.is_some()
+        || done < total
+        || m.ui.mode != Mode::Normal
+    {
+        return;
+    }
+    m.ui.close_asked = true;
+    let what = EventKind::ReleaseClosed {
+        outcome: crate::timeline::Outcome::Shipped,
+        reason: None,
+    };
+    if let Verdict::Accepted(permit) = judge(m, what) {
+        m.ui.mode = Mode::Confirm {
+            step: CLOSE_QUESTION,
+            verb: "Close",
+            reasons: vec![format!(
+                "all {total} steps are complete; aborted or rolled back? n, then `flightdeck close --outcome …`"
+            )],
+            permit: Box::new(permit),
+            done: "release closed as shipped".into(),
+        };
+    }
+}
+
 fn refuse(m: &mut Model, refusal: &Refusal) {
     error(m, &refusal.to_string());
 }
@@ -383,7 +418,18 @@ fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
                 step: step_of(i),
                 reason,
             },
-            format!("↶ {} undone", step_of(i)),
+            // Undoing what a probe saw leaves the step pending for good: say how to finish it.
+            if matches!(
+                m.state.steps[i].status,
+                crate::timeline::StepStatus::Observed { .. }
+            ) {
+                format!(
+                    "↶ {} undone — its probe's earlier sighting no longer counts; mark it done (with the reason) when it really is",
+                    step_of(i)
+                )
+            } else {
+                format!("↶ {} undone", step_of(i))
+            },
         ),
         Purpose::Skip(i) => (
             Some(i),

@@ -8,7 +8,8 @@ use flightdeck::github::{ClientOptions, GithubClient, Token};
 use flightdeck::probe::scheduler::{self, SchedulerHandle, SchedulerOptions};
 use flightdeck::probe::{ProbeMsg, ProbeSpec};
 use flightdeck::sim::{Scenario, SimOptions, SimServer};
-use flightdeck::timeline::{Clock, Event, EventKind, EventLog, Fact, Home, Release};
+use flightdeck::store::Store;
+use flightdeck::timeline::{Clock, Event, EventKind, Fact, Home, Release};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -67,11 +68,11 @@ pub fn release(
         .expect("release created")
 }
 
-pub fn open_log(r: &Release, at: DateTime<Utc>) -> Arc<Mutex<EventLog>> {
-    Arc::new(Mutex::new(
+pub fn open_log(r: &Release, at: DateTime<Utc>) -> Store {
+    Store::new(
         r.open_log("jane", Role::Pilot, Clock::Fixed(at))
             .expect("log opens"),
-    ))
+    )
 }
 
 pub fn client(sim: &SimServer, token: Option<&str>) -> Arc<GithubClient> {
@@ -93,7 +94,7 @@ pub fn plan_probes(plan: &Plan) -> Vec<ProbeSpec> {
 pub fn run(
     probes: Vec<ProbeSpec>,
     client: Arc<GithubClient>,
-    log: Arc<Mutex<EventLog>>,
+    log: Store,
     clock: Clock,
     opts: SchedulerOptions,
 ) -> (SchedulerHandle, Arc<Mutex<Vec<ProbeMsg>>>) {
@@ -110,10 +111,8 @@ pub fn run(
 }
 
 /// The observations in a log: (fact, at, link).
-pub fn observed(log: &Arc<Mutex<EventLog>>) -> Vec<(Fact, DateTime<Utc>, Option<String>)> {
-    log.lock()
-        .expect("not poisoned")
-        .events()
+pub fn observed(log: &Store) -> Vec<(Fact, DateTime<Utc>, Option<String>)> {
+    log.snapshot()
         .iter()
         .filter_map(|e: &Event| match &e.what {
             EventKind::Observed { fact, .. } => Some((fact.clone(), e.at, e.link.clone())),

@@ -37,6 +37,7 @@ pub fn octo(sim: &SimServer, token: Option<&str>) -> octocrab::Octocrab {
 
 /// A plain HTTP client without an idle pool (no idle timers to disturb paused-clock tests).
 pub fn http() -> reqwest::Client {
+    flightdeck::install_crypto_provider();
     reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()

@@ -273,6 +273,10 @@ pub struct CheckerOptions {
     /// The most one subdir check may take overall, including a full `repodata.json.zst`
     /// download on a channel without shards.
     pub subdir_timeout: Duration,
+    /// The largest body of one reply: a full `repodata.json`. Smaller kinds get a
+    /// fraction of it (a `.zst` index a quarter, a shard or shard index 1/32): an
+    /// endless body stops at its kind's cap, with an error naming the URL and the cap.
+    pub max_body: u64,
     /// The `User-Agent` of every request.
     pub user_agent: String,
 }
@@ -283,6 +287,8 @@ impl Default for CheckerOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             subdir_timeout: Duration::from_secs(300),
+            // conda-forge's linux-64 `repodata.json` is a few hundred MB.
+            max_body: 1024 * 1024 * 1024,
             user_agent: concat!("flightdeck/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -322,6 +328,9 @@ pub struct ChannelChecker {
     options: CheckerOptions,
     /// `first_seen` per (channel URL, subdir, package, version), in memory.
     first_seen: Mutex<HashMap<FirstSeenKey, DateTime<Utc>>>,
+    /// The release's clock: `checked_at`, `first_seen` and what is noticed from them
+    /// (a disappearance, the `broken` label) are release times, simulated in the demo.
+    clock: crate::timeline::Clock,
 }
 
 type FirstSeenKey = (String, Subdir, String, String);
@@ -347,6 +356,7 @@ impl ChannelChecker {
         options: CheckerOptions,
     ) -> Result<Self, ChannelError> {
         let net = Arc::new(NetState::default());
+        crate::install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
@@ -354,7 +364,10 @@ impl ChannelChecker {
             .build()
             .map_err(|err| ChannelError::Client(error_chain(&err)))?;
         let client = reqwest_middleware::ClientBuilder::new(client)
-            .with_arc(Arc::new(PollMiddleware { net: net.clone() }) as Arc<dyn Middleware>)
+            .with_arc(Arc::new(PollMiddleware {
+                net: net.clone(),
+                max_body: options.max_body,
+            }) as Arc<dyn Middleware>)
             .build();
         let channel_config = ChannelConfig {
             default: SourceConfig {
@@ -375,7 +388,14 @@ impl ChannelChecker {
             net,
             options,
             first_seen: Mutex::new(HashMap::new()),
+            clock: crate::timeline::Clock::System,
         })
+    }
+
+    /// The same checker, reading times from the release's clock.
+    pub fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// What this checker moved over the network so far (see [`Traffic::since`]).
@@ -393,14 +413,14 @@ impl ChannelChecker {
     /// same channel and subdir at the same moment each revalidate (two `304`s); the scheduler
     /// may stagger them.
     pub async fn check(&self, query: &ChannelQuery) -> ChannelReport {
-        let checked_at = Utc::now();
+        let checked_at = self.clock.now();
         let channel = Channel::from_url(query.channel_url.clone());
         let checks = query
             .subdirs
             .iter()
             .map(|&subdir| self.check_subdir(&channel, subdir, query));
         let results = futures::future::join_all(checks).await;
-        let now = Utc::now();
+        let now = self.clock.now();
         let subdirs = query
             .subdirs
             .iter()

@@ -66,6 +66,76 @@ fn is_index_url(url: &Url) -> bool {
 /// Sits between rattler and the network.
 pub(super) struct PollMiddleware {
     pub(super) net: Arc<NetState>,
+    /// The cap of a full `repodata.json`; see [`body_cap`].
+    pub(super) max_body: u64,
+}
+
+/// The most a reply for `url` may hold, by what it is, and the name of that kind.
+fn body_cap(url: &Url, max_body: u64) -> (u64, &'static str) {
+    let path = url.path();
+    if path.ends_with("/repodata.json") {
+        (max_body, "a repodata.json")
+    } else if path.ends_with(".json.zst") || path.ends_with(".json.bz2") {
+        (max_body / 4, "a compressed repodata.json")
+    } else if path.ends_with("/repodata_shards.msgpack.zst") {
+        (max_body / 32, "a shard index")
+    } else {
+        (max_body / 32, "a shard")
+    }
+}
+
+/// `response` with its body cut off, as an error, past `cap` bytes: an endless or huge
+/// body costs at most the cap, whether or not the server announced a length.
+fn capped(
+    response: reqwest::Response,
+    cap: u64,
+    kind: &'static str,
+) -> reqwest_middleware::Result<reqwest::Response> {
+    use futures::StreamExt;
+    use reqwest::ResponseBuilderExt;
+    let url = response.url().clone();
+    let too_big = move || format!("{url} sent more than {cap} bytes, the most {kind} may be");
+    if response.content_length().is_some_and(|n| n > cap) {
+        return Err(reqwest_middleware::Error::Middleware(anyhow::anyhow!(
+            too_big()
+        )));
+    }
+    let mut builder = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = response.headers().clone();
+    }
+    // (bytes seen, ended): the stream ends right after its error.
+    let body = response
+        .bytes_stream()
+        .scan((0u64, false), move |(seen, ended), chunk| {
+            let item = if *ended {
+                None
+            } else {
+                Some(match chunk {
+                    Ok(bytes) => {
+                        *seen += bytes.len() as u64;
+                        if *seen > cap {
+                            *ended = true;
+                            Err(std::io::Error::other(too_big()))
+                        } else {
+                            Ok(bytes)
+                        }
+                    }
+                    Err(e) => {
+                        *ended = true;
+                        Err(std::io::Error::other(e))
+                    }
+                })
+            };
+            std::future::ready(item)
+        });
+    let rebuilt = builder
+        .body(reqwest::Body::wrap_stream(body))
+        .map_err(|e| reqwest_middleware::Error::Middleware(anyhow::anyhow!(e)))?;
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 #[async_trait::async_trait]
@@ -120,6 +190,10 @@ impl Middleware for PollMiddleware {
             response
                 .headers_mut()
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        if status.is_success() && !is_head {
+            let (cap, kind) = body_cap(&url, self.max_body);
+            return capped(response, cap, kind);
         }
         Ok(response)
     }

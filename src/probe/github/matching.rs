@@ -97,32 +97,15 @@ pub fn is_copy_failed_title(title: &str) -> bool {
     strip_prefix_ignore_case(title.trim(), COPY_FAILED_PREFIX).is_some()
 }
 
-/// A `pr` probe's title pattern: `*` matches anything and the whole title must
-/// match; without `*` the pattern is a substring. Case-insensitive either way.
+/// A `pr` probe's title pattern: a regular expression, case-insensitive,
+/// searched in the title (anchor it with `^…$` to match the whole title).
+/// An invalid one (refused by `flightdeck check`) matches nothing.
 pub fn title_matches(pattern: &str, title: &str) -> bool {
-    let p = pattern.to_lowercase();
-    let t = title.to_lowercase();
-    if !p.contains('*') {
-        return t.contains(p.trim());
-    }
-    let parts: Vec<&str> = p.split('*').collect();
-    let (first, rest) = match parts.split_first() {
-        Some(x) => x,
-        None => return true,
-    };
-    let Some(mut remaining) = t.strip_prefix(first) else {
-        return false;
-    };
-    let Some((last, middle)) = rest.split_last() else {
-        return remaining.is_empty();
-    };
-    for piece in middle {
-        match remaining.find(piece) {
-            Some(i) => remaining = &remaining[i + piece.len()..],
-            None => return false,
-        }
-    }
-    remaining.len() >= last.len() && remaining.ends_with(last)
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .is_ok_and(|re| re.is_match(title))
 }
 
 /// Whether an issue belongs on the incident radar: a real issue (not a PR),
@@ -347,15 +330,21 @@ mod tests {
     }
 
     #[test]
-    fn title_patterns() {
+    fn title_patterns_are_regular_expressions() {
         assert!(title_matches("Release 26.11.0", "release 26.11.0 (final)"));
-        assert!(title_matches("Release *", "Release 26.11.0"));
-        assert!(title_matches("*26.11.0*", "Changelog for 26.11.0 release"));
-        assert!(title_matches("a*b*c", "aXXbYYc"));
-        assert!(!title_matches("a*b*c", "aXXbYYcd"));
-        assert!(!title_matches("Release *", "Pre-release 26.11.0"));
-        assert!(title_matches("*", ""));
-        assert!(!title_matches("ab*ba", "aba"));
+        assert!(title_matches("^Release ", "Release 26.11.0"));
+        assert!(title_matches(
+            "26\\.11\\.0",
+            "Changelog for 26.11.0 release"
+        ));
+        assert!(title_matches("^a.*b.*c$", "aXXbYYc"));
+        assert!(!title_matches("^a.*b.*c$", "aXXbYYcd"), "anchors work");
+        assert!(!title_matches("^Release ", "Pre-release 26.11.0"));
+        assert!(title_matches("^(changelog|release) 26", "Changelog 26.11"));
+        assert!(
+            !title_matches("(unclosed", "(unclosed"),
+            "invalid: no match"
+        );
     }
 
     #[test]

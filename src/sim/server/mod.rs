@@ -28,6 +28,9 @@ use tokio::task::JoinHandle;
 mod channels;
 mod http;
 mod pypi;
+mod reqlog;
+
+pub use reqlog::REQUEST_LOG_CAP;
 
 use http::{decode, etag_matches, http_date, parse_http_date, parse_query};
 
@@ -107,7 +110,8 @@ struct Shared {
     base: String,
     world: Mutex<World>,
     quotas: Mutex<HashMap<(Option<String>, Resource), Bucket>>,
-    log: Mutex<Vec<RequestRecord>>,
+    /// The most recent requests, at most [`REQUEST_LOG_CAP`]; the file log keeps all.
+    log: Mutex<reqlog::Bounded<RequestRecord>>,
     log_file: Option<Mutex<std::fs::File>>,
 }
 
@@ -216,7 +220,7 @@ impl SimServer {
             base: format!("http://{addr}"),
             world: Mutex::new(World::new(&scenario)),
             quotas: Mutex::new(HashMap::new()),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(reqlog::Bounded::new(REQUEST_LOG_CAP)),
             log_file,
         });
         let (stop, mut stopped) = watch::channel(false);
@@ -288,9 +292,15 @@ impl SimServer {
         self.shared.clock
     }
 
-    /// Every request served so far, oldest first.
+    /// The requests served so far, oldest first: all of them up to
+    /// [`REQUEST_LOG_CAP`], then the most recent ones (`--request-log FILE` keeps all).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.shared.log).clone()
+        lock(&self.shared.log).recent()
+    }
+
+    /// How many requests were served in all, including those no longer in [`Self::requests`].
+    pub fn requests_served(&self) -> u64 {
+        lock(&self.shared.log).served()
     }
 
     /// Happenings that could not apply (e.g. a package for a subdir the channel lacks).
@@ -599,7 +609,8 @@ fn github_request(
     let mut reply = github::handle(&mut w, method, segs, &ctx);
     drop(w);
 
-    if get && reply.status == StatusCode::OK {
+    // GitHub validates 404s too: a client that remembers one asks again for free.
+    if get && matches!(reply.status, StatusCode::OK | StatusCode::NOT_FOUND) {
         // Real ETags are tied to the token: hash the body together with who asked.
         let mut h = Sha256::new();
         h.update(&reply.body);

@@ -31,6 +31,9 @@ pub fn status_style(status: &StepStatus, theme: &Theme) -> Style {
 pub fn step_info(m: &Model, i: usize) -> (String, Role) {
     let step = &m.plan.steps[i];
     let st = &m.state.steps[i];
+    if let Some(early) = crate::tui::waiting::done_before_needs(&m.plan, &m.state, i) {
+        return (format!("⚠ {early}"), Role::Warning);
+    }
     match &st.status {
         StepStatus::Done { by, .. } => (format!("{} {}", by.by, hm(by.at)), Role::Ok),
         StepStatus::Observed { at, .. } => (format!("seen {}", hm(*at)), Role::Ok),
@@ -59,9 +62,21 @@ pub fn step_info(m: &Model, i: usize) -> (String, Role) {
                 (StepStatus::Pending, Some(p)) => match m.reports.get(&p.id()).map(|r| r.health) {
                     Some(Health::Failing) => ("probe failing".into(), Role::Failed),
                     Some(Health::Degraded) => ("probe degraded".into(), Role::Pending),
-                    _ => (format!("waiting on {}", p.kind()), Role::Pending),
+                    _ => (
+                        format!("waiting on {}", crate::tui::waiting::thing(p, &m.state)),
+                        Role::Pending,
+                    ),
                 },
-                _ => ("ready".into(), Role::Text),
+                _ if m.is_mine(step.role) && m.role != crate::crew::Role::JumpSeat => {
+                    ("ready".into(), Role::Text)
+                }
+                _ => (
+                    format!(
+                        "waiting on {}",
+                        crate::tui::waiting::person(step.role, &m.crew)
+                    ),
+                    Role::Text,
+                ),
             }
         }
     }
@@ -87,6 +102,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The title gets what the owner and info columns leave; the owner column
     // goes first when space is short (the detail pane still shows it).
     let info_w = match width {
+        w if w >= 110 => 44,
         w if w >= 70 => 24,
         w if w >= 50 => 18,
         _ => 14,
@@ -136,6 +152,16 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     theme.style(Role::Text)
                 };
                 let (info, info_role) = step_info(m, i);
+                // The column names who or what; "waiting on" goes first when
+                // space is short (the detail pane keeps the whole sentence).
+                let info = match info.strip_prefix("waiting on ") {
+                    Some(rest)
+                        if unicode_width::UnicodeWidthStr::width(info.as_str()) >= info_w =>
+                    {
+                        rest.to_string()
+                    }
+                    _ => info,
+                };
                 let mut spans = vec![
                     Span::styled(
                         format!(" {marker}"),

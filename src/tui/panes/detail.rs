@@ -22,13 +22,23 @@ impl Out<'_> {
     fn kv(&mut self, key: &str, value: String, role: Role) {
         self.lines.push(Line::from(vec![
             Span::styled(format!("{key:<9} "), self.theme.style(Role::Muted)),
-            Span::styled(value, self.theme.style(role)),
+            Span::styled(harmless(value), self.theme.style(role)),
         ]));
     }
 
     fn text(&mut self, value: String, role: Role) {
-        self.lines
-            .push(Line::from(Span::styled(value, self.theme.style(role))));
+        self.lines.push(Line::from(Span::styled(
+            harmless(value),
+            self.theme.style(role),
+        )));
+    }
+}
+
+/// Text from outside (authors, notes, links) made harmless for the screen.
+fn harmless(value: String) -> String {
+    match crate::export::sanitize::harmless_line(&value) {
+        std::borrow::Cow::Borrowed(_) => value,
+        std::borrow::Cow::Owned(safe) => safe,
     }
 }
 

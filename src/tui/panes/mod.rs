@@ -63,6 +63,10 @@ pub fn hm(t: DateTime<Utc>) -> String {
 
 /// Cuts text to a display width, marking the cut with `…`.
 pub fn fit(text: &str, width: usize) -> String {
+    // Every pane fits its text to a width: the one door to the screen for logins,
+    // titles and notes from outside.
+    let text = crate::export::sanitize::harmless_line(text);
+    let text = text.as_ref();
     if text.width() <= width {
         return text.to_string();
     }

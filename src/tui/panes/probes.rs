@@ -198,7 +198,14 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
         }
         BLine::Radar { issues, .. } => {
             out.push((format!("  {}", pad("new issues", LABEL)), Role::Text));
-            if *issues == 0 {
+            let failing = line
+                .probe()
+                .and_then(|p| m.reports.get(p))
+                .is_some_and(|r| r.health == crate::probe::Health::Failing);
+            if *issues == 0 && failing {
+                // A radar that cannot look has not seen "none".
+                out.push(("? unknown: the radar is failing".into(), Role::Warning));
+            } else if *issues == 0 {
                 out.push(("✔ none mention this version".into(), Role::Ok));
             } else {
                 out.push((format!("✖ {issues} mention this version"), Role::Failed));

@@ -21,10 +21,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ..
         } => {
             let s = m.plan.steps.get(*step);
-            let mut lines = vec![Line::from(Span::styled(
-                format!("{verb} `{}`?", s.map(|s| s.id.0.as_str()).unwrap_or("?")),
-                theme.style(Role::Title),
-            ))];
+            let question = match s {
+                _ if *step == crate::tui::update::CLOSE_QUESTION => {
+                    format!("Close {} as shipped?", m.release)
+                }
+                Some(s) => format!("{verb} `{}`?", s.id.0),
+                None => format!("{verb}?"),
+            };
+            let mut lines = vec![Line::from(Span::styled(question, theme.style(Role::Title)))];
             if let Some(s) = s {
                 lines.push(Line::from(Span::styled(
                     s.title.clone(),
@@ -39,6 +43,8 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
             let keys = if *verb == "Sign off" {
                 " y sign off · n cancel "
+            } else if *verb == "Close" {
+                " y shipped · n not yet "
             } else {
                 " y yes · n cancel "
             };

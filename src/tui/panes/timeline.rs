@@ -58,14 +58,21 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 EventKind::StepDone { .. }
                 | EventKind::ReleaseStarted { .. }
                 | EventKind::ReleaseClosed { .. } => Role::Ok,
-                EventKind::Starred { .. } | EventKind::Unstarred { .. } => Role::Muted,
+                EventKind::Starred { .. }
+                | EventKind::Unstarred { .. }
+                | EventKind::Unknown { .. } => Role::Muted,
             };
             let who = if matches!(e.what, EventKind::Observed { .. }) {
                 "probe".to_string()
             } else {
                 e.author.clone()
             };
-            let stamp = e.at.format("%m-%d %H:%M").to_string();
+            // A row from another year says so.
+            let stamp = if chrono::Datelike::year(&e.at) == chrono::Datelike::year(&m.now) {
+                e.at.format("%m-%d %H:%M").to_string()
+            } else {
+                e.at.format("%Y-%m-%d %H:%M").to_string()
+            };
             let rest = width.saturating_sub(stamp.len() + 3 + 11);
             Line::from(vec![
                 Span::styled(
@@ -88,4 +95,29 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     Paragraph::new(lines).render(inner, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::crew::Role;
+    use crate::tui::fixture::sample_model;
+    use crate::tui::theme::Theme;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    fn text(m: &crate::tui::model::Model) -> String {
+        let area = Rect::new(0, 0, 100, 40);
+        let mut buf = Buffer::empty(area);
+        super::render(m, &Theme::monochrome(), area, &mut buf);
+        buf.content().iter().map(|c| c.symbol()).collect()
+    }
+
+    #[test]
+    fn rows_from_another_year_show_the_year() {
+        let mut m = sample_model(Role::Pilot, (100, 40));
+        let year = m.state.events[0].at.format("%Y-").to_string();
+        assert!(!text(&m).contains(&year), "this year's rows stay short");
+        m.now += chrono::TimeDelta::days(400);
+        assert!(text(&m).contains(&year), "last year's rows say so");
+    }
 }
