@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    flightdeck::install_crypto_provider();
     let matches = match flightdeck::cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => return clap_exit(e),

@@ -143,6 +143,7 @@ pub async fn whoami(api: &str, token: &Token) -> Result<Whoami, WhoamiError> {
         api: shown.clone(),
         message: token.redact(&crate::probe::redact(&e.to_string())),
     };
+    crate::install_crypto_provider();
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
