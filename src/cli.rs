@@ -327,7 +327,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     &version,
                     &me,
                     role,
-                    &crew,
+                    &crew::crew_of(&crew, config.config_dir.as_deref())?,
                     share.as_deref(),
                 ),
                 Command::Join { target } => sync::join(&home, &target, &me, role),

@@ -441,3 +441,73 @@ fn a_bad_share_is_a_clear_error() {
     );
     assert!(!home.path().join("releases/conda-26.11.0").exists());
 }
+
+#[test]
+fn the_crew_can_come_from_the_rotation_and_the_post_mortem_names_it() {
+    let home = Home::new();
+    // Far in the future, so the team's release 1 is always the next one.
+    let team = home.path().join("team.toml");
+    std::fs::write(
+        &team,
+        r#"
+[cadence]
+start = 2099-01-01
+every_months = 2
+week = 2
+weekday = "monday"
+
+[[member]]
+login = "bob"
+name = "Bob Ross"
+joined = 2098-11-02
+
+[[member]]
+login = "jane"
+name = "Jane Doe"
+joined = 2098-11-02
+"#,
+    )
+    .expect("team file");
+    let team = team.display().to_string();
+    let args = [
+        "start",
+        "checklists/conda.toml",
+        "--version",
+        "26.11.0",
+        "--crew-from-rotation",
+        "--team",
+        team.as_str(),
+    ];
+    let out = home.run_as("bob", &args);
+    ok(&out);
+    assert!(
+        stdout(&out).contains("pilot @bob, co-pilot @jane"),
+        "{}",
+        text(&out)
+    );
+    let crew = home.run_as("jane", &["crew"]);
+    ok(&crew);
+    assert!(
+        stdout(&crew).contains("@bob") && stdout(&crew).contains("@jane"),
+        "{}",
+        text(&crew)
+    );
+    let pm = home.run_as("jane", &["export", "--format", "postmortem"]);
+    ok(&pm);
+    let pm = stdout(&pm);
+    assert!(pm.contains("@bob") && pm.contains("@jane"), "{pm}");
+    // The flags and the rotation do not mix.
+    let both = home.run_as(
+        "bob",
+        &[
+            "start",
+            "checklists/conda.toml",
+            "--version",
+            "26.11.1",
+            "--crew-from-rotation",
+            "--pilot",
+            "bob",
+        ],
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+}

@@ -23,6 +23,41 @@ pub struct CrewArgs {
     /// An observer's GitHub login (anyone not on the crew also sits there)
     #[arg(long = "jump-seat", value_name = "LOGIN")]
     pub jump_seat: Option<String>,
+    /// Take the pilot and co-pilot of the next planned release from the team file
+    #[arg(long, conflicts_with_all = ["pilot", "copilot"])]
+    pub crew_from_rotation: bool,
+    /// The team file for --crew-from-rotation [default: ./team.toml, then the config dir's]
+    #[arg(long, value_name = "FILE", requires = "crew_from_rotation")]
+    pub team: Option<PathBuf>,
+}
+
+/// The crew `start` records: from the flags, or from the rotation's next release.
+pub(crate) fn crew_of(args: &CrewArgs, config_dir: Option<&std::path::Path>) -> Result<CrewArgs> {
+    let mut crew = CrewArgs {
+        pilot: args.pilot.clone(),
+        copilot: args.copilot.clone(),
+        jump_seat: args.jump_seat.clone(),
+        crew_from_rotation: false,
+        team: None,
+    };
+    if !args.crew_from_rotation {
+        return Ok(crew);
+    }
+    let path = match &args.team {
+        Some(p) => p.clone(),
+        None => crate::crew::rotation::render::default_team_path(config_dir)?,
+    };
+    let team = crate::crew::rotation::Team::load(&path)
+        .map_err(|d| color_eyre::Report::new(Diagnostics(d)))?;
+    let today = chrono::Utc::now().date_naive();
+    let (pilot, copilot) = crate::crew::rotation::next_release(&team, today).map_err(user)?;
+    println!(
+        "crew from the rotation ({}): pilot @{pilot}, co-pilot @{copilot}",
+        path.display()
+    );
+    crew.pilot = Some(pilot.as_str().to_string());
+    crew.copilot = Some(copilot.as_str().to_string());
+    Ok(crew)
 }
 
 #[derive(Debug, Subcommand)]

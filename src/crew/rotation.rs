@@ -109,13 +109,6 @@ pub(crate) fn plan(
 
 /// The crew of the first release on or after `today`, as (pilot, co-pilot):
 /// what `start --crew-from-rotation` fills the roster with.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the API `start --crew-from-rotation` (issue 17, item 3) will call"
-    )
-)]
 pub(crate) fn next_release(team: &Team, today: NaiveDate) -> Result<(Login, Login), String> {
     let r = Planner::new(team)
         .find(|r| r.date >= today)
