@@ -253,7 +253,12 @@ async fn channel_sim_broken_package_is_two_red_events() {
         "nothing broken yet"
     );
 
-    let main_after = poll_until(&checker, &main_q, |r| !r.fully_available()).await;
+    // Both subdirs go in one happening, but a poll may land between the two
+    // subdirs' reads: wait until neither has it.
+    let main_after = poll_until(&checker, &main_q, |r| {
+        r.available_subdirs().next().is_none()
+    })
+    .await;
     let disappeared = red_events(Some(&main_before), &main_after);
     assert_eq!(disappeared.len(), 2, "{disappeared:?}");
     assert!(
