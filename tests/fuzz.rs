@@ -208,17 +208,14 @@ proptest! {
             let text = e.to_string();
             prop_assert!(text.contains(&path.display().to_string()), "no file: {}", text);
             prop_assert!(text.contains("line") || text.contains("read"), "no line: {}", text);
-            // The size bound is checked by `a_damaged_log_line_costs_a_short_message`
-            // below, ignored until the log parser (issue 13, item 6) bounds it.
+            // The size bound is checked by `a_damaged_log_line_costs_a_short_message` below.
         }
     }
 }
 
-/// Found by `log_line`: serde's message repeats a damaged value whole, so one line
-/// with a 500 KB string makes a 500 KB error. The log parser is being rewritten
-/// (issue 13, item 6); its owner un-ignores this test.
+/// Found by `log_line`: serde's message repeated a damaged value whole, so one line
+/// with a 500 KB string made a 500 KB error; the log cuts serde's message short.
 #[test]
-#[ignore = "finding for the log parser (issue 13, item 6): serde's message repeats the value"]
 fn a_damaged_log_line_costs_a_short_message() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("events.jsonl");

@@ -618,13 +618,13 @@ fn parse_line(text: &[u8]) -> Result<Event, LineError> {
         Ok(event) => return Ok(event),
         Err(e) => e,
     };
-    let mut value: serde_json::Value =
-        serde_json::from_slice(text).map_err(|e| LineError::Damaged(format!("not JSON ({e})")))?;
+    let mut value: serde_json::Value = serde_json::from_slice(text)
+        .map_err(|e| LineError::Damaged(format!("not JSON ({})", short(&e))))?;
     let v = value.get("v").and_then(|v| v.as_u64()).unwrap_or(0);
     if v > u64::from(SCHEMA_VERSION) {
         return Err(LineError::TooNew(v));
     }
-    let invalid = || LineError::Damaged(format!("not a valid event ({first})"));
+    let invalid = || LineError::Damaged(format!("not a valid event ({})", short(&first)));
     // A kind from a newer build (same schema version): keep the event, fold nothing from it.
     let kind = value
         .get("what")
@@ -664,6 +664,17 @@ fn verify_sum(text: &[u8]) -> Result<(), LineError> {
         )));
     }
     Ok(())
+}
+
+/// serde's message, cut short: it may repeat a damaged value whole (a 500 KB
+/// string makes a 500 KB error), and the line and byte offset already say where.
+fn short(e: &serde_json::Error) -> String {
+    const MOST: usize = 200;
+    let text = e.to_string();
+    match text.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}… at column {}", &text[..cut], e.column()),
+        None => text,
+    }
 }
 
 /// An event as one line of the log (with its newline and checksum), for
