@@ -7,7 +7,7 @@
 //! the same file — reaches [`Store::subscribe`]rs in memory: the file is the
 //! record, not the bus.
 //!
-//! The blocking calls ([`Store::append`], [`Store::observe`],
+//! The blocking calls ([`Store::append`], [`Store::observe_all`],
 //! [`Store::refresh`]) take the log's file lock and fsync; async callers use
 //! the `_async` variants, which run them on tokio's blocking pool so that a
 //! slow disk never stalls the cockpit's input task.
@@ -78,15 +78,6 @@ impl Store {
         self.log().author().to_string()
     }
 
-    pub fn seat(&self) -> Role {
-        self.log().role()
-    }
-
-    /// The release's clock (the wall clock, or the demo's scaled one).
-    pub fn now(&self) -> DateTime<Utc> {
-        self.log().clock().now()
-    }
-
     /// Events recorded from now on, by anyone in this process or (after a
     /// [`Store::refresh`]) by another process.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -116,23 +107,6 @@ impl Store {
         let before = log.events().len();
         let result = log.append_with(permit, at, link);
         // Appending first catches up with other writers: publish theirs too.
-        let new = log.events()[before..].to_vec();
-        drop(log);
-        self.publish(&new);
-        result
-    }
-
-    /// Records a probe's observation unless the fact is already in the log.
-    pub fn observe(
-        &self,
-        probe: &str,
-        fact: Fact,
-        at: Option<DateTime<Utc>>,
-        link: Option<String>,
-    ) -> Result<Option<Event>, LogError> {
-        let mut log = self.log();
-        let before = log.events().len();
-        let result = log.observe(probe, fact, at, link);
         let new = log.events()[before..].to_vec();
         drop(log);
         self.publish(&new);
@@ -175,22 +149,9 @@ impl Store {
             return (Vec::new(), None);
         }
         let store = self.clone();
-        match tokio::task::spawn_blocking(move || store.observe_all(&probe, seen)).await {
-            Ok(out) => out,
-            Err(e) => (
-                Vec::new(),
-                Some(LogError::Io {
-                    path: String::new(),
-                    action: "writing the timeline",
-                    source: std::io::Error::other(e.to_string()),
-                }),
-            ),
-        }
-    }
-
-    /// Whether a fact is already recorded.
-    pub fn has_fact(&self, fact: &Fact) -> bool {
-        self.log().has_fact(fact)
+        tokio::task::spawn_blocking(move || store.observe_all(&probe, seen))
+            .await
+            .unwrap_or_else(|e| (Vec::new(), Some(join_failed(e))))
     }
 
     /// Picks up what other processes appended; returns how many arrived.
@@ -210,18 +171,6 @@ impl Store {
         blocking(move || store.append(permit)).await
     }
 
-    /// [`Store::observe`] on the blocking pool.
-    pub async fn observe_async(
-        &self,
-        probe: String,
-        fact: Fact,
-        at: Option<DateTime<Utc>>,
-        link: Option<String>,
-    ) -> Result<Option<Event>, LogError> {
-        let store = self.clone();
-        blocking(move || store.observe(&probe, fact, at, link)).await
-    }
-
     /// [`Store::refresh`] on the blocking pool.
     pub async fn refresh_async(&self) -> Result<usize, LogError> {
         let store = self.clone();
@@ -232,13 +181,18 @@ impl Store {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, LogError> + Send + 'static,
 ) -> Result<T, LogError> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(LogError::Io {
-            path: String::new(),
-            action: "writing the timeline",
-            source: std::io::Error::other(e.to_string()),
-        })
-    })
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(join_failed(e)))
+}
+
+/// A blocking task that panicked or was cancelled: nothing was acknowledged.
+fn join_failed(e: tokio::task::JoinError) -> LogError {
+    LogError::Io {
+        path: String::new(),
+        action: "writing the timeline",
+        source: std::io::Error::other(e.to_string()),
+    }
 }
 
 #[cfg(test)]
