@@ -452,19 +452,18 @@ fn submit(m: &mut Model, purpose: Purpose, text: String) -> Vec<Effect> {
     };
     match step {
         Some(i) => propose(m, i, verb, what, done),
-        None => match judge(m, what) {
-            Verdict::Refused(r) => {
-                refuse(m, &r);
-                Vec::new()
-            }
-            verdict => match verdict.confirmed() {
-                Ok(permit) => vec![Effect::Append { permit, done }],
-                Err(r) => {
-                    refuse(m, &r);
-                    Vec::new()
-                }
-            },
-        },
+        None => record(m, what, done),
+    }
+}
+
+/// Records what asks no confirmation (a note, a star), or says why not.
+fn record(m: &mut Model, what: EventKind, done: String) -> Vec<Effect> {
+    match judge(m, what).confirmed() {
+        Ok(permit) => vec![Effect::Append { permit, done }],
+        Err(r) => {
+            refuse(m, &r);
+            Vec::new()
+        }
     }
 }
 
@@ -487,16 +486,7 @@ fn star(m: &mut Model) -> Vec<Effect> {
     } else {
         (EventKind::Starred { event }, "★ starred")
     };
-    match judge(m, what).confirmed() {
-        Ok(permit) => vec![Effect::Append {
-            permit,
-            done: done.into(),
-        }],
-        Err(r) => {
-            refuse(m, &r);
-            Vec::new()
-        }
-    }
+    record(m, what, done.into())
 }
 
 fn link_here(m: &Model, focus: Pane) -> Option<String> {
