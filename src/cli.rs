@@ -329,10 +329,11 @@ pub fn run(cli: Cli) -> Result<()> {
                     role,
                     &crew::crew_of(&crew, config.config_dir.as_deref())?,
                     share.as_deref(),
+                    &config,
                 ),
-                Command::Join { target } => sync::join(&home, &target, &me, role),
+                Command::Join { target } => sync::join(&home, &target, &me, role, &config),
                 Command::Sync { release, once } => {
-                    sync::sync(&home, release.as_deref(), once, &me, role)
+                    sync::sync(&home, release.as_deref(), once, &me, role, &config)
                 }
                 Command::Crew { action, release } => crew::crew(&home, action, release, &me, role),
                 Command::List { json, all } => list::list(&home, json, all),
@@ -414,9 +415,9 @@ fn fly(
             Some((h, rx)) => (Some(h), Some(rx)),
             None => (None, None),
         };
-        let crew_sync = sync::spawn_background(&release, me, flag);
+        let crew_sync = sync::spawn_background(&release, me, flag, config);
         let result = crate::tui::run(release, store, opts, rx).await;
-        if let Some(s) = crew_sync {
+        if let Some((s, _)) = crew_sync {
             s.abort();
         }
         if let Some(h) = handle {

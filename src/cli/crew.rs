@@ -130,6 +130,7 @@ pub(crate) fn start(
     flag: Role,
     crew: &CrewArgs,
     share: Option<&str>,
+    config: &crate::config::Config,
 ) -> Result<()> {
     // `--role` can only lower a seat, and starting is the pilot's act.
     let started = EventKind::ReleaseStarted {
@@ -140,12 +141,8 @@ pub(crate) fn start(
     rules::seat_may_record(None, flag, &started).map_err(|r| user(r.to_string()))?;
     let roster = roster(crew, me)?;
     // A bad share is refused before anything is created.
-    if let Some(target) = share
-        && let crate::crew::share::Target::Github(repo) = crate::crew::share::Target::parse(target)?
-    {
-        return Err(user(format!(
-            "sharing through a GitHub tracking issue ({repo}) is not in this build yet\n  share through a directory instead: --share dir:PATH"
-        )));
+    if let Some(target) = share {
+        super::sync::preflight(target, config)?;
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| user(format!("cannot read checklist {}: {e}", path.display())))?;
@@ -161,7 +158,7 @@ pub(crate) fn start(
     );
     println!("crew: {}", crew_line(&roster));
     if let Some(target) = share {
-        super::sync::share_new(&release, target)?;
+        super::sync::share_new(&release, target, config)?;
     }
     println!(
         "next: `flightdeck status {}` or `flightdeck fly {}`",

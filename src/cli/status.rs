@@ -2,11 +2,10 @@
 //! step waits on (the cockpit's words, from [`crate::tui::waiting`]), each
 //! channel's availability per subdir and any channel skew (text or JSON).
 
-use crate::checklist::ProbeSpec;
 use crate::timeline::availability::{Skew, channel_skew};
-use crate::timeline::milestones::same_channel;
+use crate::timeline::matrix::{ChannelRow, channels};
 use crate::timeline::rules;
-use crate::timeline::{EventKind, Fact, Release, State, StepStatus, fold};
+use crate::timeline::{EventKind, Release, State, StepStatus, fold};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use std::fmt::Write as _;
@@ -62,7 +61,7 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
     ) {
         writeln!(out, "⚠ {warning}")?;
     }
-    let channels = channels(release, &state);
+    let channels = channels(&release.plan, &state);
     if !channels.is_empty() {
         writeln!(out, "\nChannels")?;
         for c in &channels {
@@ -206,7 +205,7 @@ fn status_json(release: &Release, state: &State, now: DateTime<Utc>) -> serde_js
         "ignored": state.ignored.iter().map(|i| serde_json::json!({
             "id": i.event.id, "author": i.event.author, "why": i.why,
         })).collect::<Vec<_>>(),
-        "channels": channels(release, state).iter().map(ChannelRow::json).collect::<Vec<_>>(),
+        "channels": channels(&release.plan, state).iter().map(ChannelRow::json).collect::<Vec<_>>(),
         "skew": skews(state, now).iter().map(|(package, s)| serde_json::json!({
             "package": package,
             "ahead": s.ahead,
@@ -228,128 +227,4 @@ fn skews(state: &State, now: DateTime<Utc>) -> Vec<(String, Skew)> {
                 .map(move |s| (package.clone(), s))
         })
         .collect()
-}
-
-/// Where the version stands in one subdir of one channel, as the log last recorded it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SubdirState {
-    NotYet,
-    Available,
-    Gone,
-    Broken,
-}
-
-impl SubdirState {
-    fn label(self) -> &'static str {
-        match self {
-            SubdirState::NotYet => "not yet",
-            SubdirState::Available => "available",
-            SubdirState::Gone => "gone",
-            SubdirState::Broken => "broken",
-        }
-    }
-
-    fn symbol(self) -> &'static str {
-        match self {
-            SubdirState::NotYet => "·",
-            SubdirState::Available => "✔",
-            SubdirState::Gone | SubdirState::Broken => "✘",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct SubdirRow {
-    subdir: String,
-    state: SubdirState,
-    /// When it reached that state (the record's time for `available`).
-    at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-struct ChannelRow {
-    package: String,
-    channel: String,
-    subdirs: Vec<SubdirRow>,
-}
-
-impl ChannelRow {
-    fn json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "package": self.package,
-            "channel": self.channel,
-            "subdirs": self.subdirs.iter().map(|s| serde_json::json!({
-                "subdir": s.subdir,
-                "state": s.state.label().replace(' ', "_"),
-                "at": s.at,
-            })).collect::<Vec<_>>(),
-        })
-    }
-}
-
-/// One row per channel probe of the plan, its subdirs sorted, each at its latest recorded state.
-fn channels(release: &Release, state: &State) -> Vec<ChannelRow> {
-    let mut rows = Vec::new();
-    for probe in release.plan.probes() {
-        let ProbeSpec::Channel {
-            channel,
-            package,
-            subdirs,
-            ..
-        } = probe
-        else {
-            continue;
-        };
-        let mut subdirs: Vec<SubdirRow> = subdirs
-            .iter()
-            .map(|s| SubdirRow {
-                subdir: s.clone(),
-                state: SubdirState::NotYet,
-                at: None,
-            })
-            .collect();
-        subdirs.sort_by(|a, b| a.subdir.cmp(&b.subdir));
-        for e in &state.events {
-            let EventKind::Observed { fact, .. } = &e.what else {
-                continue;
-            };
-            let (c, p, sd, st) = match fact {
-                Fact::Available {
-                    channel: c,
-                    package: p,
-                    subdir,
-                    ..
-                } => (c, p, subdir, SubdirState::Available),
-                Fact::Disappeared {
-                    channel: c,
-                    package: p,
-                    subdir,
-                    ..
-                } => (c, p, subdir, SubdirState::Gone),
-                Fact::LabelledBroken {
-                    channel: c,
-                    package: p,
-                    subdir,
-                    ..
-                } => (c, p, subdir, SubdirState::Broken),
-                _ => continue,
-            };
-            if p != package || !same_channel(c, channel) {
-                continue;
-            }
-            if let Some(row) = subdirs.iter_mut().find(|r| &r.subdir == sd) {
-                // The first availability is the one that counts; a later one only after a loss.
-                if st != SubdirState::Available || row.state != SubdirState::Available {
-                    row.state = st;
-                    row.at = Some(e.at);
-                }
-            }
-        }
-        rows.push(ChannelRow {
-            package: package.clone(),
-            channel: channel.clone(),
-            subdirs,
-        });
-    }
-    rows
 }

@@ -3,9 +3,11 @@
 //! is, and the sync of the crew's logs.
 
 pub mod identity;
+pub(crate) mod issue_format;
 pub mod rotation;
 pub mod share;
 pub mod share_dir;
+pub(crate) mod share_github;
 
 pub use crate::checklist::StepRole;
 pub use crate::timeline::roster::{Roster, lower, same_login};

@@ -25,6 +25,7 @@ pub mod markdown;
 pub mod postmortem;
 pub mod redact;
 pub mod sanitize;
+pub(crate) mod tracking;
 
 pub use describe::{Actor, describe, describe_fact, kind_name, link, sentence, subject};
 

@@ -43,7 +43,7 @@ pub mod write;
 
 pub use client::{ClientOptions, GhError, GithubClient, Page, Traffic, next_link};
 pub use token::{Discovered, HostKind, Token, TokenSource};
-pub use write::{CommentList, RepoRef};
+pub use write::{CommentList, Permissions, RepoRef};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

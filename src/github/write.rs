@@ -60,6 +60,29 @@ impl std::fmt::Display for RepoRef {
     }
 }
 
+/// A token's access to a repository, as `GET /repos/…` reports it (all false
+/// without a token).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Permissions {
+    #[serde(default)]
+    pub admin: bool,
+    #[serde(default)]
+    pub maintain: bool,
+    #[serde(default)]
+    pub push: bool,
+    #[serde(default)]
+    pub triage: bool,
+    #[serde(default)]
+    pub pull: bool,
+}
+
+impl Permissions {
+    /// May edit issues it did not open (the tracking issue's body after a handover).
+    pub fn triage_or_more(self) -> bool {
+        self.admin || self.maintain || self.push || self.triage
+    }
+}
+
 /// An issue's comments, oldest first.
 #[derive(Debug, Clone)]
 pub struct CommentList {
@@ -92,6 +115,32 @@ impl GithubClient {
             });
         }
         page.json()
+    }
+
+    /// An issue (`None` when it does not exist or is not visible), conditional.
+    pub async fn issue(&self, repo: &RepoRef, number: u64) -> Result<Option<Issue>, GhError> {
+        let page = self
+            .get(&format!("{}/issues/{number}", repo.path()))
+            .await?;
+        if !page.found {
+            return Ok(None);
+        }
+        page.json().map(Some)
+    }
+
+    /// What the token may do in a repository (`permissions` of `GET /repos/…`);
+    /// `None` when the repository does not exist or is not visible.
+    pub async fn permissions(&self, repo: &RepoRef) -> Result<Option<Permissions>, GhError> {
+        let page = self.get(&repo.path()).await?;
+        if !page.found {
+            return Ok(None);
+        }
+        #[derive(serde::Deserialize)]
+        struct RepoPermissions {
+            #[serde(default)]
+            permissions: Permissions,
+        }
+        page.json::<RepoPermissions>().map(|r| Some(r.permissions))
     }
 
     /// Opens an issue.

@@ -7,6 +7,7 @@ pub mod event;
 pub mod fold;
 pub mod fsutil;
 pub mod log;
+pub(crate) mod matrix;
 pub mod merge;
 pub mod milestones;
 pub mod release;
