@@ -679,3 +679,542 @@ async fn sim_quota_resets_after_the_hour() {
     assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "x-ratelimit-remaining"), "4");
 }
+
+// ---------------------------------------------------------------------------
+// What the crew's GitHub transport needs: issue edits, permissions, authorship,
+// the secondary rate limit on writes, write faults, and strangers' comments.
+
+/// A small world for the crew's writes: jane (pilot) and bob (co-pilot) maintain
+/// conda/conda, sam (observer) and eve (stranger) do not; issue #1 is jane's tracking issue.
+fn crew_world(github: &str, extra: &str) -> String {
+    format!(
+        r#"
+[clock]
+start = "2026-11-10T13:00:00Z"
+speed = 1
+
+[github]
+{github}
+
+[[tokens]]
+token = "sim-pilot-token"
+login = "jane"
+role = "pilot"
+
+[[tokens]]
+token = "sim-copilot-token"
+login = "bob"
+role = "copilot"
+
+[[tokens]]
+token = "sim-observer-token"
+login = "sam"
+role = "observer"
+
+[[tokens]]
+token = "sim-eve-token"
+login = "eve"
+role = "observer"
+
+[[repos]]
+name = "conda/conda"
+
+[[happening]]
+after = "-1h"
+kind = "issue"
+repo = "conda/conda"
+number = 1
+title = "Release conda 26.11.0"
+author = "jane"
+body = "tracking"
+
+[[happening]]
+after = "-50m"
+kind = "comment"
+repo = "conda/conda"
+number = 1
+author = "jane"
+body = "pilot events"
+{extra}
+"#
+    )
+}
+
+async fn send(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let mut rb = client.request(method, url);
+    if let Some(t) = token {
+        rb = rb.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    rb.send().await.expect("request reaches the sim")
+}
+
+#[tokio::test]
+async fn sim_issue_edits_follow_github_permissions() {
+    let sim = start(&crew_world("", "")).await;
+    let client = http();
+    let api = sim.github_api();
+    let patch = reqwest::Method::PATCH;
+    let post = reqwest::Method::POST;
+
+    // A stranger opens an issue: authored by the token's login, dated by the world's clock.
+    let r = send(
+        &client,
+        post.clone(),
+        &format!("{api}/repos/conda/conda/issues"),
+        Some("sim-observer-token"),
+        Some(serde_json::json!({"title": "a question", "body": "hi"})),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    assert!(
+        header(&r, "date").starts_with("Tue, 10 Nov 2026 13:0"),
+        "the Date header is the world's clock: {}",
+        header(&r, "date")
+    );
+    let issue: Value = r.json().await.expect("issue json");
+    assert_eq!(issue["user"]["login"], "sam");
+    assert!(
+        issue["created_at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2026-11-10T13:0")),
+        "{}",
+        issue["created_at"]
+    );
+    let n = issue["number"].as_u64().expect("a number");
+    let own = format!("{api}/repos/conda/conda/issues/{n}");
+    let tracking = format!("{api}/repos/conda/conda/issues/1");
+
+    // The author may edit their own issue …
+    let r = send(
+        &client,
+        patch.clone(),
+        &own,
+        Some("sim-observer-token"),
+        Some(serde_json::json!({"body": "edited by sam", "title": "a better question"})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("issue json");
+    assert_eq!(v["body"], "edited by sam");
+    assert_eq!(v["title"], "a better question");
+    // … but not someone else's: that needs write access.
+    let r = send(
+        &client,
+        patch.clone(),
+        &tracking,
+        Some("sim-observer-token"),
+        Some(serde_json::json!({"body": "hijack"})),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    // A maintainer may edit and close anyone's issue; the octocrab model reads the reply.
+    let r = send(
+        &client,
+        patch.clone(),
+        &own,
+        Some("sim-copilot-token"),
+        Some(serde_json::json!({"state": "closed"})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let closed: octocrab::models::issues::Issue = r.json().await.expect("octocrab's Issue");
+    assert_eq!(closed.state, octocrab::models::IssueState::Closed);
+    assert!(closed.closed_at.is_some());
+    assert_eq!(closed.body.as_deref(), Some("edited by sam"));
+    // The pilot's tracking-issue body, through octocrab's own update call.
+    let gh = octo(&sim, Some("sim-pilot-token"));
+    let updated = gh
+        .issues("conda", "conda")
+        .update(1)
+        .body("- [x] tag")
+        .send()
+        .await
+        .expect("octocrab updates the issue");
+    assert_eq!(updated.body.as_deref(), Some("- [x] tag"));
+
+    // Unknown issue, a body over 65,536 characters, no token, a bad state.
+    let r = send(
+        &client,
+        patch.clone(),
+        &format!("{api}/repos/conda/conda/issues/999"),
+        Some("sim-pilot-token"),
+        Some(serde_json::json!({"body": "x"})),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let r = send(
+        &client,
+        patch.clone(),
+        &tracking,
+        Some("sim-pilot-token"),
+        Some(serde_json::json!({"body": "x".repeat(65_537)})),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.expect("json error");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("65536"))
+    );
+    let r = send(
+        &client,
+        patch.clone(),
+        &tracking,
+        None,
+        Some(serde_json::json!({"body": "x"})),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    let r = send(
+        &client,
+        patch.clone(),
+        &tracking,
+        Some("sim-pilot-token"),
+        Some(serde_json::json!({"state": "merged"})),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = get(&client, &tracking, None, &[]).await;
+    let v: Value = r.json().await.expect("issue");
+    assert_eq!(v["body"], "- [x] tag", "refused edits changed nothing");
+
+    // Someone else's comment: 403 for a non-maintainer, unauthenticated 401.
+    let comments = format!("{api}/repos/conda/conda/issues/1/comments");
+    let list: Value = get(&client, &comments, None, &[])
+        .await
+        .json()
+        .await
+        .expect("comments");
+    let id = list[0]["id"].as_u64().expect("jane's comment");
+    let comment = format!("{api}/repos/conda/conda/issues/comments/{id}");
+    let body = Some(serde_json::json!({"body": "hijack"}));
+    let r = send(
+        &client,
+        patch.clone(),
+        &comment,
+        Some("sim-eve-token"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = send(
+        &client,
+        reqwest::Method::DELETE,
+        &comment,
+        Some("sim-eve-token"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = send(&client, patch.clone(), &comment, None, body).await;
+    assert_eq!(r.status(), 401);
+
+    // The repository tells each caller what they may do.
+    let repo = format!("{api}/repos/conda/conda");
+    let perms = |v: Value| v["permissions"].clone();
+    let jane = perms(
+        get(&client, &repo, Some("sim-pilot-token"), &[])
+            .await
+            .json()
+            .await
+            .expect("repo"),
+    );
+    assert_eq!(jane["push"], true);
+    assert_eq!(jane["pull"], true);
+    let eve = perms(
+        get(&client, &repo, Some("sim-eve-token"), &[])
+            .await
+            .json()
+            .await
+            .expect("repo"),
+    );
+    assert_eq!(eve["push"], false);
+    assert_eq!(eve["triage"], false);
+    assert_eq!(eve["pull"], true);
+    let anon: Value = get(&client, &repo, None, &[])
+        .await
+        .json()
+        .await
+        .expect("repo");
+    assert!(
+        anon.get("permissions").is_none(),
+        "anonymous callers get no permissions"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn sim_secondary_rate_limit_on_content_writes() {
+    let sim = start(&crew_world(
+        "writes_per_minute = 3\nwrites_per_hour = 5",
+        "",
+    ))
+    .await;
+    let client = http();
+    let url = format!("{}/repos/conda/conda/issues/1/comments", sim.github_api());
+    let post = |token: &'static str, body: &'static str| {
+        send(
+            &client,
+            reqwest::Method::POST,
+            &url,
+            Some(token),
+            Some(serde_json::json!({ "body": body })),
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(post("sim-pilot-token", "events").await.status(), 201);
+    }
+    let r = post("sim-pilot-token", "one too many").await;
+    assert_eq!(r.status(), 403);
+    let retry: u64 = header(&r, "retry-after")
+        .parse()
+        .expect("retry-after seconds");
+    assert!((1..=60).contains(&retry), "retry-after {retry}");
+    let v: Value = r.json().await.expect("json error");
+    assert!(
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("You have exceeded a secondary rate limit")),
+        "{v}"
+    );
+    // The limit is per login: bob still writes.
+    assert_eq!(post("sim-copilot-token", "bob's").await.status(), 201);
+    // Reads are not content writes.
+    let r = get(&client, &url, Some("sim-pilot-token"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let list: Value = r.json().await.expect("comments");
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(5),
+        "the refused write wrote nothing"
+    );
+
+    // After retry-after (speed 1: sim seconds are real seconds) the pilot writes again …
+    tokio::time::advance(std::time::Duration::from_secs(retry)).await;
+    assert_eq!(post("sim-pilot-token", "later").await.status(), 201);
+    assert_eq!(post("sim-pilot-token", "later").await.status(), 201);
+    // … until the hourly limit (5) is reached.
+    tokio::time::advance(std::time::Duration::from_secs(61)).await;
+    let r = post("sim-pilot-token", "sixth").await;
+    assert_eq!(r.status(), 403);
+    let retry: u64 = header(&r, "retry-after")
+        .parse()
+        .expect("retry-after seconds");
+    assert!(retry > 60, "the hourly window waits longer: {retry}");
+}
+
+#[tokio::test]
+async fn sim_write_faults_answer_429_or_never() {
+    let faults = r#"
+[[fault]]
+kind = "too_many_requests"
+after = "-1m"
+duration = "1h"
+path = "/repos/conda/conda/issues/1/"
+retry_after = 30
+
+[[fault]]
+kind = "lost_reply"
+after = "-1m"
+duration = "1h"
+path = "/repos/conda/conda/issues/comments/"
+"#;
+    let sim = start(&crew_world("", faults)).await;
+    let client = http();
+    let api = sim.github_api();
+    let comments = format!("{api}/repos/conda/conda/issues/1/comments");
+
+    // A write under the 429 fault: retry-after, nothing written; reads pass.
+    let r = send(
+        &client,
+        reqwest::Method::POST,
+        &comments,
+        Some("sim-pilot-token"),
+        Some(serde_json::json!({"body": "events"})),
+    )
+    .await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(header(&r, "retry-after"), "30");
+    let r = get(&client, &comments, Some("sim-pilot-token"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let list: Value = r.json().await.expect("comments");
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let id = list[0]["id"].as_u64().expect("jane's comment");
+
+    // A write under the lost-reply fault: the client times out, yet the edit happened.
+    let impatient = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(std::time::Duration::from_secs(1))
+        .build()
+        .expect("client builds");
+    let edit = impatient
+        .patch(format!("{api}/repos/conda/conda/issues/comments/{id}"))
+        .header("authorization", "Bearer sim-pilot-token")
+        .json(&serde_json::json!({"body": "pilot events, edited"}))
+        .send()
+        .await;
+    assert!(edit.is_err_and(|e| e.is_timeout()), "no reply ever came");
+    let r = get(
+        &client,
+        &format!("{api}/repos/conda/conda/issues/comments/{id}"),
+        Some("sim-pilot-token"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 200, "reads of the same path are not caught");
+    let v: Value = r.json().await.expect("comment");
+    assert_eq!(v["body"], "pilot events, edited");
+}
+
+#[tokio::test(start_paused = true)]
+async fn sim_strangers_comment_edit_and_delete_by_happening() {
+    let happenings = r#"
+[[happening]]
+after = "10m"
+kind = "comment"
+repo = "conda/conda"
+number = 1
+author = "eve"
+body = "is this out yet?"
+
+[[happening]]
+after = "20m"
+kind = "comment_edit"
+repo = "conda/conda"
+number = 1
+author = "jane"
+body = "pilot events (rewritten)"
+
+[[happening]]
+after = "30m"
+kind = "comment_delete"
+repo = "conda/conda"
+number = 1
+author = "eve"
+"#;
+    let sim = start(&crew_world("", happenings)).await;
+    let client = http();
+    let url = format!("{}/repos/conda/conda/issues/1/comments", sim.github_api());
+    let read = |etag: String| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let r = get(
+                &client,
+                &url,
+                Some("sim-copilot-token"),
+                &[("if-none-match", etag.as_str())],
+            )
+            .await;
+            let status = r.status().as_u16();
+            let etag = header(&r, "etag");
+            let body: Value = if status == 200 {
+                r.json().await.expect("comments")
+            } else {
+                Value::Null
+            };
+            (status, etag, body)
+        }
+    };
+    let (status, etag, body) = read(String::new()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().map(Vec::len), Some(1));
+    // Unchanged: 304, and free.
+    let (status, same, _) = read(etag.clone()).await;
+    assert_eq!((status, same.as_str()), (304, etag.as_str()));
+    assert!(sim.requests().last().is_some_and(|r| !r.counted));
+
+    tokio::time::advance(std::time::Duration::from_secs(600)).await;
+    let (status, etag2, body) = read(etag.clone()).await;
+    assert_eq!(status, 200, "a stranger's comment changes the list");
+    assert_ne!(etag2, etag);
+    let authors: Vec<&str> = body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["user"]["login"].as_str())
+        .collect();
+    assert_eq!(authors, ["jane", "eve"]);
+
+    tokio::time::advance(std::time::Duration::from_secs(600)).await;
+    let (status, etag3, body) = read(etag2.clone()).await;
+    assert_eq!(status, 200, "an edit changes the list");
+    assert_eq!(body[0]["body"], "pilot events (rewritten)");
+    assert_ne!(body[0]["updated_at"], body[0]["created_at"]);
+
+    tokio::time::advance(std::time::Duration::from_secs(600)).await;
+    let (status, _, body) = read(etag3).await;
+    assert_eq!(status, 200, "a deletion changes the list");
+    assert_eq!(body.as_array().map(Vec::len), Some(1));
+    assert_eq!(body[0]["user"]["login"], "jane");
+    assert!(sim.notes().is_empty(), "{:?}", sim.notes());
+}
+
+#[tokio::test]
+async fn sim_comment_lists_paginate_and_revalidate_per_page() {
+    let mut extra = String::new();
+    for i in 0..24 {
+        extra.push_str(&format!(
+            "\n[[happening]]\nafter = \"-{m}m\"\nkind = \"comment\"\nrepo = \"conda/conda\"\nnumber = 1\nauthor = \"bob\"\nbody = \"copilot {i}\"\n",
+            m = 40 - i
+        ));
+    }
+    let sim = start(&crew_world("", &extra)).await;
+    let client = http();
+    let url = format!(
+        "{}/repos/conda/conda/issues/1/comments?per_page=10",
+        sim.github_api()
+    );
+    let r = get(&client, &url, Some("sim-pilot-token"), &[]).await;
+    let link = header(&r, "link");
+    assert!(link.contains("page=2>; rel=\"next\""), "{link}");
+    assert!(link.contains("page=3>; rel=\"last\""), "{link}");
+    let page1: Value = r.json().await.expect("page 1");
+    assert_eq!(
+        page1[0]["body"], "pilot events",
+        "oldest first, as on GitHub"
+    );
+    let r = get(
+        &client,
+        &format!("{url}&page=3"),
+        Some("sim-pilot-token"),
+        &[],
+    )
+    .await;
+    let etag = header(&r, "etag");
+    let page3: Value = r.json().await.expect("page 3");
+    assert_eq!(
+        page3.as_array().map(Vec::len),
+        Some(5),
+        "25 comments: 10 + 10 + 5"
+    );
+    assert_eq!(page3[4]["body"], "copilot 23");
+    let r = get(
+        &client,
+        &format!("{url}&page=3"),
+        Some("sim-pilot-token"),
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(r.status(), 304);
+    // octocrab walks every page.
+    let gh = octo(&sim, Some("sim-pilot-token"));
+    let first = gh
+        .issues("conda", "conda")
+        .list_comments(1)
+        .per_page(10)
+        .send()
+        .await
+        .expect("page 1");
+    let all = gh.all_pages(first).await.expect("all pages");
+    assert_eq!(all.len(), 25);
+}

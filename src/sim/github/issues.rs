@@ -323,6 +323,68 @@ pub(super) fn edit_comment(
     reply
 }
 
+/// `PATCH /repos/{o}/{r}/issues/{n}`: title, body, state. The issue's author or a maintainer.
+pub(super) fn edit_issue(world: &mut World, full: &str, n: &str, ctx: &Ctx<'_>) -> Reply {
+    let Some(login) = ctx.login else {
+        return requires_auth();
+    };
+    let Ok(n) = n.parse::<u64>() else {
+        return not_found();
+    };
+    let v = match body_json(ctx) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let invalid = |field: &str| {
+        Reply::json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"message": "Validation Failed", "errors": [{"resource": "Issue", "code": "invalid", "field": field}], "documentation_url": DOCS, "status": "422"}),
+        )
+    };
+    let mut edit = crate::sim::world::IssueEdit::default();
+    match v.get("title") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(t)) if !t.is_empty() => edit.title = Some(t.clone()),
+        Some(_) => return invalid("title"),
+    }
+    match v.get("body") {
+        None => {}
+        Some(Value::Null) => edit.body = Some(String::new()),
+        Some(Value::String(b)) if b.chars().count() > MAX_BODY => return too_long("Issue"),
+        Some(Value::String(b)) => edit.body = Some(b.clone()),
+        Some(_) => return invalid("body"),
+    }
+    match v.get("state").map(|s| s.as_str()) {
+        None => {}
+        Some(Some("open")) => edit.state = Some(State::Open),
+        Some(Some("closed")) => edit.state = Some(State::Closed),
+        Some(_) => return invalid("state"),
+    }
+    let Some(repo) = world.repo(full) else {
+        return not_found();
+    };
+    let Some(issue) = repo.issues.get(&n) else {
+        return not_found();
+    };
+    // As on GitHub: the author may edit their issue; anyone else needs write access.
+    if !issue.author.eq_ignore_ascii_case(login) && !repo.maintainers.contains(login) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by personal access token",
+        );
+    }
+    if world.edit_issue(full, n, edit, ctx.now).is_none() {
+        return not_found();
+    }
+    match world
+        .repo(full)
+        .and_then(|r| r.issues.get(&n).map(|i| issue_json(ctx.api, r, i)))
+    {
+        Some(v) => Reply::json(StatusCode::OK, &v),
+        None => not_found(),
+    }
+}
+
 fn created(body: Option<serde_json::Value>, location: String) -> Reply {
     match body {
         Some(v) => {

@@ -193,6 +193,22 @@ fn too_long(resource: &str) -> Reply {
     )
 }
 
+/// GitHub's secondary rate limit: 403 with its message, and `retry-after` when known.
+pub(crate) fn secondary_rate_limit(retry_after: Option<u64>) -> Reply {
+    let mut r = Reply::json(
+        StatusCode::FORBIDDEN,
+        &json!({
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000:00000000.",
+            "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+            "status": "403",
+        }),
+    );
+    if let Some(s) = retry_after {
+        r.headers.push(("retry-after".into(), s.to_string()));
+    }
+    r
+}
+
 fn requires_auth() -> Reply {
     error(StatusCode::UNAUTHORIZED, "Requires authentication")
 }
@@ -237,9 +253,16 @@ fn repo_route(
 ) -> Reply {
     let get = method == Method::GET || method == Method::HEAD;
     // Writes first: they need the world mutably.
+    if let (Some(login), "POST", ["issues"] | ["issues", _, "comments"]) =
+        (ctx.login, method.as_str(), rest)
+        && let Err(wait) = world.count_write(login, ctx.now)
+    {
+        return secondary_rate_limit(Some(wait));
+    }
     match (method.as_str(), rest) {
         ("POST", ["issues"]) => return issues::create_issue(world, full, ctx),
         ("POST", ["issues", n, "comments"]) => return issues::create_comment(world, full, n, ctx),
+        ("PATCH", ["issues", n]) => return issues::edit_issue(world, full, n, ctx),
         ("PATCH" | "POST", ["issues", "comments", id]) => {
             return issues::edit_comment(world, full, id, ctx, false);
         }

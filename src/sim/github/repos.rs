@@ -8,10 +8,20 @@ pub(super) fn get(repo: &Repo, rest: &[&str], ctx: &Ctx<'_>, maintainer: bool) -
     let full = repo.full_name();
     let full = full.as_str();
     match rest {
-        [] => Reply::json(
-            StatusCode::OK,
-            &repo_json(api, &repo.owner, &repo.name, repo.id, &repo.default_branch),
-        ),
+        [] => {
+            let mut v = repo_json(api, &repo.owner, &repo.name, repo.id, &repo.default_branch);
+            // GitHub tells an authenticated caller what it may do here; anonymous callers get no key.
+            if ctx.login.is_some()
+                && let Some(o) = v.as_object_mut()
+            {
+                o.insert(
+                    "permissions".into(),
+                    json!({"admin": false, "maintain": maintainer, "push": maintainer,
+                           "triage": maintainer, "pull": true}),
+                );
+            }
+            Reply::json(StatusCode::OK, &v)
+        }
         ["tags"] => {
             let mut tags: Vec<&crate::sim::world::TagData> = repo.tags.iter().collect();
             tags.sort_by_key(|t| std::cmp::Reverse(t.pushed_at));

@@ -22,6 +22,8 @@ const HAPPENING_KINDS: &[&str] = &[
     "pr_close",
     "issue",
     "comment",
+    "comment_edit",
+    "comment_delete",
     "package",
     "package_remove",
     "package_broken",
@@ -38,6 +40,8 @@ const FAULT_KINDS: &[&str] = &[
     "html_error",
     "truncated",
     "malformed",
+    "too_many_requests",
+    "lost_reply",
 ];
 
 pub(super) fn package(rep: &mut Reporter<'_>, t: &mut Tbl<'_>) -> Option<PackageSpec> {
@@ -123,7 +127,8 @@ pub(super) fn happening(
         "ci" => &["repo", "number", "state", "checks"],
         "pr_merge" | "pr_close" => &["repo", "number", "by"],
         "issue" => &["repo", "number", "title", "body", "author", "labels"],
-        "comment" => &["repo", "number", "author", "body"],
+        "comment" | "comment_edit" => &["repo", "number", "author", "body"],
+        "comment_delete" => &["repo", "number", "author"],
         "package" => &[
             "channel",
             "name",
@@ -383,6 +388,30 @@ pub(super) fn happening(
                 body: body?,
             }
         }
+        "comment_edit" | "comment_delete" => {
+            let repo = repo(rep, &mut t);
+            let number = number(rep, &mut t);
+            let author = t.req_str(
+                rep,
+                "author",
+                "whose latest comment on the issue changes, e.g. author = \"eve\"",
+            );
+            if kind == "comment_edit" {
+                let body = t.req_str(rep, "body", "the comment's new text");
+                What::CommentEdit {
+                    repo: repo?,
+                    number: number?,
+                    author: author?,
+                    body: body?,
+                }
+            } else {
+                What::CommentDelete {
+                    repo: repo?,
+                    number: number?,
+                    author: author?,
+                }
+            }
+        }
         "package" => {
             let channel = t.req_str(rep, "channel", "e.g. channel = \"conda-forge\"");
             let package = package(rep, &mut t);
@@ -456,8 +485,8 @@ pub(super) fn fault(
     let specific: &[&str] = match kind_name.as_str() {
         "server_error" | "html_error" | "quota_exhausted" => &["status"],
         "slow" => &["delay"],
-        "secondary_rate_limit" => &["retry_after"],
-        "drop" | "truncated" | "malformed" => &[],
+        "secondary_rate_limit" | "too_many_requests" => &["retry_after"],
+        "drop" | "truncated" | "malformed" | "lost_reply" => &[],
         other => {
             let span = t.value_span("kind");
             rep.error(
@@ -542,6 +571,10 @@ pub(super) fn fault(
         "secondary_rate_limit" => FaultKind::SecondaryRateLimit {
             retry_after: t.opt_uint(rep, "retry_after"),
         },
+        "too_many_requests" => FaultKind::TooManyRequests {
+            retry_after: t.opt_uint(rep, "retry_after").unwrap_or(60),
+        },
+        "lost_reply" => FaultKind::LostReply,
         "drop" => FaultKind::Drop,
         "truncated" => FaultKind::Truncated,
         "malformed" => FaultKind::Malformed,
@@ -569,7 +602,9 @@ pub(super) fn validate_refs(rep: &mut Reporter<'_>, span: Range<usize>, s: &Scen
             | What::ReleaseDraft { repo, .. }
             | What::ReleasePublish { repo, .. }
             | What::Issue { repo, .. }
-            | What::Comment { repo, .. } => (Some(repo), None, None),
+            | What::Comment { repo, .. }
+            | What::CommentEdit { repo, .. }
+            | What::CommentDelete { repo, .. } => (Some(repo), None, None),
             What::PrOpen { repo, number, .. } => {
                 if prs.insert((repo.as_str(), *number), ()).is_some() {
                     problems.push(format!("pull request {repo}#{number} is opened twice"));

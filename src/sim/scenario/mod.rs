@@ -45,6 +45,11 @@ pub(crate) struct GithubLimits {
     pub(crate) unauthenticated: u32,
     /// Search requests per sim minute for each authorized login (GitHub: 30).
     pub(crate) search: u32,
+    /// Content-creating writes (new issues, new comments) per sim minute per login
+    /// before the secondary rate limit answers 403 (GitHub documents about 80).
+    pub(crate) writes_per_minute: u32,
+    /// The same per sim hour (GitHub documents about 500).
+    pub(crate) writes_per_hour: u32,
 }
 
 impl Default for GithubLimits {
@@ -53,6 +58,8 @@ impl Default for GithubLimits {
             authenticated: 5000,
             unauthenticated: 60,
             search: 30,
+            writes_per_minute: 80,
+            writes_per_hour: 500,
         }
     }
 }
@@ -200,6 +207,19 @@ pub(crate) enum What {
         author: String,
         body: String,
     },
+    /// The author edits their latest comment on an issue or pull request.
+    CommentEdit {
+        repo: String,
+        number: u64,
+        author: String,
+        body: String,
+    },
+    /// The author deletes their latest comment on an issue or pull request.
+    CommentDelete {
+        repo: String,
+        number: u64,
+        author: String,
+    },
     /// Package records appear on a channel.
     Package {
         channel: String,
@@ -267,6 +287,23 @@ pub(crate) enum FaultKind {
     Truncated,
     /// A 200 with a body that is not JSON.
     Malformed,
+    /// Writes only: 429 with `retry-after` (GitHub's answer to a burst of writes).
+    TooManyRequests {
+        /// `retry-after` seconds.
+        retry_after: u64,
+    },
+    /// Writes only: the write is applied, but no reply ever comes (the client times out).
+    LostReply,
+}
+
+impl FaultKind {
+    /// Whether the fault catches only writes (POST, PATCH, PUT, DELETE).
+    pub(crate) fn writes_only(self) -> bool {
+        matches!(
+            self,
+            FaultKind::TooManyRequests { .. } | FaultKind::LostReply
+        )
+    }
 }
 
 /// A fault active in a window of sim time, optionally only under a path prefix.
@@ -283,11 +320,13 @@ pub(crate) struct FaultSpec {
 }
 
 impl FaultSpec {
-    /// Whether a request to `path` at sim time `now` is caught by this fault.
-    pub(crate) fn applies(&self, now: DateTime<Utc>, path: &str) -> bool {
+    /// Whether a request to `path` at sim time `now` is caught by this fault
+    /// (`write`: the request is a POST, PATCH, PUT or DELETE).
+    pub(crate) fn applies(&self, now: DateTime<Utc>, path: &str, write: bool) -> bool {
         now >= self.from
             && now < self.until
             && self.path.as_deref().is_none_or(|p| path.starts_with(p))
+            && (write || !self.kind.writes_only())
     }
 }
 

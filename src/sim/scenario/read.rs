@@ -378,6 +378,12 @@ fn read(rep: &mut Reporter<'_>, file: &str, mut top: Tbl<'_>) -> Option<Scenario
         if let Some(v) = t.opt_uint(rep, "search_rate_limit") {
             limits.search = clamp(v);
         }
+        if let Some(v) = t.opt_uint(rep, "writes_per_minute") {
+            limits.writes_per_minute = clamp(v);
+        }
+        if let Some(v) = t.opt_uint(rep, "writes_per_hour") {
+            limits.writes_per_hour = clamp(v);
+        }
         t.finish(rep, &[]);
     }
 

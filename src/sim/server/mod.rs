@@ -387,6 +387,7 @@ async fn serve(
         .unwrap_or_default();
 
     let mut now = shared.clock.now();
+    let write = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
 
     // Faults that act before any handling.
     let fault = {
@@ -394,7 +395,7 @@ async fn serve(
         w.advance(now);
         w.faults
             .iter()
-            .find(|f| f.applies(now, &path))
+            .find(|f| f.applies(now, &path, write))
             .map(|f| (f.kind, f.until))
     };
     let mut record = RequestRecord {
@@ -432,17 +433,15 @@ async fn serve(
                 ))
             }
             FaultKind::SecondaryRateLimit { retry_after } => {
-                let mut r = Reply::json(
-                    StatusCode::FORBIDDEN,
-                    &json!({
-                        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000:00000000.",
-                        "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
-                        "status": "403",
-                    }),
+                Some(github::secondary_rate_limit(retry_after))
+            }
+            FaultKind::TooManyRequests { retry_after } => {
+                let mut r = github::error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
                 );
-                if let Some(s) = retry_after {
-                    r.headers.push(("retry-after".into(), s.to_string()));
-                }
+                r.headers
+                    .push(("retry-after".into(), retry_after.to_string()));
                 Some(r)
             }
             FaultKind::QuotaExhausted { status } => {
@@ -477,7 +476,7 @@ async fn serve(
                 record.login = login;
                 Some(r)
             }
-            FaultKind::Truncated | FaultKind::Malformed => {
+            FaultKind::Truncated | FaultKind::Malformed | FaultKind::LostReply => {
                 post_fault = Some(kind);
                 None
             }
@@ -515,9 +514,16 @@ async fn serve(
             }),
         ),
         _ => {
-            return Ok(github_request(
+            let resp = github_request(
                 &shared, &method, &segs, &query, &path, &headers, &body, now, record, post_fault,
-            ));
+            );
+            if post_fault == Some(FaultKind::LostReply) {
+                // The write is done; its reply never leaves. The client's deadline ends the wait
+                // (an hour is far past any), and shutting the server down ends it too.
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                return Err(DropConnection);
+            }
+            return Ok(resp);
         }
     };
 
@@ -696,9 +702,11 @@ fn finish(
         }
         _ => {}
     }
+    // The world's own clock, as a real server's `Date` is its own: clients measure ages against it.
     let mut resp = Response::builder()
         .status(reply.status)
         .header("content-type", reply.content_type)
+        .header("date", http_date(shared.clock.now()))
         .header("server", "flightdeck-sim");
     if let Some(e) = &reply.etag {
         resp = resp.header("etag", e);

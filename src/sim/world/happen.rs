@@ -292,6 +292,31 @@ impl World {
                         updated_at: at,
                     },
                 );
+                if let Some(i) = r.issues.get_mut(number) {
+                    i.updated_at = at;
+                }
+            }
+            What::CommentEdit {
+                repo,
+                number,
+                author,
+                body,
+            } => {
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                let id = latest_comment(r, *number, author)?;
+                if let Some(c) = r.comments.get_mut(&id) {
+                    c.body = body.clone();
+                    c.updated_at = at;
+                }
+            }
+            What::CommentDelete {
+                repo,
+                number,
+                author,
+            } => {
+                let r = self.repo_mut(repo).ok_or("no such repo")?;
+                let id = latest_comment(r, *number, author)?;
+                r.comments.remove(&id);
             }
             What::Package { channel, package } => {
                 self.channels.add(channel, package, at)?;
@@ -332,6 +357,16 @@ impl World {
         }
         Ok(())
     }
+}
+
+/// The id of `author`'s most recent comment on #`number`.
+fn latest_comment(r: &Repo, number: u64, author: &str) -> Result<u64, String> {
+    r.comments
+        .values()
+        .filter(|c| c.number == number && c.author.eq_ignore_ascii_case(author))
+        .map(|c| c.id)
+        .max()
+        .ok_or_else(|| format!("{author} has no comment on #{number} to change"))
 }
 
 fn push_tag(

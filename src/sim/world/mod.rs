@@ -226,6 +226,14 @@ impl Repo {
     }
 }
 
+/// The fields of an issue a PATCH changes (`None`: left as it is).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IssueEdit {
+    pub(crate) title: Option<String>,
+    pub(crate) body: Option<String>,
+    pub(crate) state: Option<State>,
+}
+
 /// A token's owner.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenOwner {
@@ -248,6 +256,8 @@ pub(crate) struct World {
     pub(crate) notes: Vec<String>,
     /// Bumped whenever a happening applied; lets callers notice change cheaply.
     pub(crate) generation: u64,
+    /// Each login's content-creating writes in the last sim hour (the secondary rate limit).
+    writes: HashMap<String, VecDeque<DateTime<Utc>>>,
 }
 
 impl World {
@@ -311,6 +321,7 @@ impl World {
             next_id: 1_000_000,
             notes: Vec::new(),
             generation: 0,
+            writes: HashMap::new(),
         };
         // Every repository starts with one commit on its default branch.
         for repo in world.repos.values_mut() {
@@ -392,6 +403,71 @@ impl World {
     }
 
     // -- writes that come in over the API ---------------------------------
+
+    /// Count one content-creating write by `login` at `now`, unless it is over the
+    /// secondary rate limit: then `Err(seconds)` until one more would be allowed.
+    pub(crate) fn count_write(&mut self, login: &str, now: DateTime<Utc>) -> Result<(), u64> {
+        let (per_minute, per_hour) = (self.limits.writes_per_minute, self.limits.writes_per_hour);
+        let seen = self.writes.entry(login.to_ascii_lowercase()).or_default();
+        while seen
+            .front()
+            .is_some_and(|t| *t <= now - TimeDelta::hours(1))
+        {
+            seen.pop_front();
+        }
+        let minute_ago = now - TimeDelta::minutes(1);
+        let in_minute = seen.iter().filter(|t| **t > minute_ago).count();
+        // When over a limit, the wait is until the write that fills it leaves its window.
+        let wait_until = if in_minute >= per_minute as usize {
+            seen.iter()
+                .rev()
+                .nth((per_minute as usize).saturating_sub(1))
+                .map(|t| *t + TimeDelta::minutes(1))
+        } else if seen.len() >= per_hour as usize {
+            seen.iter()
+                .rev()
+                .nth((per_hour as usize).saturating_sub(1))
+                .map(|t| *t + TimeDelta::hours(1))
+        } else {
+            None
+        };
+        match wait_until {
+            Some(at) => Err(u64::try_from((at - now).num_seconds()).unwrap_or(0).max(1)),
+            None => {
+                seen.push_back(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Edit an issue (PATCH /repos/{o}/{r}/issues/{n}); `None` when there is no such issue.
+    pub(crate) fn edit_issue(
+        &mut self,
+        repo: &str,
+        number: u64,
+        edit: IssueEdit,
+        at: DateTime<Utc>,
+    ) -> Option<()> {
+        let i = self.repo_mut(repo)?.issues.get_mut(&number)?;
+        if let Some(t) = edit.title {
+            i.title = t;
+        }
+        if let Some(b) = edit.body {
+            i.body = b;
+        }
+        if let Some(st) = edit.state {
+            if st == State::Closed && i.state == State::Open {
+                i.closed_at = Some(at);
+            }
+            if st == State::Open {
+                i.closed_at = None;
+            }
+            i.state = st;
+        }
+        i.updated_at = at;
+        self.generation += 1;
+        Some(())
+    }
 
     /// Open an issue (POST /repos/{o}/{r}/issues).
     pub(crate) fn create_issue(
