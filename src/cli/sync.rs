@@ -57,7 +57,8 @@ pub(crate) fn share_new(release: &Release, target: &str, config: &Config) -> Res
         }
         Target::Repo(repo) => {
             let client = crate::github::client_for(config).map_err(|e| user(e.to_string()))?;
-            let opened = runtime()?.block_on(IssueShare::open(client, &repo, release, &text));
+            let rt = runtime()?;
+            let opened = rt.block_on(IssueShare::open(client, &repo, release, &text));
             let share = match opened {
                 Ok(s) => s,
                 Err(e) => {
@@ -74,6 +75,14 @@ pub(crate) fn share_new(release: &Release, target: &str, config: &Config) -> Res
                 &Share::Github(share.clone()),
                 Some(&config.github_api()),
             )?;
+            // The start and the crew go up now: whoever joins learns their seat from them.
+            let me = &release.meta.created_by;
+            let first = rt.block_on(share.exchange(release, me, crate::crew::Role::Pilot));
+            if let Some(e) = &first.error {
+                eprintln!(
+                    "⚠ the release's first events are not on the issue yet: {e}\n  `flightdeck sync` puts them there"
+                );
+            }
             println!(
                 "shared on {} — the crew joins with `flightdeck join {}`",
                 share.issue.web_url(),
