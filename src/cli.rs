@@ -322,7 +322,6 @@ pub fn run(cli: Cli) -> Result<()> {
                     crew,
                     share,
                 } => crew::start(
-                    &home,
                     &checklist,
                     &version,
                     &me,
@@ -385,13 +384,14 @@ fn fly(
         return Err(crate::tui::not_a_terminal(&release.meta.id));
     }
     let store = crate::store::Store::open(&release, me, role, Clock::System)?;
-    let opts = crate::tui::CockpitOptions {
+    let mut opts = crate::tui::CockpitOptions {
         role,
         theme: config.theme.clone(),
         config_dir: config.config_dir.clone(),
         no_color: global.no_color,
         clock: Clock::System,
         channels: config.channels.clone(),
+        sync: None,
     };
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     runtime.block_on(async {
@@ -416,6 +416,9 @@ fn fly(
             None => (None, None),
         };
         let crew_sync = sync::spawn_background(&release, me, flag, config);
+        if let Some((_, reports)) = &crew_sync {
+            opts.sync = Some(reports.clone());
+        }
         let result = crate::tui::run(release, store, opts, rx).await;
         if let Some((s, _)) = crew_sync {
             s.abort();

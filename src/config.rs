@@ -9,6 +9,7 @@
 //! github_api = "https://github.example.com/api/v3"
 //! pypi_url = "https://pypi.org"
 //! theme = "light"                          # a built-in theme or a path
+//! sync_interval = 10                       # seconds between the crew's exchanges (2-3600)
 //! [channels]
 //! conda-forge = "https://prefix.dev/conda-forge"
 //! ```
@@ -31,6 +32,9 @@ pub struct Config {
     pub theme: Option<String>,
     /// The config directory, where user themes live (`themes/NAME.toml`).
     pub config_dir: Option<PathBuf>,
+    /// Seconds between the crew sync's exchanges (`sync_interval`,
+    /// `FLIGHTDECK_SYNC_INTERVAL`); `None` is the default.
+    pub sync_interval: Option<u64>,
 }
 
 /// What the command line (and its environment variables) said.
@@ -53,7 +57,11 @@ struct FileConfig {
     pypi_url: Option<String>,
     theme: Option<String>,
     channels: BTreeMap<String, String>,
+    sync_interval: Option<u64>,
 }
+
+/// The seconds the crew sync may wait between exchanges.
+const SYNC_INTERVALS: std::ops::RangeInclusive<u64> = 2..=3600;
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "flightdeck")
@@ -118,6 +126,21 @@ impl Config {
             pypi_url,
             channels,
             theme: overrides.theme.clone().or(file.theme),
+            sync_interval: match std::env::var("FLIGHTDECK_SYNC_INTERVAL") {
+                Ok(v) if !v.is_empty() => Some(
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|s| SYNC_INTERVALS.contains(s))
+                        .ok_or_else(|| {
+                            user(format!(
+                                "FLIGHTDECK_SYNC_INTERVAL={v}: give seconds between {} and {}",
+                                SYNC_INTERVALS.start(),
+                                SYNC_INTERVALS.end()
+                            ))
+                        })?,
+                ),
+                _ => file.sync_interval,
+            },
             config_dir: config_path
                 .as_deref()
                 .and_then(Path::parent)
@@ -189,6 +212,21 @@ fn read_file(path: &Path) -> Result<FileConfig> {
         cfg.github_api = t.string(&mut rep, "github_api").map(|s| s.value);
         cfg.pypi_url = t.string(&mut rep, "pypi_url").map(|s| s.value);
         cfg.theme = t.string(&mut rep, "theme").map(|s| s.value);
+        if let Some(n) = t.integer(&mut rep, "sync_interval") {
+            match u64::try_from(n.value) {
+                Ok(secs) if SYNC_INTERVALS.contains(&secs) => cfg.sync_interval = Some(secs),
+                _ => rep.error(
+                    &n.span,
+                    format!(
+                        "sync_interval = {}: give seconds between {} and {}",
+                        n.value,
+                        SYNC_INTERVALS.start(),
+                        SYNC_INTERVALS.end()
+                    ),
+                    Some("e.g. sync_interval = 10".into()),
+                ),
+            }
+        }
         if let Some(node) = t.node("channels") {
             match &node.value {
                 NodeValue::Table(entries) => {

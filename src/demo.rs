@@ -175,6 +175,7 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
                 no_color,
                 clock: clock.clone(),
                 channels: demo_config.channels.clone(),
+                sync: None,
             };
             crate::tui::run(release.clone(), store, opts, rx).await
         };

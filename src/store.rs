@@ -78,6 +78,16 @@ impl Store {
         self.log().author().to_string()
     }
 
+    /// The seat the log writes as.
+    pub(crate) fn seat(&self) -> Role {
+        self.log().role()
+    }
+
+    /// Moves the seat the log writes as (a handover while the cockpit is open).
+    pub(crate) fn set_seat(&self, seat: Role) {
+        self.log().set_role(seat);
+    }
+
     /// Events recorded from now on, by anyone in this process or (after a
     /// [`Store::refresh`]) by another process.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {

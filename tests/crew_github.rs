@@ -4,11 +4,13 @@
 //! kind of forgery is ignored and said; the jump seat writes nothing.
 
 mod github_support;
+mod tmux_support;
 
 use flightdeck::sim::SimServer;
 use github_support::*;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 /// One person's machine: a home of their own and their own token.
 struct Machine {
@@ -50,6 +52,25 @@ impl Machine {
         tokio::task::spawn_blocking(move || cmd.output().expect("run flightdeck"))
             .await
             .expect("join")
+    }
+
+    /// The shell line that opens this person's cockpit on the sim, syncing every 2 s.
+    fn fly(&self, sim: &SimServer) -> String {
+        let token = self
+            .token
+            .map_or_else(|| "-u GH_TOKEN".to_string(), |t| format!("GH_TOKEN={t}"));
+        format!(
+            "env -u GITHUB_TOKEN -u FLIGHTDECK_LOGIN -u FLIGHTDECK_ROLE {token} FLIGHTDECK_HOME={home} \
+             FLIGHTDECK_CONFIG={home}/no-config.toml FLIGHTDECK_KEYRING=none FLIGHTDECK_SYNC_INTERVAL=2 \
+             TERM=xterm-256color {bin} --github-api {api} --pypi-url {pypi} \
+             --channel defaults={defaults} --channel conda-forge={cf} fly",
+            home = self.path().display(),
+            bin = env!("CARGO_BIN_EXE_flightdeck"),
+            api = self.api,
+            pypi = sim.pypi_url(),
+            defaults = sim.channel_url("defaults"),
+            cf = sim.channel_url("conda-forge"),
+        )
     }
 
     fn seen_file(&self) -> std::path::PathBuf {
@@ -378,4 +399,66 @@ async fn a_bad_share_is_a_clear_error_and_creates_nothing() {
     assert!(!out.status.success());
     assert!(text(&out).contains("conda/conda#9999"), "{}", text(&out));
     assert!(text(&out).contains("does not exist"), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_cockpits_share_a_release_and_a_handover_moves_both_seats() {
+    let Some(tmux) = tmux_support::Tmux::new() else {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    };
+    let sim = start(builtin("conda-release"), 1.0).await;
+    let jane = Machine::new(&sim, Some(PILOT_TOKEN));
+    let bob = Machine::new(&sim, Some(BOB));
+    let n = shared_release(&sim, &jane).await;
+    ok(&jane
+        .run(&["step", "done", "release-issue", "--force"])
+        .await);
+    ok(&jane.run(&["sync", "--once"]).await);
+    ok(&bob.run(&["join", &format!("conda/conda#{n}")]).await);
+
+    tmux.start("jane", 160, 45, &jane.fly(&sim));
+    tmux.start("bob", 160, 45, &bob.fly(&sim));
+    let wait = Duration::from_secs(30);
+    // The sim answers on the other worker while this one waits on a screen.
+    let on = |who: &str, what: &str| tokio::task::block_in_place(|| tmux.wait_for(who, what, wait));
+    on("bob", "CO-PILOT");
+    on("bob", "⇅ synced");
+    // bob lands on his next step (alert) and signs it off in his cockpit.
+    tmux.keys("bob", &["Enter"]);
+    // jane's cockpit shows it within a sync interval or two.
+    let screen = on("jane", "2/20");
+    assert!(screen.contains("bob (copilot) seen"), "{screen}");
+
+    // A crash right after the sign-off cost nothing: bob's event is up once.
+    let pid = tmux.pid("bob");
+    let _ = Command::new("kill").args(["-9", &pid]).status();
+    ok(&bob.run(&["sync", "--once"]).await);
+    let comments = client(&sim, Some(BOB))
+        .list_comments(&conda(), n)
+        .await
+        .expect("list")
+        .comments;
+    let copies: usize = comments
+        .iter()
+        .filter(|c| c.user.login == "bob")
+        .map(|c| {
+            c.body
+                .as_deref()
+                .unwrap_or_default()
+                .matches("\"step\":\"alert\"")
+                .count()
+        })
+        .sum();
+    assert_eq!(copies, 1, "bob's sign-off is on the issue exactly once");
+
+    // The pilot hands over from the command line; her cockpit follows, and so
+    // does bob's once it syncs.
+    tmux.start("bob2", 160, 45, &bob.fly(&sim));
+    on("bob2", "CO-PILOT");
+    ok(&jane.run(&["crew", "handover", "bob"]).await);
+    on("jane", "jane (copilot)");
+    let screen = on("bob2", "bob (pilot)");
+    assert!(screen.contains(" PILOT "), "{screen}");
+    assert!(!screen.contains("CO-PILOT"), "{screen}");
 }

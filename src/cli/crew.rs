@@ -123,7 +123,6 @@ pub(crate) fn roster(args: &CrewArgs, me: &str) -> Result<Roster> {
 
 /// `flightdeck start`: the release, its start and its crew as the first events.
 pub(crate) fn start(
-    home: &Home,
     path: &PathBuf,
     version: &str,
     me: &str,
@@ -132,6 +131,7 @@ pub(crate) fn start(
     share: Option<&str>,
     config: &crate::config::Config,
 ) -> Result<()> {
+    let home = &Home::new(&config.home);
     // `--role` can only lower a seat, and starting is the pilot's act.
     let started = EventKind::ReleaseStarted {
         release: String::new(),

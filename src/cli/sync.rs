@@ -196,7 +196,7 @@ pub(crate) fn sync(
                 None => Ok(()),
             };
         }
-        std::thread::sleep(share.interval());
+        std::thread::sleep(share.interval(config.sync_interval));
     }
 }
 
@@ -209,6 +209,7 @@ pub(crate) fn spawn_background(
     config: &Config,
 ) -> Option<(tokio::task::JoinHandle<()>, watch::Receiver<Option<Report>>)> {
     let share = share::load(release, config).ok().flatten()?;
+    let every = share.interval(config.sync_interval);
     let (tx, rx) = watch::channel(None);
     let release = release.clone();
     let me = me.to_string();
@@ -234,7 +235,7 @@ pub(crate) fn spawn_background(
             if tx.send(Some(report)).is_err() {
                 return;
             }
-            tokio::time::sleep(share.interval()).await;
+            tokio::time::sleep(every).await;
         }
     });
     Some((handle, rx))

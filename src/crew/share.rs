@@ -68,10 +68,12 @@ impl Share {
 
     /// Whether a read costs quota even when nothing changed (a tokenless
     /// GitHub client: GitHub counts its 304s against 60 requests an hour).
-    pub(crate) fn interval(&self) -> std::time::Duration {
+    /// `configured`: the config's `sync_interval`, if any.
+    pub(crate) fn interval(&self, configured: Option<u64>) -> std::time::Duration {
+        let chosen = configured.map_or(INTERVAL, std::time::Duration::from_secs);
         match self {
-            Share::Github(g) if !g.client.authenticated() => ANONYMOUS_INTERVAL,
-            _ => INTERVAL,
+            Share::Github(g) if !g.client.authenticated() => chosen.max(ANONYMOUS_INTERVAL),
+            _ => chosen,
         }
     }
 }

@@ -221,6 +221,11 @@ impl EventLog {
         self.role
     }
 
+    /// The seat this log writes as from now on (a handover moved it).
+    pub(crate) fn set_role(&mut self, role: Role) {
+        self.role = role;
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

@@ -59,6 +59,8 @@ pub enum Action {
     Recorded(Vec<Event>),
     /// What became of an effect the driver performed.
     Outcome(Outcome),
+    /// The crew sync's last exchange (what went up, what came down, who was seen).
+    Synced(crate::crew::share::Report),
 }
 
 /// What became of an [`Effect`]: the driver performs it, `update` decides

@@ -64,6 +64,8 @@ pub struct Driver<B: Backend> {
     pub release: Option<crate::timeline::Release>,
     /// Channel URLs by name (`--channel`, the config), for the export's links.
     pub channels: std::collections::BTreeMap<String, String>,
+    /// The crew sync's reports, when the release is shared.
+    pub sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
     dirty: bool,
     /// Something changed that the screen may or may not show (a probe's
     /// `last_ok`, a turning minute): drawn only if the frame it gives differs.
@@ -102,6 +104,7 @@ where
             stats: Stats::default(),
             release: None,
             channels: Default::default(),
+            sync: None,
             dirty: true,
             recheck: false,
             shown: None,
@@ -177,11 +180,21 @@ where
                     self.recheck = true;
                 }
             }
+            // Every exchange reports; most change nothing on screen.
+            Action::Synced(r) => {
+                if self.model.sync.as_ref() != Some(r) {
+                    self.recheck = true;
+                }
+            }
             Action::Probe(ProbeMsg::Recorded(_)) | Action::Outcome(Outcome::Refreshed) => {}
             _ => self.dirty = true,
         }
         for effect in update(&mut self.model, action) {
             self.perform(effect);
+        }
+        // A handover moved this cockpit's seat: the log writes as the new one.
+        if self.model.role != self.store.seat() {
+            self.store.set_seat(self.model.role);
         }
     }
 
@@ -392,6 +405,10 @@ where
                 },
                 recorded = self.recorded.recv() => self.on_recorded(recorded),
                 Some(outcome) = self.outcomes.1.recv() => self.on_outcome(outcome),
+                report = synced(&mut self.sync) => match report {
+                    Some(report) => self.dispatch(Action::Synced(report)),
+                    None => self.sync = None,
+                },
                 _ = refresh.tick() => self.needs_refresh = true,
                 _ = tick.tick() => self.dispatch(Action::Tick(self.clock.now())),
                 _ = sleep_until(wake) => {}
@@ -404,6 +421,21 @@ where
 async fn recv(rx: &mut Option<Receiver<ProbeMsg>>) -> Option<ProbeMsg> {
     match rx {
         Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next report of the crew sync; `None` once the sync has stopped.
+async fn synced(
+    rx: &mut Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
+) -> Option<crate::crew::share::Report> {
+    match rx {
+        Some(rx) => loop {
+            rx.changed().await.ok()?;
+            if let Some(report) = rx.borrow_and_update().clone() {
+                return Some(report);
+            }
+        },
         None => std::future::pending().await,
     }
 }

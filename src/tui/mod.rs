@@ -57,6 +57,8 @@ pub struct CockpitOptions {
     pub clock: Clock,
     /// Channel URLs by name (`--channel`, the config's `[channels]`), for the export's links.
     pub channels: std::collections::BTreeMap<String, String>,
+    /// The crew sync's reports, when the release is shared (shown in the header).
+    pub sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
 }
 
 impl CockpitOptions {
@@ -139,6 +141,7 @@ pub async fn run(
     );
     driver.release = Some(release);
     driver.channels = opts.channels.clone();
+    driver.sync = opts.sync;
     let input = ratatui::crossterm::event::EventStream::new();
     let result = driver.run(input, probes, quit).await;
     let _ = ratatui::crossterm::execute!(

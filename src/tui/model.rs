@@ -143,6 +143,11 @@ pub struct Model {
     pub plan: Plan,
     pub state: State,
     pub role: Role,
+    /// The highest seat this cockpit may take (`--role` lowers, never raises):
+    /// the seat follows the roster up to it, handovers included.
+    pub cap: Role,
+    /// The crew sync's last exchange, when the release is shared.
+    pub sync: Option<crate::crew::share::Report>,
     /// Who this cockpit writes as.
     pub me: String,
     /// "Now", from the cockpit's clock; moved by ticks so `update` stays pure.
@@ -170,10 +175,18 @@ impl Model {
         now: DateTime<Utc>,
     ) -> Model {
         let state = fold(&plan, events);
+        // A seat below the roster's was asked for (`--role`): it caps every later seat.
+        let cap = if role == crate::crew::seat_in(&state, me, Role::Pilot) {
+            Role::Pilot
+        } else {
+            role
+        };
         let mut m = Model {
             release: release.to_string(),
             state,
             role,
+            cap,
+            sync: None,
             me: me.to_string(),
             now,
             reports: BTreeMap::new(),
@@ -214,6 +227,10 @@ impl Model {
 
     pub fn refold(&mut self, events: &[Event]) {
         self.state = fold(&self.plan, events);
+        // A handover moves seats while the cockpit is open.
+        if self.state.roster.is_some() {
+            self.role = crate::crew::seat_in(&self.state, &self.me, self.cap);
+        }
         self.derive();
         if let Some((_, id)) = self.ui.selected_event.clone() {
             self.ui.selected_event = self

@@ -50,6 +50,10 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             outcome_seen(m, outcome);
             return Vec::new();
         }
+        Action::Synced(report) => {
+            m.sync = Some(report);
+            return Vec::new();
+        }
         _ => {}
     }
     if matches!(action, Action::Quit) {
@@ -228,6 +232,7 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Tick(_)
         | Action::Probe(_)
         | Action::Recorded(_)
+        | Action::Synced(_)
         | Action::Outcome(_) => {}
     }
     Vec::new()

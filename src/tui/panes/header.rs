@@ -18,6 +18,28 @@ fn seat_style(seat: Seat, theme: &Theme) -> ratatui::style::Style {
     })
 }
 
+/// The crew sync in a few words: what waits to go up, what went wrong.
+fn sync_spans(s: &crate::crew::share::Report, theme: &Theme) -> Vec<Span<'static>> {
+    let warning = theme.style(Role::Warning);
+    let mut spans = Vec::new();
+    if s.to_push > 0 {
+        spans.push(Span::styled(format!("   ⇡ {} to push", s.to_push), warning));
+    } else if s.error.is_none() {
+        spans.push(Span::styled("   ⇅ synced", theme.style(Role::Muted)));
+    }
+    if s.error.is_some() {
+        spans.push(Span::styled("   ⚠ share unreachable", warning));
+    }
+    let odd = s.refused.len() + s.warnings.len();
+    if odd > 0 {
+        spans.push(Span::styled(
+            format!("   ⚠ {odd} share warning(s)"),
+            warning,
+        ));
+    }
+    spans
+}
+
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let text = theme.style(Role::Text);
     let muted = theme.style(Role::Muted);
@@ -112,6 +134,19 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             l2.push(Span::styled(", ", muted));
         }
         l2.push(Span::styled(format!("{who} ({seat})"), text));
+        // When the crew shares the release: when each other member last wrote there.
+        if let Some(at) = m.sync.as_ref().and_then(|s| {
+            s.last_seen
+                .iter()
+                .find(|(login, _)| crate::crew::same_login(login, who))
+                .map(|(_, at)| *at)
+        }) && !crate::crew::same_login(who, &m.me)
+        {
+            l2.push(Span::styled(format!(" seen {}", ago(m.now, at)), muted));
+        }
+    }
+    if let Some(s) = &m.sync {
+        l2.extend(sync_spans(s, theme));
     }
     if !m.state.ignored.is_empty() {
         l2.push(Span::styled(
