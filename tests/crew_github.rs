@@ -368,6 +368,15 @@ async fn a_bad_share_is_a_clear_error_and_creates_nothing() {
         "{}",
         text(&out)
     );
+    let sam = Machine::new(&sim, Some(SAM));
+    let out = sam.run(&start("conda/conda")).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("@sam has read-only access to conda/conda"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("Issues: read and write"), "{}", text(&out));
     let out = nobody.run(&start("conda/conda")).await;
     assert!(!out.status.success());
     assert!(
@@ -377,7 +386,8 @@ async fn a_bad_share_is_a_clear_error_and_creates_nothing() {
     );
     assert!(
         !jane.path().join("releases/conda-26.11.0").exists()
-            && !nobody.path().join("releases/conda-26.11.0").exists(),
+            && !nobody.path().join("releases/conda-26.11.0").exists()
+            && !sam.path().join("releases/conda-26.11.0").exists(),
         "nothing is created"
     );
 
@@ -461,4 +471,23 @@ async fn two_cockpits_share_a_release_and_a_handover_moves_both_seats() {
     let screen = on("bob2", "bob (pilot)");
     assert!(screen.contains(" PILOT "), "{screen}");
     assert!(!screen.contains("CO-PILOT"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_gone_from_github_is_a_clear_error_and_the_log_stays() {
+    let sim = start(builtin("conda-release"), 1.0).await;
+    let jane = Machine::new(&sim, Some(PILOT_TOKEN));
+    let n = shared_release(&sim, &jane).await;
+    ok(&jane.run(&["step", "done", "release-issue", "--force"]).await);
+    // The issue is gone (deleted by an admin): the share now names a missing one.
+    let share = jane.path().join("releases/conda-26.11.0/share.toml");
+    let toml = std::fs::read_to_string(&share).expect("share.toml");
+    std::fs::write(&share, toml.replace(&format!("#{n}"), "#9999")).expect("write");
+    let out = jane.run(&["sync", "--once"]).await;
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("conda/conda#9999 not found"), "{said}");
+    assert!(said.contains("your events are safe in the local log"), "{said}");
+    let status = ok(&jane.run(&["status"]).await);
+    assert!(status.contains("1/20 steps complete"), "{status}");
 }

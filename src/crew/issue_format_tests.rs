@@ -130,3 +130,101 @@ fn events_are_split_below_the_comment_limit_and_fill_the_last_comment_first() {
     let (tail, fresh) = split(Some(1_000), events[..2].to_vec());
     assert_eq!((tail.len(), fresh.len()), (2, 0));
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn events(n: usize, authors: &[&str]) -> Vec<Event> {
+        (0..n)
+            .map(|i| {
+                let author = authors[i % authors.len()];
+                // Notes of varied length, some with the characters a format must survive.
+                let text = format!("{i} ``` <!-- \"q\" \\ {}", "ž".repeat(i * 37 % 900));
+                note(&format!("e{i:04}"), author, &text)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever order and chunking the comments arrive in, every reader
+        /// gets back exactly the events that were written, each once, and no
+        /// comment is over GitHub's limit.
+        #[test]
+        fn sharded_comments_read_back_whatever_the_order_and_the_chunking(
+            n in 0usize..400,
+            first in 0usize..40,
+            seed in any::<u64>(),
+        ) {
+            let written = events(n, &["jane", "bob", "sam"]);
+            let mut comments = Vec::new();
+            for author in ["jane", "bob", "sam"] {
+                let mine: Vec<Event> =
+                    written.iter().filter(|e| e.author == author).cloned().collect();
+                // Some go up first, the rest later: into the last comment, then new ones.
+                let cut = first.min(mine.len());
+                let (early, late) = mine.split_at(cut);
+                let mut shards: Vec<Vec<Event>> = Vec::new();
+                if !early.is_empty() {
+                    shards.push(early.to_vec());
+                }
+                let len = shards.last().map(|s| {
+                    render_comment(&header(author, 1), s, "summary").chars().count()
+                });
+                let (tail, fresh) = split(len, late.to_vec());
+                if let Some(last) = shards.last_mut() {
+                    last.extend(tail);
+                } else {
+                    prop_assert!(tail.is_empty());
+                }
+                shards.extend(fresh);
+                for (k, s) in shards.iter().enumerate() {
+                    let body = render_comment(&header(author, k as u32 + 1), s, "summary");
+                    prop_assert!(body.chars().count() <= GITHUB_LIMIT);
+                    comments.push(body);
+                }
+            }
+            fastrand::Rng::with_seed(seed).shuffle(&mut comments);
+            let mut read: Vec<Event> = Vec::new();
+            for c in &comments {
+                let shard = parse_comment(c).expect("ours").expect("readable");
+                prop_assert!(shard.refused.is_empty());
+                read.extend(shard.events);
+            }
+            read.sort_by(|a, b| a.id.cmp(&b.id));
+            prop_assert_eq!(read, written);
+        }
+
+        /// Fuzz: any text, or a real comment or body with bytes changed, is
+        /// read or refused with a reason — never a panic.
+        #[test]
+        fn no_text_makes_the_readers_panic(
+            text in ".{0,400}",
+            at in any::<prop::sample::Index>(),
+            with in any::<char>(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let _ = parse_comment(&text);
+            let _ = parse_body(&text);
+            let comment = render_comment(&header("bob", 1), &events(3, &["bob"]), "s");
+            let body = render_body("## Release", &data());
+            for real in [comment, body] {
+                let chars: Vec<char> = real.chars().collect();
+                let mut mutated = chars.clone();
+                mutated[at.index(chars.len())] = with;
+                let mutated: String = mutated.into_iter().collect();
+                let truncated: String = chars[..cut.index(chars.len())].iter().collect();
+                for t in [mutated, truncated, format!("{real}{text}"), format!("{text}{real}")] {
+                    if let Some(Err(why)) = parse_comment(&t) {
+                        prop_assert!(!why.is_empty());
+                    }
+                    if let Err(e) = parse_body(&t) {
+                        prop_assert!(!e.to_string().is_empty());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -676,33 +676,5 @@ impl Seen {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_issue_is_named_by_reference_or_by_its_url() {
-        let want = IssueRef {
-            repo: RepoRef::parse("conda/conda").expect("repo"),
-            number: 15,
-        };
-        for text in [
-            "conda/conda#15",
-            "https://github.com/conda/conda/issues/15",
-            "https://github.com/conda/conda/issues/15/",
-        ] {
-            assert_eq!(IssueRef::parse(text), Some(want.clone()), "{text}");
-        }
-        for bad in [
-            "conda/conda",
-            "conda/conda#0",
-            "conda/conda#x",
-            "conda#15",
-            "https://github.com/conda/conda/pulls",
-            "ftp://github.com/conda/conda/issues/15",
-        ] {
-            assert_eq!(IssueRef::parse(bad), None, "{bad}");
-        }
-        assert_eq!(want.to_string(), "conda/conda#15");
-        assert_eq!(want.web_url(), "https://github.com/conda/conda/issues/15");
-    }
-}
+#[path = "share_github_tests.rs"]
+mod tests;
