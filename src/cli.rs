@@ -34,7 +34,7 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The options every command takes. They are listed once, under `flightdeck
@@ -44,23 +44,23 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Where releases, logs and caches live [default: the platform's data directory]
     #[arg(long, global = true, env = "FLIGHTDECK_HOME", value_name = "DIR")]
-    pub home: Option<PathBuf>,
+    pub(crate) home: Option<PathBuf>,
     /// GitHub REST base URL (GitHub Enterprise Server, or a simulated world)
     #[arg(long, global = true, env = "FLIGHTDECK_GITHUB_API", value_name = "URL")]
-    pub github_api: Option<String>,
+    pub(crate) github_api: Option<String>,
     /// Where a channel name resolves, e.g. conda-forge=https://prefix.dev/conda-forge (repeatable)
     #[arg(long = "channel", global = true, value_name = "NAME=URL")]
-    pub channels: Vec<String>,
+    pub(crate) channels: Vec<String>,
     /// PyPI JSON API base URL
     #[arg(long, global = true, value_name = "URL")]
-    pub pypi_url: Option<String>,
+    pub(crate) pypi_url: Option<String>,
     /// Your seat in this release: pilot, copilot or jump-seat (not in the config file: a seat
     /// belongs to a release, not to a machine)
     #[arg(long, global = true, env = "FLIGHTDECK_ROLE", default_value = "pilot", value_parser = parse_role, value_name = "ROLE")]
-    pub role: Role,
+    pub(crate) role: Role,
     /// Colour theme: default, light, high-contrast, or a path to a theme file
     #[arg(long, global = true, value_name = "NAME|PATH")]
-    pub theme: Option<String>,
+    pub(crate) theme: Option<String>,
     /// No colours (also when NO_COLOR is set)
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -115,7 +115,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// The whole cockpit on a built-in simulated release: no token, no network
     Demo(crate::demo::DemoArgs),
     /// The simulated world on its own (for trying probes, or a second terminal)
@@ -230,31 +230,31 @@ pub enum Command {
 
 /// `flightdeck export`: reads the timeline, never changes it.
 #[derive(Debug, Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The release (default: the only one in progress)
-    pub release: Option<String>,
+    pub(crate) release: Option<String>,
     /// What to write
     #[arg(long, value_enum, default_value = "md")]
-    pub format: crate::export::Format,
+    pub(crate) format: crate::export::Format,
     /// Write to FILE (atomically) instead of standard output
     #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Only events starred in the cockpit
     #[arg(long)]
-    pub starred: bool,
+    pub(crate) starred: bool,
     /// Only events from T on: RFC 3339, YYYY-MM-DD or "YYYY-MM-DD HH:MM" (UTC)
     #[arg(long, value_name = "T")]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
     /// Only events up to the end of T (a day, a minute, or an instant), same forms as --since
     #[arg(long, value_name = "T")]
-    pub until: Option<String>,
+    pub(crate) until: Option<String>,
     /// Fold quiet stretches longer than this into one `…` row (e.g. 6h, 90m; 0 or off: never)
     #[arg(long, value_name = "DURATION", default_value = "6h")]
-    pub gap: String,
+    pub(crate) gap: String,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum StepAction {
+pub(crate) enum StepAction {
     /// Sign off a step (a probe-backed step needs --note: that is an override)
     Done(StepArgs),
     /// Take back the last sign-off, skip or override of a step (needs --note)
@@ -273,16 +273,16 @@ const FORCE_SKIP: &str = "Answer yes to what the cockpit would ask first: skippi
 step, or a probe-backed step before its probe saw it";
 
 #[derive(Debug, Args)]
-pub struct StepArgs {
+pub(crate) struct StepArgs {
     /// The step id, as shown by `flightdeck status`
-    pub step: String,
+    pub(crate) step: String,
     /// The release (default: the only one in progress)
-    pub release: Option<String>,
+    pub(crate) release: Option<String>,
     /// Why (required for undo, skip and overrides)
     #[arg(long)]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     #[arg(long, help = FORCE_DONE)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 /// Runs a parsed command line.

@@ -39,13 +39,13 @@ pub struct Config {
 
 /// What the command line (and its environment variables) said.
 #[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub home: Option<PathBuf>,
-    pub github_api: Option<String>,
-    pub pypi_url: Option<String>,
+pub(crate) struct Overrides {
+    pub(crate) home: Option<PathBuf>,
+    pub(crate) github_api: Option<String>,
+    pub(crate) pypi_url: Option<String>,
     /// `NAME=URL` pairs.
-    pub channels: Vec<String>,
-    pub theme: Option<String>,
+    pub(crate) channels: Vec<String>,
+    pub(crate) theme: Option<String>,
 }
 
 /// The config file as written.
@@ -69,7 +69,7 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 
 impl Config {
     /// Loads the config file (if any) and applies the overrides.
-    pub fn load(overrides: &Overrides) -> Result<Config> {
+    pub(crate) fn load(overrides: &Overrides) -> Result<Config> {
         let dirs = project_dirs();
         let config_path = std::env::var_os("FLIGHTDECK_CONFIG")
             .map(PathBuf::from)
@@ -150,7 +150,7 @@ impl Config {
 
     /// Who is acting: the GitHub login when known (config, `FLIGHTDECK_LOGIN`,
     /// or the `gh` CLI's stored login), else the local user name.
-    pub fn identity(&self) -> String {
+    pub(crate) fn identity(&self) -> String {
         self.login
             .clone()
             .or_else(|| crate::github::token::gh_stored_login("github.com"))
@@ -160,13 +160,13 @@ impl Config {
     }
 
     /// The GitHub REST base URL.
-    pub fn github_api(&self) -> String {
+    pub(crate) fn github_api(&self) -> String {
         self.github_api
             .clone()
             .unwrap_or_else(|| "https://api.github.com".to_string())
     }
 
-    pub fn pypi_url(&self) -> String {
+    pub(crate) fn pypi_url(&self) -> String {
         self.pypi_url
             .clone()
             .unwrap_or_else(|| "https://pypi.org".to_string())

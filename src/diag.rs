@@ -35,7 +35,7 @@ impl fmt::Display for Diagnostic {
 
 /// Several diagnostics, shown one per paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+pub(crate) struct Diagnostics(pub Vec<Diagnostic>);
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,10 +52,10 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// Collects diagnostics for one file, turning byte offsets into line:col.
-pub struct Reporter<'a> {
+pub(crate) struct Reporter<'a> {
     file: String,
     text: &'a str,
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
     /// Problems past [`MAX_DIAGNOSTICS`], counted, not kept.
     dropped: usize,
 }
@@ -65,7 +65,7 @@ pub struct Reporter<'a> {
 const MAX_DIAGNOSTICS: usize = 100;
 
 impl<'a> Reporter<'a> {
-    pub fn new(file: impl Into<String>, text: &'a str) -> Self {
+    pub(crate) fn new(file: impl Into<String>, text: &'a str) -> Self {
         Reporter {
             file: file.into(),
             text,
@@ -75,13 +75,18 @@ impl<'a> Reporter<'a> {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         line_col(self.text, offset)
     }
 
     /// Records a problem. Values the message quotes in backticks are shortened and
     /// their control characters made visible: they come from the file, which may be hostile.
-    pub fn error(&mut self, span: &Range<usize>, message: impl Into<String>, hint: Option<String>) {
+    pub(crate) fn error(
+        &mut self,
+        span: &Range<usize>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         if self.diagnostics.len() >= MAX_DIAGNOSTICS {
             self.dropped += 1;
             return;
@@ -96,11 +101,11 @@ impl<'a> Reporter<'a> {
         });
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         !self.diagnostics.is_empty()
     }
 
-    pub fn finish(mut self) -> Vec<Diagnostic> {
+    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
         self.diagnostics.sort_by_key(|d| (d.line, d.col));
         if self.dropped > 0 {
             let (line, col) = self.diagnostics.last().map_or((1, 1), |d| (d.line, d.col));
@@ -137,7 +142,7 @@ fn shorten_quoted(text: &str) -> String {
 }
 
 /// 1-based line and column (in characters) of a byte offset into `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
@@ -152,13 +157,13 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// A TOML value with the byte range it came from.
 #[derive(Debug, Clone)]
-pub struct Node {
-    pub span: Range<usize>,
-    pub value: NodeValue,
+pub(crate) struct Node {
+    pub(crate) span: Range<usize>,
+    pub(crate) value: NodeValue,
 }
 
 #[derive(Debug, Clone)]
-pub enum NodeValue {
+pub(crate) enum NodeValue {
     String(String),
     Integer(i64),
     Float(f64),
@@ -171,15 +176,15 @@ pub enum NodeValue {
 
 /// One `key = value` of a table, with the key's own span.
 #[derive(Debug, Clone)]
-pub struct Entry {
-    pub key: String,
-    pub key_span: Range<usize>,
-    pub node: Node,
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    pub(crate) key_span: Range<usize>,
+    pub(crate) node: Node,
 }
 
 impl Node {
     /// Parses TOML text into a spanned tree; a syntax error becomes one diagnostic.
-    pub fn parse(rep: &mut Reporter<'_>, text: &str) -> Option<Node> {
+    pub(crate) fn parse(rep: &mut Reporter<'_>, text: &str) -> Option<Node> {
         match toml_edit::Document::parse(text) {
             Ok(doc) => Some(Node {
                 span: 0..text.len(),
@@ -194,7 +199,7 @@ impl Node {
         }
     }
 
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self.value {
             NodeValue::String(_) => "a string",
             NodeValue::Integer(_) => "an integer",
@@ -206,7 +211,7 @@ impl Node {
         }
     }
 
-    pub fn as_table(&self) -> Option<&[Entry]> {
+    pub(crate) fn as_table(&self) -> Option<&[Entry]> {
         match &self.value {
             NodeValue::Table(t) => Some(t),
             _ => None,
@@ -279,7 +284,7 @@ fn value_node(v: &toml_edit::Value, fallback: Range<usize>) -> Node {
 
 /// Reads the fields of one TOML table, reporting wrong types, missing keys
 /// and — when [`TableReader::finish`] is called — keys nobody asked for.
-pub struct TableReader<'n> {
+pub(crate) struct TableReader<'n> {
     entries: &'n [Entry],
     span: Range<usize>,
     what: String,
@@ -288,7 +293,7 @@ pub struct TableReader<'n> {
 
 impl<'n> TableReader<'n> {
     /// `what` names the table in messages, e.g. "step `tag`" or "[release]".
-    pub fn new(
+    pub(crate) fn new(
         rep: &mut Reporter<'_>,
         node: &'n Node,
         what: impl Into<String>,
@@ -312,25 +317,29 @@ impl<'n> TableReader<'n> {
         }
     }
 
-    pub fn span(&self) -> Range<usize> {
+    pub(crate) fn span(&self) -> Range<usize> {
         self.span.clone()
     }
 
     /// Renames the table in later messages (once its id is known).
-    pub fn set_what(&mut self, what: impl Into<String>) {
+    pub(crate) fn set_what(&mut self, what: impl Into<String>) {
         self.what = what.into();
     }
 
-    pub fn entry(&mut self, key: &'static str) -> Option<&'n Entry> {
+    pub(crate) fn entry(&mut self, key: &'static str) -> Option<&'n Entry> {
         self.used.push(key);
         self.entries.iter().find(|e| e.key == key)
     }
 
-    pub fn node(&mut self, key: &'static str) -> Option<&'n Node> {
+    pub(crate) fn node(&mut self, key: &'static str) -> Option<&'n Node> {
         self.entry(key).map(|e| &e.node)
     }
 
-    pub fn string(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<Spanned<String>> {
+    pub(crate) fn string(
+        &mut self,
+        rep: &mut Reporter<'_>,
+        key: &'static str,
+    ) -> Option<Spanned<String>> {
         let node = self.node(key)?;
         match &node.value {
             NodeValue::String(s) => Some(Spanned::new(s.clone(), node.span.clone())),
@@ -349,7 +358,7 @@ impl<'n> TableReader<'n> {
         }
     }
 
-    pub fn required_string(
+    pub(crate) fn required_string(
         &mut self,
         rep: &mut Reporter<'_>,
         key: &'static str,
@@ -368,7 +377,7 @@ impl<'n> TableReader<'n> {
         self.string(rep, key)
     }
 
-    pub fn bool(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<bool> {
         let node = self.node(key)?;
         match node.value {
             NodeValue::Bool(b) => Some(b),
@@ -387,7 +396,11 @@ impl<'n> TableReader<'n> {
         }
     }
 
-    pub fn integer(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Option<Spanned<i64>> {
+    pub(crate) fn integer(
+        &mut self,
+        rep: &mut Reporter<'_>,
+        key: &'static str,
+    ) -> Option<Spanned<i64>> {
         let node = self.node(key)?;
         match node.value {
             NodeValue::Integer(i) => Some(Spanned::new(i, node.span.clone())),
@@ -407,7 +420,7 @@ impl<'n> TableReader<'n> {
     }
 
     /// An array of strings; a single string is accepted as a one-element list.
-    pub fn strings(
+    pub(crate) fn strings(
         &mut self,
         rep: &mut Reporter<'_>,
         key: &'static str,
@@ -451,7 +464,7 @@ impl<'n> TableReader<'n> {
     }
 
     /// An array of tables (`[[key]]` or `key = [{…}]`).
-    pub fn tables(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Vec<&'n Node> {
+    pub(crate) fn tables(&mut self, rep: &mut Reporter<'_>, key: &'static str) -> Vec<&'n Node> {
         let Some(node) = self.node(key) else {
             return Vec::new();
         };
@@ -473,7 +486,7 @@ impl<'n> TableReader<'n> {
     }
 
     /// Reports every key that no accessor asked for, naming the keys that are valid.
-    pub fn finish(self, rep: &mut Reporter<'_>) {
+    pub(crate) fn finish(self, rep: &mut Reporter<'_>) {
         for e in self.entries {
             if !self.used.contains(&e.key.as_str()) {
                 let mut valid: Vec<&str> = self.used.clone();
@@ -494,13 +507,13 @@ impl<'n> TableReader<'n> {
 
 /// A value with the byte range it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spanned<T> {
-    pub value: T,
-    pub span: Range<usize>,
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) span: Range<usize>,
 }
 
 impl<T> Spanned<T> {
-    pub fn new(value: T, span: Range<usize>) -> Self {
+    pub(crate) fn new(value: T, span: Range<usize>) -> Self {
         Spanned { value, span }
     }
 }
@@ -529,7 +542,7 @@ const ECHO_MAX_CHARS: usize = 80;
 
 /// `value` as a message may repeat it: at most [`ECHO_MAX_CHARS`] characters, the rest
 /// counted, so a 5 MB value costs a short line, not a 5 MB one.
-pub fn echo(value: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn echo(value: &str) -> std::borrow::Cow<'_, str> {
     echo_at(value, ECHO_MAX_CHARS)
 }
 
@@ -581,7 +594,7 @@ fn is_harmful(c: char) -> bool {
 
 /// `text` with every control character (but line feed and tab) written as a visible
 /// escape: `eve\x1b]0;PWNED\x07`. Borrowed when nothing needed escaping.
-pub fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(is_harmful) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -607,7 +620,7 @@ pub fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// [`harmless`] for one line: line breaks and tabs are escaped too (a login, a
 /// title, a cell of the cockpit).
-pub fn harmless_line(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn harmless_line(text: &str) -> std::borrow::Cow<'_, str> {
     let text = harmless(text);
     if !text.contains(['\n', '\t', '\r']) {
         return text;

@@ -5,7 +5,7 @@
 use std::fmt;
 
 #[derive(Debug)]
-pub struct UserError(pub String);
+pub(crate) struct UserError(pub String);
 
 impl fmt::Display for UserError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -16,7 +16,7 @@ impl fmt::Display for UserError {
 impl std::error::Error for UserError {}
 
 /// Shorthand for returning a [`UserError`] through `color_eyre`.
-pub fn user(message: impl Into<String>) -> color_eyre::Report {
+pub(crate) fn user(message: impl Into<String>) -> color_eyre::Report {
     color_eyre::Report::new(UserError(message.into()))
 }
 

@@ -376,7 +376,11 @@ async fn a_bad_share_is_a_clear_error_and_creates_nothing() {
         "{}",
         text(&out)
     );
-    assert!(text(&out).contains("Issues: read and write"), "{}", text(&out));
+    assert!(
+        text(&out).contains("Issues: read and write"),
+        "{}",
+        text(&out)
+    );
     let out = nobody.run(&start("conda/conda")).await;
     assert!(!out.status.success());
     assert!(
@@ -478,7 +482,9 @@ async fn an_issue_gone_from_github_is_a_clear_error_and_the_log_stays() {
     let sim = start(builtin("conda-release"), 1.0).await;
     let jane = Machine::new(&sim, Some(PILOT_TOKEN));
     let n = shared_release(&sim, &jane).await;
-    ok(&jane.run(&["step", "done", "release-issue", "--force"]).await);
+    ok(&jane
+        .run(&["step", "done", "release-issue", "--force"])
+        .await);
     // The issue is gone (deleted by an admin): the share now names a missing one.
     let share = jane.path().join("releases/conda-26.11.0/share.toml");
     let toml = std::fs::read_to_string(&share).expect("share.toml");
@@ -487,7 +493,10 @@ async fn an_issue_gone_from_github_is_a_clear_error_and_the_log_stays() {
     assert!(!out.status.success());
     let said = text(&out);
     assert!(said.contains("conda/conda#9999 not found"), "{said}");
-    assert!(said.contains("your events are safe in the local log"), "{said}");
+    assert!(
+        said.contains("your events are safe in the local log"),
+        "{said}"
+    );
     let status = ok(&jane.run(&["status"]).await);
     assert!(status.contains("1/20 steps complete"), "{status}");
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// Parses a duration made of `<number><unit>` pieces (units `s`, `m`, `h`, `d`).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let hint = "write a duration such as `90s`, `15m`, `2h`, `1h30m` or `3d`";
     let text = text.trim();
     if text.is_empty() {
@@ -41,7 +41,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Formats a duration compactly for the screen and exports: `45s`, `12m`, `2h05m`, `3d4h`.
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..60 => format!("{s}s"),

@@ -3,14 +3,14 @@
 //!
 //! The format is documented for users in `checklists/README.md`.
 
-pub mod channel;
-pub mod duration;
+pub(crate) mod channel;
+pub(crate) mod duration;
 mod graph;
 mod owner;
 mod parse;
-pub mod probe;
-pub mod template;
-pub mod version;
+pub(crate) mod probe;
+pub(crate) mod template;
+pub(crate) mod version;
 
 pub use probe::ProbeSpec;
 
@@ -22,11 +22,11 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-pub use owner::StepRole;
-pub use version::{ReleaseVersion, VersionScheme};
+pub(crate) use owner::StepRole;
+pub(crate) use version::{ReleaseVersion, VersionScheme};
 
 /// The shipped checklists, embedded so the binary works alone (`flightdeck demo`).
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("conda", include_str!("../../checklists/conda.toml")),
     (
         "conda-store",
@@ -39,7 +39,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// A shipped checklist's text by name (`conda`, `conda-store`, `conda-tandem`).
-pub fn builtin(name: &str) -> Option<&'static str> {
+pub(crate) fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN
         .iter()
         .find(|(n, _)| *n == name)
@@ -65,16 +65,16 @@ impl From<&str> for StepId {
 
 /// A package released by the checklist (several packages are released "in tandem").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Package {
-    pub name: String,
+pub(crate) struct Package {
+    pub(crate) name: String,
     /// `owner/name` on GitHub.
-    pub repo: String,
+    pub(crate) repo: String,
     /// Feedstock repositories, e.g. `conda-forge/conda-feedstock`, `AnacondaRecipes/conda-feedstock`.
-    pub feedstocks: Vec<String>,
+    pub(crate) feedstocks: Vec<String>,
     /// Channel names or URLs the package must reach.
-    pub channels: Vec<String>,
-    pub subdirs: Vec<String>,
-    pub pypi: Option<String>,
+    pub(crate) channels: Vec<String>,
+    pub(crate) subdirs: Vec<String>,
+    pub(crate) pypi: Option<String>,
 }
 
 impl Package {
@@ -111,9 +111,9 @@ impl Package {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Gate {
     /// Weekdays (UTC) on which the step should not be done, e.g. Friday.
-    pub not_on: Vec<Weekday>,
+    pub(crate) not_on: Vec<Weekday>,
     /// How long after the step's `needs` were all done before it may be signed off.
-    pub soak: Option<Duration>,
+    pub(crate) soak: Option<Duration>,
 }
 
 impl Gate {
@@ -143,7 +143,7 @@ impl Gate {
     }
 }
 
-pub fn weekday_name(d: Weekday) -> &'static str {
+pub(crate) fn weekday_name(d: Weekday) -> &'static str {
     match d {
         Weekday::Mon => "Monday",
         Weekday::Tue => "Tuesday",
@@ -159,49 +159,49 @@ pub fn weekday_name(d: Weekday) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct Checklist {
     /// Where it was read from, for messages.
-    pub file: String,
-    pub name: String,
-    pub title: String,
-    pub scheme: VersionScheme,
-    pub packages: Vec<Package>,
-    pub phases: Vec<PhaseDef>,
-    pub steps: Vec<StepDef>,
+    pub(crate) file: String,
+    pub(crate) name: String,
+    pub(crate) title: String,
+    pub(crate) scheme: VersionScheme,
+    pub(crate) packages: Vec<Package>,
+    pub(crate) phases: Vec<PhaseDef>,
+    pub(crate) steps: Vec<StepDef>,
 }
 
 #[derive(Debug, Clone)]
-pub struct PhaseDef {
-    pub id: String,
-    pub title: String,
+pub(crate) struct PhaseDef {
+    pub(crate) id: String,
+    pub(crate) title: String,
 }
 
 /// A step as written (after `each_package` expansion), templates not yet filled.
 #[derive(Debug, Clone)]
-pub struct StepDef {
-    pub id: StepId,
-    pub phase: usize,
-    pub title: String,
-    pub role: StepRole,
-    pub needs: Vec<StepId>,
-    pub probe: Option<ProbeDef>,
-    pub gate: Option<Gate>,
-    pub command: Option<String>,
-    pub link: Option<String>,
-    pub description: Option<String>,
+pub(crate) struct StepDef {
+    pub(crate) id: StepId,
+    pub(crate) phase: usize,
+    pub(crate) title: String,
+    pub(crate) role: StepRole,
+    pub(crate) needs: Vec<StepId>,
+    pub(crate) probe: Option<ProbeDef>,
+    pub(crate) gate: Option<Gate>,
+    pub(crate) command: Option<String>,
+    pub(crate) link: Option<String>,
+    pub(crate) description: Option<String>,
     /// Index into [`Checklist::packages`] when the step is bound to a package.
-    pub package: Option<usize>,
+    pub(crate) package: Option<usize>,
 }
 
 /// A probe as written: its kind and its (templated) fields.
 #[derive(Debug, Clone)]
-pub struct ProbeDef {
-    pub kind: String,
-    pub fields: BTreeMap<String, ProbeField>,
+pub(crate) struct ProbeDef {
+    pub(crate) kind: String,
+    pub(crate) fields: BTreeMap<String, ProbeField>,
     /// How often to poll, when the checklist says (`interval = "30s"`).
-    pub interval: Option<Duration>,
+    pub(crate) interval: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
-pub enum ProbeField {
+pub(crate) enum ProbeField {
     Text(String),
     List(Vec<String>),
     Number(u64),
@@ -209,7 +209,7 @@ pub enum ProbeField {
 
 impl Checklist {
     /// Reads and validates a checklist file. Every problem is reported, each as `file:line:col`.
-    pub fn load(path: &Path) -> Result<Checklist, Vec<Diagnostic>> {
+    pub(crate) fn load(path: &Path) -> Result<Checklist, Vec<Diagnostic>> {
         let file = path.display().to_string();
         match std::fs::read_to_string(path) {
             Ok(text) => Checklist::parse(&file, &text),
@@ -264,7 +264,6 @@ impl Checklist {
                     command: s.command.as_deref().map(r),
                     link: s.link.as_deref().map(r),
                     description: s.description.as_deref().map(r),
-                    package: package.map(|p| p.name.clone()),
                 }
             })
             .collect();
@@ -277,7 +276,6 @@ impl Checklist {
             })
             .collect();
         Ok(Plan {
-            name: self.name.clone(),
             title,
             version,
             packages: self.packages.clone(),
@@ -352,19 +350,18 @@ fn render_probe(
 /// A checklist templated with one version: what a release follows.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub name: String,
-    pub title: String,
-    pub version: ReleaseVersion,
-    pub packages: Vec<Package>,
-    pub phases: Vec<Phase>,
+    pub(crate) title: String,
+    pub(crate) version: ReleaseVersion,
+    pub(crate) packages: Vec<Package>,
+    pub(crate) phases: Vec<Phase>,
     /// In checklist order; every `needs` names a step in here.
     pub steps: Vec<Step>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Phase {
-    pub id: String,
-    pub title: String,
+pub(crate) struct Phase {
+    pub(crate) id: String,
+    pub(crate) title: String,
 }
 
 /// One step of a [`Plan`], templates filled.
@@ -372,26 +369,25 @@ pub struct Phase {
 pub struct Step {
     pub id: StepId,
     /// Index into [`Plan::phases`].
-    pub phase: usize,
-    pub title: String,
-    pub role: StepRole,
-    pub needs: Vec<StepId>,
-    pub probe: Option<ProbeSpec>,
+    pub(crate) phase: usize,
+    pub(crate) title: String,
+    pub(crate) role: StepRole,
+    pub(crate) needs: Vec<StepId>,
+    pub(crate) probe: Option<ProbeSpec>,
     /// The checklist's poll interval for this step's probe, if it set one.
-    pub probe_interval: Option<Duration>,
+    pub(crate) probe_interval: Option<Duration>,
     pub gate: Option<Gate>,
-    pub command: Option<String>,
-    pub link: Option<String>,
-    pub description: Option<String>,
-    pub package: Option<String>,
+    pub(crate) command: Option<String>,
+    pub(crate) link: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 impl Plan {
-    pub fn step(&self, id: &StepId) -> Option<&Step> {
+    pub(crate) fn step(&self, id: &StepId) -> Option<&Step> {
         self.steps.iter().find(|s| &s.id == id)
     }
 
-    pub fn step_index(&self, id: &StepId) -> Option<usize> {
+    pub(crate) fn step_index(&self, id: &StepId) -> Option<usize> {
         self.steps.iter().position(|s| &s.id == id)
     }
 

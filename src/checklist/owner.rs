@@ -13,7 +13,7 @@ pub enum StepRole {
 }
 
 impl StepRole {
-    pub fn parse(s: &str) -> Option<StepRole> {
+    pub(crate) fn parse(s: &str) -> Option<StepRole> {
         match s {
             "pilot" => Some(StepRole::Pilot),
             "copilot" | "co-pilot" => Some(StepRole::Copilot),

@@ -40,7 +40,7 @@ pub enum ProbeSpec {
 }
 
 /// The probe kinds, as written in checklists.
-pub const KINDS: &[&str] = &[
+pub(crate) const KINDS: &[&str] = &[
     "tag",
     "release",
     "pr",
@@ -53,7 +53,7 @@ pub const KINDS: &[&str] = &[
 
 /// The fields of a kind: (required, optional). `version` defaults to `{version}`
 /// and `subdirs` to the package's subdirs, so they are optional everywhere.
-pub fn fields(kind: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+pub(crate) fn fields(kind: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
     Some(match kind {
         "tag" | "release" => (&["repo", "tag"], &[]),
         "pr" => (&["repo"], &["head", "title", "number"]),
@@ -107,7 +107,7 @@ impl ProbeSpec {
         }
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             ProbeSpec::Tag { .. } => "tag",
             ProbeSpec::Release { .. } => "release",
@@ -121,12 +121,12 @@ impl ProbeSpec {
     }
 
     /// True for probes that talk to the GitHub API.
-    pub fn is_github(&self) -> bool {
+    pub(crate) fn is_github(&self) -> bool {
         !matches!(self, ProbeSpec::Channel { .. } | ProbeSpec::Pypi { .. })
     }
 
     /// Whether this probe ever completes a step (the radar only reports).
-    pub fn completes(&self) -> bool {
+    pub(crate) fn completes(&self) -> bool {
         !matches!(self, ProbeSpec::IssuesMentioning { .. })
     }
 }

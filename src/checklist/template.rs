@@ -6,20 +6,22 @@
 use std::collections::BTreeMap;
 
 /// Variables every template may use.
-pub const RELEASE_VARS: &[&str] = &["version", "major", "minor", "micro", "branch", "release"];
+pub(crate) const RELEASE_VARS: &[&str] =
+    &["version", "major", "minor", "micro", "branch", "release"];
 /// Variables available when a step is bound to a package (`package = "…"`, `each_package`,
 /// or a checklist with a single package).
-pub const PACKAGE_VARS: &[&str] = &["package", "repo", "pypi", "cf_feedstock", "ar_feedstock"];
+pub(crate) const PACKAGE_VARS: &[&str] =
+    &["package", "repo", "pypi", "cf_feedstock", "ar_feedstock"];
 
 /// One `{name}` in a template, with its byte offset inside the string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placeholder {
-    pub name: String,
-    pub offset: usize,
+pub(crate) struct Placeholder {
+    pub(crate) name: String,
+    pub(crate) offset: usize,
 }
 
 /// Lists the placeholders of a template, or says where its braces are unbalanced.
-pub fn placeholders(template: &str) -> Result<Vec<Placeholder>, (usize, String)> {
+pub(crate) fn placeholders(template: &str) -> Result<Vec<Placeholder>, (usize, String)> {
     let mut out = Vec::new();
     let bytes = template.as_bytes();
     let mut i = 0;
@@ -55,7 +57,7 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>, (usize, String)>
 
 /// Fills a template whose placeholders were already validated; an unknown
 /// variable is left as written rather than failing mid-release.
-pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> String {
+pub(crate) fn render(template: &str, vars: &BTreeMap<&str, String>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(pos) = rest.find(['{', '}']) {

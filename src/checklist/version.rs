@@ -6,7 +6,7 @@ use std::fmt;
 
 /// How a release's version is spelled.
 #[derive(Debug, Clone)]
-pub enum VersionScheme {
+pub(crate) enum VersionScheme {
     /// conda's calendar versioning, `YY.MM.MICRO` (e.g. `26.11.0`; month 1–12, not zero-padded).
     Calver,
     /// Semantic versioning, `MAJOR.MINOR.PATCH` with optional `-pre` and `+build`.
@@ -18,7 +18,7 @@ pub enum VersionScheme {
 
 impl VersionScheme {
     /// Parses `calver`, `semver` or `regex:<pattern>`.
-    pub fn parse(text: &str) -> Result<VersionScheme, String> {
+    pub(crate) fn parse(text: &str) -> Result<VersionScheme, String> {
         match text {
             "calver" => Ok(VersionScheme::Calver),
             "semver" => Ok(VersionScheme::Semver),
@@ -35,7 +35,7 @@ impl VersionScheme {
     }
 
     /// Checks `version` against the scheme and splits it into its parts.
-    pub fn validate(&self, version: &str) -> Result<ReleaseVersion, String> {
+    pub(crate) fn validate(&self, version: &str) -> Result<ReleaseVersion, String> {
         let parts = match self {
             VersionScheme::Calver => {
                 let re = calver_re();
@@ -115,16 +115,16 @@ fn semver_re() -> Regex {
 
 /// A version that passed its scheme, split for templating.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReleaseVersion {
-    pub full: String,
-    pub major: String,
-    pub minor: String,
-    pub micro: String,
+pub(crate) struct ReleaseVersion {
+    pub(crate) full: String,
+    pub(crate) major: String,
+    pub(crate) minor: String,
+    pub(crate) micro: String,
 }
 
 impl ReleaseVersion {
     /// The maintenance branch, e.g. `26.11.x`.
-    pub fn branch(&self) -> String {
+    pub(crate) fn branch(&self) -> String {
         format!("{}.{}.x", self.major, self.minor)
     }
 }

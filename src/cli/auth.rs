@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 #[derive(Debug, Subcommand)]
-pub enum AuthCommand {
+pub(crate) enum AuthCommand {
     /// Check a GitHub token (GET /user) and keep it in the OS keyring
     Login(LoginArgs),
     /// For each host: the login, where its token comes from, the quota left (never the token)
@@ -30,21 +30,21 @@ pub enum AuthCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct LoginArgs {
+pub(crate) struct LoginArgs {
     /// The host [default: the configured GitHub API's, github.com unless --github-api says otherwise]
     #[arg(long, value_name = "HOST")]
-    pub hostname: Option<String>,
+    pub(crate) hostname: Option<String>,
     /// Read the token from standard input instead of prompting
     #[arg(long)]
-    pub with_token: bool,
+    pub(crate) with_token: bool,
     /// Where there is no OS keyring: keep the token in a plain-text file readable only by you
     /// (flightdeck warns on every use)
     #[arg(long)]
-    pub insecure_storage: bool,
+    pub(crate) insecure_storage: bool,
 }
 
 /// Runs an `auth` command.
-pub fn run(command: AuthCommand, config: &Config) -> Result<()> {
+pub(crate) fn run(command: AuthCommand, config: &Config) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     match command {
         AuthCommand::Login(args) => runtime.block_on(login(args, config)),

@@ -10,18 +10,18 @@ use color_eyre::eyre::Result;
 
 /// `flightdeck close [RELEASE] --outcome shipped|aborted|rolled-back [--note TEXT]`.
 #[derive(Debug, Args)]
-pub struct CloseArgs {
+pub(crate) struct CloseArgs {
     /// The release (default: the only one in progress)
-    pub release: Option<String>,
+    pub(crate) release: Option<String>,
     /// How it ended: shipped, aborted or rolled-back
     #[arg(long, value_parser = parse_outcome, value_name = "OUTCOME")]
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Why, in a sentence: it goes into the timeline and the post-mortem
     #[arg(long, value_name = "TEXT")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     /// Close it as shipped although some steps are not complete
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 fn parse_outcome(s: &str) -> Result<Outcome, String> {

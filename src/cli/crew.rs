@@ -13,22 +13,22 @@ use std::path::PathBuf;
 
 /// `flightdeck start`'s crew options.
 #[derive(Debug, Args)]
-pub struct CrewArgs {
+pub(crate) struct CrewArgs {
     /// The pilot's GitHub login [default: you]
     #[arg(long, value_name = "LOGIN")]
-    pub pilot: Option<String>,
+    pub(crate) pilot: Option<String>,
     /// The co-pilot's GitHub login [default: none]
     #[arg(long, value_name = "LOGIN")]
-    pub copilot: Option<String>,
+    pub(crate) copilot: Option<String>,
     /// An observer's GitHub login (anyone not on the crew also sits there)
     #[arg(long = "jump-seat", value_name = "LOGIN")]
-    pub jump_seat: Option<String>,
+    pub(crate) jump_seat: Option<String>,
     /// Take the pilot and co-pilot of the next planned release from the team file
     #[arg(long, conflicts_with_all = ["pilot", "copilot"])]
-    pub crew_from_rotation: bool,
+    pub(crate) crew_from_rotation: bool,
     /// The team file for --crew-from-rotation [default: ./team.toml, then the config dir's]
     #[arg(long, value_name = "FILE", requires = "crew_from_rotation")]
-    pub team: Option<PathBuf>,
+    pub(crate) team: Option<PathBuf>,
 }
 
 /// The crew `start` records: from the flags, or from the rotation's next release.
@@ -61,7 +61,7 @@ pub(crate) fn crew_of(args: &CrewArgs, config_dir: Option<&std::path::Path>) -> 
 }
 
 #[derive(Debug, Subcommand)]
-pub enum CrewAction {
+pub(crate) enum CrewAction {
     /// Hand the controls to the co-pilot (the pilot only); they become the pilot, you the co-pilot
     Handover {
         /// The co-pilot's login

@@ -11,7 +11,7 @@ use std::time::Duration;
 const ASK: Duration = Duration::from_secs(5);
 
 /// The login this process acts as.
-pub fn me(config: &Config) -> String {
+pub(crate) fn me(config: &Config) -> String {
     // An explicit login (config file, FLIGHTDECK_LOGIN) is the user's word.
     if let Some(login) = config.login.clone().filter(|l| !l.trim().is_empty()) {
         return login;

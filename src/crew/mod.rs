@@ -2,24 +2,24 @@
 //! the rotation of pilots and co-pilots, the roster ([`Roster`]), who "me"
 //! is, and the sync of the crew's logs.
 
-pub mod identity;
+pub(crate) mod identity;
 pub(crate) mod issue_format;
-pub mod rotation;
-pub mod share;
-pub mod share_dir;
+pub(crate) mod rotation;
+pub(crate) mod share;
+pub(crate) mod share_dir;
 pub(crate) mod share_github;
 
-pub use crate::checklist::StepRole;
-pub use crate::timeline::roster::{Roster, lower, same_login};
+pub(crate) use crate::checklist::StepRole;
+pub(crate) use crate::timeline::roster::{Roster, lower, same_login};
 pub use crate::timeline::rules::Role;
-pub use identity::me;
+pub(crate) use identity::me;
 
 use crate::timeline::State;
 
 /// The seat `me` holds in a release: the roster's, lowered by `--role` if
 /// asked (`flag` is `pilot` when not given); never raised by it. Someone not
 /// on the roster is in the jump seat.
-pub fn seat_in(state: &State, me: &str, flag: Role) -> Role {
+pub(crate) fn seat_in(state: &State, me: &str, flag: Role) -> Role {
     let on_roster = match (&state.roster, &state.started) {
         (Some(r), _) => r.seat_of(me),
         // A release from before rosters: whoever started it flies.
@@ -31,7 +31,7 @@ pub fn seat_in(state: &State, me: &str, flag: Role) -> Role {
 }
 
 /// "2 untrusted events ignored: …", or nothing when every event is trusted.
-pub fn ignored_summary(state: &State, plan: &crate::checklist::Plan) -> Option<String> {
+pub(crate) fn ignored_summary(state: &State, plan: &crate::checklist::Plan) -> Option<String> {
     if state.ignored.is_empty() {
         return None;
     }

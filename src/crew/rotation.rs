@@ -70,22 +70,22 @@ pub(crate) const MAX_RELEASES: u32 = 10_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Seat {
     /// Index into [`Team::members`].
-    pub member: usize,
+    pub(crate) member: usize,
     /// Their first seat in the rotation.
-    pub new: bool,
+    pub(crate) new: bool,
 }
 
 /// One release of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PlannedRelease {
     /// Counted from 1, the first release of the rotation.
-    pub number: u32,
-    pub date: NaiveDate,
+    pub(crate) number: u32,
+    pub(crate) date: NaiveDate,
     /// `None`: nobody in the team is free for the seat.
-    pub pilot: Option<Seat>,
-    pub copilot: Option<Seat>,
+    pub(crate) pilot: Option<Seat>,
+    pub(crate) copilot: Option<Seat>,
     /// Why this release differs from the plain rule, in the order it happened.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// The `count` releases on or after `from`.

@@ -158,22 +158,22 @@ pub(crate) fn load(release: &Release, config: &crate::config::Config) -> Result<
 /// What one exchange did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
-    pub pulled: usize,
-    pub pushed: usize,
+    pub(crate) pulled: usize,
+    pub(crate) pushed: usize,
     /// My events not in the share yet ("⇡ N to push").
-    pub to_push: usize,
+    pub(crate) to_push: usize,
     /// Lines and events set aside, each with where and why.
-    pub refused: Vec<String>,
+    pub(crate) refused: Vec<String>,
     /// Why the exchange did not complete (the share unreachable).
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// Accepted events whose comment was since edited or deleted (kept).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Per member (lower-case login): when their events last changed on the share.
-    pub last_seen: Vec<(String, DateTime<Utc>)>,
+    pub(crate) last_seen: Vec<(String, DateTime<Utc>)>,
 }
 
 impl Report {
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let mut s = format!("⇣ {} pulled · ⇡ {} pushed", self.pulled, self.pushed);
         if self.to_push > 0 {
             s.push_str(&format!(" · ⇡ {} to push", self.to_push));

@@ -25,47 +25,47 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// The format this build writes and reads.
-pub const FORMAT: &str = "flightdeck-share";
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT: &str = "flightdeck-share";
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// What a shared directory says about its release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub format: String,
-    pub format_version: u32,
-    pub release: String,
-    pub version: String,
-    pub checklist_file: String,
-    pub checklist_sha256: String,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
+pub(crate) struct Manifest {
+    pub(crate) format: String,
+    pub(crate) format_version: u32,
+    pub(crate) release: String,
+    pub(crate) version: String,
+    pub(crate) checklist_file: String,
+    pub(crate) checklist_sha256: String,
+    pub(crate) created_by: String,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 /// The warning every place that shows a directory share repeats.
-pub const IDENTITY_WARNING: &str =
+pub(crate) const IDENTITY_WARNING: &str =
     "identity in a shared directory is only as good as the directory's permissions";
 
-pub fn sha256(text: &str) -> String {
+pub(crate) fn sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// One release's folder in a shared directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirShare {
-    pub root: PathBuf,
+pub(crate) struct DirShare {
+    pub(crate) root: PathBuf,
 }
 
 /// What one exchange did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Pulled {
-    pub events: Vec<Event>,
+pub(crate) struct Pulled {
+    pub(crate) events: Vec<Event>,
     /// Lines set aside, each with its file and why.
-    pub refused: Vec<String>,
+    pub(crate) refused: Vec<String>,
 }
 
 impl DirShare {
     /// Opens `PATH/<release-id>/` for a new release and writes the manifest and checklist.
-    pub fn create(base: &Path, release: &Release, checklist_text: &str) -> Result<DirShare> {
+    pub(crate) fn create(base: &Path, release: &Release, checklist_text: &str) -> Result<DirShare> {
         let root = base.join(&release.meta.id);
         std::fs::create_dir_all(&root).map_err(|e| {
             user(format!(
@@ -92,7 +92,7 @@ impl DirShare {
     }
 
     /// Reads a share's manifest and checklist, checking the format and the checksum.
-    pub fn read(&self) -> Result<(Manifest, String)> {
+    pub(crate) fn read(&self) -> Result<(Manifest, String)> {
         let path = self.root.join("share.json");
         let bytes = std::fs::read(&path).map_err(|e| {
             user(format!(
@@ -141,14 +141,14 @@ impl DirShare {
     }
 
     /// The events of mine not yet in my file.
-    pub fn pending(&self, me: &str, events: &[Event]) -> usize {
+    pub(crate) fn pending(&self, me: &str, events: &[Event]) -> usize {
         let there = read_lines(&self.member_file(me)).unwrap_or_default();
         let ids: std::collections::HashSet<_> = there.iter().map(|e| &e.id).collect();
         mine(me, events).filter(|e| !ids.contains(&e.id)).count()
     }
 
     /// Rewrites my file with all my events; returns how many were new there.
-    pub fn push(&self, me: &str, events: &[Event]) -> Result<usize> {
+    pub(crate) fn push(&self, me: &str, events: &[Event]) -> Result<usize> {
         let new = self.pending(me, events);
         if new == 0 {
             return Ok(0);
@@ -165,7 +165,7 @@ impl DirShare {
     }
 
     /// Every other member's events, each file vouching only for its own login.
-    pub fn pull(&self, me: &str) -> Result<Pulled> {
+    pub(crate) fn pull(&self, me: &str) -> Result<Pulled> {
         let mut pulled = Pulled::default();
         let entries = std::fs::read_dir(&self.root)
             .map_err(|e| user(format!("cannot read {}: {e}", self.root.display())))?;

@@ -62,7 +62,14 @@ fn release(home: &std::path::Path) -> Release {
         jump_seat: None,
     };
     Home::new(home)
-        .create_crewed(&checklist, &text, "26.11.0", "jane", Clock::System, Some(&roster))
+        .create_crewed(
+            &checklist,
+            &text,
+            "26.11.0",
+            "jane",
+            Clock::System,
+            Some(&roster),
+        )
         .expect("release")
 }
 
@@ -114,7 +121,11 @@ async fn a_write_whose_reply_is_lost_is_seen_on_the_next_read_and_never_made_twi
     let second = share.exchange(&release, "jane", Role::Pilot).await;
     assert_eq!(second.error, None, "{second:?}");
     assert_eq!((second.pushed, second.to_push), (0, 0), "{second:?}");
-    assert_eq!(posts(&sim, n), 1, "the write that happened is not made again");
+    assert_eq!(
+        posts(&sim, n),
+        1,
+        "the write that happened is not made again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

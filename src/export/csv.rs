@@ -16,7 +16,7 @@ use chrono::SecondsFormat;
 use std::borrow::Cow;
 
 /// The column names, in order.
-pub const HEADER: [&str; 8] = [
+pub(crate) const HEADER: [&str; 8] = [
     "date",
     "time",
     "at",
@@ -28,7 +28,7 @@ pub const HEADER: [&str; 8] = [
 ];
 
 /// The CSV export of a release's timeline.
-pub fn csv(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
+pub(crate) fn csv(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
     let events = table_events(state, opts);
     let mut out = String::with_capacity(64 + events.len() * 160);
     push_record(&mut out, &HEADER);
@@ -67,7 +67,7 @@ fn push_record(out: &mut String, fields: &[&str]) {
 }
 
 /// Quotes a field when it holds a comma, a quote, CR or LF, doubling quotes (RFC 4180, 2.6–2.7).
-pub fn field(text: &str) -> Cow<'_, str> {
+pub(crate) fn field(text: &str) -> Cow<'_, str> {
     // Text from outside: no control character reaches a spreadsheet or a terminal.
     let text = super::sanitize::harmless(text);
     if text.contains([',', '"', '\r', '\n']) {

@@ -49,15 +49,15 @@ pub(crate) const HORIZONS: [(&str, i64); 3] = [("24h", 24), ("72h", 72), ("a wee
 /// A feedstock PR of one release: the merged one when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FeedstockPr {
-    pub repo: String,
-    pub number: u64,
-    pub opened_at: Option<DateTime<Utc>>,
-    pub merged_at: DateTime<Utc>,
+    pub(crate) repo: String,
+    pub(crate) number: u64,
+    pub(crate) opened_at: Option<DateTime<Utc>>,
+    pub(crate) merged_at: DateTime<Utc>,
 }
 
 impl FeedstockPr {
     /// Opened → merged, when the opening was seen.
-    pub fn took(&self) -> Option<TimeDelta> {
+    pub(crate) fn took(&self) -> Option<TimeDelta> {
         self.opened_at.map(|o| self.merged_at - o)
     }
 }
@@ -65,38 +65,38 @@ impl FeedstockPr {
 /// The first issue the incident radar found after the tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Bug {
-    pub repo: String,
-    pub number: u64,
-    pub at: DateTime<Utc>,
+    pub(crate) repo: String,
+    pub(crate) number: u64,
+    pub(crate) at: DateTime<Utc>,
     /// `at` − the tag.
-    pub after_tag: TimeDelta,
+    pub(crate) after_tag: TimeDelta,
 }
 
 /// What one release teaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Figures {
-    pub id: String,
+    pub(crate) id: String,
     /// The checklist's release name (`conda`).
-    pub name: String,
-    pub version: String,
-    pub started_at: DateTime<Utc>,
-    pub tagged_at: Option<DateTime<Utc>>,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) tagged_at: Option<DateTime<Utc>>,
     /// Per channel the plan watches, tag → the channel had it in every watched subdir.
-    pub channels: BTreeMap<String, Option<TimeDelta>>,
+    pub(crate) channels: BTreeMap<String, Option<TimeDelta>>,
     /// Last channel − first channel, once every watched channel has it (two or more).
-    pub skew: Option<TimeDelta>,
+    pub(crate) skew: Option<TimeDelta>,
     /// Per feedstock organisation the package has a feedstock in: its merged PR, if any.
-    pub prs: BTreeMap<String, Option<FeedstockPr>>,
-    pub first_bug: Option<Bug>,
+    pub(crate) prs: BTreeMap<String, Option<FeedstockPr>>,
+    pub(crate) first_bug: Option<Bug>,
     /// The last thing recorded in the timeline: flightdeck watched the release until then.
-    pub watched_until: DateTime<Utc>,
+    pub(crate) watched_until: DateTime<Utc>,
     /// The checklist's soak gate: (step id, soak), the all-clear's if it has one.
-    pub soak_gate: Option<(String, TimeDelta)>,
+    pub(crate) soak_gate: Option<(String, TimeDelta)>,
 }
 
 impl Figures {
     /// Reads one release's figures from its fold.
-    pub fn of(release: &Release, state: &State) -> Figures {
+    pub(crate) fn of(release: &Release, state: &State) -> Figures {
         let plan = &release.plan;
         let m = &state.milestones;
         let started_at = state
@@ -161,7 +161,7 @@ impl Figures {
     }
 
     /// A column's figure for this release.
-    pub fn value(&self, column: &Column) -> Option<TimeDelta> {
+    pub(crate) fn value(&self, column: &Column) -> Option<TimeDelta> {
         match column {
             Column::StartToTag => self.tagged_at.map(|t| t - self.started_at),
             Column::TagTo(ch) => self.channels.get(ch).copied().flatten(),
@@ -203,7 +203,7 @@ pub(crate) enum Column {
 }
 
 impl Column {
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         match self {
             Column::StartToTag => "start→tag".to_string(),
             Column::TagTo(ch) => format!("tag→{ch}"),
@@ -214,7 +214,7 @@ impl Column {
     }
 
     /// A stable key for JSON.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match self {
             Column::StartToTag => "start_to_tag".to_string(),
             Column::TagTo(ch) => format!("tag_to_channel:{ch}"),
@@ -229,11 +229,11 @@ impl Column {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Median {
     /// `None` when no release has the figure.
-    pub value: Option<TimeDelta>,
+    pub(crate) value: Option<TimeDelta>,
     /// How many releases have the figure.
-    pub covers: usize,
+    pub(crate) covers: usize,
     /// How many releases there are.
-    pub of: usize,
+    pub(crate) of: usize,
 }
 
 /// The median; of an even count, the mean of the two middle values, to the second, rounded down.
@@ -255,44 +255,44 @@ pub(crate) fn median(values: &[TimeDelta]) -> Option<TimeDelta> {
 /// How often a regression was filed within a horizon of the tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Rate {
-    pub label: &'static str,
-    pub horizon: TimeDelta,
+    pub(crate) label: &'static str,
+    pub(crate) horizon: TimeDelta,
     /// Releases whose first regression came within the horizon.
-    pub filed: usize,
+    pub(crate) filed: usize,
     /// Releases that tell: tagged, and either filed within the horizon or watched that long.
-    pub of: usize,
+    pub(crate) of: usize,
 }
 
 /// The suggested all-clear soak.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Soak {
     /// The releases read: the last (up to [`SOAK_WINDOW`]) that had a regression.
-    pub considered: usize,
+    pub(crate) considered: usize,
     /// How many of them the suggestion covers (nine in ten, rounded up).
-    pub covered: usize,
+    pub(crate) covered: usize,
     /// The first regression came within this long of the tag in `covered` releases.
-    pub within: TimeDelta,
+    pub(crate) within: TimeDelta,
     /// `within`, rounded up to whole days.
-    pub suggested: TimeDelta,
+    pub(crate) suggested: TimeDelta,
     /// The checklist's gate (from the newest release): step id, its soak, and in how
     /// many of the `considered` releases it would have caught the first regression.
-    pub gate: Option<(String, TimeDelta, usize)>,
+    pub(crate) gate: Option<(String, TimeDelta, usize)>,
 }
 
 /// Everything `flightdeck history` prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct History {
     /// Oldest first.
-    pub releases: Vec<Figures>,
-    pub columns: Vec<Column>,
-    pub medians: Vec<Median>,
-    pub rates: Vec<Rate>,
+    pub(crate) releases: Vec<Figures>,
+    pub(crate) columns: Vec<Column>,
+    pub(crate) medians: Vec<Median>,
+    pub(crate) rates: Vec<Rate>,
     /// `None` when no release had a regression.
-    pub soak: Option<Soak>,
+    pub(crate) soak: Option<Soak>,
     /// The checklist's soak gate, read from the newest release.
-    pub gate: Option<(String, TimeDelta)>,
+    pub(crate) gate: Option<(String, TimeDelta)>,
     /// Releases that could not be read, with why.
-    pub unreadable: Vec<(String, String)>,
+    pub(crate) unreadable: Vec<(String, String)>,
 }
 
 /// Reads every release under the home.

@@ -58,7 +58,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// The version of the export layout written by this build.
-pub const SCHEMA: u32 = 1;
+pub(crate) const SCHEMA: u32 = 1;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -95,7 +95,7 @@ struct Entry<'a> {
 }
 
 /// The JSON export, pretty-printed, ending with a newline.
-pub fn json(release: &Release, state: &State, opts: &ExportOptions) -> Result<String> {
+pub(crate) fn json(release: &Release, state: &State, opts: &ExportOptions) -> Result<String> {
     // fold keeps the first observation of a fact in timeline order; so does this.
     let mut first_of_fact: HashMap<String, &EventId> = HashMap::new();
     let mut events = Vec::with_capacity(state.events.len());

@@ -25,25 +25,25 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     /// The time shown: the first event's.
-    pub at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// The last event's time (for finding quiet stretches after the row).
-    pub end: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
     /// The sentence, unescaped.
-    pub action: String,
-    pub link: Option<String>,
+    pub(crate) action: String,
+    pub(crate) link: Option<String>,
     /// How many events the row stands for.
     pub events: usize,
 }
 
 /// A line of the table: a row, or a quiet stretch folded into `…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Line {
+pub(crate) enum Line {
     Row(Row),
     Quiet(Duration),
 }
 
 /// The whole table for a release, as Markdown, ending with a newline.
-pub fn table(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
+pub(crate) fn table(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
     let events = table_events(state, opts);
     let rows = fold_rows(plan, &events, opts.gap, &opts.channels);
     // With --starred the stretches between rows are omitted on purpose, not
@@ -53,7 +53,7 @@ pub fn table(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
 }
 
 /// Renders lines as a Markdown table.
-pub fn render(lines: &[Line]) -> String {
+pub(crate) fn render(lines: &[Line]) -> String {
     let mut out = String::with_capacity(64 + lines.len() * 96);
     out.push_str("| Date | Time | Action | Link |\n| ---- | ---- | ------ | ---- |\n");
     for line in lines {
@@ -95,7 +95,7 @@ fn push_row(out: &mut String, cells: &[&str]) {
 /// becomes `&lt;` (no HTML from a note), line breaks become `<br>`, other
 /// control characters a space, and surrounding whitespace is trimmed (a
 /// leading space or tab can turn a cell into code).
-pub fn escape_cell(text: &str) -> String {
+pub(crate) fn escape_cell(text: &str) -> String {
     let text = text.trim();
     let mut out = String::with_capacity(text.len() + 8);
     let mut chars = text.chars().peekable();
@@ -280,7 +280,7 @@ fn push_ci(
 }
 
 /// Inserts a `…` line wherever nothing happened for longer than `gap`.
-pub fn with_quiet(rows: Vec<Row>, gap: Option<Duration>) -> Vec<Line> {
+pub(crate) fn with_quiet(rows: Vec<Row>, gap: Option<Duration>) -> Vec<Line> {
     let mut lines = Vec::with_capacity(rows.len());
     let mut busy_until: Option<DateTime<Utc>> = None;
     for row in rows {

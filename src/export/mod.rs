@@ -17,14 +17,14 @@
 //! what `--starred` keeps; they are not rows of their own. JSON keeps
 //! everything, duplicates and stars included, because it is the lossless export.
 
-pub mod csv;
+pub(crate) mod csv;
 pub mod describe;
 pub(crate) mod history;
 pub mod json;
 pub mod markdown;
-pub mod postmortem;
+pub(crate) mod postmortem;
 pub mod redact;
-pub mod sanitize;
+pub(crate) mod sanitize;
 pub(crate) mod tracking;
 
 pub use describe::{Actor, describe, describe_fact, kind_name, link, sentence, subject};
@@ -52,7 +52,7 @@ pub enum Format {
 
 impl Format {
     /// The file name an export of `release_id` gets by default.
-    pub fn file_name(self, release_id: &str) -> String {
+    pub(crate) fn file_name(self, release_id: &str) -> String {
         match self {
             Format::Md => format!("{release_id}-timeline.md"),
             Format::Csv => format!("{release_id}-timeline.csv"),
@@ -73,7 +73,7 @@ impl Format {
 }
 
 /// The default quiet stretch after which the Markdown table shows a `…` row.
-pub const DEFAULT_GAP: Duration = Duration::hours(6);
+pub(crate) const DEFAULT_GAP: Duration = Duration::hours(6);
 
 /// What to export and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,15 +110,10 @@ impl ExportOptions {
     }
 
     /// Whether an event passes the `--starred`, `--since` and `--until` filters.
-    pub fn keeps(&self, event: &Event, state: &State) -> bool {
+    pub(crate) fn keeps(&self, event: &Event, state: &State) -> bool {
         (!self.starred_only || state.starred.contains(&event.id))
             && self.since.is_none_or(|s| event.at >= s)
             && self.until.is_none_or(|u| event.at < u)
-    }
-
-    /// Whether any filter is set (the export is then partial).
-    pub fn is_filtered(&self) -> bool {
-        self.starred_only || self.since.is_some() || self.until.is_some()
     }
 }
 
@@ -210,7 +205,7 @@ pub fn parse_until(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// Formats a duration for people: `2d 3h 5m`, `45m`, `30s`; negative with a `-`.
-pub fn format_span(d: Duration) -> String {
+pub(crate) fn format_span(d: Duration) -> String {
     let negative = d < Duration::zero();
     let secs = d.num_seconds().unsigned_abs();
     let (days, hours, minutes) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);

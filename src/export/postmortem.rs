@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
 
 /// The whole document, Markdown, ending with a newline.
-pub fn document(release: &Release, state: &State, opts: &ExportOptions) -> String {
+pub(crate) fn document(release: &Release, state: &State, opts: &ExportOptions) -> String {
     let plan = &release.plan;
     let mut out = String::new();
     // `write!` into a String cannot fail; the results are ignored on purpose.
@@ -368,12 +368,12 @@ fn filter_note(opts: &ExportOptions) -> String {
 
 /// One line of the key durations table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Measure {
-    pub label: String,
+pub(crate) struct Measure {
+    pub(crate) label: String,
     /// `2h 5m`, `not yet`, or `n/a`.
-    pub duration: String,
+    pub(crate) duration: String,
     /// The two endpoints, or why there is no duration.
-    pub details: String,
+    pub(crate) details: String,
 }
 
 impl Measure {
@@ -418,7 +418,7 @@ struct Point {
 /// The key durations: start → tag, tag → each channel, feedstock merge →
 /// availability per channel, the skew between defaults and conda-forge, and
 /// start → all-clear. Rows are per package when the plan releases several.
-pub fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
+pub(crate) fn key_durations(release: &Release, state: &State) -> Vec<Measure> {
     let plan = &release.plan;
     let facts = &state.milestones;
     let started = Point {

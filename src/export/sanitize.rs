@@ -8,4 +8,4 @@
 //! control character becomes its visible escape (`\x1b`), so the text is still all
 //! there to read, and nothing in it is obeyed.
 
-pub use crate::diag::{harmless, harmless_line};
+pub(crate) use crate::diag::{harmless, harmless_line};

@@ -33,7 +33,7 @@ const HOSTS_FILE: &str = "auth-hosts.toml";
 
 /// Where a stored token lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stored {
+pub(crate) enum Stored {
     Keyring,
     InsecureFile(PathBuf),
 }
@@ -41,7 +41,7 @@ pub enum Stored {
 /// The config directory, decided as [`crate::config::Config::load`] does
 /// (`FLIGHTDECK_CONFIG`'s folder, else the platform's): token discovery runs
 /// without a loaded config.
-pub fn config_dir() -> Option<PathBuf> {
+pub(crate) fn config_dir() -> Option<PathBuf> {
     match std::env::var_os("FLIGHTDECK_CONFIG") {
         Some(p) => Path::new(&p).parent().map(Path::to_path_buf),
         None => directories::ProjectDirs::from("", "", "flightdeck")
@@ -60,7 +60,7 @@ pub fn keyring_available() -> Result<(), String> {
 }
 
 /// How to get an OS keyring where there is none, for `auth login`'s message.
-pub fn how_to_get_a_keyring() -> &'static str {
+pub(crate) fn how_to_get_a_keyring() -> &'static str {
     if cfg!(target_os = "linux") {
         "flightdeck uses the kernel's keyutils store on Linux; it is refused inside containers \
          that filter the keyctl system call (Docker's default seccomp profile): run flightdeck \
@@ -207,12 +207,12 @@ fn write_map(path: &Path, map: &BTreeMap<String, String>, secret: bool) -> Resul
 }
 
 /// The plain-text token file's path.
-pub fn insecure_file() -> Option<PathBuf> {
+pub(crate) fn insecure_file() -> Option<PathBuf> {
     config_dir().map(|d| d.join(INSECURE_FILE))
 }
 
 /// Stores `token` for `host` in the plain-text file; its path.
-pub fn save_insecure(host: &str, token: &Token) -> Result<PathBuf, String> {
+pub(crate) fn save_insecure(host: &str, token: &Token) -> Result<PathBuf, String> {
     let path = insecure_file().ok_or_else(|| {
         "no config directory to keep the token in: set FLIGHTDECK_CONFIG to a file path".to_string()
     })?;
@@ -223,14 +223,14 @@ pub fn save_insecure(host: &str, token: &Token) -> Result<PathBuf, String> {
 }
 
 /// The token stored for `host` in the plain-text file, and the file's path.
-pub fn load_insecure(host: &str) -> Option<(Token, PathBuf)> {
+pub(crate) fn load_insecure(host: &str) -> Option<(Token, PathBuf)> {
     let path = insecure_file()?;
     let token = Token::new(read_map(&path).get(host)?)?;
     Some((token, path))
 }
 
 /// Removes `host` from the plain-text file (the file goes when it is empty); whether it was there.
-pub fn delete_insecure(host: &str) -> Result<bool, String> {
+pub(crate) fn delete_insecure(host: &str) -> Result<bool, String> {
     let Some(path) = insecure_file() else {
         return Ok(false);
     };
@@ -248,14 +248,14 @@ pub fn delete_insecure(host: &str) -> Result<bool, String> {
 }
 
 /// The hosts a token was stored for, with their API base.
-pub fn known_hosts() -> BTreeMap<String, String> {
+pub(crate) fn known_hosts() -> BTreeMap<String, String> {
     config_dir()
         .map(|d| read_map(&d.join(HOSTS_FILE)))
         .unwrap_or_default()
 }
 
 /// Records (`Some(api)`) or forgets (`None`) a host in the list `auth status` reports.
-pub fn remember_host(host: &str, api: Option<&str>) -> Result<(), String> {
+pub(crate) fn remember_host(host: &str, api: Option<&str>) -> Result<(), String> {
     let Some(dir) = config_dir() else {
         return Ok(());
     };

@@ -34,12 +34,12 @@
 //!
 //! Every reply, read or written, updates the same budget ([`GithubClient::quota`]).
 
-pub mod client;
+pub(crate) mod client;
 pub mod keyring;
-pub mod model;
-pub mod token;
-pub mod whoami;
-pub mod write;
+pub(crate) mod model;
+pub(crate) mod token;
+pub(crate) mod whoami;
+pub(crate) mod write;
 
 pub use client::{ClientOptions, GhError, GithubClient, Page, Traffic, next_link};
 pub use token::{Discovered, HostKind, Token, TokenSource};
@@ -52,25 +52,25 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// crew sync of a process share one, and with it one rate budget and one ETag
 /// cache. Cheap to clone.
 #[derive(Debug, Clone, Default)]
-pub struct Hosts {
+pub(crate) struct Hosts {
     clients: Arc<Mutex<HashMap<String, Arc<GithubClient>>>>,
 }
 
 impl Hosts {
     /// An empty set (tests; a process uses [`Hosts::shared`]).
-    pub fn new() -> Hosts {
+    pub(crate) fn new() -> Hosts {
         Hosts::default()
     }
 
     /// The process's set.
-    pub fn shared() -> &'static Hosts {
+    pub(crate) fn shared() -> &'static Hosts {
         static HOSTS: OnceLock<Hosts> = OnceLock::new();
         HOSTS.get_or_init(Hosts::new)
     }
 
     /// The client for `base` with `token`: the one already made, or a new one
     /// built with `opts` (options only matter the first time).
-    pub fn client(
+    pub(crate) fn client(
         &self,
         base: &str,
         token: Option<Token>,
@@ -99,7 +99,7 @@ fn clients_lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The client a config asks for, from the process's [`Hosts`]: its API base,
 /// the discovered token, the ETag cache under `cache_dir`.
-pub fn client_for(config: &crate::config::Config) -> Result<Arc<GithubClient>, GhError> {
+pub(crate) fn client_for(config: &crate::config::Config) -> Result<Arc<GithubClient>, GhError> {
     let api = config.github_api();
     Hosts::shared().client(
         &api,

@@ -22,13 +22,13 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-pub use octocrab::models::issues::{Comment, Issue};
-pub use octocrab::models::pulls::PullRequest;
-pub use octocrab::models::repos::Release;
-pub use octocrab::models::{Author, IssueState};
+pub(crate) use octocrab::models::IssueState;
+pub(crate) use octocrab::models::issues::Issue;
+pub(crate) use octocrab::models::pulls::PullRequest;
+pub(crate) use octocrab::models::repos::Release;
 
 /// How the probes read a pull request.
-pub trait PullExt {
+pub(crate) trait PullExt {
     /// The author's login ("" when GitHub did not say).
     fn author(&self) -> &str;
     /// The title ("" when absent).
@@ -83,7 +83,7 @@ impl PullExt for PullRequest {
 
 /// The pull requests that say when they were opened: every fact about a PR is
 /// dated from it, and a PR without it cannot be placed on the timeline.
-pub fn dated(pulls: Vec<PullRequest>) -> Vec<PullRequest> {
+pub(crate) fn dated(pulls: Vec<PullRequest>) -> Vec<PullRequest> {
     pulls
         .into_iter()
         .filter(|p| p.created_at.is_some())
@@ -91,7 +91,7 @@ pub fn dated(pulls: Vec<PullRequest>) -> Vec<PullRequest> {
 }
 
 /// How the probes read an issue.
-pub trait IssueExt {
+pub(crate) trait IssueExt {
     /// The author's login.
     fn author(&self) -> &str;
     /// Issue lists include pull requests; this tells them apart.
@@ -116,109 +116,110 @@ impl IssueExt for Issue {
 
 /// What a git ref or tag object points at.
 #[derive(Debug, Clone, Deserialize)]
-pub struct GitObject {
-    pub sha: String,
+pub(crate) struct GitObject {
+    pub(crate) sha: String,
     #[serde(rename = "type", default)]
-    pub kind: String,
+    pub(crate) kind: String,
 }
 
 /// `GET /repos/{o}/{r}/git/ref/tags/{tag}`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct GitRef {
-    pub object: GitObject,
+pub(crate) struct GitRef {
+    pub(crate) object: GitObject,
 }
 
 /// A git author, committer or tagger.
 #[derive(Debug, Clone, Deserialize)]
-pub struct GitPerson {
+pub(crate) struct GitPerson {
     #[serde(default)]
-    pub date: Option<DateTime<Utc>>,
+    pub(crate) date: Option<DateTime<Utc>>,
 }
 
 /// An annotated tag object.
 #[derive(Debug, Clone, Deserialize)]
-pub struct GitTag {
+pub(crate) struct GitTag {
     #[serde(default)]
-    pub tagger: Option<GitPerson>,
-    pub object: GitObject,
+    pub(crate) tagger: Option<GitPerson>,
+    pub(crate) object: GitObject,
 }
 
 /// A git commit object.
 #[derive(Debug, Clone, Deserialize)]
-pub struct GitCommit {
+pub(crate) struct GitCommit {
     #[serde(default)]
-    pub committer: Option<GitPerson>,
+    pub(crate) committer: Option<GitPerson>,
     #[serde(default)]
-    pub author: Option<GitPerson>,
+    pub(crate) author: Option<GitPerson>,
 }
 
 /// An entry of `GET /repos/{o}/{r}/tags`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct TagName {
+pub(crate) struct TagName {
     #[serde(default)]
-    pub name: String,
+    pub(crate) name: String,
 }
 
 /// `GET /repos/{o}/{r}`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Repository {
+pub(crate) struct Repository {
     #[serde(default)]
-    pub html_url: String,
+    pub(crate) html_url: String,
 }
 
 /// One check run.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CheckRun {
     #[serde(default)]
-    pub status: String,
+    pub(crate) status: String,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub(crate) conclusion: Option<String>,
     #[serde(default)]
-    pub started_at: Option<DateTime<Utc>>,
+    pub(crate) started_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub completed_at: Option<DateTime<Utc>>,
+    pub(crate) completed_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub head_sha: String,
+    pub(crate) head_sha: String,
     #[serde(default)]
-    pub html_url: Option<String>,
+    pub(crate) html_url: Option<String>,
 }
 
 /// `GET /repos/{o}/{r}/commits/{ref}/check-runs`.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct CheckRuns {
+pub(crate) struct CheckRuns {
     #[serde(default)]
-    pub check_runs: Vec<CheckRun>,
+    pub(crate) check_runs: Vec<CheckRun>,
 }
 
 /// One commit status.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Status {
+pub(crate) struct Status {
     #[serde(default)]
-    pub state: String,
+    pub(crate) state: String,
     #[serde(default)]
-    pub created_at: Option<DateTime<Utc>>,
+    pub(crate) created_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub updated_at: Option<DateTime<Utc>>,
+    pub(crate) updated_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub target_url: Option<String>,
+    pub(crate) target_url: Option<String>,
 }
 
 /// `GET /repos/{o}/{r}/commits/{ref}/status`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CombinedStatus {
     #[serde(default)]
-    pub state: String,
+    pub(crate) state: String,
     #[serde(default)]
-    pub sha: String,
+    pub(crate) sha: String,
     #[serde(default)]
-    pub total_count: u64,
+    pub(crate) total_count: u64,
     #[serde(default)]
-    pub statuses: Vec<Status>,
+    pub(crate) statuses: Vec<Status>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use octocrab::models::{Author, issues::Comment};
 
     fn fixture(name: &str) -> String {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

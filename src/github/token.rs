@@ -55,7 +55,7 @@ impl Token {
         format!("t{}", hex::encode(&h.finalize()[..8]))
     }
 
-    pub(crate) fn redact(&self, text: &str) -> String {
+    pub fn redact(&self, text: &str) -> String {
         if self.0.is_empty() {
             text.to_string()
         } else {
@@ -93,8 +93,8 @@ impl fmt::Display for TokenSource {
 /// A token and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovered {
-    pub token: Token,
-    pub source: TokenSource,
+    pub(crate) token: Token,
+    pub(crate) source: TokenSource,
 }
 
 /// What kind of host an API base is, as far as tokens are concerned.
@@ -111,7 +111,7 @@ pub enum HostKind {
 }
 
 /// Classifies an API base URL for the token rules.
-pub fn host_kind(api_base: &str) -> HostKind {
+pub(crate) fn host_kind(api_base: &str) -> HostKind {
     let Ok(url) = Url::parse(api_base) else {
         return HostKind::NoToken;
     };
@@ -138,13 +138,13 @@ pub fn host_kind(api_base: &str) -> HostKind {
 }
 
 /// Whether a token may be sent to `api_base` at all (plain http only to loopback, no user-info).
-pub fn may_carry_token(api_base: &str) -> bool {
+pub(crate) fn may_carry_token(api_base: &str) -> bool {
     host_kind(api_base) != HostKind::NoToken
 }
 
 /// The key a host's stored token is kept under: `github.com`, an Enterprise
 /// host name, or `HOST:PORT` of a loopback API; `None` where no token may go.
-pub fn host_key(api_base: &str) -> Option<String> {
+pub(crate) fn host_key(api_base: &str) -> Option<String> {
     match host_kind(api_base) {
         HostKind::GithubCom => Some("github.com".into()),
         HostKind::Enterprise(host) => Some(host),
@@ -161,7 +161,7 @@ pub fn host_key(api_base: &str) -> Option<String> {
 }
 
 /// The environment variables read for `api_base`'s tokens, in order.
-pub fn env_vars(api_base: &str) -> &'static [&'static str] {
+pub(crate) fn env_vars(api_base: &str) -> &'static [&'static str] {
     match host_kind(api_base) {
         HostKind::NoToken => &[],
         HostKind::Enterprise(_) => &["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
@@ -170,7 +170,7 @@ pub fn env_vars(api_base: &str) -> &'static [&'static str] {
 }
 
 /// The token for `api_base` and where it came from; `None`: unauthenticated.
-pub fn discover(api_base: &str) -> Option<Discovered> {
+pub(crate) fn discover(api_base: &str) -> Option<Discovered> {
     discover_with(api_base, &|var| std::env::var(var).ok(), &from_gh_cli)
 }
 
@@ -232,7 +232,7 @@ fn warn_insecure_once(host: &str, path: &std::path::Path) {
 
 /// What to do when a command needs a token for `api_base` and finds none:
 /// every way to give one, for this host.
-pub fn missing_token_help(api_base: &str) -> String {
+pub(crate) fn missing_token_help(api_base: &str) -> String {
     let Some(host) = host_key(api_base) else {
         return format!(
             "no GitHub token may be sent to {}: use https (plain http only to 127.0.0.1 or \
@@ -272,13 +272,13 @@ pub fn missing_token_help(api_base: &str) -> String {
 
 /// The token `flightdeck auth login` stored for `host` ([`host_key`]) in the
 /// OS keyring; `None` when there is no entry or no keyring (see [`super::keyring`]).
-pub fn from_keyring(host: &str) -> Option<Token> {
+pub(crate) fn from_keyring(host: &str) -> Option<Token> {
     super::keyring::load_keyring(host)
 }
 
 /// The login `gh auth login` stored for `host` (`github.com`), read from its
 /// hosts file: no network, no subprocess.
-pub fn gh_stored_login(host: &str) -> Option<String> {
+pub(crate) fn gh_stored_login(host: &str) -> Option<String> {
     let dir = std::env::var_os("GH_CONFIG_DIR")
         .map(std::path::PathBuf::from)
         .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config/gh")))?;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// What kind of token it is, from its prefix (GitHub's documented formats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     /// `ghp_…` or a 40-hex token of old: a personal access token (classic), with scopes.
     Classic,
     /// `github_pat_…`: permissions per repository, not reported by the API.
@@ -28,7 +28,7 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
-    pub fn of(token: &Token) -> TokenKind {
+    pub(crate) fn of(token: &Token) -> TokenKind {
         let t = token.secret();
         if t.starts_with("github_pat_") {
             TokenKind::FineGrained
@@ -60,21 +60,21 @@ impl std::fmt::Display for TokenKind {
 
 /// What `GET /user` said about a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Whoami {
-    pub login: String,
-    pub kind: TokenKind,
+pub(crate) struct Whoami {
+    pub(crate) login: String,
+    pub(crate) kind: TokenKind,
     /// `x-oauth-scopes`; `None` when GitHub sent none (fine-grained and app tokens).
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// `github-authentication-token-expiration`, as GitHub wrote it.
-    pub expires: Option<String>,
+    pub(crate) expires: Option<String>,
     /// Requests left, the hour's limit, and when it resets.
-    pub quota: Option<(u64, u64, DateTime<Utc>)>,
+    pub(crate) quota: Option<(u64, u64, DateTime<Utc>)>,
 }
 
 impl Whoami {
     /// What the token cannot do of what flightdeck does, in words; empty when
     /// nothing is known to be missing.
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         let issues_rw = "the crew's tracking issue needs write access to issues in its repository";
         match (self.kind, &self.scopes) {
             (_, Some(scopes)) => {
@@ -103,7 +103,7 @@ impl Whoami {
 
 /// Why the check failed. The texts name the host and never the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WhoamiError {
+pub(crate) enum WhoamiError {
     /// 401: the token is revoked, expired or mistyped.
     #[error(
         "GitHub at {api} refused the token (401 {message}): it is revoked, expired or mistyped"
@@ -134,7 +134,7 @@ fn harmless(text: &str) -> String {
 const MAX_BODY: usize = 1 << 20;
 
 /// `GET {api}/user` with `token`.
-pub async fn whoami(api: &str, token: &Token) -> Result<Whoami, WhoamiError> {
+pub(crate) async fn whoami(api: &str, token: &Token) -> Result<Whoami, WhoamiError> {
     let shown = crate::probe::redact(api.trim_end_matches('/'));
     if !token::may_carry_token(api) {
         return Err(WhoamiError::NotHere { api: shown });

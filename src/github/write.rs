@@ -41,11 +41,11 @@ impl RepoRef {
         })
     }
 
-    pub fn owner(&self) -> &str {
+    pub(crate) fn owner(&self) -> &str {
         &self.owner
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
@@ -65,20 +65,20 @@ impl std::fmt::Display for RepoRef {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct Permissions {
     #[serde(default)]
-    pub admin: bool,
+    pub(crate) admin: bool,
     #[serde(default)]
-    pub maintain: bool,
+    pub(crate) maintain: bool,
     #[serde(default)]
-    pub push: bool,
+    pub(crate) push: bool,
     #[serde(default)]
-    pub triage: bool,
+    pub(crate) triage: bool,
     #[serde(default)]
-    pub pull: bool,
+    pub(crate) pull: bool,
 }
 
 impl Permissions {
     /// May edit issues it did not open (the tracking issue's body after a handover).
-    pub fn triage_or_more(self) -> bool {
+    pub(crate) fn triage_or_more(self) -> bool {
         self.admin || self.maintain || self.push || self.triage
     }
 }
@@ -130,7 +130,7 @@ impl GithubClient {
 
     /// What the token may do in a repository (`permissions` of `GET /repos/…`);
     /// `None` when the repository does not exist or is not visible.
-    pub async fn permissions(&self, repo: &RepoRef) -> Result<Option<Permissions>, GhError> {
+    pub(crate) async fn permissions(&self, repo: &RepoRef) -> Result<Option<Permissions>, GhError> {
         let page = self.get(&repo.path()).await?;
         if !page.found {
             return Ok(None);

@@ -100,7 +100,7 @@ pub struct FirstChannel {
     /// The channel that got it first.
     pub channel: String,
     /// When.
-    pub at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// `at - tagged_at`. Negative when the package predates the tag (a record timestamp is the
     /// build time; a `defaults` build can start before the tag is pushed).
     pub lag: TimeDelta,

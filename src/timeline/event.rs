@@ -44,7 +44,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct EventId(pub String);
 
 impl EventId {
-    pub fn random() -> EventId {
+    pub(crate) fn random() -> EventId {
         EventId(uuid::Uuid::new_v4().to_string())
     }
 }
@@ -179,10 +179,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 3] = [Outcome::Shipped, Outcome::Aborted, Outcome::RolledBack];
-
     /// The word a person types and reads: `shipped`, `aborted`, `rolled-back`.
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Outcome::Shipped => "shipped",
             Outcome::Aborted => "aborted",
@@ -213,7 +211,7 @@ impl std::str::FromStr for Outcome {
 
 impl EventKind {
     /// The step this event concerns, if any.
-    pub fn step(&self) -> Option<&StepId> {
+    pub(crate) fn step(&self) -> Option<&StepId> {
         match self {
             EventKind::StepDone { step, .. }
             | EventKind::StepOverridden { step, .. }
@@ -422,7 +420,7 @@ impl Fact {
     /// Keys of earlier facts this one supersedes: a package available again
     /// after it disappeared, CI passing again on the same commit. Once
     /// superseded, the earlier fact may be observed (and recorded) anew.
-    pub fn supersedes(&self) -> Vec<String> {
+    pub(crate) fn supersedes(&self) -> Vec<String> {
         match self {
             Fact::Available {
                 channel,
@@ -470,7 +468,7 @@ impl Fact {
     }
 
     /// Facts a crew should see in red.
-    pub fn is_alarm(&self) -> bool {
+    pub(crate) fn is_alarm(&self) -> bool {
         matches!(
             self,
             Fact::CopyFailed { .. }

@@ -10,51 +10,51 @@ use chrono::{DateTime, Utc};
 
 /// A tag pushed, or a GitHub release published, as first seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagSeen {
-    pub repo: String,
-    pub tag: String,
+pub(crate) struct TagSeen {
+    pub(crate) repo: String,
+    pub(crate) tag: String,
     /// The source's time.
-    pub at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// Index into `State::events`.
-    pub event: usize,
+    pub(crate) event: usize,
 }
 
 /// The first record of a version in one channel × subdir.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AvailableSeen {
+pub(crate) struct AvailableSeen {
     /// The channel as the probe recorded it (a name or a URL).
-    pub channel: String,
-    pub package: String,
-    pub subdir: String,
+    pub(crate) channel: String,
+    pub(crate) package: String,
+    pub(crate) subdir: String,
     /// The record's time.
-    pub at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// Index into `State::events`.
-    pub event: usize,
+    pub(crate) event: usize,
 }
 
 /// A pull request opened or merged, as first seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrSeen {
-    pub repo: String,
-    pub number: u64,
-    pub at: DateTime<Utc>,
+pub(crate) struct PrSeen {
+    pub(crate) repo: String,
+    pub(crate) number: u64,
+    pub(crate) at: DateTime<Utc>,
     /// Index into `State::events`.
-    pub event: usize,
+    pub(crate) event: usize,
 }
 
 /// An issue the incident radar found, as first seen: `at` is when it was filed.
-pub type IssueSeen = PrSeen;
+pub(crate) type IssueSeen = PrSeen;
 
 /// Every list is in timeline order and holds each subject once (its first sighting).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Milestones {
-    pub tags: Vec<TagSeen>,
-    pub published: Vec<TagSeen>,
-    pub available: Vec<AvailableSeen>,
-    pub prs_opened: Vec<PrSeen>,
-    pub merges: Vec<PrSeen>,
+    pub(crate) tags: Vec<TagSeen>,
+    pub(crate) published: Vec<TagSeen>,
+    pub(crate) available: Vec<AvailableSeen>,
+    pub(crate) prs_opened: Vec<PrSeen>,
+    pub(crate) merges: Vec<PrSeen>,
     /// Issues that mention the version, filed after the release (`Fact::IssueFiled`).
-    pub issues: Vec<IssueSeen>,
+    pub(crate) issues: Vec<IssueSeen>,
 }
 
 impl Milestones {
@@ -103,7 +103,7 @@ impl Milestones {
 
     /// The tag of `repo` that names `version` (with or without a leading `v`),
     /// else the repository's first tag seen.
-    pub fn first_tag(&self, repo: &str, version: &str) -> Option<&TagSeen> {
+    pub(crate) fn first_tag(&self, repo: &str, version: &str) -> Option<&TagSeen> {
         let mut of_repo = self
             .tags
             .iter()
@@ -115,17 +115,17 @@ impl Milestones {
     }
 
     /// When `tag` of `repo` was first seen pushed.
-    pub fn tag(&self, repo: &str, tag: &str) -> Option<&TagSeen> {
+    pub(crate) fn tag(&self, repo: &str, tag: &str) -> Option<&TagSeen> {
         find_tag(&self.tags, repo, tag)
     }
 
     /// When the GitHub release of `tag` in `repo` was first seen published.
-    pub fn release(&self, repo: &str, tag: &str) -> Option<&TagSeen> {
+    pub(crate) fn release(&self, repo: &str, tag: &str) -> Option<&TagSeen> {
         find_tag(&self.published, repo, tag)
     }
 
     /// The first record of `package` on the named channel, in any subdir.
-    pub fn first_available(&self, package: &str, channel: &str) -> Option<&AvailableSeen> {
+    pub(crate) fn first_available(&self, package: &str, channel: &str) -> Option<&AvailableSeen> {
         self.available
             .iter()
             .find(|a| a.package == package && same_channel(&a.channel, channel))
@@ -133,19 +133,19 @@ impl Milestones {
 
     /// The first issue filed at or after `since` (on any watched repository):
     /// an issue filed before the tag is not a regression of what the tag shipped.
-    pub fn first_issue_since(&self, since: DateTime<Utc>) -> Option<&IssueSeen> {
+    pub(crate) fn first_issue_since(&self, since: DateTime<Utc>) -> Option<&IssueSeen> {
         self.issues.iter().find(|b| b.at >= since)
     }
 
     /// When PR `number` of `repo` was first seen opened.
-    pub fn pr_opened(&self, repo: &str, number: u64) -> Option<&PrSeen> {
+    pub(crate) fn pr_opened(&self, repo: &str, number: u64) -> Option<&PrSeen> {
         self.prs_opened
             .iter()
             .find(|p| p.repo.eq_ignore_ascii_case(repo) && p.number == number)
     }
 
     /// The first merge seen on `repo` (any PR).
-    pub fn first_merge(&self, repo: &str) -> Option<&PrSeen> {
+    pub(crate) fn first_merge(&self, repo: &str) -> Option<&PrSeen> {
         self.merges
             .iter()
             .find(|m| m.repo.eq_ignore_ascii_case(repo))
@@ -183,7 +183,7 @@ fn push_pr(list: &mut Vec<PrSeen>, repo: &str, number: u64, at: DateTime<Utc>, e
 }
 
 /// Whether a channel as recorded by a probe (a name or a URL) is the named channel.
-pub fn same_channel(recorded: &str, name: &str) -> bool {
+pub(crate) fn same_channel(recorded: &str, name: &str) -> bool {
     let recorded = recorded.trim_end_matches('/');
     recorded.eq_ignore_ascii_case(name)
         || recorded.ends_with(&format!("/{name}"))

@@ -16,14 +16,14 @@ use serde::Serialize;
 /// Who sits where at one moment of the release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Roster {
-    pub pilot: String,
-    pub copilot: Option<String>,
-    pub jump_seat: Option<String>,
+    pub(crate) pilot: String,
+    pub(crate) copilot: Option<String>,
+    pub(crate) jump_seat: Option<String>,
 }
 
 impl Roster {
     /// The roster a [`EventKind::CrewAssigned`] records.
-    pub fn from_event(what: &EventKind) -> Option<Roster> {
+    pub(crate) fn from_event(what: &EventKind) -> Option<Roster> {
         match what {
             EventKind::CrewAssigned {
                 pilot,
@@ -39,7 +39,7 @@ impl Roster {
     }
 
     /// The event that records this roster.
-    pub fn to_event(&self) -> EventKind {
+    pub(crate) fn to_event(&self) -> EventKind {
         EventKind::CrewAssigned {
             pilot: self.pilot.clone(),
             copilot: self.copilot.clone(),
@@ -48,7 +48,7 @@ impl Roster {
     }
 
     /// The seat a login holds: not on the roster is the jump seat.
-    pub fn seat_of(&self, login: &str) -> Role {
+    pub(crate) fn seat_of(&self, login: &str) -> Role {
         if same_login(&self.pilot, login) {
             Role::Pilot
         } else if self
@@ -64,7 +64,7 @@ impl Roster {
 
     /// The roster after `from` (the pilot) hands the controls to `to` (the
     /// co-pilot): they swap seats. `Err` says why the handover cannot happen.
-    pub fn handover(&self, from: &str, to: &str) -> Result<Roster, String> {
+    pub(crate) fn handover(&self, from: &str, to: &str) -> Result<Roster, String> {
         if !same_login(&self.pilot, from) {
             return Err(format!(
                 "only the pilot (@{}) may hand over the controls",
@@ -89,12 +89,12 @@ impl Roster {
 }
 
 /// GitHub logins are case-insensitive.
-pub fn same_login(a: &str, b: &str) -> bool {
+pub(crate) fn same_login(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
 /// The lower of two seats: `--role` may lower the roster's seat, never raise it.
-pub fn lower(a: Role, b: Role) -> Role {
+pub(crate) fn lower(a: Role, b: Role) -> Role {
     a.max(b)
 }
 

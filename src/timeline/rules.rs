@@ -34,7 +34,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub fn badge(self) -> &'static str {
+    pub(crate) fn badge(self) -> &'static str {
         match self {
             Role::Pilot => "PILOT",
             Role::Copilot => "CO-PILOT",
@@ -187,11 +187,12 @@ pub struct Permit {
 }
 
 impl Permit {
-    pub fn seat(&self) -> Role {
+    #[cfg(test)]
+    pub(crate) fn seat(&self) -> Role {
         self.seat
     }
 
-    pub fn what(&self) -> &EventKind {
+    pub(crate) fn what(&self) -> &EventKind {
         &self.what
     }
 
@@ -226,9 +227,9 @@ impl Verdict {
 /// Without a plan (a log on its own) no step event can be judged.
 #[derive(Debug, Clone, Copy)]
 pub struct Book<'a> {
-    pub plan: Option<&'a Plan>,
-    pub state: Option<&'a State>,
-    pub now: DateTime<Utc>,
+    pub(crate) plan: Option<&'a Plan>,
+    pub(crate) state: Option<&'a State>,
+    pub(crate) now: DateTime<Utc>,
 }
 
 impl<'a> Book<'a> {
@@ -251,7 +252,7 @@ impl<'a> Book<'a> {
 }
 
 /// The act an event needs, given the step it concerns.
-pub fn act_of(what: &EventKind, step: Option<&Step>) -> Act {
+pub(crate) fn act_of(what: &EventKind, step: Option<&Step>) -> Act {
     let probe_backed = step.is_some_and(is_probe_backed);
     match what {
         // Unknown kinds are never written by this build (`judge_state` refuses them): the strictest act.
@@ -283,7 +284,11 @@ fn is_probe_backed(step: &Step) -> bool {
 /// Whether `seat` may record `what` at all, whatever the release's state: the
 /// check a reader applies to other members' events (their state may have
 /// raced ours; the fold resolves the order).
-pub fn seat_may_record(plan: Option<&Plan>, seat: Role, what: &EventKind) -> Result<(), Refusal> {
+pub(crate) fn seat_may_record(
+    plan: Option<&Plan>,
+    seat: Role,
+    what: &EventKind,
+) -> Result<(), Refusal> {
     let step = match (what.step(), plan) {
         (Some(id), Some(plan)) => Some(plan.step(id).ok_or_else(|| no_step(id))?),
         (Some(id), None) => return Err(no_step(id)),
@@ -294,7 +299,7 @@ pub fn seat_may_record(plan: Option<&Plan>, seat: Role, what: &EventKind) -> Res
 
 /// The seat table, for a caller that asks before it has an event (may this
 /// seat run probes at all?).
-pub fn seat_may(seat: Role, act: Act) -> Result<(), Refusal> {
+pub(crate) fn seat_may(seat: Role, act: Act) -> Result<(), Refusal> {
     if seat_allows(seat, act) {
         Ok(())
     } else {
@@ -477,7 +482,7 @@ fn judge_step(
 }
 
 /// How a complete step was completed, for "already …" messages.
-pub fn completion(status: &StepStatus) -> Option<String> {
+pub(crate) fn completion(status: &StepStatus) -> Option<String> {
     let when = |at: &DateTime<Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
     match status {
         StepStatus::Done { by, .. } => Some(format!("done (by {} at {})", by.by, when(&by.at))),

@@ -18,16 +18,16 @@ use crate::checklist::Plan;
 /// An event the fold refused, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ignored {
-    pub event: Event,
-    pub why: String,
+    pub(crate) event: Event,
+    pub(crate) why: String,
 }
 
 /// What the trust pass leaves: the trusted events (in the order given), the
 /// ignored ones, and the roster after the last handover.
 pub(crate) struct Trusted {
-    pub events: Vec<Event>,
-    pub ignored: Vec<Ignored>,
-    pub roster: Option<Roster>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) ignored: Vec<Ignored>,
+    pub(crate) roster: Option<Roster>,
 }
 
 /// Splits events (in timeline order) into trusted and ignored.

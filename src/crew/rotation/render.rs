@@ -11,24 +11,24 @@ use unicode_width::UnicodeWidthStr;
 
 /// `flightdeck rotation`: reads the team file, never writes anything.
 #[derive(Debug, clap::Args)]
-pub struct RotationArgs {
+pub(crate) struct RotationArgs {
     /// The team file [default: ./team.toml, else team.toml in the config directory]
     #[arg(long, value_name = "FILE")]
-    pub team: Option<PathBuf>,
+    pub(crate) team: Option<PathBuf>,
     /// Show releases from this day on, YYYY-MM-DD [default: today, UTC]
     #[arg(long, value_name = "DATE", value_parser = parse_from)]
-    pub from: Option<NaiveDate>,
+    pub(crate) from: Option<NaiveDate>,
     /// How many releases to show (1 … 100)
     #[arg(long, value_name = "N", default_value_t = 6,
           value_parser = clap::value_parser!(u16).range(1..=100))]
-    pub releases: u16,
+    pub(crate) releases: u16,
     /// How to print the plan
     #[arg(long, value_enum, default_value = "table")]
-    pub format: RotationFormat,
+    pub(crate) format: RotationFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum RotationFormat {
+pub(crate) enum RotationFormat {
     /// Aligned plain text
     Table,
     /// A Markdown table, to paste into an issue or a wiki

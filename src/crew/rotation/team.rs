@@ -68,23 +68,23 @@ impl fmt::Display for Login {
 /// One person in the rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Member {
-    pub login: Login,
+    pub(crate) login: Login,
     /// As written, with control characters removed (it reaches terminals and exports).
-    pub name: String,
+    pub(crate) name: String,
     /// When they joined the rotation; `None`: from the start.
-    pub joined: Option<NaiveDate>,
-    pub away: Vec<Away>,
+    pub(crate) joined: Option<NaiveDate>,
+    pub(crate) away: Vec<Away>,
     /// From this day on they are out of the rotation.
-    pub left: Option<NaiveDate>,
+    pub(crate) left: Option<NaiveDate>,
     /// `active = false`: never planned.
-    pub active: bool,
+    pub(crate) active: bool,
 }
 
 /// Days (both included) on which a member cannot fly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Away {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    pub(crate) from: NaiveDate,
+    pub(crate) to: NaiveDate,
 }
 
 impl Away {
@@ -141,12 +141,12 @@ pub(crate) enum DayRule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Cadence {
     /// Release 1 is the first release day on or after this day.
-    pub start: NaiveDate,
-    pub every_months: u32,
-    pub day: DayRule,
+    pub(crate) start: NaiveDate,
+    pub(crate) every_months: u32,
+    pub(crate) day: DayRule,
     /// Weekdays a release is moved off (forward); Saturday and Sunday always are.
     /// Each with where the rule comes from, for the note that explains a move.
-    pub not_on: Vec<(Weekday, String)>,
+    pub(crate) not_on: Vec<(Weekday, String)>,
 }
 
 impl Cadence {
@@ -164,20 +164,20 @@ impl Cadence {
 /// From release `release` on, two members trade places in the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Swap {
-    pub release: u32,
+    pub(crate) release: u32,
     /// Indices into [`Team::members`].
-    pub members: [usize; 2],
+    pub(crate) members: [usize; 2],
 }
 
 /// A valid team file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Team {
     /// Where it was read from, for messages.
-    pub file: String,
-    pub name: Option<String>,
-    pub cadence: Cadence,
-    pub members: Vec<Member>,
-    pub swaps: Vec<Swap>,
+    pub(crate) file: String,
+    pub(crate) name: Option<String>,
+    pub(crate) cadence: Cadence,
+    pub(crate) members: Vec<Member>,
+    pub(crate) swaps: Vec<Swap>,
 }
 
 impl Team {

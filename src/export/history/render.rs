@@ -9,14 +9,14 @@ use unicode_width::UnicodeWidthStr;
 
 /// `flightdeck history`: reads every release under the home, never writes anything.
 #[derive(Debug, clap::Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// How to print what past releases teach
     #[arg(long, value_enum, default_value = "table")]
-    pub format: HistoryFormat,
+    pub(crate) format: HistoryFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum HistoryFormat {
+pub(crate) enum HistoryFormat {
     /// Aligned plain text, with a chart of tag → first bug
     Table,
     /// Markdown, to paste into an issue or a post-mortem
@@ -28,14 +28,14 @@ pub enum HistoryFormat {
 /// How the chart may draw: the terminal's width, and whether colours are welcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ChartStyle {
-    pub width: usize,
-    pub color: bool,
+    pub(crate) width: usize,
+    pub(crate) color: bool,
 }
 
 impl ChartStyle {
     /// `COLUMNS`, else the terminal's width, else 80; colour only on a terminal,
     /// without `--no-color` or `NO_COLOR`.
-    pub fn detect(no_color: bool) -> ChartStyle {
+    pub(crate) fn detect(no_color: bool) -> ChartStyle {
         use std::io::IsTerminal;
         let terminal = std::io::stdout().is_terminal();
         let width = std::env::var("COLUMNS")
