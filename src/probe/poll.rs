@@ -150,6 +150,7 @@ pub async fn collect_until(
                 }
                 ProbeMsg::Quota(q) => summary.quota = Some(q),
                 ProbeMsg::Recorded(e) => summary.recorded.push(*e),
+                ProbeMsg::Clock(_) => {}
             }
         }
     };
@@ -202,6 +203,7 @@ pub async fn collect(order: Vec<String>, mut rx: mpsc::Receiver<ProbeMsg>) -> Po
             }
             ProbeMsg::Quota(q) => summary.quota = Some(q),
             ProbeMsg::Recorded(e) => summary.recorded.push(*e),
+            ProbeMsg::Clock(_) => {}
         }
     }
     for id in order {
@@ -234,7 +236,7 @@ pub async fn poll_forever(plan: &Plan, log: Store, config: &Config, clock: Clock
                         }
                     }
                 }
-                Some(ProbeMsg::Quota(_)) => {}
+                Some(ProbeMsg::Quota(_) | ProbeMsg::Clock(_)) => {}
             }
         }
     }

@@ -172,6 +172,8 @@ where
                     self.recheck = true;
                 }
             }
+            // A source's clock moves ages and may warn: redraw only if the screen changes.
+            Action::Probe(ProbeMsg::Clock(_)) => self.recheck = true,
             Action::Probe(ProbeMsg::Quota(q)) => {
                 if self.model.quota.as_ref() != Some(q) {
                     self.recheck = true;
