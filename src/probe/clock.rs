@@ -20,6 +20,9 @@ pub const CLOCK_WARNING: TimeDelta = TimeDelta::minutes(1);
 /// `Date` has whole seconds and replies take time, so small moves are noise.
 pub const CLOCK_JITTER: TimeDelta = TimeDelta::seconds(5);
 
+/// Offsets beyond this are ignored (and keep every sum of times far from overflow).
+pub const MAX_OFFSET: TimeDelta = TimeDelta::days(3660);
+
 /// One source's clock against the local one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClockReading {
@@ -70,6 +73,10 @@ impl Teller {
         local: DateTime<Utc>,
     ) -> Option<ClockReading> {
         let offset = offset(date, local);
+        // Ten years off is a server's broken header, not a clock worth measuring by.
+        if offset.abs() > MAX_OFFSET {
+            return None;
+        }
         worth_telling(self.last, offset).then(|| {
             self.last = Some(offset);
             ClockReading {
@@ -174,6 +181,22 @@ mod tests {
         r.insert("GitHub".to_string(), TimeDelta::hours(5));
         assert_eq!(best(&r), Some(("conda-forge", TimeDelta::seconds(3))));
         assert!(worth_telling(None, TimeDelta::zero()));
+        let mut teller = Teller::default();
+        let now = t("2026-11-10T13:00:00Z");
+        assert_eq!(
+            teller.reading("GitHub", t("9999-12-31T23:59:59Z"), now),
+            None
+        );
+        assert!(
+            teller
+                .reading("GitHub", t("2020-03-01T12:00:00Z"), now)
+                .is_some()
+        );
+        assert_eq!(
+            teller.reading("GitHub", t("2020-03-01T12:00:03Z"), now),
+            None,
+            "jitter"
+        );
         assert!(!worth_telling(
             Some(TimeDelta::seconds(1)),
             TimeDelta::seconds(4)

@@ -330,7 +330,9 @@ impl Model {
     /// a record's timestamp) and open-ended channel skew; [`Model::now`] until a
     /// source has answered.
     pub fn source_now(&self) -> DateTime<Utc> {
-        crate::probe::clock::best(&self.clocks).map_or(self.now, |(_, off)| self.now + off)
+        crate::probe::clock::best(&self.clocks)
+            .and_then(|(_, off)| self.now.checked_add_signed(off))
+            .unwrap_or(self.now)
     }
 
     /// Warnings for the header: channel skew first (it caused a real
