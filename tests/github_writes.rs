@@ -1,17 +1,17 @@
 //! The GitHub layer's writes and the reads the crew sync needs, over loopback:
-//! against the simulated world, and against a tiny stub for what the sim does
-//! not answer (editing an issue) and for faults a write must not retry.
+//! against the simulated world (its limits and write faults included), and
+//! against a tiny stub for a 502 and a slow write that must not be retried.
 
 mod github_support;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
+use axum::routing::post;
 use flightdeck::github::{ClientOptions, GhError, GithubClient, RepoRef, Token};
 use github_support::*;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn conda() -> RepoRef {
@@ -167,8 +167,6 @@ async fn refused_writes_are_sent_once_with_a_clear_error_and_no_token() {
 #[derive(Clone, Default)]
 struct Stub {
     calls: Arc<AtomicUsize>,
-    bodies: Arc<Mutex<Vec<String>>>,
-    issue: Arc<Mutex<serde_json::Value>>,
 }
 
 async fn stub(router: Router) -> String {
@@ -192,42 +190,169 @@ fn stub_client(base: &str, timeout: Duration) -> GithubClient {
     .expect("client")
 }
 
-// The sim does not answer `PATCH /repos/{o}/{r}/issues/{n}` yet: a stub that
-// echoes a real issue payload (taken from the sim) with the new body.
 #[tokio::test]
-async fn an_issue_body_is_replaced() {
+async fn an_issue_body_is_replaced_by_its_author_or_a_maintainer_only() {
     let sim = start(builtin("conda-release"), 1.0).await;
     let jane = client(&sim, Some(PILOT_TOKEN));
+    let bob = client(&sim, Some("sim-copilot-token"));
+    let sam = client(&sim, Some("sim-observer-token"));
     let issue = jane
         .create_issue(&conda(), "Release 26.11.0", "old")
         .await
         .expect("issue created");
-    let state = Stub::default();
-    *state.issue.lock().expect("lock") = serde_json::to_value(&issue).expect("an issue serializes");
-    let router = Router::new()
-        .route(
-            "/repos/conda/conda/issues/{n}",
-            patch(|State(s): State<Stub>, body: String| async move {
-                s.calls.fetch_add(1, Ordering::SeqCst);
-                s.bodies.lock().expect("lock").push(body.clone());
-                let new: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                let mut issue = s.issue.lock().expect("lock").clone();
-                issue["body"] = new["body"].clone();
-                (StatusCode::OK, axum::Json(issue))
-            }),
-        )
-        .with_state(state.clone());
-    let base = stub(router).await;
-    let c = stub_client(&base, Duration::from_secs(10));
-    let edited = c
+    let edited = jane
         .edit_issue_body(&conda(), issue.number, "- [x] tagged")
         .await
         .expect("body replaced");
     assert_eq!(edited.body.as_deref(), Some("- [x] tagged"));
     assert_eq!(edited.number, issue.number);
-    assert_eq!(state.calls.load(Ordering::SeqCst), 1);
-    let sent = state.bodies.lock().expect("lock").clone();
-    assert_eq!(sent, vec![r#"{"body":"- [x] tagged"}"#.to_string()]);
+    let edited = bob
+        .edit_issue_body(&conda(), issue.number, "- [x] tagged\n- [x] published")
+        .await
+        .expect("a maintainer edits the pilot's issue");
+    assert_eq!(edited.user.login, "jane", "the author stays the author");
+    let refused = sam
+        .edit_issue_body(&conda(), issue.number, "hijack")
+        .await
+        .expect_err("an observer may not edit it");
+    assert!(
+        matches!(refused, GhError::Http { status: 403, .. }),
+        "{refused:?}"
+    );
+    let path = format!("/repos/conda/conda/issues/{}", issue.number);
+    let patches = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path == path)
+        .count();
+    assert_eq!(patches, 3, "each edit is one request");
+    let page = jane.get(&path).await.expect("the issue");
+    let now: serde_json::Value = page.json().expect("json");
+    assert_eq!(now["body"], "- [x] tagged\n- [x] published");
+}
+
+/// A world where the crew's writes meet GitHub's limits: two new comments a minute,
+/// a 429 on issue #1's comments, and a lost reply on issue #2's.
+const LIMITED: &str = r#"
+[clock]
+start = "2026-11-10T13:00:00Z"
+speed = 1
+
+[github]
+writes_per_minute = 2
+
+[[tokens]]
+token = "sim-pilot-token"
+login = "jane"
+role = "pilot"
+
+[[repos]]
+name = "conda/conda"
+
+[[happening]]
+after = "-1h"
+kind = "issue"
+repo = "conda/conda"
+number = 1
+title = "Release 26.11.0"
+
+[[happening]]
+after = "-1h"
+kind = "issue"
+repo = "conda/conda"
+number = 2
+title = "Release 26.11.1"
+
+[[happening]]
+after = "-1h"
+kind = "issue"
+repo = "conda/conda"
+number = 3
+title = "Release 26.11.2"
+
+[[fault]]
+kind = "too_many_requests"
+after = "-1m"
+duration = "1h"
+path = "/repos/conda/conda/issues/1/"
+retry_after = 30
+
+[[fault]]
+kind = "lost_reply"
+after = "-1m"
+duration = "1h"
+path = "/repos/conda/conda/issues/2/"
+"#;
+
+#[tokio::test]
+async fn writes_meeting_github_limits_are_sent_once_and_say_when_to_come_back() {
+    let sim = start(scenario("limited", LIMITED), 1.0).await;
+    let jane = client(&sim, Some(PILOT_TOKEN));
+    let repo = conda();
+
+    // 429 with retry-after: a secondary limit that says when.
+    let e = jane
+        .create_comment(&repo, 1, "events")
+        .await
+        .expect_err("429");
+    assert!(
+        matches!(e, GhError::SecondaryLimit { retry_after: Some(d), .. } if d == Duration::from_secs(30)),
+        "{e:?}"
+    );
+
+    // The reply never comes: the write happened, and the error says it may have.
+    let impatient = Arc::new(
+        GithubClient::new(
+            &sim.github_api(),
+            Token::new(PILOT_TOKEN),
+            ClientOptions {
+                timeout: Duration::from_millis(500),
+                ..ClientOptions::default()
+            },
+        )
+        .expect("client"),
+    );
+    let e = impatient
+        .create_comment(&repo, 2, "events")
+        .await
+        .expect_err("no reply");
+    assert!(e.to_string().contains("may still have happened"), "{e}");
+    let there = jane.list_comments(&repo, 2).await.expect("comments");
+    assert_eq!(there.comments.len(), 1, "the lost reply's comment exists");
+
+    // The per-minute limit on new content (2 here; 80 on GitHub): the third is refused.
+    jane.create_comment(&repo, 3, "one")
+        .await
+        .expect("the lost reply's write counted: this is the second");
+    let e = jane
+        .create_comment(&repo, 3, "two")
+        .await
+        .expect_err("over the limit");
+    assert!(
+        matches!(
+            e,
+            GhError::SecondaryLimit {
+                retry_after: Some(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("sim-"), "no token in errors: {e}");
+    let posts: Vec<usize> = (1..=3)
+        .map(|n| {
+            let path = format!("/repos/conda/conda/issues/{n}/comments");
+            sim.requests()
+                .iter()
+                .filter(|r| r.method == "POST" && r.path == path)
+                .count()
+        })
+        .collect();
+    assert_eq!(
+        posts,
+        [1, 1, 2],
+        "one request per write: nothing is retried"
+    );
 }
 
 #[tokio::test]

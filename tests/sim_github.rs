@@ -1073,6 +1073,12 @@ path = "/repos/conda/conda/issues/comments/"
     assert_eq!(r.status(), 200, "reads of the same path are not caught");
     let v: Value = r.json().await.expect("comment");
     assert_eq!(v["body"], "pilot events, edited");
+    let log = sim.requests();
+    let lost = log
+        .iter()
+        .find(|r| r.method == "PATCH")
+        .expect("the PATCH is in the request log");
+    assert_eq!(lost.status, 0, "logged as sent nothing");
 }
 
 #[tokio::test(start_paused = true)]

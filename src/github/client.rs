@@ -189,6 +189,8 @@ pub struct GithubClient {
     cache: Mutex<Cache>,
     cache_file: Option<PathBuf>,
     quota: Mutex<Option<Quota>>,
+    /// The `Date` of the latest reply, and when it arrived: GitHub's clock.
+    date: Mutex<Option<(DateTime<Utc>, tokio::time::Instant)>>,
     traffic: Mutex<Traffic>,
 }
 
@@ -257,6 +259,7 @@ impl GithubClient {
             }),
             cache_file: opts.cache_file,
             quota: Mutex::new(None),
+            date: Mutex::new(None),
             traffic: Mutex::new(Traffic::default()),
         })
     }
@@ -274,6 +277,11 @@ impl GithubClient {
     /// The rate limit as GitHub last reported it.
     pub fn quota(&self) -> Option<Quota> {
         *lock(&self.quota)
+    }
+
+    /// GitHub's clock: the `Date` of the latest reply and the (tokio) instant it arrived.
+    pub fn source_date(&self) -> Option<(DateTime<Utc>, tokio::time::Instant)> {
+        *lock(&self.date)
     }
 
     /// Requests sent and 304s received so far.
@@ -522,6 +530,9 @@ impl GithubClient {
 
     /// Notes the rate limit a reply reports, from a read or a write: one budget per client.
     pub(super) fn note_quota(&self, headers: &HeaderMap) {
+        if let Some(d) = crate::probe::clock::date_header(headers) {
+            *lock(&self.date) = Some((d, tokio::time::Instant::now()));
+        }
         let num = |name: &str| {
             headers
                 .get(name)

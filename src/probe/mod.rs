@@ -6,6 +6,7 @@
 //! [`ProbeMsg`]s: the UI never waits on the network.
 
 pub mod channel;
+pub mod clock;
 pub mod github;
 pub mod poll;
 pub mod pypi;
@@ -71,6 +72,9 @@ pub enum ProbeMsg {
     Quota(Quota),
     /// An observation was recorded in the log (the cockpit re-folds).
     Recorded(Box<Event>),
+    /// A source's clock against ours, from the `Date` of its replies: sent
+    /// when first known and when it moves by more than a few seconds.
+    Clock(clock::ClockReading),
 }
 
 /// Redaction lives with the sentence (exports, `poll` and the cockpit share it).

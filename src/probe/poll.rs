@@ -24,6 +24,8 @@ pub struct PollSummary {
     pub recorded: Vec<Event>,
     /// GitHub's rate limit after the round.
     pub quota: Option<Quota>,
+    /// Each source's clock minus ours, from its replies' `Date`.
+    pub clocks: BTreeMap<String, chrono::TimeDelta>,
 }
 
 impl PollSummary {
@@ -86,6 +88,11 @@ impl PollSummary {
                 q.limit,
                 q.reset.format("%H:%M UTC")
             ));
+        }
+        if let Some(w) = super::clock::best(&self.clocks)
+            .and_then(|(source, off)| super::clock::warning(source, off))
+        {
+            out.push_str(&format!("{w}\n"));
         }
         out
     }
@@ -150,6 +157,9 @@ pub async fn collect_until(
                 }
                 ProbeMsg::Quota(q) => summary.quota = Some(q),
                 ProbeMsg::Recorded(e) => summary.recorded.push(*e),
+                ProbeMsg::Clock(c) => {
+                    summary.clocks.insert(c.source, c.offset);
+                }
             }
         }
     };
@@ -202,6 +212,9 @@ pub async fn collect(order: Vec<String>, mut rx: mpsc::Receiver<ProbeMsg>) -> Po
             }
             ProbeMsg::Quota(q) => summary.quota = Some(q),
             ProbeMsg::Recorded(e) => summary.recorded.push(*e),
+            ProbeMsg::Clock(c) => {
+                summary.clocks.insert(c.source, c.offset);
+            }
         }
     }
     for id in order {
@@ -234,9 +247,37 @@ pub async fn poll_forever(plan: &Plan, log: Store, config: &Config, clock: Clock
                         }
                     }
                 }
-                Some(ProbeMsg::Quota(_)) => {}
+                Some(ProbeMsg::Quota(_) | ProbeMsg::Clock(_)) => {}
             }
         }
     }
     handle.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_says_when_this_clock_is_off_from_the_sources() {
+        let plan = crate::checklist::Checklist::parse(
+            "conda.toml",
+            include_str!("../../checklists/conda.toml"),
+        )
+        .expect("the checklist parses")
+        .plan("26.11.0")
+        .expect("a plan");
+        let mut s = PollSummary::default();
+        s.clocks
+            .insert("GitHub".into(), chrono::TimeDelta::seconds(-200));
+        assert!(
+            s.render(&plan)
+                .ends_with("your clock is 3 min ahead of GitHub's\n"),
+            "{}",
+            s.render(&plan)
+        );
+        s.clocks
+            .insert("GitHub".into(), chrono::TimeDelta::seconds(20));
+        assert!(!s.render(&plan).contains("your clock"));
+    }
 }

@@ -264,6 +264,8 @@ pub struct PypiChecker {
     /// The release's clock: `first_seen` and `checked_at` are release times
     /// (simulated in the demo), never the wall clock behind it.
     clock: crate::timeline::Clock,
+    /// The `Date` of PyPI's latest reply and the release time it arrived.
+    date: Mutex<Option<(DateTime<Utc>, DateTime<Utc>)>>,
     requests: AtomicU64,
     not_modified: AtomicU64,
     body_bytes: AtomicU64,
@@ -310,6 +312,7 @@ impl PypiChecker {
             cache: Mutex::new(HashMap::new()),
             first_seen: Mutex::new(HashMap::new()),
             clock: crate::timeline::Clock::System,
+            date: Mutex::new(None),
             requests: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
             body_bytes: AtomicU64::new(0),
@@ -320,6 +323,14 @@ impl PypiChecker {
     pub fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// PyPI's clock: the `Date` of its latest reply and the release time it arrived.
+    pub fn source_date(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        *self
+            .date
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// What this checker moved so far.
@@ -441,6 +452,13 @@ impl PypiChecker {
             .send()
             .await
             .map_err(|e| (self.describe(&e, api_url), true))?;
+        if let Some(date) = crate::probe::clock::date_header(response.headers()) {
+            *self
+                .date
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((date, self.clock.now()));
+        }
         let status = response.status();
         let etag = response.headers().get(ETAG).cloned();
         let last_modified = response.headers().get(LAST_MODIFIED).cloned();

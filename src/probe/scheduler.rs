@@ -366,6 +366,8 @@ struct Worker {
     hold_until: Option<Instant>,
     strikes: u32,
     last_quota: Option<Quota>,
+    /// GitHub's clock against the release's, as last told to the cockpit.
+    clock: super::clock::Teller,
 }
 
 impl Worker {
@@ -413,6 +415,7 @@ impl Worker {
             hold_until: None,
             strikes: 0,
             last_quota: None,
+            clock: super::clock::Teller::default(),
         }
     }
 
@@ -485,6 +488,11 @@ impl Worker {
     ) -> Result<(), ()> {
         let now = Instant::now();
         let mut recorded = Vec::new();
+        if let Some((date, arrived)) = self.client.source_date()
+            && let Some(r) = self.clock.reading("GitHub", date, self.tb.at(arrived))
+        {
+            self.tx.send(ProbeMsg::Clock(r)).await.map_err(|_| ())?;
+        }
         let quota = self.client.quota();
         if quota.is_some() && quota != self.last_quota {
             self.last_quota = quota;
@@ -542,7 +550,7 @@ impl Worker {
                 let mut due = self.slots[i].due;
                 let health = match &e {
                     GhError::QuotaExhausted { reset, .. } => {
-                        let wait = quota_wait(*reset, self.tb.now());
+                        let wait = quota_wait(*reset, self.github_now());
                         self.hold(now + self.tb.real(wait));
                         Health::Degraded
                     }
@@ -587,6 +595,17 @@ impl Worker {
         self.tx.send(ProbeMsg::Report(report)).await.map_err(|_| ())
     }
 
+    /// Now on GitHub's clock: `x-ratelimit-reset` is GitHub's time, not ours.
+    /// An offset within `Date`'s own jitter is no offset.
+    fn github_now(&self) -> DateTime<Utc> {
+        let off = self.clock.offset().unwrap_or_default();
+        if off.abs() < super::clock::CLOCK_JITTER {
+            self.tb.now()
+        } else {
+            self.tb.now() + off
+        }
+    }
+
     fn hold(&mut self, until: Instant) {
         self.hold_until = Some(self.hold_until.map_or(until, |h| h.max(until)));
     }
@@ -595,8 +614,8 @@ impl Worker {
     fn guard_quota(&mut self, quota: Option<Quota>) {
         let Some(q) = quota else { return };
         let reserve = (q.limit / 100).max(2);
-        if q.remaining <= reserve && q.reset > self.tb.now() {
-            let wait = quota_wait(q.reset, self.tb.now());
+        if q.remaining <= reserve && q.reset > self.github_now() {
+            let wait = quota_wait(q.reset, self.github_now());
             self.hold(Instant::now() + self.tb.real(wait));
         }
     }

@@ -192,6 +192,19 @@ struct ChannelSource {
 }
 
 impl Source {
+    /// The source's name and clock: the `Date` of its latest reply and when it arrived.
+    fn source_date(&self) -> Option<(String, DateTime<Utc>, DateTime<Utc>)> {
+        match self {
+            Source::Channel(c) => c
+                .checker
+                .source_date(&c.query.channel_url)
+                .map(|(d, l)| (c.query.channel_name.clone(), d, l)),
+            Source::Pypi { checker, .. } => checker
+                .source_date()
+                .map(|(d, l)| ("PyPI".to_string(), d, l)),
+        }
+    }
+
     async fn poll(&mut self, log: &Store, probe: &str) -> Round {
         match self {
             Source::Channel(c) => {
@@ -476,12 +489,19 @@ async fn watch_one(
     let mut failures: u32 = 0;
     let mut last_ok: Option<DateTime<Utc>> = None;
     let mut summary: Option<String> = None;
+    let mut teller = super::clock::Teller::default();
     loop {
         // Quitting never waits for a slow or retrying check.
         let round = tokio::select! {
             round = source.poll(&log, &id) => round,
             _ = stopped.changed() => return,
         };
+        if let Some((name, date, local)) = source.source_date()
+            && let Some(r) = teller.reading(&name, date, local)
+            && tx.send(ProbeMsg::Clock(r)).await.is_err()
+        {
+            return;
+        }
         let now = clock.now();
         let mut error = round.error.clone();
         let seen = round

@@ -161,10 +161,14 @@ where
     pub fn dispatch(&mut self, action: Action) {
         match &action {
             Action::Tick(now) => {
-                // Ages and the elapsed time are shown to the minute: redraw only when one turns.
-                let before = self.model.now.timestamp().div_euclid(60);
-                let after = now.timestamp().div_euclid(60);
-                if before != after {
+                // Ages and the elapsed time are shown to the minute: redraw only when one
+                // turns, on our clock or on the sources' (ages of source times use theirs).
+                let off = self.model.source_now() - self.model.now;
+                let minute = |t: chrono::DateTime<chrono::Utc>| t.timestamp().div_euclid(60);
+                let theirs =
+                    |t: chrono::DateTime<chrono::Utc>| t.checked_add_signed(off).map(minute);
+                if minute(self.model.now) != minute(*now) || theirs(self.model.now) != theirs(*now)
+                {
                     self.recheck = true;
                 }
             }
@@ -175,6 +179,8 @@ where
                     self.recheck = true;
                 }
             }
+            // A source's clock moves ages and may warn: redraw only if the screen changes.
+            Action::Probe(ProbeMsg::Clock(_)) => self.recheck = true,
             Action::Probe(ProbeMsg::Quota(q)) => {
                 if self.model.quota.as_ref() != Some(q) {
                     self.recheck = true;

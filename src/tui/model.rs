@@ -154,6 +154,9 @@ pub struct Model {
     pub now: DateTime<Utc>,
     pub reports: BTreeMap<String, ProbeReport>,
     pub quota: Option<Quota>,
+    /// Each source's clock minus ours (from its replies' `Date`): ages of source
+    /// times are measured on the source's clock ([`Model::source_now`]).
+    pub clocks: BTreeMap<String, chrono::TimeDelta>,
     /// Authors seen in the log, with the roles they wrote as.
     pub crew: Vec<(String, Role)>,
     /// Per step (plan index), indices into `state.events` of the events about it.
@@ -191,6 +194,7 @@ impl Model {
             now,
             reports: BTreeMap::new(),
             quota: None,
+            clocks: BTreeMap::new(),
             crew: Vec::new(),
             step_events: HashMap::new(),
             board: Board::default(),
@@ -339,11 +343,24 @@ impl Model {
         })
     }
 
+    /// "Now" on the sources' clock, for ages of source times (a merge, an upload,
+    /// a record's timestamp) and open-ended channel skew; [`Model::now`] until a
+    /// source has answered.
+    pub fn source_now(&self) -> DateTime<Utc> {
+        crate::probe::clock::best(&self.clocks)
+            .and_then(|(_, off)| self.now.checked_add_signed(off))
+            .unwrap_or(self.now)
+    }
+
     /// Warnings for the header: channel skew first (it caused a real
-    /// incident), then gates of steps that could be worked on now, deduplicated.
+    /// incident), then gates of steps that could be worked on now, deduplicated,
+    /// then a local clock that is off from the sources'.
     pub fn gate_warnings(&self) -> Vec<String> {
-        let mut out: Vec<String> =
-            crate::timeline::skew_warnings(&self.state.availability, self.now, SKEW_THRESHOLD);
+        let mut out: Vec<String> = crate::timeline::skew_warnings(
+            &self.state.availability,
+            self.source_now(),
+            SKEW_THRESHOLD,
+        );
         for (step, st) in self.plan.steps.iter().zip(&self.state.steps) {
             if st.status.is_complete() || matches!(st.status, StepStatus::Blocked { .. }) {
                 continue;
@@ -363,6 +380,11 @@ impl Model {
                     out.push(line);
                 }
             }
+        }
+        if let Some(w) = crate::probe::clock::best(&self.clocks)
+            .and_then(|(source, off)| crate::probe::clock::warning(source, off))
+        {
+            out.push(w);
         }
         out
     }

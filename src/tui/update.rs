@@ -31,6 +31,10 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     m.quota = Some(q);
                     Vec::new()
                 }
+                ProbeMsg::Clock(c) => {
+                    m.clocks.insert(c.source, c.offset);
+                    Vec::new()
+                }
                 // The store delivers what was recorded ([`Action::Recorded`]).
                 ProbeMsg::Recorded(_) => Vec::new(),
             };

@@ -659,3 +659,99 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
         .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .flatten()
 }
+
+/// The team file's fuzz target, on stable Rust like `tests/fuzz.rs` (whose mutations it
+/// shares): mutated team files from `tests/fuzz/corpus/team/`, and arbitrary text and
+/// bytes. The property: no panic, and every error names a place inside the file
+/// (`file:line:col`) in a message of bounded size. More cases locally:
+/// `PROPTEST_CASES=5000 cargo test --release --lib team_fuzz`.
+#[cfg(test)]
+#[path = "../../../tests/fuzz/mutate.rs"]
+mod fuzz_mutations;
+
+#[cfg(test)]
+mod team_fuzz {
+    use super::Team;
+    use super::fuzz_mutations::{config, corpus, mutated};
+    use crate::diag::Diagnostic;
+    use proptest::prelude::*;
+
+    const FILE: &str = "fuzz-team.toml";
+    /// No single message may grow with the input.
+    const MAX_MESSAGE: usize = 4 * 1024;
+
+    fn names_places(text: &str, diagnostics: &[Diagnostic]) -> Result<(), String> {
+        if diagnostics.is_empty() {
+            return Err("an error without a diagnostic".into());
+        }
+        let lines = text.lines().count() + 1;
+        for d in diagnostics {
+            if d.file != FILE || d.line == 0 || d.col == 0 || d.line > lines {
+                return Err(format!("no place: {d}"));
+            }
+            let size = d.message.len() + d.hint.as_ref().map_or(0, String::len);
+            if size > MAX_MESSAGE {
+                return Err(format!("a {size}-byte message at {}:{}", d.line, d.col));
+            }
+        }
+        Ok(())
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        match Team::parse(FILE, text) {
+            // A team that parses must also be read calmly by what uses it.
+            Ok(team) => {
+                for m in &team.members {
+                    prop_assert!(!m.name.chars().any(char::is_control), "{:?}", m.name);
+                    prop_assert!(super::Login::parse(m.login.as_str()).is_ok());
+                }
+                Ok(())
+            }
+            Err(d) => names_places(text, &d).map_err(TestCaseError::fail),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn mutated_team_files(bytes in mutated("team")) {
+            check(&String::from_utf8_lossy(&bytes))?;
+        }
+
+        #[test]
+        fn arbitrary_text(text in any::<String>()) {
+            check(&text)?;
+        }
+
+        #[test]
+        fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            check(&String::from_utf8_lossy(&bytes))?;
+        }
+
+        /// TOML-shaped noise: the team file's own keys and values in any order.
+        #[test]
+        fn team_shaped_text(pieces in prop::collection::vec(prop::sample::select(vec![
+            "[cadence]\n", "[[member]]\n", "[[swap]]\n", "name = \"x\"\n", "login = \"a\"\n",
+            "login = \"-a\"\n", "joined = 2026-01-01\n", "left = 2025-01-01\n", "active = false\n",
+            "away = [{ from = 2027-03-01, to = 2027-02-01 }]\n", "start = 2027-01-01\n",
+            "every_months = 13\n", "every_months = 0\n", "week = 5\n", "weekday = \"sunday\"\n",
+            "day = 31\n", "not_on = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n",
+            "release = 0\n", "members = [\"a\", \"a\"]\n", "checklist = \"nope\"\n",
+            "start = 9999-12-31\n", "every_months = 18446744073709551615\n", "x = 1\n",
+        ]), 0..40)) {
+            check(&pieces.concat())?;
+        }
+    }
+
+    #[test]
+    fn the_corpus_itself_parses() {
+        for seed in corpus("team") {
+            let text = String::from_utf8_lossy(&seed);
+            if let Err(d) = Team::parse(FILE, &text) {
+                let all: Vec<String> = d.iter().map(ToString::to_string).collect();
+                panic!("a corpus team file does not parse:\n{}", all.join("\n"));
+            }
+        }
+    }
+}

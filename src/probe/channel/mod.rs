@@ -394,8 +394,24 @@ impl ChannelChecker {
 
     /// The same checker, reading times from the release's clock.
     pub fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
+        *self
+            .net
+            .clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(clock.clone());
         self.clock = clock;
         self
+    }
+
+    /// The channel host's clock: the `Date` of its latest reply and the release time it
+    /// arrived (`None` before any reply, or for a `file://` channel).
+    pub fn source_date(&self, channel_url: &Url) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        self.net
+            .dates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&net::host_key(channel_url))
+            .copied()
     }
 
     /// What this checker moved over the network so far (see [`Traffic::since`]).

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use http::Extensions;
 use reqwest::header::{CACHE_CONTROL, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use reqwest::{Method, StatusCode};
@@ -15,6 +16,9 @@ use url::Url;
 // HTTP middleware: freshness, accounting, and guarding rattler against odd servers
 // ---------------------------------------------------------------------------------------------
 
+/// A reply's `Date`, and the release time it arrived.
+pub(super) type Dated = (DateTime<Utc>, DateTime<Utc>);
+
 /// Counters and per-URL statuses shared between the checker and its middleware.
 #[derive(Default)]
 pub(super) struct NetState {
@@ -24,6 +28,23 @@ pub(super) struct NetState {
     /// The last status of each plain `…/repodata.json` request: how a missing subdir is told
     /// apart from an empty one.
     pub(super) index_status: Mutex<HashMap<String, StatusCode>>,
+    /// The release's clock (`None`: the system clock), for [`Self::dates`].
+    pub(super) clock: Mutex<Option<crate::timeline::Clock>>,
+    /// Per host (`host:port`): the `Date` of its latest reply and the release time it arrived.
+    pub(super) dates: Mutex<HashMap<String, Dated>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The key of [`NetState::dates`].
+pub(super) fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 impl NetState {
@@ -152,6 +173,12 @@ impl Middleware for PollMiddleware {
         let conditional = sent_etag.is_some() || req.headers().contains_key(IF_MODIFIED_SINCE);
 
         let mut response = next.run(req, extensions).await?;
+        if let Some(date) = crate::probe::clock::date_header(response.headers()) {
+            let local = lock(&self.net.clock)
+                .as_ref()
+                .map_or_else(Utc::now, crate::timeline::Clock::now);
+            lock(&self.net.dates).insert(host_key(&url), (date, local));
+        }
         let status = response.status();
         self.net.requests.fetch_add(1, Ordering::Relaxed);
         if !is_head {

@@ -474,6 +474,78 @@ status = -1
     }
 
     #[test]
+    fn write_faults_and_comment_changes_parse_and_name_their_mistakes() {
+        let good = r#"[clock]
+start = "2026-11-10T13:00:00Z"
+[github]
+writes_per_minute = 3
+[[repos]]
+name = "conda/conda"
+[[happening]]
+after = "1m"
+kind = "comment_edit"
+repo = "conda/conda"
+number = 1
+author = "eve"
+body = "edited"
+[[happening]]
+after = "2m"
+kind = "comment_delete"
+repo = "conda/conda"
+number = 1
+author = "eve"
+[[fault]]
+kind = "too_many_requests"
+after = "0m"
+duration = "5m"
+[[fault]]
+kind = "lost_reply"
+after = "5m"
+duration = "5m"
+"#;
+        let s = Scenario::from_str("s.toml", good).expect("parses");
+        assert_eq!(s.limits.writes_per_minute, 3);
+        assert_eq!(s.limits.writes_per_hour, 500, "GitHub's default");
+        assert_eq!(
+            s.faults[0].kind,
+            FaultKind::TooManyRequests { retry_after: 60 }
+        );
+        assert!(s.faults.iter().all(|f| f.kind.writes_only()));
+        assert!(!s.faults[1].applies(s.start + chrono::TimeDelta::minutes(6), "/repos/", false));
+        assert!(s.faults[1].applies(s.start + chrono::TimeDelta::minutes(6), "/repos/", true));
+
+        let bad = r#"[clock]
+start = "2026-11-10T13:00:00Z"
+[[repos]]
+name = "conda/conda"
+[[happening]]
+after = "1m"
+kind = "comment_edit"
+repo = "conda/conda"
+number = 1
+body = "edited"
+[[fault]]
+kind = "lost_reply"
+after = "0m"
+duration = "5m"
+retry_after = 3
+"#;
+        let diags = Scenario::from_str("s.toml", bad).expect_err("two mistakes");
+        let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(
+            all[0].starts_with("s.toml:5:1: ") && all[0].contains("`author`"),
+            "{}",
+            all[0]
+        );
+        assert!(
+            all[1].starts_with("s.toml:15:1: unknown key `retry_after`"),
+            "{}",
+            all[1]
+        );
+    }
+
+    #[test]
     fn builtin_scenarios_parse() {
         for name in BUILTIN_NAMES {
             let text = builtin(name).expect("listed builtin exists");

@@ -727,6 +727,11 @@ fn finish(
     } else {
         reply.body.len() as u64
     };
+    if post_fault == Some(FaultKind::LostReply) {
+        // Applied, but nothing is sent: the log says so as for a dropped connection.
+        record.status = 0;
+        record.bytes = 0;
+    }
     shared.record(record);
     let body = if reply.status == StatusCode::NOT_MODIFIED || reply.status == StatusCode::NO_CONTENT
     {

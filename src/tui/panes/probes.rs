@@ -27,7 +27,7 @@ fn ci(state: Option<CiState>) -> (&'static str, Role) {
 }
 
 fn when(m: &Model, t: DateTime<Utc>) -> String {
-    format!("{} ({} ago)", hm(t), ago(m.now, t))
+    format!("{} ({} ago)", hm(t), ago(m.source_now(), t))
 }
 
 /// The probe's health, if it is not fine: (text, role).
@@ -137,7 +137,10 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
                 out.push((pad(&text, CELL), role));
             }
             if let Some(mt) = merged {
-                out.push((format!("PR merged {} ago", ago(m.now, *mt)), Role::Muted));
+                out.push((
+                    format!("PR merged {} ago", ago(m.source_now(), *mt)),
+                    Role::Muted,
+                ));
             }
         }
         BLine::Pypi {
@@ -179,12 +182,15 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
                     Role::Ok,
                 )),
                 (None, Some(t)) => out.push((
-                    format!("on no channel yet, {} after the tag", ago(m.now, *t)),
+                    format!(
+                        "on no channel yet, {} after the tag",
+                        ago(m.source_now(), *t)
+                    ),
                     Role::Pending,
                 )),
                 (None, None) => out.push(("not tagged yet".into(), Role::Muted)),
             }
-            for skew in channel_skew(channels, m.now, crate::tui::model::SKEW_THRESHOLD) {
+            for skew in channel_skew(channels, m.source_now(), crate::tui::model::SKEW_THRESHOLD) {
                 out.push((
                     format!(
                         "  ⚠ skew: {} {} behind {}",
