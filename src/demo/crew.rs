@@ -75,8 +75,8 @@ impl Member {
         repo: &str,
         clock: Clock,
     ) -> Result<Member> {
-        let repo = RepoRef::parse(repo)
-            .ok_or_else(|| user(format!("`{repo}` is not OWNER/REPO")))?;
+        let repo =
+            RepoRef::parse(repo).ok_or_else(|| user(format!("`{repo}` is not OWNER/REPO")))?;
         let release = Home::new(home).create_crewed(
             checklist,
             checklist_text,
@@ -119,8 +119,8 @@ impl Member {
         issue: &str,
         clock: Clock,
     ) -> Result<Member> {
-        let issue = IssueRef::parse(issue)
-            .ok_or_else(|| user(format!("`{issue}` is not OWNER/REPO#N")))?;
+        let issue =
+            IssueRef::parse(issue).ok_or_else(|| user(format!("`{issue}` is not OWNER/REPO#N")))?;
         let share = IssueShare {
             issue,
             client: client(api, token, home)?,
@@ -144,7 +144,11 @@ impl Member {
                 share.place()
             )));
         }
-        let seat = crate::crew::seat_in(&fold(&release.plan, &release.read_events()?), login, Role::Pilot);
+        let seat = crate::crew::seat_in(
+            &fold(&release.plan, &release.read_events()?),
+            login,
+            Role::Pilot,
+        );
         let store = Store::open(&release, login, seat, clock)?;
         Ok(Member {
             login: login.to_string(),
@@ -199,22 +203,18 @@ impl Member {
         let store = self.store.clone();
         store.refresh_async().await?;
         let state = store.with_events(|events| fold(&self.release.plan, events));
-        let permit = match rules::judge(&Book::new(&self.release.plan, &state, now), self.seat, what)
-        {
-            Verdict::Accepted(p) => p,
-            Verdict::NeedsConfirmation { reasons, permit } if self.would_confirm(&reasons) => {
-                permit
-            }
-            Verdict::NeedsConfirmation { reasons, .. } => {
-                let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
-                return Err(user(format!(
-                    "@{} waits: {}",
-                    self.login,
-                    why.join("; ")
-                )));
-            }
-            Verdict::Refused(r) => return Err(user(format!("@{}: {r}", self.login))),
-        };
+        let permit =
+            match rules::judge(&Book::new(&self.release.plan, &state, now), self.seat, what) {
+                Verdict::Accepted(p) => p,
+                Verdict::NeedsConfirmation { reasons, permit } if self.would_confirm(&reasons) => {
+                    permit
+                }
+                Verdict::NeedsConfirmation { reasons, .. } => {
+                    let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+                    return Err(user(format!("@{} waits: {}", self.login, why.join("; "))));
+                }
+                Verdict::Refused(r) => return Err(user(format!("@{}: {r}", self.login))),
+            };
         Ok(store.append_async(permit).await?)
     }
 

@@ -195,7 +195,9 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
         demo_config.pypi_url = Some(sim.pypi_url());
         for package in &checklist.packages {
             for channel in &package.channels {
-                demo_config.channels.insert(channel.clone(), sim.channel_url(channel));
+                demo_config
+                    .channels
+                    .insert(channel.clone(), sim.channel_url(channel));
             }
         }
         let flight = Flight {
@@ -365,10 +367,7 @@ impl Flight<'_> {
             )
             .await
             .wrap_err("the simulated co-pilot could not join")?;
-            println!(
-                "@{} (simulated co-pilot) joined {issue}",
-                bob.login()
-            );
+            println!("@{} (simulated co-pilot) joined {issue}", bob.login());
             actors.push((bob, vec![StepRole::Copilot]));
         }
 
@@ -418,19 +417,21 @@ impl Flight<'_> {
         };
 
         let (stop, stopped) = watch::channel(false);
-        let crew_task = tokio::spawn(fly_crew(
-            actors,
-            self.clock.clone(),
-            self.interval,
-            stopped,
-        ));
+        let crew_task = tokio::spawn(fly_crew(actors, self.clock.clone(), self.interval, stopped));
         let settle = Settle {
             stop,
             crew: Some(crew_task),
             reports: reports.clone(),
         };
         let result = self
-            .show(&release, store, my_seat, Some(rx), Some(reports), Some(settle))
+            .show(
+                &release,
+                store,
+                my_seat,
+                Some(rx),
+                Some(reports),
+                Some(settle),
+            )
             .await;
         sync_task.abort();
         probes.shutdown().await;
@@ -495,7 +496,9 @@ async fn fly_crew(
             _ = stopped.changed() => break,
         }
         for (member, mine) in &mut actors {
-            member.sign_off_ready(mine, clock.now(), SIGN_OFF_AFTER).await;
+            member
+                .sign_off_ready(mine, clock.now(), SIGN_OFF_AFTER)
+                .await;
             member.exchange().await;
         }
     }
