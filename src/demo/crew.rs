@@ -179,6 +179,12 @@ impl Member {
         &self.store
     }
 
+    /// How often this member's cockpit would exchange with no `sync_interval`
+    /// configured (slower without a token: GitHub counts an anonymous 304).
+    pub fn sync_interval(&self) -> std::time::Duration {
+        self.share.interval(None)
+    }
+
     /// The tracking issue, `OWNER/REPO#N`.
     pub fn issue(&self) -> String {
         match &self.share {

@@ -480,14 +480,17 @@ fn crew_line(roster: &Roster) -> String {
     s
 }
 
+/// The simulated members, each with the step roles they sign off.
+type Actors = Vec<(Member, Vec<StepRole>)>;
+
 /// The simulated members' machines: each signs off their due steps and
 /// exchanges every demo interval, until told to stop; then one last exchange.
 async fn fly_crew(
-    mut actors: Vec<(Member, Vec<StepRole>)>,
+    mut actors: Actors,
     clock: Clock,
     interval: Duration,
     mut stopped: watch::Receiver<bool>,
-) -> Vec<(Member, Vec<StepRole>)> {
+) -> Actors {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -512,7 +515,7 @@ async fn fly_crew(
 /// the user's sync until nothing is left to move.
 pub(crate) struct Settle {
     stop: watch::Sender<bool>,
-    crew: Option<tokio::task::JoinHandle<Vec<(Member, Vec<StepRole>)>>>,
+    crew: Option<tokio::task::JoinHandle<Actors>>,
     reports: watch::Receiver<Option<Report>>,
 }
 
