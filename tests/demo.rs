@@ -2,7 +2,10 @@
 //! would run it in a pipe: the simulated release flies to the end and leaves a
 //! complete, exportable timeline.
 
+mod tmux_support;
+
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 fn flightdeck(home: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
@@ -217,4 +220,56 @@ fn the_jump_seat_demo_watches_both_simulated_pilots_and_writes_nothing() {
     let events = std::fs::read_to_string(home.join("releases/conda-26.11.0/events.jsonl"))
         .expect("sam's log");
     assert!(!events.contains("\"author\":\"sam\""), "{events}");
+}
+
+#[test]
+fn the_copilot_signs_off_in_the_demo_cockpit_and_it_reaches_the_simulated_pilot() {
+    let Some(tmux) = tmux_support::Tmux::new() else {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo_home = dir.path().join("demo");
+    tmux.start(
+        "bob",
+        160,
+        45,
+        &format!(
+            "env -u GH_TOKEN -u GITHUB_TOKEN -u FLIGHTDECK_LOGIN -u FLIGHTDECK_ROLE FLIGHTDECK_HOME={home} \
+             FLIGHTDECK_CONFIG={home}/no-config.toml FLIGHTDECK_KEYRING=none TERM=xterm-256color \
+             {bin} --role copilot demo --speed 200 --demo-home {demo}",
+            home = dir.path().display(),
+            bin = env!("CARGO_BIN_EXE_flightdeck"),
+            demo = demo_home.display(),
+        ),
+    );
+    let wait = Duration::from_secs(60);
+    tmux.wait_for("bob", "CO-PILOT", wait);
+    // The simulated pilot signs off the first step; the co-pilot's comes due,
+    // and the header shows her as seen on the issue.
+    tmux.wait_for("bob", "next for you: Alert", wait);
+    tmux.wait_for("bob", "jane (pilot) seen", wait);
+    // The checklist's first row is its first phase; alert is the third step.
+    tmux.keys("bob", &["g", "Down", "Down", "Down", "Space"]);
+    // bob's sign-off goes up, and jane's machine (her own home) folds it.
+    let janes = demo_home.join("crew/jane/releases/conda-26.11.0/events.jsonl");
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(&janes).unwrap_or_default();
+        let arrived = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|e| e["author"] == "bob" && e["what"]["step"] == "alert");
+        if arrived {
+            break;
+        }
+        assert!(
+            start.elapsed() < wait,
+            "bob's sign-off never reached the pilot's machine; bob's screen:\n{}",
+            tmux.screen("bob")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.keys("bob", &["q"]);
+    tmux.wait_for("bob", "the demo release is kept in", wait);
 }
