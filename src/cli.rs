@@ -5,7 +5,8 @@ mod completions;
 mod crew;
 mod list;
 mod status;
-mod sync;
+// `demo` joins its simulated tracking issue and syncs the way `join` and `fly` do.
+pub(crate) mod sync;
 
 use crate::checklist::{Checklist, StepId};
 use crate::config::{Config, Overrides};

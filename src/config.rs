@@ -35,6 +35,9 @@ pub struct Config {
     /// Seconds between the crew sync's exchanges (`sync_interval`,
     /// `FLIGHTDECK_SYNC_INTERVAL`); `None` is the default.
     pub sync_interval: Option<u64>,
+    /// A token the program itself hands over (the demo's simulated seat),
+    /// used before any discovery; never read from a file or the environment.
+    pub github_token: Option<crate::github::Token>,
 }
 
 /// What the command line (and its environment variables) said.
@@ -145,6 +148,7 @@ impl Config {
                 .as_deref()
                 .and_then(Path::parent)
                 .map(Path::to_path_buf),
+            github_token: None,
         })
     }
 

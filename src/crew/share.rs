@@ -158,14 +158,14 @@ pub(crate) fn load(release: &Release, config: &crate::config::Config) -> Result<
 /// What one exchange did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
-    pub(crate) pulled: usize,
-    pub(crate) pushed: usize,
+    pub pulled: usize,
+    pub pushed: usize,
     /// My events not in the share yet ("⇡ N to push").
     pub(crate) to_push: usize,
     /// Lines and events set aside, each with where and why.
     pub(crate) refused: Vec<String>,
     /// Why the exchange did not complete (the share unreachable).
-    pub(crate) error: Option<String>,
+    pub error: Option<String>,
     /// Accepted events whose comment was since edited or deleted (kept).
     pub(crate) warnings: Vec<String>,
     /// Per member (lower-case login): when their events last changed on the share.

@@ -98,12 +98,15 @@ fn clients_lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The client a config asks for, from the process's [`Hosts`]: its API base,
-/// the discovered token, the ETag cache under `cache_dir`.
+/// the config's own token or else the discovered one, the ETag cache under `cache_dir`.
 pub(crate) fn client_for(config: &crate::config::Config) -> Result<Arc<GithubClient>, GhError> {
     let api = config.github_api();
     Hosts::shared().client(
         &api,
-        token::discover(&api).map(|d| d.token),
+        config
+            .github_token
+            .clone()
+            .or_else(|| token::discover(&api).map(|d| d.token)),
         ClientOptions {
             cache_file: Some(config.cache_dir.join("github").join("etags.json")),
             ..ClientOptions::default()

@@ -111,6 +111,7 @@ async fn ages_read_in_minutes_on_the_sources_clock_even_when_ours_is_years_off()
         channels: Default::default(),
         theme: None,
         config_dir: None,
+        ..crate::config::Config::default()
     };
     for c in ["conda-forge", "defaults"] {
         config.channels.insert(c.into(), sim.channel_url(c));

@@ -16,9 +16,9 @@ use serde::Serialize;
 /// Who sits where at one moment of the release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Roster {
-    pub(crate) pilot: String,
-    pub(crate) copilot: Option<String>,
-    pub(crate) jump_seat: Option<String>,
+    pub pilot: String,
+    pub copilot: Option<String>,
+    pub jump_seat: Option<String>,
 }
 
 impl Roster {

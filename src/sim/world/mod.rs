@@ -186,6 +186,9 @@ pub(crate) struct Repo {
     pub(crate) checks: HashMap<String, Vec<CheckRunData>>,
     pub(crate) statuses: HashMap<String, Vec<StatusData>>,
     next_number: u64,
+    /// Numbers the scenario's later happenings give their issues and pull
+    /// requests: an issue opened through the API never takes one.
+    reserved: BTreeSet<u64>,
 }
 
 impl Repo {
@@ -194,7 +197,16 @@ impl Repo {
     }
 
     fn take_number(&mut self, wanted: Option<u64>) -> u64 {
-        let n = wanted.unwrap_or(self.next_number);
+        let n = wanted.unwrap_or_else(|| {
+            let mut n = self.next_number;
+            while self.reserved.contains(&n)
+                || self.issues.contains_key(&n)
+                || self.pulls.contains_key(&n)
+            {
+                n = n.saturating_add(1);
+            }
+            n
+        });
         self.next_number = self.next_number.max(n.saturating_add(1));
         n
     }
@@ -295,6 +307,21 @@ impl World {
                     checks: HashMap::new(),
                     statuses: HashMap::new(),
                     next_number: 1,
+                    reserved: s
+                        .happenings
+                        .iter()
+                        .filter_map(|h| match &h.what {
+                            What::Issue {
+                                repo,
+                                number: Some(n),
+                                ..
+                            }
+                            | What::PrOpen {
+                                repo, number: n, ..
+                            } if repo.eq_ignore_ascii_case(&r.full_name) => Some(*n),
+                            _ => None,
+                        })
+                        .collect(),
                 },
             );
         }
