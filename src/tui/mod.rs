@@ -15,6 +15,9 @@ pub mod action;
 pub mod app;
 pub mod board;
 pub mod clipboard;
+/// Test data with panics: compiled for tests and benches only (the
+/// `test-support` feature, turned on by the crate's self dev-dependency).
+#[cfg(any(test, feature = "test-support"))]
 #[doc(hidden)]
 pub mod fixture;
 pub mod layout;
