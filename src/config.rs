@@ -9,6 +9,8 @@
 //! github_api = "https://github.example.com/api/v3"
 //! pypi_url = "https://pypi.org"
 //! theme = "light"                          # a built-in theme or a path
+//! notify = "bell"                          # cockpit alerts: off (default), bell, desktop
+//! clipboard = "show"                       # c/l: osc52, or show the text (default: detect)
 //! [channels]
 //! conda-forge = "https://prefix.dev/conda-forge"
 //! ```
@@ -31,6 +33,10 @@ pub struct Config {
     pub theme: Option<String>,
     /// The config directory, where user themes live (`themes/NAME.toml`).
     pub config_dir: Option<PathBuf>,
+    /// The cockpit's alerts: `off`, `bell` or `desktop` (checked when read).
+    pub notify: Option<String>,
+    /// `clipboard = "osc52"` (true) or `"show"` (false); `None` detects.
+    pub clipboard: Option<bool>,
 }
 
 /// What the command line (and its environment variables) said.
@@ -53,6 +59,8 @@ struct FileConfig {
     pypi_url: Option<String>,
     theme: Option<String>,
     channels: BTreeMap<String, String>,
+    notify: Option<String>,
+    clipboard: Option<bool>,
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -122,6 +130,8 @@ impl Config {
                 .as_deref()
                 .and_then(Path::parent)
                 .map(Path::to_path_buf),
+            notify: file.notify,
+            clipboard: file.clipboard,
         })
     }
 
@@ -189,6 +199,34 @@ fn read_file(path: &Path) -> Result<FileConfig> {
         cfg.github_api = t.string(&mut rep, "github_api").map(|s| s.value);
         cfg.pypi_url = t.string(&mut rep, "pypi_url").map(|s| s.value);
         cfg.theme = t.string(&mut rep, "theme").map(|s| s.value);
+        if let Some(n) = t.string(&mut rep, "notify") {
+            match n.value.as_str() {
+                "off" | "bell" | "desktop" => cfg.notify = Some(n.value),
+                other => rep.error(
+                    &n.span,
+                    format!(
+                        "`notify = \"{}\"`: use \"off\", \"bell\" or \"desktop\"",
+                        crate::diag::echo(other)
+                    ),
+                    None,
+                ),
+            }
+        }
+        if let Some(c) = t.string(&mut rep, "clipboard") {
+            match c.value.as_str() {
+                "osc52" => cfg.clipboard = Some(true),
+                "show" => cfg.clipboard = Some(false),
+                "auto" => cfg.clipboard = None,
+                other => rep.error(
+                    &c.span,
+                    format!(
+                        "`clipboard = \"{}\"`: use \"osc52\" (the terminal takes OSC 52), \"show\" (show the text to copy) or \"auto\"",
+                        crate::diag::echo(other)
+                    ),
+                    None,
+                ),
+            }
+        }
         if let Some(node) = t.node("channels") {
             match &node.value {
                 NodeValue::Table(entries) => {

@@ -175,6 +175,12 @@ pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Resul
                 no_color,
                 clock: clock.clone(),
                 channels: demo_config.channels.clone(),
+                notify: demo_config
+                    .notify
+                    .as_deref()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_default(),
+                clipboard: demo_config.clipboard,
             };
             crate::tui::run(release.clone(), store, opts, rx).await
         };

@@ -64,6 +64,8 @@ pub struct Driver<B: Backend> {
     pub release: Option<crate::timeline::Release>,
     /// Channel URLs by name (`--channel`, the config), for the export's links.
     pub channels: std::collections::BTreeMap<String, String>,
+    /// How to ring when `update` asks for an alert (the model's `notify` says whether it asks).
+    pub notify: super::notify::Notify,
     dirty: bool,
     /// Something changed that the screen may or may not show (a probe's
     /// `last_ok`, a turning minute): drawn only if the frame it gives differs.
@@ -102,6 +104,7 @@ where
             stats: Stats::default(),
             release: None,
             channels: Default::default(),
+            notify: Default::default(),
             dirty: true,
             recheck: false,
             shown: None,
@@ -226,6 +229,15 @@ where
                     }
                 });
             }
+            // A process spawn, not a wait: the opener runs detached.
+            Effect::Open(url) => {
+                let outcome = match clipboard::open(&url) {
+                    Ok(()) => Outcome::Opened(url),
+                    Err(why) => Outcome::NotOpened { url, why },
+                };
+                self.dispatch(Action::Outcome(outcome));
+            }
+            Effect::Notify(text) => super::notify::ring(self.notify, &text, &mut self.clipboard),
             Effect::Quit => {}
         }
     }

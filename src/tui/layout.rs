@@ -13,61 +13,95 @@ pub const WIDE: u16 = 120;
 /// Height of the header.
 pub const HEADER: u16 = 3;
 
-/// Pane rectangles; `None` when a pane is not on screen at this size.
+/// What the zoom key (`z`, `d`) gives the whole body to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Zoom {
+    /// A focusable pane.
+    Pane(Pane),
+    /// The detail pane of the selection.
+    Detail,
+}
+
+/// Pane rectangles; `None` when a pane is not on screen at this size (or
+/// another pane is zoomed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Areas {
     pub header: Rect,
-    pub checklist: Rect,
+    pub checklist: Option<Rect>,
     pub probes: Option<Rect>,
     pub detail: Option<Rect>,
-    pub timeline: Rect,
+    pub timeline: Option<Rect>,
     pub footer: Rect,
 }
 
-/// Lays out the cockpit, or `None` when the terminal is too small.
+impl Areas {
+    /// Where a focusable pane is drawn, if it is.
+    pub fn of(&self, pane: Pane) -> Option<Rect> {
+        match pane {
+            Pane::Checklist => self.checklist,
+            Pane::Probes => self.probes,
+            Pane::Timeline => self.timeline,
+        }
+    }
+}
+
+/// Lays out the cockpit without a zoom, or `None` when the terminal is too small.
 pub fn areas(width: u16, height: u16, focus: Option<Pane>) -> Option<Areas> {
+    zoomed(width, height, focus, None)
+}
+
+/// Lays out the cockpit; a zoomed pane gets everything between the header
+/// and the status line.
+///
+/// Every pane is on screen from 60×16 on: below 120 columns the probe board
+/// and the detail pane share the right column (the focused one gets more),
+/// so the channel board is never hidden.
+pub fn zoomed(width: u16, height: u16, focus: Option<Pane>, zoom: Option<Zoom>) -> Option<Areas> {
     if width < MIN_WIDTH || height < MIN_HEIGHT {
         return None;
     }
     let header = Rect::new(0, 0, width, HEADER);
     let footer = Rect::new(0, height - 1, width, 1);
     let body_h = height - HEADER - 1;
-    let timeline_h = (body_h * 35 / 100).max(5);
-    let upper_h = body_h - timeline_h;
-    let timeline = Rect::new(0, HEADER + upper_h, width, timeline_h);
-    let wide = width >= WIDE;
-    let left_w = if wide {
-        width * 45 / 100
-    } else {
-        width * 55 / 100
+    let body = Rect::new(0, HEADER, width, body_h);
+    let mut a = Areas {
+        header,
+        footer,
+        ..Areas::default()
     };
-    let checklist = Rect::new(0, HEADER, left_w, upper_h);
-    let right = Rect::new(left_w, HEADER, width - left_w, upper_h);
-    let (probes, detail) = if wide {
-        let ph = right.height * 55 / 100;
-        (
-            Some(Rect::new(right.x, right.y, right.width, ph)),
-            Some(Rect::new(
+    match zoom {
+        Some(Zoom::Pane(Pane::Checklist)) => a.checklist = Some(body),
+        Some(Zoom::Pane(Pane::Probes)) => a.probes = Some(body),
+        Some(Zoom::Pane(Pane::Timeline)) => a.timeline = Some(body),
+        Some(Zoom::Detail) => a.detail = Some(body),
+        None => {
+            let timeline_h = (body_h * 35 / 100).max(5);
+            let upper_h = body_h - timeline_h;
+            a.timeline = Some(Rect::new(0, HEADER + upper_h, width, timeline_h));
+            // Wide: half for the checklist, so step titles get room beside the board.
+            let left_w = if width >= WIDE {
+                width / 2
+            } else {
+                width * 55 / 100
+            };
+            a.checklist = Some(Rect::new(0, HEADER, left_w, upper_h));
+            let right = Rect::new(left_w, HEADER, width - left_w, upper_h);
+            let share = match (width >= WIDE, focus) {
+                (true, _) => 55,
+                (false, Some(Pane::Probes)) => 65,
+                (false, _) => 45,
+            };
+            let ph = (right.height * share / 100).clamp(3, right.height.saturating_sub(3).max(3));
+            a.probes = Some(Rect::new(right.x, right.y, right.width, ph));
+            a.detail = Some(Rect::new(
                 right.x,
                 right.y + ph,
                 right.width,
                 right.height - ph,
-            )),
-        )
-    } else if focus == Some(Pane::Probes) {
-        // Narrow: the probe board borrows the detail pane's place while focused.
-        (Some(right), None)
-    } else {
-        (None, Some(right))
-    };
-    Some(Areas {
-        header,
-        checklist,
-        probes,
-        detail,
-        timeline,
-        footer,
-    })
+            ));
+        }
+    }
+    Some(a)
 }
 
 /// Rows inside a bordered pane.
@@ -97,14 +131,30 @@ mod tests {
             (200, 50),
             (250, 80),
         ] {
-            for focus in [Pane::Checklist, Pane::Probes, Pane::Timeline] {
-                let a = areas(w, h, Some(focus)).expect("big enough");
+            let zooms = [
+                None,
+                Some(Zoom::Pane(Pane::Checklist)),
+                Some(Zoom::Pane(Pane::Probes)),
+                Some(Zoom::Pane(Pane::Timeline)),
+                Some(Zoom::Detail),
+            ];
+            for (focus, zoom) in [Pane::Checklist, Pane::Probes, Pane::Timeline]
+                .into_iter()
+                .flat_map(|f| zooms.iter().map(move |z| (f, *z)))
+            {
+                let a = zoomed(w, h, Some(focus), zoom).expect("big enough");
+                if zoom.is_none() {
+                    assert!(
+                        a.probes.is_some() && a.detail.is_some(),
+                        "{w}x{h}: all shown"
+                    );
+                }
                 let rects: Vec<Rect> = [
                     Some(a.header),
-                    Some(a.checklist),
+                    a.checklist,
                     a.probes,
                     a.detail,
-                    Some(a.timeline),
+                    a.timeline,
                     Some(a.footer),
                 ]
                 .into_iter()

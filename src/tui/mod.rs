@@ -15,6 +15,7 @@ pub mod action;
 pub mod app;
 pub mod board;
 pub mod clipboard;
+pub mod find;
 /// Test data with panics: compiled for tests and benches only (the
 /// `test-support` feature, turned on by the crate's self dev-dependency).
 #[cfg(any(test, feature = "test-support"))]
@@ -22,6 +23,8 @@ pub mod clipboard;
 pub mod fixture;
 pub mod layout;
 pub mod model;
+pub mod nav;
+pub mod notify;
 pub mod panes;
 pub mod theme;
 pub mod update;
@@ -32,6 +35,8 @@ pub(crate) mod waiting;
 mod tests;
 #[cfg(test)]
 mod tests_cockpit;
+#[cfg(test)]
+mod tests_find;
 
 use crate::crew::Role;
 use crate::error::user;
@@ -60,6 +65,11 @@ pub struct CockpitOptions {
     pub clock: Clock,
     /// Channel URLs by name (`--channel`, the config's `[channels]`), for the export's links.
     pub channels: std::collections::BTreeMap<String, String>,
+    /// Alerts (opt-in): the config's `notify`, or `fly --notify`.
+    pub notify: notify::Notify,
+    /// The config's `clipboard`: `osc52` (copy through the terminal) or
+    /// `show` (always show the text); `None` detects whether the terminal takes OSC 52.
+    pub clipboard: Option<bool>,
 }
 
 impl CockpitOptions {
@@ -110,6 +120,13 @@ pub async fn run(
             opts.clock.now(),
         )
     });
+    // Before the terminal is taken over: inside tmux this asks tmux once.
+    model.ui.osc52 = clipboard::osc52_supported(
+        opts.clipboard,
+        |k| std::env::var(k).ok(),
+        clipboard::tmux_set_clipboard,
+    );
+    model.ui.notify = opts.notify != notify::Notify::Off;
     if let Some(w) = warnings.first() {
         model.ui.flash = Some(Flash {
             text: w.replace("\n  ", " — ").replace('\n', " · "),
@@ -142,6 +159,7 @@ pub async fn run(
     );
     driver.release = Some(release);
     driver.channels = opts.channels.clone();
+    driver.notify = opts.notify;
     let input = ratatui::crossterm::event::EventStream::new();
     let result = driver.run(input, probes, quit).await;
     let _ = ratatui::crossterm::execute!(

@@ -124,7 +124,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let l3 = if !warnings.is_empty() {
         let mut spans = vec![Span::styled(" ⚠ ", theme.style(Role::Warning))];
         spans.push(Span::styled(
-            warnings.join("  ·  "),
+            fit_warnings(&warnings, usize::from(area.width).saturating_sub(3)),
             theme.style(Role::Warning),
         ));
         Line::from(spans)
@@ -154,4 +154,32 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ))
     };
     Paragraph::new(vec![Line::from(l1), Line::from(l2), l3]).render(area, buf);
+}
+
+/// As many whole warnings as fit, then how many more there are (the board
+/// and the detail pane have them all): a warning is never cut mid-word.
+fn fit_warnings(warnings: &[String], width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    for (i, w) in warnings.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "  ·  " };
+        let rest = warnings.len() - i - 1;
+        let tail = if rest > 0 {
+            format!("  (+{rest} more)")
+        } else {
+            String::new()
+        };
+        if out.width() + sep.width() + w.width() + tail.width() <= width {
+            out.push_str(sep);
+            out.push_str(w);
+            continue;
+        }
+        if i == 0 {
+            // Not even the first fits whole: it is cut, with the count after it.
+            return fit(&format!("{w}{tail}"), width);
+        }
+        out.push_str(&format!("  (+{} more)", warnings.len() - i));
+        return out;
+    }
+    out
 }
