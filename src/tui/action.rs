@@ -364,7 +364,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Key::Char('/')],
         Ctx::Any,
         Action::Search,
-        "search steps and events: type to filter, Enter jumps, Esc cancels",
+        "search steps and events (Enter jumps, Esc cancels)",
         false,
     ),
     b(
@@ -392,7 +392,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Key::Char('d')],
         Ctx::Any,
         Action::ZoomDetail,
-        "the selection's details on the whole screen (again: back)",
+        "details of the selection, whole screen (again: back)",
         false,
     ),
     b(
@@ -418,10 +418,7 @@ pub const MODE_KEYS: &[(&str, &str)] = &[
         "in a confirmation: yes / no (Enter = yes, Esc = no)",
     ),
     ("Enter / Esc", "in a text field: save / cancel"),
-    (
-        "n / N",
-        "after a search: next / previous match (Esc ends the search)",
-    ),
+    ("n / N", "next / previous match of a search (Esc ends it)"),
     ("Esc", "ends a search, then leaves a zoom"),
     ("mouse", "click to select a row or pane, wheel to scroll"),
 ];

@@ -218,7 +218,10 @@ pub fn keep_in_view(m: &mut Model) {
         return;
     };
     if let Some(c) = a.checklist {
-        scroll_into(&mut m.ui.offset, m.ui.cursor, 1, inner_height(c));
+        let h = inner_height(c);
+        scroll_into(&mut m.ui.offset, m.ui.cursor, 1, h);
+        // A shorter list (a filter, a search) never leaves blank rows above it.
+        m.ui.offset = m.ui.offset.min(m.ui.rows.len().saturating_sub(h));
     }
     if let Some(p) = a.probes {
         let rows = super::panes::probes::rows(m, usize::from(p.width.saturating_sub(2)));

@@ -164,7 +164,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .map(|(i, _)| unicode_width::UnicodeWidthStr::width(m.plan.steps[*i].title.as_str()))
         .max()
         .unwrap_or(0);
-    let floor = 16.min(width / 3);
+    let floor = if width >= 70 { 20 } else { 16.min(width / 3) };
     let info_w = need
         .min(width * 45 / 100)
         .min(width.saturating_sub(4 + role_w + title_need).max(floor))

@@ -25,12 +25,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             let events = crate::tui::nav::tl_len(m);
             format!("  {steps} steps, {events} events")
         };
+        let typed = fit(text, width / 2);
+        let rest = width.saturating_sub(4 + unicode_width::UnicodeWidthStr::width(typed.as_str()));
         let line = Line::from(vec![
             Span::styled(" / ", theme.style(Role::Accent)),
-            Span::styled(fit(text, width / 2), theme.style(Role::Text)),
+            Span::styled(typed, theme.style(Role::Text)),
             Span::styled("▏", theme.style(Role::Accent)),
             Span::styled(
-                fit(&format!("{count} · Enter jumps · Esc cancels"), width / 2),
+                whole_items(&format!("{count} · Enter jumps · Esc cancels"), rest),
                 theme.style(Role::Muted),
             ),
         ]);

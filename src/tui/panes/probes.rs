@@ -21,7 +21,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
 /// The widest label column (tag, release, PR, channel names).
-const LABEL: usize = 24;
+const LABEL: usize = 28;
 
 /// One drawn row of the board: the board line it belongs to and its pieces.
 pub type Row = (usize, Vec<(String, Role)>);
@@ -230,12 +230,27 @@ fn line_rows(
                 let (text, role) = cell_text(c, *merged, cells.0);
                 row.push((pad(&text, cells.1), role));
             }
-            let used: usize = row.iter().map(|(t, _)| t.width()).sum();
-            if let Some(mt) = merged {
-                let tail = format!("PR merged {} ago", ago(m.now, *mt));
-                if used + tail.width() <= width {
-                    row.push((tail, Role::Muted));
+            // The probe's health before the merge's age: a red probe matters more.
+            let health = line
+                .probe()
+                .and_then(|p| health(m, p))
+                .map(|(t, r)| (format!("  {t}"), r));
+            let tail = merged.map(|mt| (format!("PR merged {} ago", ago(m.now, mt)), Role::Muted));
+            let fits = |row: &Vec<(String, Role)>, t: &str| {
+                row.iter().map(|(t, _)| t.width()).sum::<usize>() + t.width() <= width
+            };
+            match (tail, health) {
+                (Some(t), Some(h)) if fits(&row, &format!("{}{}", t.0, h.0)) => {
+                    row.push(t);
+                    row.push(h);
                 }
+                (_, Some(h)) if fits(&row, &h.0) => row.push(h),
+                (Some(t), None) if fits(&row, &t.0) => row.push(t),
+                (_, Some(h)) => {
+                    // No room beside the cells: the health gets a row of its own.
+                    return vec![row, vec![(format!("  {}", h.0.trim_start()), h.1)]];
+                }
+                _ => {}
             }
             return vec![row];
         }
