@@ -526,6 +526,13 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::Star),
         Just(Action::CopyLink),
         Just(Action::Help),
+        Just(Action::Search),
+        Just(Action::NextMatch),
+        Just(Action::PrevMatch),
+        Just(Action::Filter),
+        Just(Action::Zoom),
+        Just(Action::ZoomDetail),
+        Just(Action::Open),
         Just(Action::Confirm(true)),
         Just(Action::Confirm(false)),
         any::<char>().prop_map(Action::Type),
@@ -566,6 +573,16 @@ proptest! {
             // Cursors stay on something that exists.
             prop_assert!(m.ui.rows.is_empty() || m.ui.cursor < m.ui.rows.len());
             prop_assert!(m.ui.board_cursor < m.board.lines.len().max(1));
+            if let Some(v) = &m.ui.timeline_view {
+                prop_assert!(v.iter().all(|&p| p < m.state.timeline.len()));
+            }
+            if let Some((p, _)) = &m.ui.selected_event {
+                prop_assert!(*p < m.state.timeline.len());
+            }
+            // Every frame draws, whatever state the keys left behind.
+            let area = ratatui::layout::Rect::new(0, 0, m.ui.size.0.min(260), m.ui.size.1.min(90));
+            let mut buf = ratatui::buffer::Buffer::empty(area);
+            super::view::render(&m, &super::theme::Theme::monochrome(), area, &mut buf);
         }
     }
 }
