@@ -47,16 +47,24 @@ impl Areas {
 
 /// Lays out the cockpit without a zoom, or `None` when the terminal is too small.
 pub fn areas(width: u16, height: u16, focus: Option<Pane>) -> Option<Areas> {
-    zoomed(width, height, focus, None)
+    zoomed(width, height, focus, None, &|_| usize::MAX)
 }
 
 /// Lays out the cockpit; a zoomed pane gets everything between the header
 /// and the status line.
 ///
-/// Every pane is on screen from 60×16 on: below 120 columns the probe board
-/// and the detail pane share the right column (the focused one gets more),
-/// so the channel board is never hidden.
-pub fn zoomed(width: u16, height: u16, focus: Option<Pane>, zoom: Option<Zoom>) -> Option<Areas> {
+/// Every pane is on screen from 60×16 on: the probe board and the detail pane
+/// share the right column. The board gets the rows it needs (`board_rows`
+/// tells how many it has at an inner width) while the detail pane keeps a
+/// few, so a short board leaves the rest to the detail and a long one is
+/// shown whole where the screen allows.
+pub fn zoomed(
+    width: u16,
+    height: u16,
+    focus: Option<Pane>,
+    zoom: Option<Zoom>,
+    board_rows: &dyn Fn(u16) -> usize,
+) -> Option<Areas> {
     if width < MIN_WIDTH || height < MIN_HEIGHT {
         return None;
     }
@@ -86,12 +94,17 @@ pub fn zoomed(width: u16, height: u16, focus: Option<Pane>, zoom: Option<Zoom>) 
             };
             a.checklist = Some(Rect::new(0, HEADER, left_w, upper_h));
             let right = Rect::new(left_w, HEADER, width - left_w, upper_h);
-            let share = match (width >= WIDE, focus) {
-                (true, _) => 55,
-                (false, Some(Pane::Probes)) => 65,
-                (false, _) => 45,
-            };
-            let ph = (right.height * share / 100).clamp(3, right.height.saturating_sub(3).max(3));
+            // What the detail pane keeps: a third of the column, less on a
+            // narrow screen, least while the board is focused there.
+            let keep = match (width >= WIDE, focus) {
+                (true, _) => right.height / 3,
+                (false, Some(Pane::Probes)) => 3,
+                (false, _) => right.height * 40 / 100,
+            }
+            .max(3);
+            let need = board_rows(right.width.saturating_sub(2)).saturating_add(2);
+            let most = right.height.saturating_sub(keep).max(3);
+            let ph = u16::try_from(need).unwrap_or(u16::MAX).clamp(3, most);
             a.probes = Some(Rect::new(right.x, right.y, right.width, ph));
             a.detail = Some(Rect::new(
                 right.x,
@@ -142,32 +155,34 @@ mod tests {
                 .into_iter()
                 .flat_map(|f| zooms.iter().map(move |z| (f, *z)))
             {
-                let a = zoomed(w, h, Some(focus), zoom).expect("big enough");
-                if zoom.is_none() {
-                    assert!(
-                        a.probes.is_some() && a.detail.is_some(),
-                        "{w}x{h}: all shown"
-                    );
-                }
-                let rects: Vec<Rect> = [
-                    Some(a.header),
-                    a.checklist,
-                    a.probes,
-                    a.detail,
-                    a.timeline,
-                    Some(a.footer),
-                ]
-                .into_iter()
-                .flatten()
-                .collect();
-                let area: u32 = rects
-                    .iter()
-                    .map(|r| u32::from(r.width) * u32::from(r.height))
-                    .sum();
-                assert_eq!(area, u32::from(w) * u32::from(h), "{w}x{h}");
-                for (i, a) in rects.iter().enumerate() {
-                    for b in &rects[i + 1..] {
-                        assert!(!a.intersects(*b), "{w}x{h}: {a:?} overlaps {b:?}");
+                for rows in [0, 5, usize::MAX] {
+                    let a = zoomed(w, h, Some(focus), zoom, &|_| rows).expect("big enough");
+                    if zoom.is_none() {
+                        assert!(
+                            a.probes.is_some() && a.detail.is_some(),
+                            "{w}x{h}: all shown"
+                        );
+                    }
+                    let rects: Vec<Rect> = [
+                        Some(a.header),
+                        a.checklist,
+                        a.probes,
+                        a.detail,
+                        a.timeline,
+                        Some(a.footer),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    let area: u32 = rects
+                        .iter()
+                        .map(|r| u32::from(r.width) * u32::from(r.height))
+                        .sum();
+                    assert_eq!(area, u32::from(w) * u32::from(h), "{w}x{h}");
+                    for (i, a) in rects.iter().enumerate() {
+                        for b in &rects[i + 1..] {
+                            assert!(!a.intersects(*b), "{w}x{h}: {a:?} overlaps {b:?}");
+                        }
                     }
                 }
             }

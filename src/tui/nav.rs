@@ -8,7 +8,14 @@ use ratatui::layout::Rect;
 
 /// Where the panes are for the model's size, focus and zoom.
 pub fn areas(m: &Model) -> Option<Areas> {
-    layout::zoomed(m.ui.size.0, m.ui.size.1, m.ui.focus, m.ui.zoom)
+    areas_at(m, m.ui.size.0, m.ui.size.1)
+}
+
+/// Where the panes are on a screen of this size: the one layout the view
+/// draws and `update` hit-tests with.
+pub fn areas_at(m: &Model, width: u16, height: u16) -> Option<Areas> {
+    let board = |w: u16| super::panes::probes::rows(m, usize::from(w)).len().max(1);
+    layout::zoomed(width, height, m.ui.focus, m.ui.zoom, &board)
 }
 
 pub fn pane_rect(m: &Model, pane: Pane) -> Option<Rect> {

@@ -1,7 +1,7 @@
 //! Draws the whole cockpit from borrowed state: the layout from
-//! [`layout::areas`], then each pane, then any overlay.
+//! [`super::nav::areas_at`], then each pane, then any overlay.
 
-use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use super::model::{Mode, Model};
 use super::panes;
 use super::theme::{Role, Theme};
@@ -15,7 +15,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let Some(a) = layout::zoomed(area.width, area.height, m.ui.focus, m.ui.zoom) else {
+    let Some(a) = super::nav::areas_at(m, area.width, area.height) else {
         too_small(theme, area, buf);
         return;
     };

@@ -164,7 +164,8 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .map(|(i, _)| unicode_width::UnicodeWidthStr::width(m.plan.steps[*i].title.as_str()))
         .max()
         .unwrap_or(0);
-    let floor = if width >= 70 { 20 } else { 16.min(width / 3) };
+    // The floor keeps short forms whole; it never asks more than the column needs.
+    let floor = if width >= 70 { 20 } else { 16.min(width / 3) }.min(need);
     let info_w = need
         .min(width * 45 / 100)
         .min(width.saturating_sub(4 + role_w + title_need).max(floor))
