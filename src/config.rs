@@ -357,6 +357,28 @@ mod tests {
     }
 
     #[test]
+    fn notify_and_clipboard_are_read_and_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "notify = \"bell\"\nclipboard = \"show\"\n").expect("write");
+        let c = read_file(&p).expect("valid");
+        assert_eq!(c.notify.as_deref(), Some("bell"));
+        assert_eq!(c.clipboard, Some(false));
+        std::fs::write(&p, "notify = \"loud\"\nclipboard = \"yes\"\n").expect("write");
+        let err = read_file(&p).expect_err("must fail").to_string();
+        assert!(
+            err.contains(
+                "config.toml:1:10: `notify = \"loud\"`: use \"off\", \"bell\" or \"desktop\""
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("config.toml:2:13: `clipboard = \"yes\"`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_bad_config_file_names_the_place() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("config.toml");

@@ -347,6 +347,7 @@ const STATUS_WORDS: &[&str] = &[
     "probe failing",
     "probe degraded",
     "gate: not today",
+    "SHIPPED",
 ];
 
 /// The cut status words on a captured screen.

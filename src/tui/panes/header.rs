@@ -38,6 +38,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         l1.push(Span::styled(format!("  {} as {}", m.release, m.me), muted));
     }
     l1.push(Span::styled(format!("  {done}/{total} steps"), text));
+    // How the release ended comes before the clock, so a narrow header never cuts it.
+    if let Some((o, s)) = &m.state.closed {
+        l1.push(Span::styled(
+            format!("  · {} by {}", format!("{o:?}").to_uppercase(), s.by),
+            theme.style(Role::Ok),
+        ));
+    }
     if let Some(s) = &m.state.started {
         let by = if narrow {
             String::new()
@@ -47,12 +54,6 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         l1.push(Span::styled(
             format!("  · started {} ago{by}", ago(m.now, s.at)),
             text,
-        ));
-    }
-    if let Some((o, s)) = &m.state.closed {
-        l1.push(Span::styled(
-            format!("  · {} by {}", format!("{o:?}").to_uppercase(), s.by),
-            theme.style(Role::Ok),
         ));
     }
 
