@@ -41,7 +41,7 @@ const TERMS: &[&str] = &[
 /// variable) and, inside tmux, tmux's `set-clipboard` option (`tmux_option`
 /// runs `tmux show-options -gv set-clipboard`; only `on` lets an application
 /// set the clipboard). A config override wins over both.
-pub fn osc52_supported(
+pub(crate) fn osc52_supported(
     config: Option<bool>,
     env: impl Fn(&str) -> Option<String>,
     tmux_option: impl FnOnce() -> Option<String>,
@@ -62,7 +62,7 @@ pub fn osc52_supported(
 }
 
 /// tmux's `set-clipboard` option, asked of the tmux this process runs in.
-pub fn tmux_set_clipboard() -> Option<String> {
+pub(crate) fn tmux_set_clipboard() -> Option<String> {
     let out = std::process::Command::new("tmux")
         .args(["show-options", "-gv", "set-clipboard"])
         .stdin(std::process::Stdio::null())
@@ -93,7 +93,7 @@ fn opener() -> (std::ffi::OsString, Vec<&'static str>) {
 /// Opens an http(s) link in the browser: the opener is spawned detached,
 /// with no output reaching the terminal. Fails (with a reason to show) for
 /// any other kind of link, or when no opener starts.
-pub fn open(url: &str) -> Result<(), String> {
+pub(crate) fn open(url: &str) -> Result<(), String> {
     let parsed = url::Url::parse(url).map_err(|_| "not a URL".to_string())?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(

@@ -49,7 +49,7 @@ impl Filter {
 
 /// Something a search found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hit {
+pub(crate) enum Hit {
     /// A step (index into `Plan::steps`).
     Step(usize),
     /// A timeline entry (position in `State::timeline`).
@@ -67,7 +67,7 @@ pub struct Search {
 }
 
 /// The text being typed after `/`, if the search field is open.
-pub fn typing(m: &Model) -> Option<&str> {
+pub(crate) fn typing(m: &Model) -> Option<&str> {
     match &m.ui.mode {
         Mode::Search { text } => Some(text.as_str()),
         _ => None,
@@ -87,7 +87,7 @@ fn contains(hay: &str, needle_lower: &str) -> bool {
 }
 
 /// Whether a step matches a (lower-case) query: its id, title, or owner.
-pub fn step_matches(m: &Model, i: usize, q: &str) -> bool {
+pub(crate) fn step_matches(m: &Model, i: usize, q: &str) -> bool {
     m.plan.steps.get(i).is_some_and(|s| {
         contains(&s.id.0, q)
             || contains(&s.title, q)
@@ -96,7 +96,7 @@ pub fn step_matches(m: &Model, i: usize, q: &str) -> bool {
 }
 
 /// Whether a timeline entry matches a (lower-case) query: its sentence or author.
-pub fn event_matches(m: &Model, pos: usize, q: &str) -> bool {
+pub(crate) fn event_matches(m: &Model, pos: usize, q: &str) -> bool {
     m.state
         .timeline
         .get(pos)
@@ -107,7 +107,7 @@ pub fn event_matches(m: &Model, pos: usize, q: &str) -> bool {
 }
 
 /// Whether a step is in alarm: a failing probe, a warning, something done too early.
-pub fn step_alarm(m: &Model, i: usize) -> bool {
+pub(crate) fn step_alarm(m: &Model, i: usize) -> bool {
     matches!(
         super::panes::checklist::step_info(m, i).1,
         Paint::Failed | Paint::Warning
@@ -115,7 +115,7 @@ pub fn step_alarm(m: &Model, i: usize) -> bool {
 }
 
 /// Whether a timeline entry is an alarm (failing CI, a bug filed, a failed copy…).
-pub fn event_alarm(m: &Model, pos: usize) -> bool {
+pub(crate) fn event_alarm(m: &Model, pos: usize) -> bool {
     m.state
         .timeline
         .get(pos)
@@ -124,7 +124,7 @@ pub fn event_alarm(m: &Model, pos: usize) -> bool {
 }
 
 /// Whether a board line is in alarm: its probe failing, a failed or broken thing on it.
-pub fn line_alarm(m: &Model, line: &BLine) -> bool {
+pub(crate) fn line_alarm(m: &Model, line: &BLine) -> bool {
     if line
         .probe()
         .and_then(|p| m.reports.get(p))
@@ -153,7 +153,7 @@ pub fn line_alarm(m: &Model, line: &BLine) -> bool {
 }
 
 /// Whether the checklist shows a step under the filter and the typed query.
-pub fn shows_step(m: &Model, i: usize) -> bool {
+pub(crate) fn shows_step(m: &Model, i: usize) -> bool {
     let by_filter = match m.ui.filter {
         Filter::All | Filter::Starred => true,
         Filter::MySteps => super::notify::owns(m.role, m.plan.steps[i].role),
@@ -163,12 +163,12 @@ pub fn shows_step(m: &Model, i: usize) -> bool {
 }
 
 /// Whether the checklist is filtered at all (phases without a shown step are hidden then).
-pub fn checklist_filtered(m: &Model) -> bool {
+pub(crate) fn checklist_filtered(m: &Model) -> bool {
     matches!(m.ui.filter, Filter::MySteps | Filter::Alarms) || live_query(m).is_some()
 }
 
 /// The timeline positions shown, or `None` for all of them (no filter applies).
-pub fn timeline_view(m: &Model) -> Option<Vec<usize>> {
+pub(crate) fn timeline_view(m: &Model) -> Option<Vec<usize>> {
     let q = live_query(m);
     let filter = m.ui.filter;
     if q.is_none() && !matches!(filter, Filter::Alarms | Filter::Starred) {
@@ -192,7 +192,7 @@ pub fn timeline_view(m: &Model) -> Option<Vec<usize>> {
 
 /// The board lines shown, or `None` for all of them. Alarms only keeps the
 /// lines in alarm with their package's name line.
-pub fn board_view(m: &Model) -> Option<Vec<usize>> {
+pub(crate) fn board_view(m: &Model) -> Option<Vec<usize>> {
     if m.ui.filter != Filter::Alarms {
         return None;
     }
@@ -212,7 +212,7 @@ pub fn board_view(m: &Model) -> Option<Vec<usize>> {
 }
 
 /// Every match of a (lower-case) query: steps in plan order, then events oldest first.
-pub fn hits(m: &Model, q: &str) -> Vec<Hit> {
+pub(crate) fn hits(m: &Model, q: &str) -> Vec<Hit> {
     let steps = (0..m.plan.steps.len())
         .filter(|&i| step_matches(m, i, q))
         .map(Hit::Step);
@@ -224,7 +224,7 @@ pub fn hits(m: &Model, q: &str) -> Vec<Hit> {
 
 /// Recomputes the cached rows and views after anything that may change them,
 /// keeping the checklist cursor on the same row when it is still shown.
-pub fn refresh_views(m: &mut Model) {
+pub(crate) fn refresh_views(m: &mut Model) {
     // While typing, the cursor goes back to where it was whenever that row is shown.
     let current = match (typing(m), m.ui.anchor) {
         (Some(_), Some(a)) => Some(a),
@@ -250,7 +250,7 @@ pub fn refresh_views(m: &mut Model) {
 }
 
 /// Shows a hit: focuses its pane and selects it (unfolding its phase).
-pub fn show_hit(m: &mut Model, hit: Hit) {
+pub(crate) fn show_hit(m: &mut Model, hit: Hit) {
     match hit {
         Hit::Step(i) => {
             if let Some(step) = m.plan.steps.get(i) {
@@ -291,7 +291,7 @@ fn order(h: Hit) -> (u8, usize) {
 
 /// Enter in the search field: the first match from the selection on (or the
 /// first of all), and the search stays for `n`/`N`. Returns what to say.
-pub fn submit(m: &mut Model, text: String) -> String {
+pub(crate) fn submit(m: &mut Model, text: String) -> String {
     m.ui.mode = Mode::Normal;
     let query = text.trim().to_string();
     if query.is_empty() {
@@ -326,7 +326,7 @@ pub fn submit(m: &mut Model, text: String) -> String {
 }
 
 /// `n` / `N` after a search.
-pub fn step_search(m: &mut Model, forward: bool) -> String {
+pub(crate) fn step_search(m: &mut Model, forward: bool) -> String {
     let Some(s) = m.ui.search.clone() else {
         return "no search — press / to search".into();
     };

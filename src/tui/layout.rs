@@ -36,7 +36,7 @@ pub struct Areas {
 
 impl Areas {
     /// Where a focusable pane is drawn, if it is.
-    pub fn of(&self, pane: Pane) -> Option<Rect> {
+    pub(crate) fn of(&self, pane: Pane) -> Option<Rect> {
         match pane {
             Pane::Checklist => self.checklist,
             Pane::Probes => self.probes,
@@ -58,7 +58,7 @@ pub fn areas(width: u16, height: u16, focus: Option<Pane>) -> Option<Areas> {
 /// tells how many it has at an inner width) while the detail pane keeps a
 /// few, so a short board leaves the rest to the detail and a long one is
 /// shown whole where the screen allows.
-pub fn zoomed(
+pub(crate) fn zoomed(
     width: u16,
     height: u16,
     focus: Option<Pane>,

@@ -23,7 +23,7 @@ pub mod find;
 pub mod fixture;
 pub mod layout;
 pub mod model;
-pub mod nav;
+pub(crate) mod nav;
 pub mod notify;
 pub mod panes;
 pub mod theme;

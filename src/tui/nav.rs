@@ -7,23 +7,23 @@ use super::model::{Model, Pane};
 use ratatui::layout::Rect;
 
 /// Where the panes are for the model's size, focus and zoom.
-pub fn areas(m: &Model) -> Option<Areas> {
+pub(crate) fn areas(m: &Model) -> Option<Areas> {
     areas_at(m, m.ui.size.0, m.ui.size.1)
 }
 
 /// Where the panes are on a screen of this size: the one layout the view
 /// draws and `update` hit-tests with.
-pub fn areas_at(m: &Model, width: u16, height: u16) -> Option<Areas> {
+pub(crate) fn areas_at(m: &Model, width: u16, height: u16) -> Option<Areas> {
     let board = |w: u16| super::panes::probes::rows(m, usize::from(w)).len().max(1);
     layout::zoomed(width, height, m.ui.focus, m.ui.zoom, &board)
 }
 
-pub fn pane_rect(m: &Model, pane: Pane) -> Option<Rect> {
+pub(crate) fn pane_rect(m: &Model, pane: Pane) -> Option<Rect> {
     areas(m)?.of(pane)
 }
 
 /// The number of timeline entries shown (after the filters).
-pub fn tl_len(m: &Model) -> usize {
+pub(crate) fn tl_len(m: &Model) -> usize {
     match &m.ui.timeline_view {
         Some(v) => v.len(),
         None => m.state.timeline.len(),
@@ -31,7 +31,7 @@ pub fn tl_len(m: &Model) -> usize {
 }
 
 /// The timeline position of the `k`th entry shown.
-pub fn tl_pos(m: &Model, k: usize) -> Option<usize> {
+pub(crate) fn tl_pos(m: &Model, k: usize) -> Option<usize> {
     match &m.ui.timeline_view {
         Some(v) => v.get(k).copied(),
         None => (k < m.state.timeline.len()).then_some(k),
@@ -56,7 +56,7 @@ fn tl_selected(m: &Model) -> Option<usize> {
 }
 
 /// The board lines shown (after the filters), in order.
-pub fn board_lines(m: &Model) -> Vec<usize> {
+pub(crate) fn board_lines(m: &Model) -> Vec<usize> {
     match &m.ui.board_view {
         Some(v) => v.clone(),
         None => (0..m.board.lines.len()).collect(),
@@ -68,12 +68,12 @@ fn page(m: &Model, pane: Pane) -> isize {
     h.saturating_sub(1).max(1) as isize
 }
 
-pub fn page_up(m: &mut Model, pane: Pane) {
+pub(crate) fn page_up(m: &mut Model, pane: Pane) {
     let p = page(m, pane);
     move_by(m, pane, -p);
 }
 
-pub fn page_down(m: &mut Model, pane: Pane) {
+pub(crate) fn page_down(m: &mut Model, pane: Pane) {
     let p = page(m, pane);
     move_by(m, pane, p);
 }
@@ -86,7 +86,7 @@ fn clamp_add(pos: usize, delta: isize, len: usize) -> usize {
     p.clamp(0, len as isize - 1) as usize
 }
 
-pub fn move_by(m: &mut Model, pane: Pane, delta: isize) {
+pub(crate) fn move_by(m: &mut Model, pane: Pane, delta: isize) {
     match pane {
         Pane::Checklist => m.ui.cursor = clamp_add(m.ui.cursor, delta, m.ui.rows.len()),
         Pane::Probes => {
@@ -117,7 +117,7 @@ pub fn move_by(m: &mut Model, pane: Pane, delta: isize) {
 }
 
 /// `None`: the last (and, in the timeline, follow the newest).
-pub fn move_to(m: &mut Model, pane: Pane, pos: Option<usize>) {
+pub(crate) fn move_to(m: &mut Model, pane: Pane, pos: Option<usize>) {
     match pane {
         Pane::Checklist => m.ui.cursor = pos.unwrap_or(m.ui.rows.len().saturating_sub(1)),
         Pane::Probes => {
@@ -146,14 +146,14 @@ fn select_shown(m: &mut Model, k: usize) {
     }
 }
 
-pub fn pane_at(m: &Model, col: u16, row: u16) -> Option<Pane> {
+pub(crate) fn pane_at(m: &Model, col: u16, row: u16) -> Option<Pane> {
     let a = areas(m)?;
     [Pane::Checklist, Pane::Probes, Pane::Timeline]
         .into_iter()
         .find(|p| a.of(*p).is_some_and(|r| layout::contains(r, col, row)))
 }
 
-pub fn click(m: &mut Model, col: u16, row: u16) {
+pub(crate) fn click(m: &mut Model, col: u16, row: u16) {
     let Some(pane) = pane_at(m, col, row) else {
         return;
     };
@@ -193,7 +193,7 @@ pub fn click(m: &mut Model, col: u16, row: u16) {
 
 /// The first timeline entry on screen (an index among those shown): the
 /// newest page while following.
-pub fn timeline_first(m: &Model, height: usize) -> usize {
+pub(crate) fn timeline_first(m: &Model, height: usize) -> usize {
     let len = tl_len(m);
     match m.ui.selected_event {
         None => len.saturating_sub(height),
@@ -217,7 +217,7 @@ fn scroll_into(offset: &mut usize, first: usize, count: usize, height: usize) {
 
 /// Keeps every cursor on screen for the current size (after any action),
 /// with the rows and views the filters leave.
-pub fn keep_in_view(m: &mut Model) {
+pub(crate) fn keep_in_view(m: &mut Model) {
     super::find::refresh_views(m);
     m.ui.cursor = m.ui.cursor.min(m.ui.rows.len().saturating_sub(1));
     m.ui.board_cursor = m.ui.board_cursor.min(m.board.lines.len().saturating_sub(1));

@@ -40,7 +40,7 @@ impl std::str::FromStr for Notify {
 }
 
 /// Whether a seat owns a step: its own, or one anyone in a working seat may do.
-pub fn owns(seat: Role, owner: StepRole) -> bool {
+pub(crate) fn owns(seat: Role, owner: StepRole) -> bool {
     matches!(
         (seat, owner),
         (Role::Pilot, StepRole::Pilot)
@@ -50,7 +50,7 @@ pub fn owns(seat: Role, owner: StepRole) -> bool {
 }
 
 /// What the model looked like before new events arrived.
-pub struct Before {
+pub(crate) struct Before {
     known: HashSet<EventId>,
     mine_ready: Vec<bool>,
 }
@@ -65,7 +65,7 @@ fn mine_ready(m: &Model) -> Vec<bool> {
 }
 
 impl Before {
-    pub fn of(m: &Model) -> Before {
+    pub(crate) fn of(m: &Model) -> Before {
         Before {
             known: m.state.events.iter().map(|e| e.id.clone()).collect(),
             mine_ready: mine_ready(m),
@@ -73,7 +73,7 @@ impl Before {
     }
 
     /// One line for the alert, if anything new deserves one.
-    pub fn alert(&self, m: &Model) -> Option<String> {
+    pub(crate) fn alert(&self, m: &Model) -> Option<String> {
         let mut said: Vec<String> = Vec::new();
         for e in m
             .state
@@ -116,7 +116,7 @@ impl Before {
 
 /// Rings: the bell on `terminal`, or a desktop notification (detached, its
 /// output discarded), falling back to the bell when no notifier starts.
-pub fn ring(how: Notify, text: &str, terminal: &mut dyn Write) {
+pub(crate) fn ring(how: Notify, text: &str, terminal: &mut dyn Write) {
     match how {
         Notify::Off => {}
         Notify::Bell => bell(terminal),

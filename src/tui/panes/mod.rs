@@ -96,7 +96,7 @@ pub fn pad(text: &str, width: usize) -> String {
 
 /// One piece of a line that must fit a width, by what it may lose.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
+pub(crate) enum Seg {
     /// A status word with its symbol (`✔ published`, `○ not yet`): kept whole.
     Status(String, Role),
     /// A name or label: cut with `…` when nothing else can go (never below `min` columns).
@@ -121,7 +121,7 @@ impl Seg {
 /// Fits pieces to a width without cutting a status word: details go first
 /// (whole), then labels are shortened; only a status wider than the whole
 /// line is cut.
-pub fn fit_segs(mut segs: Vec<Seg>, width: usize) -> Vec<(String, Role)> {
+pub(crate) fn fit_segs(mut segs: Vec<Seg>, width: usize) -> Vec<(String, Role)> {
     let total = |segs: &[Seg]| segs.iter().map(|s| s.text().width()).sum::<usize>();
     while total(&segs) > width {
         let drop = segs
@@ -179,7 +179,7 @@ pub fn fit_segs(mut segs: Vec<Seg>, width: usize) -> Vec<(String, Role)> {
 
 /// The hint in a pane's bottom border when rows are hidden: `↓ 3 more`
 /// (and `↑ 2 more` above), so a cut-off list never looks complete.
-pub fn scroll_hint(above: usize, below: usize) -> Option<String> {
+pub(crate) fn scroll_hint(above: usize, below: usize) -> Option<String> {
     match (above, below) {
         (0, 0) => None,
         (a, 0) => Some(format!(" ↑ {a} more ")),
@@ -189,7 +189,7 @@ pub fn scroll_hint(above: usize, below: usize) -> Option<String> {
 }
 
 /// Puts a scroll hint in a frame's bottom border, on the right.
-pub fn with_hint<'a>(block: Block<'a>, hint: Option<String>, theme: &Theme) -> Block<'a> {
+pub(crate) fn with_hint<'a>(block: Block<'a>, hint: Option<String>, theme: &Theme) -> Block<'a> {
     match hint {
         Some(h) => block.title_bottom(
             ratatui::text::Line::from(Span::styled(h, theme.style(Role::Accent))).right_aligned(),

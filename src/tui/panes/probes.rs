@@ -24,7 +24,7 @@ use unicode_width::UnicodeWidthStr;
 const LABEL: usize = 28;
 
 /// One drawn row of the board: the board line it belongs to and its pieces.
-pub type Row = (usize, Vec<(String, Role)>);
+pub(crate) type Row = (usize, Vec<(String, Role)>);
 
 /// How much a channel cell says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,7 +342,7 @@ fn line_rows(
 
 /// The board as drawn at a width: every shown line's rows, in order. The
 /// cursor and the scroll offset are kept in these rows ([`crate::tui::nav`]).
-pub fn rows(m: &Model, width: usize) -> Vec<Row> {
+pub(crate) fn rows(m: &Model, width: usize) -> Vec<Row> {
     let lw = (width * 2 / 5).clamp(14, LABEL).min(width);
     let columns = m
         .board
