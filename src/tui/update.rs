@@ -101,18 +101,12 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     m.ui.mode = Mode::Search { text };
                 }
                 Action::Cancel => {
-                    m.ui.mode = Mode::Normal;
-                    m.ui.rows = m.rows();
-                    if let Some(pos) =
-                        m.ui.anchor
-                            .take()
-                            .and_then(|a| m.ui.rows.iter().position(|r| *r == a))
-                    {
-                        m.ui.cursor = pos;
-                    }
+                    back_to_anchor(m);
                     info(m, "search cancelled");
                 }
                 Action::Submit => {
+                    // From where the cursor was before typing filtered the list.
+                    back_to_anchor(m);
                     let said = super::find::submit(m, text);
                     info(m, &said);
                 }
@@ -338,6 +332,19 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Outcome(_) => {}
     }
     Vec::new()
+}
+
+/// Leaves the search field: the whole list again, the cursor where it was.
+fn back_to_anchor(m: &mut Model) {
+    m.ui.mode = Mode::Normal;
+    m.ui.rows = m.rows();
+    if let Some(pos) =
+        m.ui.anchor
+            .take()
+            .and_then(|a| m.ui.rows.iter().position(|r| *r == a))
+    {
+        m.ui.cursor = pos;
+    }
 }
 
 /// Copies through the terminal where it takes OSC 52; elsewhere shows the
