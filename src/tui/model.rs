@@ -292,16 +292,21 @@ impl Model {
     pub fn rows(&self) -> Vec<Row> {
         let mut rows = Vec::with_capacity(self.plan.steps.len() + self.plan.phases.len());
         // Filtered (a filter or a search): only phases with a shown step, unfolded.
-        let filtered = super::find::checklist_filtered(self);
+        // Each step is judged once, however many phases there are.
+        let shown: Option<Vec<bool>> = super::find::checklist_filtered(self).then(|| {
+            (0..self.plan.steps.len())
+                .map(|i| super::find::shows_step(self, i))
+                .collect()
+        });
         for (p, _) in self.plan.phases.iter().enumerate() {
-            if filtered {
-                let shown: Vec<Row> = (0..self.plan.steps.len())
-                    .filter(|&i| self.plan.steps[i].phase == p && super::find::shows_step(self, i))
+            if let Some(shown) = &shown {
+                let mine: Vec<Row> = (0..self.plan.steps.len())
+                    .filter(|&i| self.plan.steps[i].phase == p && shown[i])
                     .map(Row::Step)
                     .collect();
-                if !shown.is_empty() {
+                if !mine.is_empty() {
                     rows.push(Row::Phase(p));
-                    rows.extend(shown);
+                    rows.extend(mine);
                 }
                 continue;
             }
