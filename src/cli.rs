@@ -115,6 +115,10 @@ fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
 }
 
+fn parse_notify(s: &str) -> Result<crate::tui::notify::Notify, String> {
+    s.parse()
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// The whole cockpit on a built-in simulated release: no token, no network
@@ -194,6 +198,10 @@ pub(crate) enum Command {
     Fly {
         /// The release (default: the only one in progress)
         release: Option<String>,
+        /// Alert when CI fails, a bug is filed, a package lands or a step becomes yours:
+        /// off, bell (the terminal's) or desktop (notify-send) [default: the config's `notify`, else off]
+        #[arg(long, value_name = "HOW", value_parser = parse_notify)]
+        notify: Option<crate::tui::notify::Notify>,
     },
     /// Poll every probe of a release (headless); with --once a single round, then exit
     Poll {
@@ -344,8 +352,25 @@ pub fn run(cli: Cli) -> Result<()> {
                     status::status(&release, json)
                 }
                 Command::Step { action } => step(&home, action, &me, role),
-                Command::Fly { release } => {
-                    fly(&home, &config, release.as_deref(), &me, role, &cli.global)
+                Command::Fly { release, notify } => {
+                    let notify = match notify {
+                        Some(n) => n,
+                        None => config
+                            .notify
+                            .as_deref()
+                            .unwrap_or("off")
+                            .parse()
+                            .map_err(user)?,
+                    };
+                    fly(
+                        &home,
+                        &config,
+                        release.as_deref(),
+                        &me,
+                        role,
+                        &cli.global,
+                        notify,
+                    )
                 }
                 Command::Poll { release, once } => {
                     poll(&home, &config, release.as_deref(), once, &me, role)
@@ -375,6 +400,7 @@ fn fly(
     me: &str,
     role: Role,
     global: &GlobalArgs,
+    notify: crate::tui::notify::Notify,
 ) -> Result<()> {
     use std::io::IsTerminal;
     let release = home.resolve(release)?;
@@ -393,6 +419,8 @@ fn fly(
         clock: Clock::System,
         channels: config.channels.clone(),
         sync: None,
+        notify,
+        clipboard: config.clipboard,
     };
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     runtime.block_on(async {

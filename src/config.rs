@@ -10,6 +10,8 @@
 //! pypi_url = "https://pypi.org"
 //! theme = "light"                          # a built-in theme or a path
 //! sync_interval = 10                       # seconds between the crew's exchanges (2-3600)
+//! notify = "bell"                          # cockpit alerts: off (default), bell, desktop
+//! clipboard = "show"                       # c/l: osc52, or show the text (default: detect)
 //! [channels]
 //! conda-forge = "https://prefix.dev/conda-forge"
 //! ```
@@ -38,6 +40,10 @@ pub struct Config {
     /// A token the program itself hands over (the demo's simulated seat),
     /// used before any discovery; never read from a file or the environment.
     pub github_token: Option<crate::github::Token>,
+    /// The cockpit's alerts: `off`, `bell` or `desktop` (checked when read).
+    pub notify: Option<String>,
+    /// `clipboard = "osc52"` (true) or `"show"` (false); `None` detects.
+    pub clipboard: Option<bool>,
 }
 
 /// What the command line (and its environment variables) said.
@@ -61,6 +67,8 @@ struct FileConfig {
     theme: Option<String>,
     channels: BTreeMap<String, String>,
     sync_interval: Option<u64>,
+    notify: Option<String>,
+    clipboard: Option<bool>,
 }
 
 /// The seconds the crew sync may wait between exchanges.
@@ -149,6 +157,8 @@ impl Config {
                 .and_then(Path::parent)
                 .map(Path::to_path_buf),
             github_token: None,
+            notify: file.notify,
+            clipboard: file.clipboard,
         })
     }
 
@@ -228,6 +238,34 @@ fn read_file(path: &Path) -> Result<FileConfig> {
                         SYNC_INTERVALS.end()
                     ),
                     Some("e.g. sync_interval = 10".into()),
+                ),
+            }
+        }
+        if let Some(n) = t.string(&mut rep, "notify") {
+            match n.value.as_str() {
+                "off" | "bell" | "desktop" => cfg.notify = Some(n.value),
+                other => rep.error(
+                    &n.span,
+                    format!(
+                        "`notify = \"{}\"`: use \"off\", \"bell\" or \"desktop\"",
+                        crate::diag::echo(other)
+                    ),
+                    None,
+                ),
+            }
+        }
+        if let Some(c) = t.string(&mut rep, "clipboard") {
+            match c.value.as_str() {
+                "osc52" => cfg.clipboard = Some(true),
+                "show" => cfg.clipboard = Some(false),
+                "auto" => cfg.clipboard = None,
+                other => rep.error(
+                    &c.span,
+                    format!(
+                        "`clipboard = \"{}\"`: use \"osc52\" (the terminal takes OSC 52), \"show\" (show the text to copy) or \"auto\"",
+                        crate::diag::echo(other)
+                    ),
+                    None,
                 ),
             }
         }
@@ -357,6 +395,28 @@ mod tests {
         assert_eq!(
             url(&o, "conda-forge/label/broken"),
             "http://127.0.0.1:9/channels/conda-forge/label/broken"
+        );
+    }
+
+    #[test]
+    fn notify_and_clipboard_are_read_and_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "notify = \"bell\"\nclipboard = \"show\"\n").expect("write");
+        let c = read_file(&p).expect("valid");
+        assert_eq!(c.notify.as_deref(), Some("bell"));
+        assert_eq!(c.clipboard, Some(false));
+        std::fs::write(&p, "notify = \"loud\"\nclipboard = \"yes\"\n").expect("write");
+        let err = read_file(&p).expect_err("must fail").to_string();
+        assert!(
+            err.contains(
+                "config.toml:1:10: `notify = \"loud\"`: use \"off\", \"bell\" or \"desktop\""
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("config.toml:2:13: `clipboard = \"yes\"`"),
+            "{err}"
         );
     }
 

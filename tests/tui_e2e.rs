@@ -55,6 +55,13 @@ impl Tmux {
         self.tmux(&["set-option", "-t", name, "remain-on-exit", "on"]);
     }
 
+    /// A session of a given size, with extra environment for the command.
+    fn start_sized(&self, name: &str, command: &str, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        self.tmux(&["new-session", "-d", "-s", name, "-x", &w, "-y", &h, command]);
+        self.tmux(&["set-option", "-t", name, "remain-on-exit", "on"]);
+    }
+
     fn keys(&self, name: &str, keys: &[&str]) {
         for k in keys {
             self.tmux(&["send-keys", "-t", name, k]);
@@ -316,4 +323,315 @@ fn without_a_terminal_fly_points_at_status_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("the cockpit needs a terminal"), "{err}");
     assert!(err.contains("flightdeck status conda-26.11.0"), "{err}");
+}
+
+/// Status words as the cockpit writes them, each with its symbol: none may
+/// appear cut (a proper prefix followed by `…`, a border or the screen's edge).
+const STATUS_WORDS: &[&str] = &[
+    "✔ published",
+    "✔ tagged",
+    "✔ merged",
+    "✔ uploaded",
+    "✔ passed",
+    "✔ none",
+    "○ not yet",
+    "○ no PR yet",
+    "◔ draft",
+    "◔ open",
+    "◔ running",
+    "✖ failed",
+    "✖ closed",
+    "✖ broken",
+    "✖ gone",
+    "✖ yanked",
+    "probe failing",
+    "probe degraded",
+    "gate: not today",
+    "SHIPPED",
+];
+
+/// The cut status words on a captured screen.
+fn cut_words(screen: &str) -> Vec<String> {
+    let mut cut = Vec::new();
+    for row in screen.lines() {
+        for word in STATUS_WORDS {
+            let w: Vec<char> = word.chars().collect();
+            let shortest = if w[0].is_alphanumeric() { 4 } else { 3 };
+            for len in shortest..w.len() {
+                let prefix: String = w[..len].iter().collect();
+                for (i, _) in row.match_indices(&prefix) {
+                    let next = row[i + prefix.len()..].chars().next();
+                    let starts = row[..i].chars().last().is_none_or(|c| !c.is_alphanumeric());
+                    if starts && matches!(next, None | Some('…' | '│' | '┃' | '║')) {
+                        cut.push(format!("{prefix}… in {row:?}"));
+                    }
+                }
+            }
+        }
+    }
+    cut
+}
+
+/// A whole conda 26.11.0 release (the export tests' fixture), copied to a
+/// fresh home: tags, PRs, CI and both channels on the board.
+fn fixture_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("tempdir");
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/export/home/releases/conda-26.11.0");
+    let to = home.path().join("releases/conda-26.11.0");
+    std::fs::create_dir_all(&to).expect("mkdir");
+    for f in ["checklist.toml", "events.jsonl", "release.toml"] {
+        std::fs::copy(from.join(f), to.join(f)).expect("copy");
+    }
+    home
+}
+
+#[test]
+fn at_80x24_120x36_and_160x45_every_pane_fits_with_hints_and_zoom() {
+    let Some(tmux) = Tmux::new() else {
+        eprintln!("SKIPPED: tmux is not installed; the end-to-end cockpit test needs it");
+        return;
+    };
+    let home = fixture_home();
+    for (w, h) in [(80u16, 24u16), (120, 36), (160, 45)] {
+        let name = format!("s{w}");
+        let cmd = format!("{} conda-26.11.0", fly(home.path(), "jump-seat", "sam"));
+        tmux.start_sized(&name, &cmd, w, h);
+        let s = tmux.wait_for(&name, "Checklist");
+        // The board is on screen at every size, with nothing cut; rows that do
+        // not fit are announced.
+        assert!(
+            s.contains("Probes") && s.contains("conda/conda"),
+            "{w}x{h}:\n{s}"
+        );
+        assert_eq!(cut_words(&s), Vec::<String>::new(), "{w}x{h}:\n{s}");
+        if !s.contains("defaults ") {
+            assert!(
+                s.contains("more ┘"),
+                "{w}x{h}: hidden rows without a hint:\n{s}"
+            );
+        }
+        // Tab to the board; z gives it the screen: the whole channel matrix, uncut.
+        tmux.keys(&name, &["Tab", "z"]);
+        let start = Instant::now();
+        let zoomed = loop {
+            let s = tmux.screen(&name);
+            if !s.contains("Checklist") {
+                break s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(15), "no zoom:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(!zoomed.contains("Timeline"), "{zoomed}");
+        assert!(zoomed.contains("defaults"), "{w}x{h} zoomed:\n{zoomed}");
+        assert_eq!(
+            cut_words(&zoomed),
+            Vec::<String>::new(),
+            "{w}x{h} zoomed:\n{zoomed}"
+        );
+        // Tab while zoomed: the timeline gets the screen; z again: back.
+        tmux.keys(&name, &["Tab"]);
+        tmux.wait_for(&name, "Timeline");
+        tmux.keys(&name, &["z"]);
+        let s = tmux.wait_for(&name, "Checklist");
+        assert!(s.contains("Probes") && s.contains("Timeline"), "{s}");
+        assert_eq!(
+            cut_words(&s),
+            Vec::<String>::new(),
+            "{w}x{h} timeline:\n{s}"
+        );
+        // d: the detail of the selection, with the whole title, wrapped.
+        tmux.keys(&name, &["d"]);
+        tmux.wait_for(&name, "id ");
+        tmux.keys(&name, &["q"]);
+        tmux.wait_exit(&name);
+    }
+}
+
+#[test]
+fn search_filters_open_and_copy_in_the_real_terminal() {
+    let Some(tmux) = Tmux::new() else {
+        eprintln!("SKIPPED: tmux is not installed; the end-to-end cockpit test needs it");
+        return;
+    };
+    let home = fixture_home();
+    let opened = home.path().join("opened.txt");
+    let opener = home.path().join("opener.sh");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\necho \"$1\" >> {}\n", opened.display()),
+    )
+    .expect("script");
+    make_executable(&opener);
+    let cmd = format!(
+        "env -u TERM_PROGRAM FLIGHTDECK_OPENER={} {} conda-26.11.0",
+        opener.display(),
+        fly(home.path(), "jump-seat", "sam")
+    );
+    tmux.start_sized("find", &cmd, 120, 36);
+    tmux.wait_for("find", "Checklist");
+    // `/` filters as you type; Enter jumps; n walks; Esc ends.
+    tmux.keys("find", &["/"]);
+    tmux.text("find", "feedstock");
+    let s = tmux.wait_for("find", "matching “feedstock”");
+    assert!(s.contains("Enter jumps"), "{s}");
+    assert!(!s.contains("Cut the release branch"), "filtered:\n{s}");
+    tmux.keys("find", &["Enter"]);
+    tmux.wait_for("find", "match 1 of");
+    tmux.keys("find", &["n"]);
+    tmux.wait_for("find", "match 2 of");
+    tmux.keys("find", &["N"]);
+    tmux.wait_for("find", "match 1 of");
+    tmux.keys("find", &["Escape"]);
+    let s = tmux.wait_for("find", "search ended");
+    assert!(
+        s.contains("Cut the release branch"),
+        "everything again:\n{s}"
+    );
+    // F cycles the filters.
+    tmux.keys("find", &["F"]);
+    tmux.wait_for("find", "filter: my steps");
+    tmux.keys("find", &["F"]);
+    let s = tmux.wait_for("find", "alarms only");
+    assert!(s.contains("Probes · alarms only"), "{s}");
+    tmux.keys("find", &["F"]);
+    tmux.wait_for("find", "filter: starred");
+    tmux.keys("find", &["F"]);
+    tmux.wait_for("find", "filter off");
+    // o on an event with a link (found by a search): the opener gets the URL,
+    // the terminal gets nothing.
+    tmux.keys("find", &["/"]);
+    tmux.text("find", "#211 opened");
+    tmux.wait_for("find", "matching");
+    tmux.keys("find", &["Enter"]);
+    tmux.wait_for("find", "match 1 of 1");
+    tmux.keys("find", &["o"]);
+    tmux.wait_for("find", "opened in the browser");
+    let start = Instant::now();
+    while !opened.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the opener was not run"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = std::fs::read_to_string(&opened).expect("opened");
+    assert!(url.trim().starts_with("https://"), "{url}");
+    // tmux's default set-clipboard (external) does not take an application's OSC 52:
+    // `l` shows the link to copy instead of claiming it was copied.
+    tmux.keys("find", &["l"]);
+    let s = tmux.wait_for("find", "cannot take OSC 52");
+    assert!(s.contains(url.trim()), "the link is shown:\n{s}");
+    assert!(!s.contains("copied the link"), "{s}");
+    tmux.keys("find", &["Escape", "q"]);
+    tmux.wait_exit("find");
+
+    // With set-clipboard on, `l` copies: the link lands in tmux's buffer.
+    tmux.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux.start_sized("copy", &cmd, 120, 36);
+    tmux.wait_for("copy", "Checklist");
+    tmux.keys("copy", &["/"]);
+    tmux.text("copy", "#211 opened");
+    tmux.wait_for("copy", "matching");
+    tmux.keys("copy", &["Enter"]);
+    tmux.wait_for("copy", "match 1 of 1");
+    tmux.keys("copy", &["l"]);
+    tmux.wait_for("copy", "copied the link");
+    let start = Instant::now();
+    loop {
+        let buffer = tmux.tmux(&["show-buffer"]);
+        if buffer.trim() == url.trim() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "tmux's buffer: {buffer:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys("copy", &["q"]);
+    tmux.wait_exit("copy");
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) {}
+
+#[test]
+fn a_step_becoming_yours_sends_a_desktop_notification_when_asked() {
+    let Some(tmux) = Tmux::new() else {
+        eprintln!("SKIPPED: tmux is not installed; the end-to-end cockpit test needs it");
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let started = Command::new(BIN)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("FLIGHTDECK_LOGIN", "jane")
+        .arg("--home")
+        .arg(home.path())
+        .args([
+            "start",
+            "checklists/conda.toml",
+            "--version",
+            "26.11.0",
+            "--copilot",
+            "bob",
+        ])
+        .output()
+        .expect("start runs");
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let said = home.path().join("notified.txt");
+    let notifier = home.path().join("notify.sh");
+    std::fs::write(
+        &notifier,
+        format!("#!/bin/sh\necho \"$2\" >> {}\n", said.display()),
+    )
+    .expect("script");
+    make_executable(&notifier);
+    let fly_bob = fly(home.path(), "copilot", "bob").replace(" fly", " fly --notify desktop");
+    tmux.start_sized(
+        "bob",
+        &format!("env FLIGHTDECK_NOTIFIER={} {fly_bob}", notifier.display()),
+        120,
+        36,
+    );
+    tmux.wait_for("bob", "Checklist 0/20");
+    // The pilot signs off release-issue in another terminal: `alert` is bob's now.
+    let done = Command::new(BIN)
+        .env("FLIGHTDECK_LOGIN", "jane")
+        .arg("--home")
+        .arg(home.path())
+        .args(["step", "done", "release-issue", "--force"])
+        .output()
+        .expect("step runs");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    tmux.wait_for("bob", "Checklist 1/20");
+    let start = Instant::now();
+    let text = loop {
+        let t = std::fs::read_to_string(&said).unwrap_or_default();
+        if !t.is_empty() {
+            break t;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no notification");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        text.contains("your step is ready: Alert interested parties"),
+        "{text}"
+    );
+    tmux.keys("bob", &["q"]);
+    tmux.wait_exit("bob");
 }

@@ -27,13 +27,17 @@ fn text(buf: &Buffer) -> String {
 
 /// Puts the model in one of the states worth drawing.
 fn setup(m: &mut Model, state: u8) {
-    let keys: &[Action] = match state % 6 {
+    let keys: &[Action] = match state % 10 {
         0 => &[],
         1 => &[Action::NextPane],
         2 => &[Action::PrevPane, Action::Up, Action::Up],
         3 => &[Action::Help],
         4 => &[Action::Bottom, Action::Activate],
-        _ => &[Action::Note, Action::Type('x')],
+        5 => &[Action::Note, Action::Type('x')],
+        6 => &[Action::Search, Action::Type('c'), Action::Type('o')],
+        7 => &[Action::Filter, Action::Filter],
+        8 => &[Action::NextPane, Action::Zoom],
+        _ => &[Action::ZoomDetail, Action::Down],
     };
     for k in keys {
         let _ = update(m, k.clone());
@@ -44,7 +48,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn any_size_draws(w in 0u16..=250, h in 0u16..=80, seat in 0u8..3, state in 0u8..6) {
+    fn any_size_draws(w in 0u16..=250, h in 0u16..=80, seat in 0u8..3, state in 0u8..10) {
         let seat = [Seat::Pilot, Seat::Copilot, Seat::JumpSeat][usize::from(seat)];
         let mut m = sample_model(seat, (80, 24));
         setup(&mut m, state);
@@ -72,7 +76,7 @@ fn edges_and_corners() {
         (120, 40),
         (250, 80),
     ] {
-        for state in 0..6 {
+        for state in 0..10 {
             setup(&mut m, state);
             let _ = draw(&mut m, w, h);
             setup(&mut big, state);

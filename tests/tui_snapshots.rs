@@ -177,7 +177,7 @@ fn probe_board_focused_200x50() {
 }
 
 #[test]
-fn probe_board_borrows_the_detail_slot_when_narrow_80x24() {
+fn probe_board_focused_takes_more_of_the_right_column_80x24() {
     let mut m = sample_model(Seat::Copilot, (80, 24));
     let _ = update(&mut m, Action::NextPane);
     assert_eq!(m.ui.focus, Some(Pane::Probes));
@@ -289,4 +289,50 @@ fn no_color_is_readable_monochrome() {
     for symbol in ["✔", "○", "·", "★", "▶", "◔"] {
         assert!(s.contains(symbol), "no {symbol} on the monochrome screen");
     }
+}
+
+#[test]
+fn search_typing_filters_both_lists_80x24() {
+    let mut m = sample_model(Seat::Pilot, (80, 24));
+    let _ = update(&mut m, Action::Search);
+    for c in "feedstock".chars() {
+        let _ = update(&mut m, Action::Type(c));
+    }
+    let s = screen(&m);
+    assert!(s.contains("/ feedstock"), "{s}");
+    insta::assert_snapshot!("search_feedstock_80x24", s);
+}
+
+#[test]
+fn board_zoomed_and_alarms_only_80x24() {
+    let mut m = sample_model(Seat::Pilot, (80, 24));
+    let _ = update(&mut m, Action::NextPane);
+    let _ = update(&mut m, Action::Zoom);
+    let s = screen(&m);
+    assert!(s.contains("defaults") && !s.contains("Checklist"), "{s}");
+    insta::assert_snapshot!("board_zoomed_80x24", s);
+    for _ in 0..2 {
+        let _ = update(&mut m, Action::Filter);
+    }
+    insta::assert_snapshot!("board_zoomed_alarms_only_80x24", screen(&m));
+}
+
+#[test]
+fn copy_without_osc52_shows_the_text_160x45() {
+    let mut m = sample_model(Seat::Pilot, (160, 45));
+    m.ui.osc52 = false;
+    let _ = update(&mut m, Action::CopyCommand);
+    let s = screen(&m);
+    assert!(s.contains("git switch main"), "{s}");
+    insta::assert_snapshot!("copy_shown_160x45", s);
+}
+
+#[test]
+fn detail_zoomed_160x45() {
+    let mut m = sample_model(Seat::Pilot, (160, 45));
+    select_step(&mut m, "test-rc");
+    let _ = update(&mut m, Action::ZoomDetail);
+    let s = screen(&m);
+    assert!(s.contains("signed by"), "{s}");
+    insta::assert_snapshot!("detail_zoomed_160x45", s);
 }

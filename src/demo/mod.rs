@@ -460,6 +460,13 @@ impl Flight<'_> {
             clock: self.clock.clone(),
             channels: self.config.channels.clone(),
             sync: reports,
+            notify: self
+                .config
+                .notify
+                .as_deref()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_default(),
+            clipboard: self.config.clipboard,
         };
         let result = crate::tui::run(release.clone(), store, opts, rx).await;
         if let Some(s) = settle {

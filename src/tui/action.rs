@@ -33,6 +33,19 @@ pub enum Action {
     CopyCommand,
     CopyLink,
     Export,
+    /// `/`: open the search field.
+    Search,
+    /// `n` / `N` after a search.
+    NextMatch,
+    PrevMatch,
+    /// `F`: the next view filter.
+    Filter,
+    /// `z`: the focused pane on the whole screen, and back.
+    Zoom,
+    /// `d`: the selection's details on the whole screen, and back.
+    ZoomDetail,
+    /// `o`: open the selected link in the browser.
+    Open,
     Help,
     Quit,
     /// In a confirmation: yes / no.
@@ -81,6 +94,13 @@ pub enum Outcome {
         text: String,
     },
     CopyFailed(String),
+    /// The link was handed to the platform's opener.
+    Opened(String),
+    /// No opener could be started: the link is shown to copy, with why.
+    NotOpened {
+        url: String,
+        why: String,
+    },
     /// The log was read again: what arrived comes through the store.
     Refreshed,
     /// The log could not be read (another process's damage, a lost disk).
@@ -102,6 +122,11 @@ pub enum Effect {
     },
     /// Export the timeline (`crate::export`), when this build has it.
     Export,
+    /// Open a link (http or https only) with the platform's opener, detached.
+    Open(String),
+    /// Ring the bell or send a desktop notification (opt-in; `update` emits
+    /// it only when notifications are on).
+    Notify(String),
     Quit,
 }
 
@@ -338,6 +363,41 @@ pub const BINDINGS: &[Binding] = &[
         false,
     ),
     b(
+        &[Key::Char('/')],
+        Ctx::Any,
+        Action::Search,
+        "search steps and events (Enter jumps, Esc cancels)",
+        false,
+    ),
+    b(
+        &[Key::Char('F')],
+        Ctx::Any,
+        Action::Filter,
+        "filter: all → my steps → alarms only → starred",
+        false,
+    ),
+    b(
+        &[Key::Char('o')],
+        Ctx::Any,
+        Action::Open,
+        "open the selected link in the browser",
+        false,
+    ),
+    b(
+        &[Key::Char('z')],
+        Ctx::Any,
+        Action::Zoom,
+        "zoom: this pane on the whole screen (again: back)",
+        false,
+    ),
+    b(
+        &[Key::Char('d')],
+        Ctx::Any,
+        Action::ZoomDetail,
+        "details of the selection, whole screen (again: back)",
+        false,
+    ),
+    b(
         &[Key::Char('?')],
         Ctx::Any,
         Action::Help,
@@ -360,6 +420,8 @@ pub const MODE_KEYS: &[(&str, &str)] = &[
         "in a confirmation: yes / no (Enter = yes, Esc = no)",
     ),
     ("Enter / Esc", "in a text field: save / cancel"),
+    ("n / N", "next / previous match of a search (Esc ends it)"),
+    ("Esc", "ends a search, then leaves a zoom"),
     ("mouse", "click to select a row or pane, wheel to scroll"),
 ];
 
@@ -382,8 +444,14 @@ pub fn key_action(model: &Model, ev: &KeyEvent) -> Option<Action> {
     match &model.ui.mode {
         Mode::Help => Some(match key {
             Key::Char('q') => Action::Quit,
+            // A long help scrolls on a short terminal.
+            Key::Up | Key::Char('k') => Action::Up,
+            Key::Down | Key::Char('j') => Action::Down,
+            Key::PageUp => Action::PageUp,
+            Key::PageDown => Action::PageDown,
             _ => Action::Cancel,
         }),
+        Mode::Show { .. } => Some(Action::Cancel),
         Mode::Confirm { .. } => match key {
             Key::Char('y') | Key::Char('Y') | Key::Enter => Some(Action::Confirm(true)),
             Key::Char('n') | Key::Char('N') | Key::Esc | Key::Char('q') => {
@@ -391,7 +459,7 @@ pub fn key_action(model: &Model, ev: &KeyEvent) -> Option<Action> {
             }
             _ => None,
         },
-        Mode::Input { .. } => match key {
+        Mode::Input { .. } | Mode::Search { .. } => match key {
             Key::Enter => Some(Action::Submit),
             Key::Esc => Some(Action::Cancel),
             Key::Char(c) => Some(Action::Type(c)),
@@ -401,6 +469,14 @@ pub fn key_action(model: &Model, ev: &KeyEvent) -> Option<Action> {
         Mode::Normal => {
             if key == Key::Esc {
                 return Some(Action::Cancel);
+            }
+            // While a search is on, n/N walk its matches (a note waits until Esc).
+            if model.ui.search.is_some() {
+                match key {
+                    Key::Char('n') => return Some(Action::NextMatch),
+                    Key::Char('N') => return Some(Action::PrevMatch),
+                    _ => {}
+                }
             }
             let pane = model.ui.focus.unwrap_or(Pane::Checklist);
             bindings_for(pane)

@@ -66,6 +66,8 @@ pub struct Driver<B: Backend> {
     pub channels: std::collections::BTreeMap<String, String>,
     /// The crew sync's reports, when the release is shared.
     pub sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
+    /// How to ring when `update` asks for an alert (the model's `notify` says whether it asks).
+    pub notify: super::notify::Notify,
     dirty: bool,
     /// Something changed that the screen may or may not show (a probe's
     /// `last_ok`, a turning minute): drawn only if the frame it gives differs.
@@ -105,6 +107,7 @@ where
             release: None,
             channels: Default::default(),
             sync: None,
+            notify: Default::default(),
             dirty: true,
             recheck: false,
             shown: None,
@@ -245,6 +248,15 @@ where
                     }
                 });
             }
+            // A process spawn, not a wait: the opener runs detached.
+            Effect::Open(url) => {
+                let outcome = match clipboard::open(&url) {
+                    Ok(()) => Outcome::Opened(url),
+                    Err(why) => Outcome::NotOpened { url, why },
+                };
+                self.dispatch(Action::Outcome(outcome));
+            }
+            Effect::Notify(text) => super::notify::ring(self.notify, &text, &mut self.clipboard),
             Effect::Quit => {}
         }
     }

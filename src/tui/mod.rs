@@ -15,10 +15,16 @@ pub mod action;
 pub mod app;
 pub mod board;
 pub mod clipboard;
+pub mod find;
+/// Test data with panics: compiled for tests and benches only (the
+/// `test-support` feature, turned on by the crate's self dev-dependency).
+#[cfg(any(test, feature = "test-support"))]
 #[doc(hidden)]
 pub mod fixture;
 pub mod layout;
 pub mod model;
+pub(crate) mod nav;
+pub mod notify;
 pub mod panes;
 pub mod theme;
 pub mod update;
@@ -29,6 +35,8 @@ pub(crate) mod waiting;
 mod tests;
 #[cfg(test)]
 mod tests_cockpit;
+#[cfg(test)]
+mod tests_find;
 
 use crate::crew::Role;
 use crate::error::user;
@@ -59,6 +67,11 @@ pub struct CockpitOptions {
     pub channels: std::collections::BTreeMap<String, String>,
     /// The crew sync's reports, when the release is shared (shown in the header).
     pub sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
+    /// Alerts (opt-in): the config's `notify`, or `fly --notify`.
+    pub notify: notify::Notify,
+    /// The config's `clipboard`: `osc52` (copy through the terminal) or
+    /// `show` (always show the text); `None` detects whether the terminal takes OSC 52.
+    pub clipboard: Option<bool>,
 }
 
 impl CockpitOptions {
@@ -109,6 +122,13 @@ pub async fn run(
             opts.clock.now(),
         )
     });
+    // Before the terminal is taken over: inside tmux this asks tmux once.
+    model.ui.osc52 = clipboard::osc52_supported(
+        opts.clipboard,
+        |k| std::env::var(k).ok(),
+        clipboard::tmux_set_clipboard,
+    );
+    model.ui.notify = opts.notify != notify::Notify::Off;
     if let Some(w) = warnings.first() {
         model.ui.flash = Some(Flash {
             text: w.replace("\n  ", " — ").replace('\n', " · "),
@@ -142,6 +162,7 @@ pub async fn run(
     driver.release = Some(release);
     driver.channels = opts.channels.clone();
     driver.sync = opts.sync;
+    driver.notify = opts.notify;
     let input = ratatui::crossterm::event::EventStream::new();
     let result = driver.run(input, probes, quit).await;
     let _ = ratatui::crossterm::execute!(

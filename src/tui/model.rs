@@ -92,6 +92,15 @@ pub enum Mode {
         purpose: Purpose,
         text: String,
     },
+    /// The search field (`/`): what is typed filters the checklist and the timeline.
+    Search {
+        text: String,
+    },
+    /// Text to copy by hand (the terminal cannot take OSC 52), or a link with no opener.
+    Show {
+        title: String,
+        text: String,
+    },
 }
 
 /// A message in the status line until the next key.
@@ -131,6 +140,26 @@ pub struct Ui {
     pub board_cursor: usize,
     pub board_offset: usize,
     pub quit: bool,
+    /// The checklist row the cursor was on when the search field opened
+    /// (Esc puts it back there).
+    pub anchor: Option<Row>,
+    /// First line of the help overlay shown (it scrolls on a short terminal).
+    pub help_offset: usize,
+    /// The pane given the whole body (`z`, `d`), if any.
+    pub zoom: Option<super::layout::Zoom>,
+    /// The view filter (`F`).
+    pub filter: super::find::Filter,
+    /// The search `n`/`N` walk, after Enter in the search field.
+    pub search: Option<super::find::Search>,
+    /// Timeline positions and board lines the filters leave, cached by
+    /// `find::refresh_views`; `None` shows everything.
+    pub timeline_view: Option<Vec<usize>>,
+    pub board_view: Option<Vec<usize>>,
+    /// Whether the terminal takes OSC 52 (decided once, at start); otherwise
+    /// `c`/`l` show the text to copy instead of claiming it was copied.
+    pub osc52: bool,
+    /// Whether to ring (bell or desktop notification) on alarms and new work (opt-in).
+    pub notify: bool,
     /// The pilot was asked (once) to close the release when its last step completed.
     pub close_asked: bool,
 }
@@ -283,7 +312,25 @@ impl Model {
     /// The checklist rows given the folds.
     pub fn rows(&self) -> Vec<Row> {
         let mut rows = Vec::with_capacity(self.plan.steps.len() + self.plan.phases.len());
+        // Filtered (a filter or a search): only phases with a shown step, unfolded.
+        // Each step is judged once, however many phases there are.
+        let shown: Option<Vec<bool>> = super::find::checklist_filtered(self).then(|| {
+            (0..self.plan.steps.len())
+                .map(|i| super::find::shows_step(self, i))
+                .collect()
+        });
         for (p, _) in self.plan.phases.iter().enumerate() {
+            if let Some(shown) = &shown {
+                let mine: Vec<Row> = (0..self.plan.steps.len())
+                    .filter(|&i| self.plan.steps[i].phase == p && shown[i])
+                    .map(Row::Step)
+                    .collect();
+                if !mine.is_empty() {
+                    rows.push(Row::Phase(p));
+                    rows.extend(mine);
+                }
+                continue;
+            }
             rows.push(Row::Phase(p));
             if !self.ui.folded.contains(&p) {
                 rows.extend(
@@ -309,9 +356,10 @@ impl Model {
 
     /// The timeline position shown as selected: the chosen one, or the newest while following.
     pub fn selected_timeline(&self) -> Option<usize> {
-        match &self.ui.selected_event {
-            Some((p, _)) => Some(*p),
-            None => self.state.timeline.len().checked_sub(1),
+        match (&self.ui.selected_event, &self.ui.timeline_view) {
+            (Some((p, _)), _) => Some(*p),
+            (None, Some(view)) => view.last().copied(),
+            (None, None) => self.state.timeline.len().checked_sub(1),
         }
     }
 

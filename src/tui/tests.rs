@@ -279,15 +279,29 @@ fn reading_keys_work_in_every_seat_and_write_nothing() {
 }
 
 #[test]
-fn copying_hands_the_text_to_the_driver() {
+fn copying_hands_the_text_to_the_driver_only_where_the_terminal_takes_osc52() {
     let mut m = model(Role::JumpSeat);
+    let cmd = "git switch -c 26.11.x upstream/main && git push upstream 26.11.x";
     select_step(&mut m, "cut-branch");
+    // A terminal not known to take OSC 52: the text is shown to copy by hand.
+    m.ui.osc52 = false;
+    assert_eq!(update(&mut m, Action::CopyCommand), vec![]);
+    match &m.ui.mode {
+        Mode::Show { title, text } => {
+            assert_eq!(text, cmd);
+            assert!(title.contains("cannot take OSC 52"), "{title}");
+        }
+        other => panic!("the command is not shown: {other:?}"),
+    }
+    let _ = update(&mut m, Action::Cancel);
+    assert_eq!(m.ui.mode, Mode::Normal, "any key closes it");
+    m.ui.osc52 = true;
     let fx = update(&mut m, Action::CopyCommand);
     assert_eq!(
         fx,
         vec![Effect::Copy {
             what: "command",
-            text: "git switch -c 26.11.x upstream/main && git push upstream 26.11.x".into()
+            text: cmd.into()
         }]
     );
     select_step(&mut m, "release-issue");
@@ -441,12 +455,13 @@ fn the_selection_survives_a_refold_with_an_older_event_arriving() {
 fn mouse_clicks_pick_the_pane_and_row_under_the_pointer() {
     let mut m = model(Role::Pilot);
     let a = super::layout::areas(200, 50, m.ui.focus).expect("fits");
+    let (checklist, timeline) = (a.checklist.expect("shown"), a.timeline.expect("shown"));
     // Third line inside the checklist frame.
     let _ = update(
         &mut m,
         Action::Click {
-            col: a.checklist.x + 3,
-            row: a.checklist.y + 3,
+            col: checklist.x + 3,
+            row: checklist.y + 3,
         },
     );
     assert_eq!(m.ui.focus, Some(Pane::Checklist));
@@ -454,12 +469,12 @@ fn mouse_clicks_pick_the_pane_and_row_under_the_pointer() {
     let _ = update(
         &mut m,
         Action::Click {
-            col: a.timeline.x + 5,
-            row: a.timeline.y + 1,
+            col: timeline.x + 5,
+            row: timeline.y + 1,
         },
     );
     assert_eq!(m.ui.focus, Some(Pane::Timeline));
-    let newest_page = m.state.timeline.len() - super::layout::inner_height(a.timeline);
+    let newest_page = m.state.timeline.len() - super::layout::inner_height(timeline);
     assert_eq!(
         m.selected_timeline(),
         Some(newest_page),
@@ -472,8 +487,8 @@ fn mouse_clicks_pick_the_pane_and_row_under_the_pointer() {
     let _ = update(
         &mut m,
         Action::Scroll {
-            col: a.checklist.x + 3,
-            row: a.checklist.y + 3,
+            col: checklist.x + 3,
+            row: checklist.y + 3,
             down: true,
         },
     );
@@ -511,6 +526,13 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::Star),
         Just(Action::CopyLink),
         Just(Action::Help),
+        Just(Action::Search),
+        Just(Action::NextMatch),
+        Just(Action::PrevMatch),
+        Just(Action::Filter),
+        Just(Action::Zoom),
+        Just(Action::ZoomDetail),
+        Just(Action::Open),
         Just(Action::Confirm(true)),
         Just(Action::Confirm(false)),
         any::<char>().prop_map(Action::Type),
@@ -551,6 +573,16 @@ proptest! {
             // Cursors stay on something that exists.
             prop_assert!(m.ui.rows.is_empty() || m.ui.cursor < m.ui.rows.len());
             prop_assert!(m.ui.board_cursor < m.board.lines.len().max(1));
+            if let Some(v) = &m.ui.timeline_view {
+                prop_assert!(v.iter().all(|&p| p < m.state.timeline.len()));
+            }
+            if let Some((p, _)) = &m.ui.selected_event {
+                prop_assert!(*p < m.state.timeline.len());
+            }
+            // Every frame draws, whatever state the keys left behind.
+            let area = ratatui::layout::Rect::new(0, 0, m.ui.size.0.min(260), m.ui.size.1.min(90));
+            let mut buf = ratatui::buffer::Buffer::empty(area);
+            super::view::render(&m, &super::theme::Theme::monochrome(), area, &mut buf);
         }
     }
 }

@@ -4,8 +4,10 @@
 //! [`Effect::Append`] carries the rule book's permit, nothing else.
 
 use super::action::{Action, Effect, Outcome};
-use super::layout::{self, inner_height};
+use super::find::Filter;
+use super::layout::Zoom;
 use super::model::{Flash, FlashKind, Mode, Model, Pane, Purpose, Row};
+use super::nav::{self, click, keep_in_view, move_by, move_to, pane_at};
 use crate::probe::ProbeMsg;
 use crate::timeline::EventKind;
 use crate::timeline::rules::{self, Book, Refusal, Verdict};
@@ -25,6 +27,10 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             return match msg {
                 ProbeMsg::Report(r) => {
                     m.reports.insert(r.probe.clone(), r);
+                    // A probe turning red (or back) changes what "alarms only" shows.
+                    if m.ui.filter == Filter::Alarms {
+                        keep_in_view(m);
+                    }
                     Vec::new()
                 }
                 ProbeMsg::Quota(q) => {
@@ -45,11 +51,17 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             return Vec::new();
         }
         Action::Recorded(events) => {
+            let before = m.ui.notify.then(|| super::notify::Before::of(m));
             m.record(events);
             keep_in_view(m);
             ask_to_close(m);
-            return Vec::new();
+            return before
+                .and_then(|b| b.alert(m))
+                .map(Effect::Notify)
+                .into_iter()
+                .collect();
         }
+
         Action::Outcome(outcome) => {
             outcome_seen(m, outcome);
             return Vec::new();
@@ -67,7 +79,47 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     m.ui.flash = None;
     let effects = match m.ui.mode.clone() {
         Mode::Help => {
+            let o = m.ui.help_offset;
+            match action {
+                Action::Up => m.ui.help_offset = o.saturating_sub(1),
+                Action::Down => m.ui.help_offset = o + 1,
+                Action::PageUp => m.ui.help_offset = o.saturating_sub(10),
+                Action::PageDown => m.ui.help_offset = o + 10,
+                _ => {
+                    m.ui.mode = Mode::Normal;
+                    m.ui.help_offset = 0;
+                }
+            }
+            Vec::new()
+        }
+        Mode::Show { .. } => {
             m.ui.mode = Mode::Normal;
+            Vec::new()
+        }
+        Mode::Search { mut text } => {
+            match action {
+                Action::Type(c) => {
+                    if text.chars().count() < MAX_TEXT && !c.is_control() {
+                        text.push(c);
+                    }
+                    m.ui.mode = Mode::Search { text };
+                }
+                Action::Backspace => {
+                    text.pop();
+                    m.ui.mode = Mode::Search { text };
+                }
+                Action::Cancel => {
+                    back_to_anchor(m);
+                    info(m, "search cancelled");
+                }
+                Action::Submit => {
+                    // From where the cursor was before typing filtered the list.
+                    back_to_anchor(m);
+                    let said = super::find::submit(m, text);
+                    info(m, &said);
+                }
+                _ => m.ui.mode = Mode::Search { text },
+            }
             Vec::new()
         }
         Mode::Confirm {
@@ -143,12 +195,60 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::Up => move_by(m, focus, -1),
         Action::Down => move_by(m, focus, 1),
-        Action::PageUp => move_by(m, focus, -page(m, focus)),
-        Action::PageDown => move_by(m, focus, page(m, focus)),
+        Action::PageUp => nav::page_up(m, focus),
+        Action::PageDown => nav::page_down(m, focus),
         Action::Top => move_to(m, focus, Some(0)),
         Action::Bottom => move_to(m, focus, None),
-        Action::NextPane => m.ui.focus = Some(focus.next()),
-        Action::PrevPane => m.ui.focus = Some(focus.prev()),
+        Action::NextPane | Action::PrevPane => {
+            let next = if matches!(action, Action::NextPane) {
+                focus.next()
+            } else {
+                focus.prev()
+            };
+            m.ui.focus = Some(next);
+            // A zoomed pane hands the whole screen to the next one.
+            if matches!(m.ui.zoom, Some(Zoom::Pane(_))) {
+                m.ui.zoom = Some(Zoom::Pane(next));
+            }
+        }
+        Action::Search => {
+            m.ui.search = None;
+            m.ui.anchor = m.ui.rows.get(m.ui.cursor).copied();
+            m.ui.mode = Mode::Search {
+                text: String::new(),
+            };
+        }
+        Action::NextMatch | Action::PrevMatch => {
+            let said = super::find::step_search(m, matches!(action, Action::NextMatch));
+            info(m, &said);
+        }
+        Action::Filter => {
+            m.ui.filter = m.ui.filter.next();
+            let said = match m.ui.filter {
+                Filter::All => "filter off: everything is shown".to_string(),
+                Filter::MySteps if m.role == crate::crew::Role::JumpSeat => {
+                    "filter: my steps — the jump seat owns none (F for the next filter)".into()
+                }
+                f => format!("filter: {} — F for the next", f.label()),
+            };
+            info(m, &said);
+        }
+        Action::Zoom | Action::ZoomDetail => {
+            let want = if matches!(action, Action::Zoom) {
+                Zoom::Pane(focus)
+            } else {
+                Zoom::Detail
+            };
+            m.ui.zoom = if m.ui.zoom == Some(want) {
+                None
+            } else {
+                Some(want)
+            };
+        }
+        Action::Open => match link_here(m, focus) {
+            Some(url) => return vec![Effect::Open(url)],
+            None => info(m, "nothing to open here"),
+        },
         Action::Fold | Action::Unfold => {
             let phase = match m.ui.rows.get(m.ui.cursor) {
                 Some(Row::Phase(p)) => Some(*p),
@@ -205,21 +305,22 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
             .selected_step()
             .and_then(|i| m.plan.steps[i].command.clone())
         {
-            Some(text) => {
-                return vec![Effect::Copy {
-                    what: "command",
-                    text,
-                }];
-            }
+            Some(text) => return copy(m, "command", text),
             None => info(m, "this step has no command to copy"),
         },
         Action::CopyLink => match link_here(m, focus) {
-            Some(text) => return vec![Effect::Copy { what: "link", text }],
+            Some(text) => return copy(m, "link", text),
             None => info(m, "nothing to link to here"),
         },
         Action::Export => return vec![Effect::Export],
         Action::Help => m.ui.mode = Mode::Help,
-        Action::Cancel => {}
+        Action::Cancel => {
+            if m.ui.search.take().is_some() {
+                info(m, "search ended");
+            } else if m.ui.zoom.take().is_some() {
+                info(m, "zoom off");
+            }
+        }
         Action::Click { col, row } => click(m, col, row),
         Action::Scroll { col, row, down } => {
             if let Some(pane) = pane_at(m, col, row) {
@@ -239,6 +340,32 @@ fn normal(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Synced(_)
         | Action::Outcome(_) => {}
     }
+    Vec::new()
+}
+
+/// Leaves the search field: the whole list again, the cursor where it was.
+fn back_to_anchor(m: &mut Model) {
+    m.ui.mode = Mode::Normal;
+    m.ui.rows = m.rows();
+    if let Some(pos) =
+        m.ui.anchor
+            .take()
+            .and_then(|a| m.ui.rows.iter().position(|r| *r == a))
+    {
+        m.ui.cursor = pos;
+    }
+}
+
+/// Copies through the terminal where it takes OSC 52; elsewhere shows the
+/// text to copy by hand, instead of claiming it was copied.
+fn copy(m: &mut Model, what: &'static str, text: String) -> Vec<Effect> {
+    if m.ui.osc52 {
+        return vec![Effect::Copy { what, text }];
+    }
+    m.ui.mode = Mode::Show {
+        title: format!("The {what} — select it to copy (this terminal cannot take OSC 52)"),
+        text,
+    };
     Vec::new()
 }
 
@@ -542,164 +669,6 @@ fn set_fold(m: &mut Model, phase: usize, fold: bool) {
         .unwrap_or(0);
 }
 
-fn page(m: &Model, pane: Pane) -> isize {
-    let h = pane_rect(m, pane).map(inner_height).unwrap_or(10);
-    h.saturating_sub(1).max(1) as isize
-}
-
-fn pane_rect(m: &Model, pane: Pane) -> Option<ratatui::layout::Rect> {
-    let a = layout::areas(m.ui.size.0, m.ui.size.1, m.ui.focus)?;
-    match pane {
-        Pane::Checklist => Some(a.checklist),
-        Pane::Probes => a.probes,
-        Pane::Timeline => Some(a.timeline),
-    }
-}
-
-fn clamp_add(pos: usize, delta: isize, len: usize) -> usize {
-    if len == 0 {
-        return 0;
-    }
-    let p = pos as isize + delta;
-    p.clamp(0, len as isize - 1) as usize
-}
-
-fn move_by(m: &mut Model, pane: Pane, delta: isize) {
-    match pane {
-        Pane::Checklist => m.ui.cursor = clamp_add(m.ui.cursor, delta, m.ui.rows.len()),
-        Pane::Probes => {
-            m.ui.board_cursor = clamp_add(m.ui.board_cursor, delta, m.board.lines.len())
-        }
-        Pane::Timeline => {
-            let len = m.state.timeline.len();
-            if len == 0 {
-                return;
-            }
-            let cur = m.selected_timeline().unwrap_or(len - 1);
-            let next = clamp_add(cur, delta, len);
-            if delta > 0 && next == len - 1 {
-                // Reaching the newest resumes following.
-                m.ui.selected_event = None;
-            } else {
-                select_event(m, next);
-            }
-        }
-    }
-}
-
-/// `None`: the last (and, in the timeline, follow the newest).
-fn move_to(m: &mut Model, pane: Pane, pos: Option<usize>) {
-    match pane {
-        Pane::Checklist => m.ui.cursor = pos.unwrap_or(m.ui.rows.len().saturating_sub(1)),
-        Pane::Probes => m.ui.board_cursor = pos.unwrap_or(m.board.lines.len().saturating_sub(1)),
-        Pane::Timeline => match pos {
-            Some(p) if !m.state.timeline.is_empty() => select_event(m, p),
-            _ => m.ui.selected_event = None,
-        },
-    }
-}
-
-fn select_event(m: &mut Model, pos: usize) {
-    if let Some(&i) = m.state.timeline.get(pos) {
-        m.ui.selected_event = Some((pos, m.state.events[i].id.clone()));
-    }
-}
-
-fn pane_at(m: &Model, col: u16, row: u16) -> Option<Pane> {
-    let a = layout::areas(m.ui.size.0, m.ui.size.1, m.ui.focus)?;
-    if layout::contains(a.checklist, col, row) {
-        Some(Pane::Checklist)
-    } else if a.probes.is_some_and(|r| layout::contains(r, col, row)) {
-        Some(Pane::Probes)
-    } else if layout::contains(a.timeline, col, row) {
-        Some(Pane::Timeline)
-    } else {
-        None
-    }
-}
-
-fn click(m: &mut Model, col: u16, row: u16) {
-    let Some(pane) = pane_at(m, col, row) else {
-        return;
-    };
-    m.ui.focus = Some(pane);
-    let Some(r) = pane_rect(m, pane) else { return };
-    if row <= r.y || row + 1 >= r.y + r.height {
-        return; // a border
-    }
-    let line = usize::from(row - r.y - 1);
-    match pane {
-        Pane::Checklist => {
-            let p = m.ui.offset + line;
-            if p < m.ui.rows.len() {
-                m.ui.cursor = p;
-            }
-        }
-        Pane::Probes => {
-            let p = m.ui.board_offset + line;
-            if p < m.board.lines.len() {
-                m.ui.board_cursor = p;
-            }
-        }
-        Pane::Timeline => {
-            let first = timeline_first(m, inner_height(r));
-            let p = first + line;
-            if p < m.state.timeline.len() {
-                if p + 1 == m.state.timeline.len() {
-                    m.ui.selected_event = None;
-                } else {
-                    select_event(m, p);
-                }
-            }
-        }
-    }
-}
-
-/// The first timeline entry on screen: the newest page while following.
-pub fn timeline_first(m: &Model, height: usize) -> usize {
-    let len = m.state.timeline.len();
-    match m.ui.selected_event {
-        None => len.saturating_sub(height),
-        Some(_) => m.ui.timeline_offset.min(len.saturating_sub(1)),
-    }
-}
-
-fn scroll_into(offset: &mut usize, cursor: usize, height: usize) {
-    if height == 0 {
-        return;
-    }
-    if cursor < *offset {
-        *offset = cursor;
-    } else if cursor >= *offset + height {
-        *offset = cursor + 1 - height;
-    }
-}
-
-/// Keeps every cursor on screen for the current size (after any action).
-fn keep_in_view(m: &mut Model) {
-    m.ui.cursor = m.ui.cursor.min(m.ui.rows.len().saturating_sub(1));
-    m.ui.board_cursor = m.ui.board_cursor.min(m.board.lines.len().saturating_sub(1));
-    let Some(a) = layout::areas(m.ui.size.0, m.ui.size.1, m.ui.focus) else {
-        return;
-    };
-    scroll_into(&mut m.ui.offset, m.ui.cursor, inner_height(a.checklist));
-    if let Some(p) = a.probes {
-        scroll_into(&mut m.ui.board_offset, m.ui.board_cursor, inner_height(p));
-    }
-    let th = inner_height(a.timeline);
-    match m.ui.selected_event.as_ref().map(|s| s.0) {
-        Some(pos) => {
-            if m.ui.timeline_offset == usize::MAX {
-                m.ui.timeline_offset = 0;
-            }
-            scroll_into(&mut m.ui.timeline_offset, pos, th);
-        }
-        // While following, remember where the newest page starts so that the
-        // first step up scrolls from there instead of jumping to the top.
-        None => m.ui.timeline_offset = m.state.timeline.len().saturating_sub(th),
-    }
-}
-
 /// Re-applies the view rules after the driver changed the model (a re-fold).
 pub fn after_refold(m: &mut Model) {
     keep_in_view(m);
@@ -723,6 +692,19 @@ fn outcome_seen(m: &mut Model, outcome: Outcome) {
             ),
         ),
         Outcome::CopyFailed(why) => (FlashKind::Error, format!("could not copy: {why}")),
+        Outcome::Opened(url) => (
+            FlashKind::Ok,
+            format!("opened in the browser: {}", super::panes::fit(&url, 60)),
+        ),
+        Outcome::NotOpened { url, why } => {
+            if m.ui.mode == Mode::Normal {
+                m.ui.mode = Mode::Show {
+                    title: format!("Not opened ({why}) — select the link to copy"),
+                    text: url,
+                };
+            }
+            return;
+        }
         Outcome::Refreshed => return,
         Outcome::LogUnreadable(why) => {
             // Said once, not on every refresh.

@@ -1,7 +1,7 @@
 //! Draws the whole cockpit from borrowed state: the layout from
-//! [`layout::areas`], then each pane, then any overlay.
+//! [`super::nav::areas_at`], then each pane, then any overlay.
 
-use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use super::model::{Mode, Model};
 use super::panes;
 use super::theme::{Role, Theme};
@@ -15,25 +15,32 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let Some(a) = layout::areas(area.width, area.height, m.ui.focus) else {
+    let Some(a) = super::nav::areas_at(m, area.width, area.height) else {
         too_small(theme, area, buf);
         return;
     };
     // `areas` lays out from (0, 0); a frame always starts there.
     panes::header::render(m, theme, a.header, buf);
-    panes::checklist::render(m, theme, a.checklist, buf);
+    if let Some(r) = a.checklist {
+        panes::checklist::render(m, theme, r, buf);
+    }
     if let Some(r) = a.probes {
         panes::probes::render(m, theme, r, buf);
     }
     if let Some(r) = a.detail {
         panes::detail::render(m, theme, r, buf);
     }
-    panes::timeline::render(m, theme, a.timeline, buf);
+    if let Some(r) = a.timeline {
+        panes::timeline::render(m, theme, r, buf);
+    }
     panes::footer::render(m, theme, a.footer, buf);
     match m.ui.mode {
         Mode::Help => panes::help::render(m, theme, area, buf),
-        Mode::Confirm { .. } | Mode::Input { .. } => panes::prompt::render(m, theme, area, buf),
-        Mode::Normal => {}
+        Mode::Confirm { .. } | Mode::Input { .. } | Mode::Show { .. } => {
+            panes::prompt::render(m, theme, area, buf)
+        }
+        // The search field is the status line.
+        Mode::Normal | Mode::Search { .. } => {}
     }
 }
 

@@ -2,10 +2,11 @@
 //! who signed it off and when, or what it waits for. The next step for this
 //! seat is marked `▶`.
 
-use super::{frame, hm, pad, selected};
+use super::{fit, frame, hm, pad, scroll_hint, selected, with_hint};
 use crate::crew::StepRole;
 use crate::probe::Health;
 use crate::timeline::StepStatus;
+use crate::tui::find::Filter;
 use crate::tui::model::{Model, Pane, Row};
 use crate::tui::theme::{Role, Theme};
 use ratatui::buffer::Buffer;
@@ -82,6 +83,22 @@ pub fn step_info(m: &Model, i: usize) -> (String, Role) {
     }
 }
 
+/// A shorter form of an info column entry that keeps its status word whole:
+/// "waiting on" goes first (the column names who or what), then the names
+/// beside "skipped" and "override" (the detail pane keeps the whole sentence).
+fn short_info(info: String) -> String {
+    if let Some(rest) = info.strip_prefix("waiting on ") {
+        return rest.to_string();
+    }
+    if info.starts_with("skipped by ") {
+        return "skipped".into();
+    }
+    if info.ends_with(" override") {
+        return "override".into();
+    }
+    info
+}
+
 fn owner_label(r: StepRole) -> &'static str {
     match r {
         StepRole::Pilot => "pilot",
@@ -93,21 +110,66 @@ fn owner_label(r: StepRole) -> &'static str {
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let focused = m.ui.focus == Some(Pane::Checklist);
     let (done, total) = m.state.progress();
-    let block = frame(format!(" Checklist {done}/{total} "), focused, theme);
+    let filter = match (crate::tui::find::typing(m), m.ui.filter) {
+        (Some(q), _) if !q.trim().is_empty() => format!(" · matching “{}”", fit(q.trim(), 20)),
+        (_, f @ (Filter::MySteps | Filter::Alarms)) => format!(" · {}", f.label()),
+        _ => String::new(),
+    };
+    let height = usize::from(area.height.saturating_sub(2));
+    let below = m.ui.rows.len().saturating_sub(m.ui.offset + height);
+    let block = with_hint(
+        frame(
+            format!(" Checklist {done}/{total}{filter} "),
+            focused,
+            theme,
+        ),
+        scroll_hint(m.ui.offset.min(m.ui.rows.len()), below),
+        theme,
+    );
     let inner = block.inner(area);
     block.render(area, buf);
+    if m.ui.rows.is_empty() {
+        Paragraph::new(Span::styled(
+            "no step matches — Esc or F shows them all",
+            theme.style(Role::Muted),
+        ))
+        .render(inner, buf);
+        return;
+    }
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
     let next = m.next_step();
-    // The title gets what the owner and info columns leave; the owner column
-    // goes first when space is short (the detail pane still shows it).
-    let info_w = match width {
-        w if w >= 110 => 44,
-        w if w >= 70 => 24,
-        w if w >= 50 => 18,
-        _ => 14,
-    };
+    // The info column takes what its longest visible entry needs (up to 45%);
+    // the title gets the rest. The owner column goes first when space is
+    // short (the detail pane still shows it).
+    let infos: Vec<(usize, (String, Role))> =
+        m.ui.rows
+            .iter()
+            .skip(m.ui.offset)
+            .take(height)
+            .filter_map(|r| match r {
+                Row::Step(i) => Some((*i, step_info(m, *i))),
+                Row::Phase(_) => None,
+            })
+            .collect();
+    let need = infos
+        .iter()
+        .map(|(_, (t, _))| unicode_width::UnicodeWidthStr::width(t.as_str()) + 1)
+        .max()
+        .unwrap_or(1);
     let role_w = if width >= 70 { 9 } else { 0 };
+    // Titles first, up to their length: the info column then uses short forms.
+    let title_need = infos
+        .iter()
+        .map(|(i, _)| unicode_width::UnicodeWidthStr::width(m.plan.steps[*i].title.as_str()))
+        .max()
+        .unwrap_or(0);
+    // The floor keeps short forms whole; it never asks more than the column needs.
+    let floor = if width >= 70 { 20 } else { 16.min(width / 3) }.min(need);
+    let info_w = need
+        .min(width * 45 / 100)
+        .min(width.saturating_sub(4 + role_w + title_need).max(floor))
+        .max(floor);
     let title_w = width.saturating_sub(4 + info_w + role_w);
     let mut lines = Vec::with_capacity(height);
     for (pos, row) in m.ui.rows.iter().enumerate().skip(m.ui.offset).take(height) {
@@ -151,16 +213,15 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 } else {
                     theme.style(Role::Text)
                 };
-                let (info, info_role) = step_info(m, i);
-                // The column names who or what; "waiting on" goes first when
-                // space is short (the detail pane keeps the whole sentence).
-                let info = match info.strip_prefix("waiting on ") {
-                    Some(rest)
-                        if unicode_width::UnicodeWidthStr::width(info.as_str()) >= info_w =>
-                    {
-                        rest.to_string()
-                    }
-                    _ => info,
+                let (info, info_role) = infos
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .map(|(_, x)| x.clone())
+                    .unwrap_or_else(|| step_info(m, i));
+                let info = if unicode_width::UnicodeWidthStr::width(info.as_str()) >= info_w {
+                    short_info(info)
+                } else {
+                    info
                 };
                 let mut spans = vec![
                     Span::styled(
@@ -186,7 +247,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     ));
                 }
                 spans.push(Span::styled(
-                    format!(" {}", pad(&info, info_w - 1)),
+                    format!(" {}", pad(&info, info_w.saturating_sub(1))),
                     selected(theme.style(info_role), on, theme),
                 ));
                 Line::from(spans)

@@ -2,7 +2,7 @@
 //! the command to copy, the link, the description, notes and reasons, and the
 //! probe's last observation with its age.
 
-use super::{ago, frame, hm};
+use super::{ago, frame, hm, scroll_hint, with_hint};
 use crate::export::{Actor, sentence};
 use crate::timeline::{Event, EventKind, StepStatus};
 use crate::tui::model::{Model, Pane};
@@ -103,7 +103,7 @@ fn step(out: &mut Out, m: &Model, i: usize) {
     match &st.status {
         StepStatus::Done { by, note } => {
             out.kv(
-                "by",
+                "signed by",
                 format!("{} at {}", by.by, by.at.format("%Y-%m-%d %H:%M UTC")),
                 Role::Ok,
             );
@@ -111,6 +111,11 @@ fn step(out: &mut Out, m: &Model, i: usize) {
                 out.kv("note", n.clone(), Role::Text);
             }
         }
+        StepStatus::Observed { at, .. } => out.kv(
+            "seen",
+            format!("by its probe at {}", at.format("%Y-%m-%d %H:%M UTC")),
+            Role::Ok,
+        ),
         StepStatus::Overridden { by, reason } | StepStatus::Skipped { by, reason } => {
             out.kv(
                 "by",
@@ -148,7 +153,7 @@ fn step(out: &mut Out, m: &Model, i: usize) {
     }
     if let Some(l) = &step.link {
         out.kv("link", l.clone(), Role::Accent);
-        out.kv("", "l copies it".into(), Role::Muted);
+        out.kv("", "l copies it · o opens it".into(), Role::Muted);
     }
     if let Some(d) = &step.description {
         out.text(d.clone(), Role::Text);
@@ -206,7 +211,7 @@ fn event(out: &mut Out, m: &Model, e: &Event) {
     );
     if let Some(l) = &e.link {
         out.kv("link", l.clone(), Role::Accent);
-        out.kv("", "l copies it".into(), Role::Muted);
+        out.kv("", "l copies it · o opens it".into(), Role::Muted);
     }
     match &e.what {
         EventKind::Note { text } => out.text(text.clone(), Role::Text),
@@ -243,7 +248,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     }
                     if let Some(link) = l.link() {
                         out.kv("link", link.to_string(), Role::Accent);
-                        out.kv("", "l copies it".into(), Role::Muted);
+                        out.kv("", "l copies it · o opens it".into(), Role::Muted);
                     }
                 }
                 None => out.text("no probes".into(), Role::Muted),
@@ -258,7 +263,22 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             " Step "
         }
     };
-    let block = frame(title.to_string(), false, theme);
+    // Wrapped, the lines may outnumber the rows: say how many are hidden,
+    // and how to see them all.
+    let inner_w = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = out
+        .lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let hidden = rows.saturating_sub(usize::from(area.height.saturating_sub(2)));
+    let zoomed = m.ui.zoom == Some(crate::tui::layout::Zoom::Detail);
+    let hint = match (hidden, zoomed) {
+        (0, _) => None,
+        (n, false) => Some(format!(" ↓ {n} more · d shows all ")),
+        (n, true) => scroll_hint(0, n),
+    };
+    let block = with_hint(frame(title.to_string(), zoomed, theme), hint, theme);
     Paragraph::new(out.lines)
         .block(block)
         .wrap(Wrap { trim: false })

@@ -60,6 +60,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         l1.push(Span::styled(format!("  {} as {}", m.release, m.me), muted));
     }
     l1.push(Span::styled(format!("  {done}/{total} steps"), text));
+    // How the release ended comes before the clock, so a narrow header never cuts it.
+    if let Some((o, s)) = &m.state.closed {
+        l1.push(Span::styled(
+            format!("  · {} by {}", format!("{o:?}").to_uppercase(), s.by),
+            theme.style(Role::Ok),
+        ));
+    }
     if let Some(s) = &m.state.started {
         let by = if narrow {
             String::new()
@@ -69,12 +76,6 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         l1.push(Span::styled(
             format!("  · started {} ago{by}", ago(m.now, s.at)),
             text,
-        ));
-    }
-    if let Some((o, s)) = &m.state.closed {
-        l1.push(Span::styled(
-            format!("  · {} by {}", format!("{o:?}").to_uppercase(), s.by),
-            theme.style(Role::Ok),
         ));
     }
 
@@ -142,7 +143,10 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 .map(|(_, at)| *at)
         }) && !crate::crew::same_login(who, &m.me)
         {
-            l2.push(Span::styled(format!(" seen {}", ago(m.now, at)), muted));
+            l2.push(Span::styled(
+                format!(" seen {}", ago(m.source_now(), at)),
+                muted,
+            ));
         }
     }
     if let Some(s) = &m.sync {
@@ -159,7 +163,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let l3 = if !warnings.is_empty() {
         let mut spans = vec![Span::styled(" ⚠ ", theme.style(Role::Warning))];
         spans.push(Span::styled(
-            warnings.join("  ·  "),
+            fit_warnings(&warnings, usize::from(area.width).saturating_sub(3)),
             theme.style(Role::Warning),
         ));
         Line::from(spans)
@@ -189,4 +193,32 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ))
     };
     Paragraph::new(vec![Line::from(l1), Line::from(l2), l3]).render(area, buf);
+}
+
+/// As many whole warnings as fit, then how many more there are (the board
+/// and the detail pane have them all): a warning is never cut mid-word.
+fn fit_warnings(warnings: &[String], width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    for (i, w) in warnings.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "  ·  " };
+        let rest = warnings.len() - i - 1;
+        let tail = if rest > 0 {
+            format!("  (+{rest} more)")
+        } else {
+            String::new()
+        };
+        if out.width() + sep.width() + w.width() + tail.width() <= width {
+            out.push_str(sep);
+            out.push_str(w);
+            continue;
+        }
+        if i == 0 {
+            // Not even the first fits whole: it is cut, with the count after it.
+            return fit(&format!("{w}{tail}"), width);
+        }
+        out.push_str(&format!("  (+{} more)", warnings.len() - i));
+        return out;
+    }
+    out
 }

@@ -34,8 +34,12 @@ pub fn entries(pane: Pane, seat: Seat) -> Vec<(String, String)> {
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let pane = m.ui.focus.unwrap_or(Pane::Checklist);
     let entries = entries(pane, m.role);
-    let h = (entries.len() as u16).saturating_add(4);
+    let h = (entries.len() as u16).saturating_add(2);
     let r = centered(area, 78, h);
+    // On a short terminal the list scrolls (↑↓), and the border says what is hidden.
+    let rows = usize::from(r.height.saturating_sub(2));
+    let offset = m.ui.help_offset.min(entries.len().saturating_sub(rows));
+    let below = entries.len().saturating_sub(offset + rows);
     Clear.render(r, buf);
     let name = match pane {
         Pane::Checklist => "checklist",
@@ -50,8 +54,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             format!(" Keys — {name} · any key closes "),
             theme.style(Role::Title),
         ));
+    let block = super::with_hint(
+        block,
+        super::scroll_hint(offset, below).map(|h| format!("{}· ↑↓ scroll ", h)),
+        theme,
+    );
     let lines: Vec<Line> = entries
         .into_iter()
+        .skip(offset)
         .map(|(k, h)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<22}"), theme.style(Role::Accent)),

@@ -1,8 +1,13 @@
 //! The probe board: per package, tag and release, feedstock PRs with CI, and a
 //! channel × subdir matrix saying since when the version is installable — with
 //! the lag after the feedstock merge, so CDN propagation is visible.
+//!
+//! It fits any width without cutting a status word: ages and times go first,
+//! then labels are shortened, and the channel matrix falls back from
+//! `✔ 14:02 +1h05m` to `✔ 14:02` to the bare symbol. Skew warnings get rows
+//! of their own, wrapped, so they are never cut at the border.
 
-use super::{ago, duration, frame, hm, pad, selected};
+use super::{Seg, ago, duration, fit, fit_segs, frame, hm, pad, scroll_hint, selected, with_hint};
 use crate::probe::Health;
 use crate::timeline::CiState;
 use crate::tui::board::{Cell, Line as BLine};
@@ -13,9 +18,24 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
-const LABEL: usize = 24;
-const CELL: usize = 17;
+/// The widest label column (tag, release, PR, channel names).
+const LABEL: usize = 28;
+
+/// One drawn row of the board: the board line it belongs to and its pieces.
+pub(crate) type Row = (usize, Vec<(String, Role)>);
+
+/// How much a channel cell says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// `✔ 14:02 +1h05m`
+    Full,
+    /// `✔ 14:02`
+    Time,
+    /// `✔`
+    Symbol,
+}
 
 fn ci(state: Option<CiState>) -> (&'static str, Role) {
     match state {
@@ -24,10 +44,6 @@ fn ci(state: Option<CiState>) -> (&'static str, Role) {
         Some(CiState::Pending) => ("CI ◔ running", Role::Pending),
         None => ("CI not reported", Role::Muted),
     }
-}
-
-fn when(m: &Model, t: DateTime<Utc>) -> String {
-    format!("{} ({} ago)", hm(t), ago(m.source_now(), t))
 }
 
 /// The probe's health, if it is not fine: (text, role).
@@ -40,108 +56,208 @@ fn health(m: &Model, probe: &str) -> Option<(String, Role)> {
     }
 }
 
-/// The spans of one board line (without selection).
-pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
-    let mut out: Vec<(String, Role)> = Vec::new();
+fn label(text: String, width: usize) -> Seg {
+    Seg::Label {
+        text: format!("  {} ", pad(&text, width.saturating_sub(3))),
+        role: Role::Text,
+        min: 6,
+    }
+}
+
+fn status(text: impl Into<String>, role: Role) -> Seg {
+    Seg::Status(text.into(), role)
+}
+
+fn extra(text: String, role: Role, rank: u8) -> Seg {
+    Seg::Extra { text, role, rank }
+}
+
+/// A time and its age, as details that go when space is short.
+fn when(m: &Model, t: DateTime<Utc>, role: Role) -> [Seg; 2] {
+    [
+        extra(format!(" {}", hm(t)), role, 2),
+        extra(format!(" ({} ago)", ago(m.source_now(), t)), Role::Muted, 3),
+    ]
+}
+
+fn cell_text(c: &Option<Cell>, merged: Option<DateTime<Utc>>, form: Form) -> (String, Role) {
+    match (c, form) {
+        (None, _) => (String::new(), Role::Muted),
+        (Some(Cell::Available(_)), Form::Symbol) => ("✔".into(), Role::Ok),
+        (Some(Cell::Available(t)), Form::Time) => (format!("✔ {}", hm(*t)), Role::Ok),
+        (Some(Cell::Available(t)), Form::Full) => match merged {
+            // Lag after the merge is what the crew waits on.
+            Some(mt) => (
+                format!("✔ {} +{}", hm(*t), duration((*t - mt).num_seconds())),
+                Role::Ok,
+            ),
+            None => (format!("✔ {}", hm(*t)), Role::Ok),
+        },
+        (Some(Cell::NotYet), Form::Symbol) => ("○".into(), Role::Pending),
+        (Some(Cell::NotYet), _) => ("○ not yet".into(), Role::Pending),
+        (Some(Cell::Gone), Form::Symbol) => ("✖".into(), Role::Failed),
+        (Some(Cell::Gone), _) => ("✖ gone".into(), Role::Failed),
+        (Some(Cell::Broken), Form::Symbol) => ("✖".into(), Role::Failed),
+        (Some(Cell::Broken), _) => ("✖ broken".into(), Role::Failed),
+    }
+}
+
+/// Words of `text` wrapped to `width`, each row indented by `indent`.
+fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let room = width.saturating_sub(indent).max(8);
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        if !cur.is_empty() && cur.width() + 1 + word.width() > room {
+            rows.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    rows.push(cur);
+    rows.into_iter()
+        .map(|r| format!("{}{}", " ".repeat(indent), fit(&r, room)))
+        .collect()
+}
+
+/// The rows of one board line at a width (most lines are one row).
+fn line_rows(
+    m: &Model,
+    line: &BLine,
+    width: usize,
+    lw: usize,
+    cells: (Form, usize),
+) -> Vec<Vec<(String, Role)>> {
+    let mut segs: Vec<Seg> = Vec::new();
+    let mut more: Vec<Vec<(String, Role)>> = Vec::new();
     match line {
         BLine::Package { name, repo } => {
-            out.push((name.clone(), Role::Accent));
+            segs.push(status(name.clone(), Role::Accent));
             if !repo.is_empty() {
-                out.push((format!("  {repo}"), Role::Muted));
+                segs.push(extra(format!("  {repo}"), Role::Muted, 1));
             }
         }
         BLine::Tag { tag, at, .. } => {
-            out.push((
-                format!("  {}", pad(&format!("tag {tag}"), LABEL)),
-                Role::Text,
-            ));
+            segs.push(label(format!("tag {tag}"), lw));
             match at {
-                Some(t) => out.push((format!("✔ tagged {}", when(m, *t)), Role::Ok)),
-                None => out.push(("○ not yet".into(), Role::Pending)),
+                Some(t) => {
+                    segs.push(status("✔ tagged", Role::Ok));
+                    segs.extend(when(m, *t, Role::Ok));
+                }
+                None => segs.push(status("○ not yet", Role::Pending)),
             }
         }
         BLine::Release {
             drafted, published, ..
         } => {
-            out.push((format!("  {}", pad("GitHub release", LABEL)), Role::Text));
+            segs.push(label("GitHub release".into(), lw));
             match (published, drafted) {
-                (Some(t), _) => out.push((format!("✔ published {}", when(m, *t)), Role::Ok)),
-                (None, Some(t)) => out.push((format!("◔ draft since {}", hm(*t)), Role::Pending)),
-                (None, None) => out.push(("○ not yet".into(), Role::Pending)),
+                (Some(t), _) => {
+                    segs.push(status("✔ published", Role::Ok));
+                    segs.extend(when(m, *t, Role::Ok));
+                }
+                (None, Some(t)) => {
+                    segs.push(status("◔ draft", Role::Pending));
+                    segs.push(extra(format!(" since {}", hm(*t)), Role::Pending, 2));
+                }
+                (None, None) => segs.push(status("○ not yet", Role::Pending)),
             }
         }
         BLine::Pr {
-            label, pr, alarm, ..
+            label: l,
+            pr,
+            alarm,
+            ..
         } => {
-            out.push((format!("  {} ", pad(label, LABEL - 1)), Role::Text));
+            segs.push(label(l.clone(), lw));
             match pr {
-                None => out.push(("○ no PR yet".into(), Role::Pending)),
+                None => segs.push(status("○ no PR yet", Role::Pending)),
                 Some(p) => {
-                    out.push((format!("#{} ", p.number), Role::Text));
+                    segs.push(extra(format!("#{} ", p.number), Role::Text, 1));
                     if let Some(t) = p.merged {
-                        out.push((format!("✔ merged {}", when(m, t)), Role::Ok));
+                        segs.push(status("✔ merged", Role::Ok));
+                        segs.extend(when(m, t, Role::Ok));
                     } else if p.closed {
-                        out.push(("✖ closed".into(), Role::Failed));
+                        segs.push(status("✖ closed", Role::Failed));
                     } else {
-                        out.push(("◔ open".into(), Role::Pending));
+                        segs.push(status("◔ open", Role::Pending));
                     }
                     // Unknown CI is worth saying only while the PR is open.
                     if p.ci.is_some() || (p.merged.is_none() && !p.closed) {
                         let (text, role) = ci(p.ci);
-                        out.push((format!(" · {text}"), role));
+                        segs.push(status(format!(" · {text}"), role));
                     }
                 }
             }
             if let Some(a) = alarm {
-                out.push((format!(" · ✖ {a}"), Role::Failed));
+                segs.push(Seg::Label {
+                    text: format!(" · ✖ {}", crate::export::sanitize::harmless_line(a)),
+                    role: Role::Failed,
+                    min: 4,
+                });
             }
         }
         BLine::Ci {
             reference, state, ..
         } => {
-            out.push((
-                format!("  {}", pad(&format!("CI {reference}"), LABEL)),
-                Role::Text,
-            ));
+            segs.push(label(format!("CI {reference}"), lw));
             let (text, role) = ci(*state);
-            out.push((text.to_string(), role));
+            segs.push(status(text, role));
         }
         BLine::Subdirs(subdirs) => {
-            out.push((format!("  {}", pad("channel", LABEL)), Role::Muted));
+            let mut row = vec![(
+                format!("  {} ", pad("channel", lw.saturating_sub(3))),
+                Role::Muted,
+            )];
             for s in subdirs {
-                out.push((pad(s, CELL), Role::Muted));
+                row.push((pad(s, cells.1.saturating_sub(1)) + " ", Role::Muted));
             }
+            return vec![row];
         }
         BLine::Channel {
             channel,
-            cells,
+            cells: cs,
             merged,
             ..
         } => {
-            out.push((format!("  {}", pad(channel, LABEL)), Role::Text));
-            for c in cells {
-                let (text, role) = match c {
-                    None => ("".to_string(), Role::Muted),
-                    Some(Cell::Available(t)) => match merged {
-                        // Lag after the merge is what the crew waits on.
-                        Some(mt) => (
-                            format!("✔ {} +{}", hm(*t), duration((*t - *mt).num_seconds())),
-                            Role::Ok,
-                        ),
-                        None => (format!("✔ {}", hm(*t)), Role::Ok),
-                    },
-                    Some(Cell::NotYet) => ("○ not yet".into(), Role::Pending),
-                    Some(Cell::Gone) => ("✖ gone".into(), Role::Failed),
-                    Some(Cell::Broken) => ("✖ broken".into(), Role::Failed),
-                };
-                out.push((pad(&text, CELL), role));
+            let mut row = vec![(
+                format!("  {} ", pad(channel, lw.saturating_sub(3))),
+                Role::Text,
+            )];
+            for c in cs {
+                let (text, role) = cell_text(c, *merged, cells.0);
+                row.push((pad(&text, cells.1), role));
             }
-            if let Some(mt) = merged {
-                out.push((
-                    format!("PR merged {} ago", ago(m.source_now(), *mt)),
+            // The probe's health before the merge's age: a red probe matters more.
+            let health = line
+                .probe()
+                .and_then(|p| health(m, p))
+                .map(|(t, r)| (format!("  {t}"), r));
+            let tail = merged.map(|mt| {
+                (
+                    format!("PR merged {} ago", ago(m.source_now(), mt)),
                     Role::Muted,
-                ));
+                )
+            });
+            let fits = |row: &Vec<(String, Role)>, t: &str| {
+                row.iter().map(|(t, _)| t.width()).sum::<usize>() + t.width() <= width
+            };
+            match (tail, health) {
+                (Some(t), Some(h)) if fits(&row, &format!("{}{}", t.0, h.0)) => {
+                    row.push(t);
+                    row.push(h);
+                }
+                (_, Some(h)) if fits(&row, &h.0) => row.push(h),
+                (Some(t), None) if fits(&row, &t.0) => row.push(t),
+                (_, Some(h)) => {
+                    // No room beside the cells: the health gets a row of its own.
+                    return vec![row, vec![(format!("  {}", h.0.trim_start()), h.1)]];
+                }
+                _ => {}
             }
+            return vec![row];
         }
         BLine::Pypi {
             package,
@@ -149,88 +265,135 @@ pub fn spans(m: &Model, line: &BLine, theme: &Theme) -> Vec<(String, Role)> {
             yanked,
             ..
         } => {
-            out.push((
-                format!("  {}", pad(&format!("PyPI {package}"), LABEL)),
-                Role::Text,
-            ));
+            segs.push(label(format!("PyPI {package}"), lw));
             match (at, yanked) {
-                (_, true) => out.push(("✖ yanked".into(), Role::Failed)),
-                (Some(t), false) => out.push((format!("✔ uploaded {}", when(m, *t)), Role::Ok)),
-                (None, false) => out.push(("○ not yet".into(), Role::Pending)),
+                (_, true) => segs.push(status("✖ yanked", Role::Failed)),
+                (Some(t), false) => {
+                    segs.push(status("✔ uploaded", Role::Ok));
+                    segs.extend(when(m, *t, Role::Ok));
+                }
+                (None, false) => segs.push(status("○ not yet", Role::Pending)),
             }
         }
         BLine::Spread { tagged, channels } => {
             use crate::timeline::availability::{channel_skew, tag_to_first_channel};
-            out.push((format!("  {}", pad("spread", LABEL)), Role::Text));
+            segs.push(label("spread".into(), lw));
             let first = tagged.and_then(|t| tag_to_first_channel(t, channels));
-            match (first, tagged) {
+            let (text, role) = match (first, tagged) {
                 // A record's timestamp is its build time, which can precede the tag.
-                (Some(f), _) if f.lag.num_seconds() < 0 => out.push((
+                (Some(f), _) if f.lag.num_seconds() < 0 => (
                     format!(
                         "first on {}, built {} before the tag",
                         f.channel,
                         duration(-f.lag.num_seconds())
                     ),
                     Role::Ok,
-                )),
-                (Some(f), _) => out.push((
+                ),
+                (Some(f), _) => (
                     format!(
                         "tag → first channel {} ({})",
                         duration(f.lag.num_seconds()),
                         f.channel
                     ),
                     Role::Ok,
-                )),
-                (None, Some(t)) => out.push((
+                ),
+                (None, Some(t)) => (
                     format!(
                         "on no channel yet, {} after the tag",
                         ago(m.source_now(), *t)
                     ),
                     Role::Pending,
-                )),
-                (None, None) => out.push(("not tagged yet".into(), Role::Muted)),
-            }
+                ),
+                (None, None) => ("not tagged yet".into(), Role::Muted),
+            };
+            segs.push(Seg::Label { text, role, min: 8 });
             for skew in channel_skew(channels, m.source_now(), crate::tui::model::SKEW_THRESHOLD) {
-                out.push((
-                    format!(
-                        "  ⚠ skew: {} {} behind {}",
-                        skew.behind,
-                        duration(skew.lag.num_seconds()),
-                        skew.ahead
-                    ),
-                    Role::Warning,
-                ));
+                let text = format!(
+                    "⚠ skew: {} {} behind {}",
+                    skew.behind,
+                    duration(skew.lag.num_seconds()),
+                    skew.ahead
+                );
+                more.extend(
+                    wrap(&text, width, 4)
+                        .into_iter()
+                        .map(|r| vec![(r, Role::Warning)]),
+                );
             }
         }
         BLine::Radar { issues, .. } => {
-            out.push((format!("  {}", pad("new issues", LABEL)), Role::Text));
+            segs.push(label("new issues".into(), lw));
             let failing = line
                 .probe()
                 .and_then(|p| m.reports.get(p))
-                .is_some_and(|r| r.health == crate::probe::Health::Failing);
+                .is_some_and(|r| r.health == Health::Failing);
             if *issues == 0 && failing {
                 // A radar that cannot look has not seen "none".
-                out.push(("? unknown: the radar is failing".into(), Role::Warning));
+                segs.push(status("? unknown", Role::Warning));
+                segs.push(extra(": the radar is failing".into(), Role::Warning, 1));
             } else if *issues == 0 {
-                out.push(("✔ none mention this version".into(), Role::Ok));
+                segs.push(status("✔ none", Role::Ok));
+                segs.push(extra(" mention this version".into(), Role::Ok, 1));
             } else {
-                out.push((format!("✖ {issues} mention this version"), Role::Failed));
+                segs.push(status(format!("✖ {issues}"), Role::Failed));
+                segs.push(extra(" mention this version".into(), Role::Failed, 1));
             }
         }
     }
     if let Some((text, role)) = line.probe().and_then(|p| health(m, p)) {
-        out.push((format!("  {text}"), role));
+        segs.push(status(format!("  {text}"), role));
     }
-    let _ = theme;
+    let mut rows = vec![fit_segs(segs, width)];
+    rows.extend(more);
+    rows
+}
+
+/// The board as drawn at a width: every shown line's rows, in order. The
+/// cursor and the scroll offset are kept in these rows ([`crate::tui::nav`]).
+pub(crate) fn rows(m: &Model, width: usize) -> Vec<Row> {
+    let lw = (width * 2 / 5).clamp(14, LABEL).min(width);
+    let columns = m
+        .board
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            BLine::Subdirs(s) => Some(s.len()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let room = width.saturating_sub(lw);
+    let cells = if room >= columns * 17 {
+        (Form::Full, 17)
+    } else if room >= columns * 10 {
+        (Form::Time, 10)
+    } else {
+        (Form::Symbol, (room / columns).clamp(2, 10))
+    };
+    let mut out = Vec::new();
+    for l in crate::tui::nav::board_lines(m) {
+        if let Some(line) = m.board.lines.get(l) {
+            out.extend(
+                line_rows(m, line, width, lw, cells)
+                    .into_iter()
+                    .map(|r| (l, r)),
+            );
+        }
+    }
     out
 }
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let focused = m.ui.focus == Some(Pane::Probes);
-    let block = frame(" Probes ".to_string(), focused, theme);
+    let title = match m.ui.filter {
+        crate::tui::find::Filter::Alarms => " Probes · alarms only ".to_string(),
+        _ => " Probes ".to_string(),
+    };
+    let block = frame(title, focused, theme);
     let inner = block.inner(area);
-    block.render(area, buf);
     if m.board.lines.is_empty() {
+        block.render(area, buf);
         Paragraph::new(Span::styled(
             "this checklist declares no probes",
             theme.style(Role::Muted),
@@ -239,17 +402,27 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     let height = usize::from(inner.height);
-    let lines: Vec<Line> = m
-        .board
-        .lines
-        .iter()
-        .enumerate()
-        .skip(m.ui.board_offset)
+    let rows = rows(m, usize::from(inner.width));
+    let offset = m.ui.board_offset.min(rows.len().saturating_sub(1));
+    let below = rows.len().saturating_sub(offset + height);
+    let block = with_hint(block, scroll_hint(offset, below), theme);
+    block.render(area, buf);
+    if rows.is_empty() {
+        Paragraph::new(Span::styled(
+            "no probe is in alarm — F for the next filter",
+            theme.style(Role::Muted),
+        ))
+        .render(inner, buf);
+        return;
+    }
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .skip(offset)
         .take(height)
-        .map(|(pos, l)| {
-            let on = focused && pos == m.ui.board_cursor;
+        .map(|(l, spans)| {
+            let on = focused && l == m.ui.board_cursor;
             Line::from(
-                spans(m, l, theme)
+                spans
                     .into_iter()
                     .map(|(t, r)| Span::styled(t, selected(theme.style(r), on, theme)))
                     .collect::<Vec<_>>(),

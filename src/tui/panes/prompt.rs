@@ -70,6 +70,16 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ];
             (" Text ", " Enter saves · Esc cancels ", lines)
         }
+        Mode::Show { title, text } => {
+            let lines = vec![
+                Line::from(Span::styled(title.clone(), theme.style(Role::Title))),
+                Line::from(Span::styled(
+                    crate::export::sanitize::harmless_line(text).into_owned(),
+                    theme.style(Role::Accent),
+                )),
+            ];
+            (" Copy ", " any key closes ", lines)
+        }
         _ => return,
     };
     if let Some(f) = &m.ui.flash {

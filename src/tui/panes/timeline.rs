@@ -3,11 +3,13 @@
 //! Only the visible lines are described, so 10,000 events cost nothing extra.
 
 use super::{fit, frame, selected};
+use super::{scroll_hint, with_hint};
 use crate::export::{Actor, sentence};
 use crate::timeline::EventKind;
+use crate::tui::find::Filter;
 use crate::tui::model::{Model, Pane};
+use crate::tui::nav::{timeline_first, tl_len, tl_pos};
 use crate::tui::theme::{Role, Theme};
-use crate::tui::update::timeline_first;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -16,33 +18,41 @@ use ratatui::widgets::{Paragraph, Widget};
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let focused = m.ui.focus == Some(Pane::Timeline);
     let len = m.state.timeline.len();
+    let shown = tl_len(m);
     let mode = if m.ui.selected_event.is_some() {
         "scrolled — f follows"
     } else {
         "following"
     };
-    let block = frame(
-        format!(
-            " Timeline · {len} events · {} starred · {mode} ",
-            m.state.starred.len()
+    let filter = match (crate::tui::find::typing(m), m.ui.filter) {
+        (Some(q), _) if !q.trim().is_empty() => format!(" · {shown} matching"),
+        (_, f @ (Filter::Alarms | Filter::Starred)) => format!(" · {shown} {}", f.label()),
+        _ => String::new(),
+    };
+    let height = usize::from(area.height.saturating_sub(2));
+    let first = timeline_first(m, height);
+    let below = shown.saturating_sub(first + height);
+    let block = with_hint(
+        frame(
+            format!(
+                " Timeline · {len} events · {} starred{filter} · {mode} ",
+                m.state.starred.len()
+            ),
+            focused,
+            theme,
         ),
-        focused,
+        scroll_hint(first, below),
         theme,
     );
     let inner = block.inner(area);
     block.render(area, buf);
-    let height = usize::from(inner.height);
     let width = usize::from(inner.width);
-    let first = timeline_first(m, height);
     let sel = m.selected_timeline();
-    let lines: Vec<Line> = m
-        .state
-        .timeline
-        .iter()
-        .enumerate()
-        .skip(first)
+    let lines: Vec<Line> = (first..shown)
         .take(height)
-        .map(|(pos, &i)| {
+        .filter_map(|k| tl_pos(m, k))
+        .filter_map(|pos| m.state.timeline.get(pos).map(|&i| (pos, i)))
+        .map(|(pos, i)| {
             let e = &m.state.events[i];
             let on = focused && sel == Some(pos);
             let star = m.state.starred.contains(&e.id);
