@@ -444,7 +444,7 @@ fn fly(
             Some((h, rx)) => (Some(h), Some(rx)),
             None => (None, None),
         };
-        let crew_sync = sync::spawn_background(&release, me, flag, config);
+        let crew_sync = sync::spawn_background(&release, me, flag, config, Some(store.subscribe()));
         if let Some((_, reports)) = &crew_sync {
             opts.sync = Some(reports.clone());
         }

@@ -200,13 +200,20 @@ pub(crate) fn sync(
     }
 }
 
+/// How long my new events wait to go up together.
+const COALESCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The cockpit's background exchange, off the input task; each report is
-/// published for the header. `None` when the release is not shared.
+/// published for the header. It exchanges every interval, and soon after
+/// `recorded` (the store's) brings an event of mine, so a sign-off reaches
+/// the others within their interval plus a second or two. `None` when the
+/// release is not shared.
 pub(crate) fn spawn_background(
     release: &Release,
     me: &str,
     flag: Role,
     config: &Config,
+    mut recorded: Option<tokio::sync::broadcast::Receiver<std::sync::Arc<crate::timeline::Event>>>,
 ) -> Option<(tokio::task::JoinHandle<()>, watch::Receiver<Option<Report>>)> {
     let share = share::load(release, config).ok().flatten()?;
     let every = share.interval(config.sync_interval);
@@ -235,7 +242,25 @@ pub(crate) fn spawn_background(
             if tx.send(Some(report)).is_err() {
                 return;
             }
-            tokio::time::sleep(every).await;
+            let me = me.clone();
+            let mine = async {
+                loop {
+                    match recorded.as_mut() {
+                        Some(rx) => match rx.recv().await {
+                            Ok(e) if crate::crew::same_login(&e.author, &me) => return,
+                            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                                std::future::pending::<()>().await
+                            }
+                        },
+                        None => std::future::pending::<()>().await,
+                    }
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = mine => tokio::time::sleep(COALESCE).await,
+            }
         }
     });
     Some((handle, rx))

@@ -406,9 +406,13 @@ impl Flight<'_> {
         } else {
             self.watch(&release, store.clone(), &me.token)
         };
-        let Some((sync_task, reports)) =
-            crate::cli::sync::spawn_background(&release, &me.login, seat, &user_config)
-        else {
+        let Some((sync_task, reports)) = crate::cli::sync::spawn_background(
+            &release,
+            &me.login,
+            seat,
+            &user_config,
+            Some(store.subscribe()),
+        ) else {
             probes.shutdown().await;
             return Err(user(format!(
                 "{}: the joined release remembers no share",

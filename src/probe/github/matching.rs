@@ -120,7 +120,15 @@ pub fn is_radar_hit(
 ) -> bool {
     !is_pull_request
         && created_at >= cutoff
+        && !is_tracking_issue(body)
         && (mentions_version(title, version) || mentions_version(body, version))
+}
+
+/// A release's own tracking issue ("Release conda 26.11.0", opened by
+/// `start --share`) mentions the version but is no bug: its body carries
+/// the crew's data block (docs/crew-format.md).
+fn is_tracking_issue(body: &str) -> bool {
+    body.contains("<!-- flightdeck-share v")
 }
 
 /// One PR that matched a feedstock or PR probe, as the supersede rules see it.
@@ -370,6 +378,17 @@ mod tests {
         assert!(
             !is_radar_hit(true, after, cutoff, "conda 26.11.0 fix", "", "26.11.0"),
             "PRs are not bug reports"
+        );
+        assert!(
+            !is_radar_hit(
+                false,
+                after,
+                cutoff,
+                "Release conda 26.11.0",
+                "## Release conda 26.11.0\n…\n<!-- flightdeck-share v1: written by flightdeck -->",
+                "26.11.0"
+            ),
+            "the release's own tracking issue is not a bug report"
         );
         assert!(
             !is_radar_hit(
