@@ -1,7 +1,7 @@
 //! The header: what is being released, who is in which seat, how long it has
 //! been running, what the gates say, and how the probes and GitHub quota are doing.
 
-use super::{ago, fit, hm};
+use super::{fit, hm};
 use crate::crew::Role as Seat;
 use crate::tui::model::Model;
 use crate::tui::theme::{Role, Theme};
@@ -16,6 +16,25 @@ fn seat_style(seat: Seat, theme: &Theme) -> ratatui::style::Style {
         Seat::Copilot => Role::Copilot,
         Seat::JumpSeat => Role::JumpSeat,
     })
+}
+
+/// How long the release has run, to the minute: the header's clock changes
+/// at most once a minute (the driver rechecks the frame when a minute turns),
+/// and not at all once the release is closed.
+fn since(m: &Model, started: chrono::DateTime<chrono::Utc>) -> String {
+    if m.state.closed.is_some() {
+        return started.format("%m-%d %H:%M UTC").to_string();
+    }
+    match minutes(m.now, started) {
+        s if s < 60 => "under a minute ago".to_string(),
+        s => format!("{} ago", super::duration(s)),
+    }
+}
+
+/// Whole minutes from `then` to `now`, in seconds.
+fn minutes(now: chrono::DateTime<chrono::Utc>, then: chrono::DateTime<chrono::Utc>) -> i64 {
+    let s = (now - then).num_seconds();
+    s - s.rem_euclid(60)
 }
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -44,10 +63,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         } else {
             format!(" by {}", s.by)
         };
-        l1.push(Span::styled(
-            format!("  · started {} ago{by}", ago(m.now, s.at)),
-            text,
-        ));
+        l1.push(Span::styled(format!("  · started {}{by}", since(m, s.at)), text));
     }
     if let Some((o, s)) = &m.state.closed {
         l1.push(Span::styled(
