@@ -28,7 +28,7 @@ use super::event::{Event, EventKind, KNOWN_KINDS};
 use super::log::ReusedId;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -102,20 +102,32 @@ pub(crate) struct Prefix {
 }
 
 /// The checkpoint of the log at `log` (open as `file`, `len` bytes long), if
-/// there is one and it agrees with the log.
+/// there is one and it agrees with the log. The body is decoded as it is
+/// read (never held whole beside the events it decodes to).
 pub(crate) fn load(log: &Path, file: &mut File, len: u64) -> Option<Prefix> {
-    let bytes = std::fs::read(path_for(log)).ok()?;
-    let (header, body) = split(&bytes)?;
+    let mut cp = File::open(path_for(log)).ok()?;
+    let header = read_header(&mut cp)?;
     if !agrees(&header, file, len) {
         return None;
     }
-    if body.len() as u64 != header.body_len || digest(body) != header.body_digest {
+    // Digested below the buffer: the digest sees big reads, the decoder small ones.
+    let mut body = BufReader::with_capacity(
+        1 << 16,
+        Hashing {
+            inner: cp,
+            digest: Digest::new(header.body_len),
+            read: 0,
+        },
+    );
+    let decoded: Body = rmp_serde::from_read(&mut body).ok()?;
+    std::io::copy(&mut body, &mut std::io::sink()).ok()?;
+    let body = body.into_inner();
+    if body.read != header.body_len || body.digest.finish() != header.body_digest {
         return None;
     }
-    let body: Body = rmp_serde::from_slice(body).ok()?;
     Some(Prefix {
-        events: body.events,
-        reused: body.reused,
+        events: decoded.events,
+        reused: decoded.reused,
         covers: header.covers,
         lines: header.lines,
     })
@@ -125,6 +137,11 @@ pub(crate) fn load(log: &Path, file: &mut File, len: u64) -> Option<Prefix> {
 /// it covers, read from the checkpoint's header alone (the body is not read).
 pub(crate) fn closed_hint(log: &Path, file: &mut File, len: u64) -> Option<(bool, u64)> {
     let mut cp = File::open(path_for(log)).ok()?;
+    let header = read_header(&mut cp)?;
+    agrees(&header, file, len).then_some((header.closed, header.covers))
+}
+
+fn read_header(cp: &mut impl Read) -> Option<Header> {
     let mut head = [0u8; 12];
     cp.read_exact(&mut head).ok()?;
     if &head[..8] != MAGIC {
@@ -136,16 +153,23 @@ pub(crate) fn closed_hint(log: &Path, file: &mut File, len: u64) -> Option<(bool
     }
     let mut raw = vec![0u8; header_len];
     cp.read_exact(&mut raw).ok()?;
-    let header: Header = rmp_serde::from_slice(&raw).ok()?;
-    agrees(&header, file, len).then_some((header.closed, header.covers))
+    rmp_serde::from_slice(&raw).ok()
 }
 
-fn split(bytes: &[u8]) -> Option<(Header, &[u8])> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let (len, rest) = rest.split_at_checked(4)?;
-    let header_len = u32::from_le_bytes(len.try_into().ok()?) as usize;
-    let (header, body) = rest.split_at_checked(header_len)?;
-    Some((rmp_serde::from_slice(header).ok()?, body))
+/// A reader that digests and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    digest: Digest,
+    read: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.digest.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 fn agrees(header: &Header, file: &mut File, len: u64) -> bool {
@@ -187,19 +211,62 @@ fn marks(file: &mut File, covers: u64) -> Option<Vec<Mark>> {
 
 /// A fast digest of the body (eight bytes a step), against a garbled file:
 /// not against an adversary, who could as well edit the log.
+struct Digest {
+    h: u64,
+    word: [u8; 8],
+    filled: usize,
+}
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Digest {
+    fn new(len: u64) -> Digest {
+        Digest {
+            h: K ^ len,
+            word: [0; 8],
+            filled: 0,
+        }
+    }
+
+    fn mix(&mut self, w: u64) {
+        self.h = (self.h ^ w).wrapping_mul(K).rotate_left(31);
+    }
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.filled == 0 && bytes.len() >= 8 {
+                let mut chunks = bytes.chunks_exact(8);
+                for c in &mut chunks {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(c);
+                    self.mix(u64::from_le_bytes(w));
+                }
+                bytes = chunks.remainder();
+                continue;
+            }
+            let take = (8 - self.filled).min(bytes.len());
+            self.word[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled == 8 {
+                self.mix(u64::from_le_bytes(self.word));
+                self.filled = 0;
+            }
+        }
+    }
+
+    fn finish(mut self) -> u64 {
+        for i in 0..self.filled {
+            self.mix(u64::from(self.word[i]));
+        }
+        self.h ^ (self.h >> 29)
+    }
+}
+
 fn digest(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = K ^ bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(31);
-    }
-    for &b in chunks.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(K).rotate_left(31);
-    }
-    h ^ (h >> 29)
+    let mut d = Digest::new(bytes.len() as u64);
+    d.update(bytes);
+    d.finish()
 }
 
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
@@ -216,7 +283,8 @@ pub(crate) fn write(
 ) -> std::io::Result<()> {
     let marks = marks(file, covers)
         .ok_or_else(|| std::io::Error::other("the log changed under the checkpoint"))?;
-    let body = rmp_serde::to_vec_named(&BodyRef { events, reused }).map_err(std::io::Error::other)?;
+    let body =
+        rmp_serde::to_vec_named(&BodyRef { events, reused }).map_err(std::io::Error::other)?;
     let header = Header {
         format: FORMAT,
         build: build(),

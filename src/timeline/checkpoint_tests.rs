@@ -167,7 +167,10 @@ fn a_start_reads_only_the_tail_behind_the_checkpoint() {
     bytes[at] ^= 0x01;
     fs::write(&path, &bytes).expect("write");
     assert_eq!(
-        EventLog::read_checked(&path).expect("from the checkpoint").0.len(),
+        EventLog::read_checked(&path)
+            .expect("from the checkpoint")
+            .0
+            .len(),
         WORTH + 10
     );
     fs::remove_file(path_for(&path)).expect("delete");
@@ -181,7 +184,11 @@ fn a_truncated_log_is_not_read_from_a_checkpoint_that_covers_more() {
     let path = long_log(dir.path(), WORTH + 10);
     EventLog::read_checked(&path).expect("read");
     let text = fs::read_to_string(&path).expect("read");
-    let keep: String = text.lines().take(WORTH / 2).map(|l| format!("{l}\n")).collect();
+    let keep: String = text
+        .lines()
+        .take(WORTH / 2)
+        .map(|l| format!("{l}\n"))
+        .collect();
     fs::write(&path, keep).expect("truncate");
     let read = EventLog::read_checked(&path).expect("read");
     assert_eq!(read.0.len(), WORTH / 2);

@@ -135,4 +135,3 @@ fn crc32_finish(crc: u32) -> u32 {
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     crc32_finish(crc32_update(!0, bytes))
 }
-

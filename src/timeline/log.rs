@@ -16,8 +16,8 @@ use super::checkpoint::{self, Prefix};
 use super::event::{Event, EventId, EventKind, Fact, SCHEMA_VERSION};
 #[cfg(test)]
 use super::line::SUM_LEN;
-pub use super::line::line_of;
 pub(crate) use super::line::crc32;
+pub use super::line::line_of;
 use super::line::{LineError, encode_line, parse_line};
 use super::rules::{Book, Permit, Role, judge};
 use crate::timeline::clock::Clock;
@@ -262,7 +262,8 @@ impl EventLog {
     /// Starts from the checkpoint when one agrees with the file, and writes
     /// a new one when the tail behind it was long (best effort).
     pub fn read_checked(path: &Path) -> Result<Checked, LogError> {
-        let mut file = File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let mut file =
+            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let len = file
             .metadata()
             .map_err(|e| LogError::io(path, "reading the timeline", e))?
@@ -289,14 +290,19 @@ impl EventLog {
     /// The checkpoint's events and those of the tail behind it; `None` when a
     /// tail line reuses an id of the covered part (the whole log is read
     /// then, to name both lines).
-    fn read_tail(path: &Path, file: &mut File, prefix: Prefix) -> Result<Option<Checked>, LogError> {
+    fn read_tail(
+        path: &Path,
+        file: &mut File,
+        prefix: Prefix,
+    ) -> Result<Option<Checked>, LogError> {
         let mut bytes = Vec::new();
         file.seek(SeekFrom::Start(prefix.covers))
             .and_then(|_| file.read_to_end(&mut bytes))
             .map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let (complete, tail) = split_tail(&bytes);
         let torn = (tail > 0).then_some(tail);
-        let (numbered, lines) = parse_numbered(path, &bytes[..complete], prefix.covers, prefix.lines)?;
+        let (numbered, lines) =
+            parse_numbered(path, &bytes[..complete], prefix.covers, prefix.lines)?;
         let Prefix {
             mut events,
             mut reused,
@@ -325,7 +331,8 @@ impl EventLog {
     /// hint: see [`super::Release::was_closed`]): the checkpoint's header
     /// answers for what it covers, and only the tail is searched.
     pub(crate) fn mentions(path: &Path, tag: &str) -> Result<bool, LogError> {
-        let mut file = File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let mut file =
+            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let len = file
             .metadata()
             .map_err(|e| LogError::io(path, "reading the timeline", e))?

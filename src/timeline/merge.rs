@@ -8,7 +8,8 @@
 //! by the roster: see `trust`.)
 
 use super::event::{Event, EventId};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Merges two logs.
 pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
@@ -16,24 +17,35 @@ pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
 }
 
 /// Orders events by (`at`, id) with each id once.
+///
+/// Works on indices (a hash of ids, a sort of positions) and moves each
+/// event once: a start folds 100,000 events through here.
 pub fn normalize(events: Vec<Event>) -> Vec<Event> {
-    let mut by_id: BTreeMap<EventId, Event> = BTreeMap::new();
-    for e in events {
-        match by_id.get(&e.id) {
-            Some(existing) if existing == &e => {}
-            Some(existing) => {
-                if encoding(&e) > encoding(existing) {
-                    by_id.insert(e.id.clone(), e);
+    let mut keep = vec![true; events.len()];
+    {
+        let mut first: HashMap<&EventId, usize> = HashMap::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            match first.entry(&e.id) {
+                Entry::Vacant(v) => {
+                    v.insert(i);
                 }
-            }
-            None => {
-                by_id.insert(e.id.clone(), e);
+                Entry::Occupied(mut o) => {
+                    let j = *o.get();
+                    if events[j] != *e && encoding(e) > encoding(&events[j]) {
+                        keep[j] = false;
+                        o.insert(i);
+                    } else {
+                        keep[i] = false;
+                    }
+                }
             }
         }
     }
-    let mut out: Vec<Event> = by_id.into_values().collect();
-    out.sort_by(|x, y| x.order_key().cmp(&y.order_key()));
-    out
+    let mut order: Vec<usize> = (0..events.len()).filter(|&i| keep[i]).collect();
+    // Ids are unique now, so the keys are too: an unstable sort is exact.
+    order.sort_unstable_by(|&a, &b| events[a].order_key().cmp(&events[b].order_key()));
+    let mut slots: Vec<Option<Event>> = events.into_iter().map(Some).collect();
+    order.iter().filter_map(|&i| slots[i].take()).collect()
 }
 
 fn encoding(e: &Event) -> String {
