@@ -14,6 +14,10 @@
 //! 100,000 events; flat after the checkpoint; append constant.
 //!
 //!     cargo bench --bench log_scale
+//!
+//! `FLIGHTDECK_BENCH_BREAKDOWN=1` prints instead, per size, how a `status`
+//! splits into reading and folding, beside decoding the same events from
+//! MessagePack and from JSON and cloning them (where the time goes).
 
 use chrono::Duration;
 use flightdeck::checklist::{Checklist, StepId};
@@ -239,6 +243,8 @@ struct Row {
     cost: [Cost; 5],
     /// The binary's `status` and `export`, ms.
     bin: [f64; 2],
+    /// Peak resident MB of a fresh process: status, export, first frame.
+    rss: [f64; 3],
 }
 
 const NAMES: [&str; 5] = [
@@ -249,7 +255,45 @@ const NAMES: [&str; 5] = [
     "append (fsync)",
 ];
 
+/// Runs one start in this process, fresh, and prints its peak resident size
+/// (what `fly`, `status` or `export` would hold): `FLIGHTDECK_BENCH_CHILD=what:home`.
+fn child(spec: &str) {
+    let Some((what, home)) = spec.split_once(':') else {
+        return;
+    };
+    let Ok(release) = Home::new(home).resolve(None) else {
+        eprintln!("no release in {home}");
+        return;
+    };
+    match what {
+        "status" => status(&release),
+        "export" => export_md(&release),
+        _ => first_frame(&release),
+    }
+    println!("{:.1}", peak_mb().unwrap_or(f64::NAN));
+}
+
+/// The peak resident size of a fresh process doing `what` (see [`child`]), MB.
+fn resident(what: &str, home: &std::path::Path) -> f64 {
+    let Ok(exe) = std::env::current_exe() else {
+        return f64::NAN;
+    };
+    std::process::Command::new(exe)
+        .env(
+            "FLIGHTDECK_BENCH_CHILD",
+            format!("{what}:{}", home.display()),
+        )
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("FLIGHTDECK_BENCH_CHILD") {
+        child(&spec);
+        return;
+    }
     let mut sizes = vec![1_000, 10_000, 100_000];
     if std::env::var_os("FLIGHTDECK_BENCH_1M").is_some() {
         sizes.push(1_000_000);
@@ -298,10 +342,12 @@ fn main() {
                 &["export", id, "--format", "md", "-o", out.as_ref()],
             ),
         ];
+        let rss = ["status", "export", "frame"].map(|w| resident(w, dir.path()));
         rows.push(Row {
             n,
             cost: [s, cold, e, f, a],
             bin,
+            rss,
         });
     }
     let Some(base) = rows.first() else { return };
@@ -337,6 +383,19 @@ fn main() {
             );
         }
     }
+    println!("\npeak resident MB of a fresh process (binary and libraries included)");
+    for row in &rows {
+        println!(
+            "  {:>9} events  status {:>6.1} MB ×{:.1}   export {:>6.1} MB ×{:.1}   first frame {:>6.1} MB ×{:.1}",
+            row.n,
+            row.rss[0],
+            r(base.rss[0], row.rss[0]),
+            row.rss[1],
+            r(base.rss[1], row.rss[1]),
+            row.rss[2],
+            r(base.rss[2], row.rss[2])
+        );
+    }
     println!("\ngrowth per decade (time ×; goal: ×1 after the checkpoint, append ×1):");
     for w in rows.windows(2) {
         let (lo, hi) = (&w[0], &w[1]);
@@ -364,6 +423,10 @@ fn main() {
             "  binary status {:.0} ms, binary export {:.0} ms",
             row.bin[0], row.bin[1]
         );
+        println!(
+            "  resident (fresh process): status {:.0} MB, export {:.0} MB, first frame {:.0} MB",
+            row.rss[0], row.rss[1], row.rss[2]
+        );
     }
 }
 
@@ -378,5 +441,21 @@ fn breakdown(release: &Release) {
     let t = Instant::now();
     drop(state);
     let dropped = t.elapsed().as_secs_f64() * 1e3;
-    println!("  breakdown: read {read:.1} ms, fold {folded:.1} ms, drop {dropped:.1} ms");
+    let events = release.read_events().unwrap_or_default();
+    let named = rmp_serde::to_vec_named(&events).unwrap_or_default();
+    let t = Instant::now();
+    let back: Vec<Event> = rmp_serde::from_slice(&named).unwrap_or_default();
+    let decode = t.elapsed().as_secs_f64() * 1e3;
+    let json = serde_json::to_vec(&events).unwrap_or_default();
+    let t = Instant::now();
+    let back2: Vec<Event> = serde_json::from_slice(&json).unwrap_or_default();
+    let jdecode = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let cloned = events.clone();
+    let clone = t.elapsed().as_secs_f64() * 1e3;
+    black_box((back.len(), back2.len(), cloned.len()));
+    println!(
+        "  breakdown: read {read:.1} ms, fold {folded:.1} ms, drop {dropped:.1} ms; msgpack decode {decode:.1} ms ({} MB), json decode {jdecode:.1} ms, clone {clone:.1} ms",
+        named.len() / 1_000_000
+    );
 }

@@ -5,6 +5,8 @@
 //!   release.toml     what was started, by whom, from which checklist (replaced atomically)
 //!   checklist.toml   the checklist as it was at `start`, so the plan never shifts mid-release
 //!   events.jsonl     the timeline (append-only)
+//!   events.jsonl.checkpoint   derived: the log read up to a byte offset, so a
+//!                    start reads only the tail (see `checkpoint`; safe to delete)
 //! ```
 
 use super::clock::Clock;
