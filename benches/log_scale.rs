@@ -446,6 +446,11 @@ fn breakdown(release: &Release) {
     let t = Instant::now();
     let back: Vec<Event> = rmp_serde::from_slice(&named).unwrap_or_default();
     let decode = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let streamed: Vec<Event> =
+        rmp_serde::from_read(std::io::BufReader::new(&named[..])).unwrap_or_default();
+    let stream = t.elapsed().as_secs_f64() * 1e3;
+    black_box(streamed.len());
     let json = serde_json::to_vec(&events).unwrap_or_default();
     let t = Instant::now();
     let back2: Vec<Event> = serde_json::from_slice(&json).unwrap_or_default();
@@ -455,7 +460,7 @@ fn breakdown(release: &Release) {
     let clone = t.elapsed().as_secs_f64() * 1e3;
     black_box((back.len(), back2.len(), cloned.len()));
     println!(
-        "  breakdown: read {read:.1} ms, fold {folded:.1} ms, drop {dropped:.1} ms; msgpack decode {decode:.1} ms ({} MB), json decode {jdecode:.1} ms, clone {clone:.1} ms",
+        "  breakdown: read {read:.1} ms, fold {folded:.1} ms, drop {dropped:.1} ms; msgpack decode {decode:.1} ms ({} MB), streamed {stream:.1} ms, json decode {jdecode:.1} ms, clone {clone:.1} ms",
         named.len() / 1_000_000
     );
 }

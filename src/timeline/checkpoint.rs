@@ -28,7 +28,7 @@ use super::event::{Event, EventKind, KNOWN_KINDS};
 use super::log::ReusedId;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -102,29 +102,26 @@ pub(crate) struct Prefix {
 }
 
 /// The checkpoint of the log at `log` (open as `file`, `len` bytes long), if
-/// there is one and it agrees with the log. The body is decoded as it is
-/// read (never held whole beside the events it decodes to).
+/// there is one and it agrees with the log. Its body is digested before it
+/// is decoded, and decoded from memory: a garbled length inside it is an
+/// error, never a huge allocation.
 pub(crate) fn load(log: &Path, file: &mut File, len: u64) -> Option<Prefix> {
     let mut cp = File::open(path_for(log)).ok()?;
     let header = read_header(&mut cp)?;
     if !agrees(&header, file, len) {
         return None;
     }
-    // Digested below the buffer: the digest sees big reads, the decoder small ones.
-    let mut body = BufReader::with_capacity(
-        1 << 16,
-        Hashing {
-            inner: cp,
-            digest: Digest::new(header.body_len),
-            read: 0,
-        },
-    );
-    let decoded: Body = rmp_serde::from_read(&mut body).ok()?;
-    std::io::copy(&mut body, &mut std::io::sink()).ok()?;
-    let body = body.into_inner();
-    if body.read != header.body_len || body.digest.finish() != header.body_digest {
+    let size = cp.metadata().ok()?.len();
+    let body_len = usize::try_from(header.body_len).ok()?;
+    if size.checked_sub(12)? < header.body_len {
         return None;
     }
+    let mut body = Vec::with_capacity(body_len);
+    cp.read_to_end(&mut body).ok()?;
+    if body.len() != body_len || digest(&body) != header.body_digest {
+        return None;
+    }
+    let decoded: Body = rmp_serde::from_slice(&body).ok()?;
     Some(Prefix {
         events: decoded.events,
         reused: decoded.reused,
@@ -154,22 +151,6 @@ fn read_header(cp: &mut impl Read) -> Option<Header> {
     let mut raw = vec![0u8; header_len];
     cp.read_exact(&mut raw).ok()?;
     rmp_serde::from_slice(&raw).ok()
-}
-
-/// A reader that digests and counts what passes through it.
-struct Hashing<R> {
-    inner: R,
-    digest: Digest,
-    read: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.digest.update(&buf[..n]);
-        self.read += n as u64;
-        Ok(n)
-    }
 }
 
 fn agrees(header: &Header, file: &mut File, len: u64) -> bool {
