@@ -18,6 +18,10 @@
 //!   truncated, replaced by another release's, or rewritten there disagrees;
 //! - its own body has the digest its header names (a garbled checkpoint).
 //!
+//! What this does not see: a covered line changed in place, to the same
+//! length, outside every window. Such damage is found when the whole log is
+//! read again (delete the checkpoint, or let the next rebuild read it).
+//!
 //! A checkpoint is written (temp file, then rename, so a reader sees the old
 //! one or the new one) only for logs of at least [`WORTH`] lines, when the
 //! tail behind the last one reaches [`EVERY`] lines: by a writer after an
