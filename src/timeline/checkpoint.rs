@@ -19,8 +19,8 @@
 //! - its own body has the digest its header names (a garbled checkpoint).
 //!
 //! What this does not see: a covered line changed in place, to the same
-//! length, outside every window. Such damage is found when the whole log is
-//! read again (delete the checkpoint, or let the next rebuild read it).
+//! length, outside every window: such damage is found only when the whole
+//! log is read again (after the checkpoint is deleted or disagrees).
 //!
 //! A checkpoint is written (temp file, then rename, so a reader sees the old
 //! one or the new one) only for logs of at least [`WORTH`] lines, when the
