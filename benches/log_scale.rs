@@ -1,20 +1,30 @@
 //! Start-up, memory and append cost against the length of the log (issue 16).
 //!
-//! For 1k, 10k and 100k events (and 1M with `FLIGHTDECK_BENCH_1M=1`; it is
-//! generated once into a temp dir) it prints the time and peak memory of what
-//! `status` does (read the log, fold it), of the cockpit's first frame (read,
-//! fold, build the model, draw) and of one append, and the growth factor per
-//! decade. The goals are printed beside them: start-up under 150 ms and
-//! resident memory under 50 MB at 100,000 events, start-up flat once a
-//! checkpoint holds the fold, append constant.
+//! For 1k, 10k and 100k events (and 1M with `FLIGHTDECK_BENCH_1M=1`) it
+//! prints the median time and the peak memory (above what was resident
+//! before) of what `status` does (read the log, fold it), of an export
+//! (`export --format md`: read, fold, write the table), of the cockpit's
+//! first frame (open the log, fold, build the model, draw) and of one append
+//! (fsync included) — each start with the checkpoint beside the log, and
+//! `status` also without one (the first start after it was deleted, which
+//! writes it again). Then the real binary's `status` and `export` wall time,
+//! process start included. Every figure is also given as a ratio to the
+//! 1,000-event case of the same run, with the growth factor per decade.
+//! Goals: `status`, `export` and the first frame under 150 ms and 50 MB at
+//! 100,000 events; flat after the checkpoint; append constant.
 //!
 //!     cargo bench --bench log_scale
+//!
+//! `FLIGHTDECK_BENCH_BREAKDOWN=1` prints instead, per size, how a `status`
+//! splits into reading and folding, beside decoding the same events from
+//! MessagePack and from JSON and cloning them (where the time goes).
 
 use chrono::Duration;
 use flightdeck::checklist::{Checklist, StepId};
 use flightdeck::crew::Role;
+use flightdeck::export::{ExportOptions, Format, export};
 use flightdeck::timeline::{
-    Book, Clock, Event, EventId, EventKind, EventLog, Fact, Home, Release, fold, judge, log,
+    Book, Clock, Event, EventId, EventKind, EventLog, Fact, Home, Release, fold_owned, judge, log,
 };
 use flightdeck::tui::fixture::{CONDA, at};
 use flightdeck::tui::model::Model;
@@ -147,8 +157,28 @@ fn measure(runs: usize, mut f: impl FnMut()) -> Cost {
 
 fn status(release: &Release) {
     let events = release.read_events().unwrap_or_default();
-    let state = fold(&release.plan, &events);
+    let state = fold_owned(&release.plan, events);
     black_box(state.progress());
+}
+
+/// `status` as the first start after the checkpoint was deleted (it reads the
+/// whole log, and writes the checkpoint again).
+fn status_cold(release: &Release) {
+    let mut name = release.events_path().into_os_string();
+    name.push(".checkpoint");
+    let _ = std::fs::remove_file(name);
+    status(release);
+}
+
+fn export_md(release: &Release) {
+    let events = release.read_events().unwrap_or_default();
+    let state = fold_owned(&release.plan, events);
+    let text = export(
+        release,
+        &state,
+        &ExportOptions::new(Format::Md, at(12, 9, 0)),
+    );
+    black_box(text.map(|t| t.len()).unwrap_or_default());
 }
 
 fn first_frame(release: &Release) {
@@ -183,18 +213,97 @@ fn append(log: &mut EventLog) {
     }
 }
 
+/// Median wall time of the real binary running `args` against `home`.
+fn binary(runs: usize, home: &std::path::Path, args: &[&str]) -> f64 {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let ok = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+            .arg("--home")
+            .arg(home)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("flightdeck {args:?} failed");
+            return f64::NAN;
+        }
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+struct Row {
+    n: usize,
+    /// status, status without a checkpoint, export, first frame, append.
+    cost: [Cost; 5],
+    /// The binary's `status` and `export`, ms.
+    bin: [f64; 2],
+    /// Peak resident MB of a fresh process: status, export, first frame.
+    rss: [f64; 3],
+}
+
+const NAMES: [&str; 5] = [
+    "status",
+    "status, no checkpoint",
+    "export md",
+    "first frame",
+    "append (fsync)",
+];
+
+/// Runs one start in this process, fresh, and prints its peak resident size
+/// (what `fly`, `status` or `export` would hold): `FLIGHTDECK_BENCH_CHILD=what:home`.
+fn child(spec: &str) {
+    let Some((what, home)) = spec.split_once(':') else {
+        return;
+    };
+    let Ok(release) = Home::new(home).resolve(None) else {
+        eprintln!("no release in {home}");
+        return;
+    };
+    match what {
+        "status" => status(&release),
+        "export" => export_md(&release),
+        _ => first_frame(&release),
+    }
+    println!("{:.1}", peak_mb().unwrap_or(f64::NAN));
+}
+
+/// The peak resident size of a fresh process doing `what` (see [`child`]), MB.
+fn resident(what: &str, home: &std::path::Path) -> f64 {
+    let Ok(exe) = std::env::current_exe() else {
+        return f64::NAN;
+    };
+    std::process::Command::new(exe)
+        .env(
+            "FLIGHTDECK_BENCH_CHILD",
+            format!("{what}:{}", home.display()),
+        )
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("FLIGHTDECK_BENCH_CHILD") {
+        child(&spec);
+        return;
+    }
     let mut sizes = vec![1_000, 10_000, 100_000];
     if std::env::var_os("FLIGHTDECK_BENCH_1M").is_some() {
         sizes.push(1_000_000);
     }
-    println!("== the log against its length (goals: status and first frame under 150 ms and");
-    println!("   under 50 MB at 100,000 events; flat after a checkpoint; append constant) ==");
+    println!("== the log against its length (goals: status, export and first frame under 150 ms");
+    println!("   and 50 MB at 100,000 events; flat after the checkpoint; append constant) ==");
     println!(
-        "{:>9}  {:>16}  {:>16}  {:>16}",
-        "events", "status", "first frame", "append (fsync)"
+        "median ms / peak MB above the resident base; ×N: ratio to the 1,000-event case of this run"
     );
-    let mut rows: Vec<(usize, Cost, Cost, Cost)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for &n in &sizes {
         let Ok(dir) = tempfile::tempdir() else {
             eprintln!("no temp dir");
@@ -204,34 +313,100 @@ fn main() {
             eprintln!("could not build a {n}-event log");
             return;
         };
-        let runs = if n >= 1_000_000 { 1 } else { 5 };
+        let runs = if n >= 1_000_000 { 3 } else { 7 };
+        let cold = measure(runs, || status_cold(&release));
+        // The cold runs left a checkpoint: every start below reads only the tail.
         let s = measure(runs, || status(&release));
+        if std::env::var_os("FLIGHTDECK_BENCH_BREAKDOWN").is_some() {
+            println!("{n} events");
+            for _ in 0..3 {
+                breakdown(&release);
+            }
+            continue;
+        }
+        let e = measure(runs, || export_md(&release));
         let f = measure(runs, || first_frame(&release));
         let Ok(mut log) = release.open_log("jane", Role::Pilot, Clock::Fixed(at(12, 9, 0))) else {
             return;
         };
         let a = measure(20, || append(&mut log));
         drop(log);
-        println!(
-            "{n:>9}  {:>8.1} ms {:>5.1} MB  {:>8.1} ms {:>5.1} MB  {:>8.2} ms {:>5.1} MB",
-            s.ms, s.mb, f.ms, f.mb, a.ms, a.mb
-        );
-        rows.push((n, s, f, a));
+        let id = release.meta.id.as_str();
+        let out = dir.path().join("out.md");
+        let out = out.to_string_lossy();
+        let bin = [
+            binary(runs, dir.path(), &["status", id]),
+            binary(
+                runs,
+                dir.path(),
+                &["export", id, "--format", "md", "-o", out.as_ref()],
+            ),
+        ];
+        let rss = ["status", "export", "frame"].map(|w| resident(w, dir.path()));
+        rows.push(Row {
+            n,
+            cost: [s, cold, e, f, a],
+            bin,
+            rss,
+        });
     }
-    println!("growth per decade (time ×, memory ×; goal: ×1 after the checkpoint, append ×1):");
+    let Some(base) = rows.first() else { return };
+    let r = |a: f64, b: f64| b / a.max(1e-3);
+    for (k, name) in NAMES.iter().enumerate() {
+        println!("\n{name}");
+        for row in &rows {
+            let (c, b) = (row.cost[k], base.cost[k]);
+            println!(
+                "  {:>9} events  {:>9.2} ms ×{:<6.1} {:>6.1} MB ×{:.1}",
+                row.n,
+                c.ms,
+                r(b.ms, c.ms),
+                c.mb,
+                r(b.mb.max(0.1), c.mb.max(0.1))
+            );
+        }
+    }
+    for (k, name) in [
+        "binary: flightdeck status",
+        "binary: flightdeck export --format md",
+    ]
+    .iter()
+    .enumerate()
+    {
+        println!("\n{name} (process start included)");
+        for row in &rows {
+            println!(
+                "  {:>9} events  {:>9.1} ms ×{:.1}",
+                row.n,
+                row.bin[k],
+                r(base.bin[k], row.bin[k])
+            );
+        }
+    }
+    println!("\npeak resident MB of a fresh process (binary and libraries included)");
+    for row in &rows {
+        println!(
+            "  {:>9} events  status {:>6.1} MB ×{:.1}   export {:>6.1} MB ×{:.1}   first frame {:>6.1} MB ×{:.1}",
+            row.n,
+            row.rss[0],
+            r(base.rss[0], row.rss[0]),
+            row.rss[1],
+            r(base.rss[1], row.rss[1]),
+            row.rss[2],
+            r(base.rss[2], row.rss[2])
+        );
+    }
+    println!("\ngrowth per decade (time ×; goal: ×1 after the checkpoint, append ×1):");
     for w in rows.windows(2) {
-        let ((n0, s0, f0, a0), (n1, s1, f1, a1)) = (w[0], w[1]);
-        let r = |a: f64, b: f64| b / a.max(1e-9);
-        println!(
-            "  {n0:>7} → {n1:<7}  status ×{:.1} / ×{:.1}   first frame ×{:.1} / ×{:.1}   append ×{:.1}",
-            r(s0.ms, s1.ms),
-            r(s0.mb.max(0.1), s1.mb.max(0.1)),
-            r(f0.ms, f1.ms),
-            r(f0.mb.max(0.1), f1.mb.max(0.1)),
-            r(a0.ms, a1.ms)
-        );
+        let (lo, hi) = (&w[0], &w[1]);
+        let parts: Vec<String> = NAMES
+            .iter()
+            .enumerate()
+            .map(|(k, name)| format!("{name} ×{:.1}", r(lo.cost[k].ms, hi.cost[k].ms)))
+            .collect();
+        println!("  {:>7} → {:<7}  {}", lo.n, hi.n, parts.join(", "));
     }
-    if let Some((_, s, f, _)) = rows.iter().find(|r| r.0 == 100_000) {
+    if let Some(row) = rows.iter().find(|r| r.n == 100_000) {
         let verdict = |c: &Cost| {
             if c.ms < 150.0 && c.mb < 50.0 {
                 "within the goal"
@@ -239,14 +414,53 @@ fn main() {
                 "OVER the goal"
             }
         };
+        println!("\nat 100,000 events (goal 150 ms / 50 MB):");
+        for (k, name) in NAMES.iter().enumerate().take(4) {
+            let c = &row.cost[k];
+            println!("  {name}: {:.0} ms / {:.0} MB ({})", c.ms, c.mb, verdict(c));
+        }
         println!(
-            "at 100,000 events: status {:.0} ms / {:.0} MB ({}), first frame {:.0} ms / {:.0} MB ({}); goal 150 ms / 50 MB",
-            s.ms,
-            s.mb,
-            verdict(s),
-            f.ms,
-            f.mb,
-            verdict(f)
+            "  binary status {:.0} ms, binary export {:.0} ms",
+            row.bin[0], row.bin[1]
+        );
+        println!(
+            "  resident (fresh process): status {:.0} MB, export {:.0} MB, first frame {:.0} MB",
+            row.rss[0], row.rss[1], row.rss[2]
         );
     }
+}
+
+#[allow(dead_code)]
+fn breakdown(release: &Release) {
+    let t = Instant::now();
+    let events = release.read_events().unwrap_or_default();
+    let read = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let state = fold_owned(&release.plan, events);
+    let folded = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    drop(state);
+    let dropped = t.elapsed().as_secs_f64() * 1e3;
+    let events = release.read_events().unwrap_or_default();
+    let named = rmp_serde::to_vec_named(&events).unwrap_or_default();
+    let t = Instant::now();
+    let back: Vec<Event> = rmp_serde::from_slice(&named).unwrap_or_default();
+    let decode = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let streamed: Vec<Event> =
+        rmp_serde::from_read(std::io::BufReader::new(&named[..])).unwrap_or_default();
+    let stream = t.elapsed().as_secs_f64() * 1e3;
+    black_box(streamed.len());
+    let json = serde_json::to_vec(&events).unwrap_or_default();
+    let t = Instant::now();
+    let back2: Vec<Event> = serde_json::from_slice(&json).unwrap_or_default();
+    let jdecode = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let cloned = events.clone();
+    let clone = t.elapsed().as_secs_f64() * 1e3;
+    black_box((back.len(), back2.len(), cloned.len()));
+    println!(
+        "  breakdown: read {read:.1} ms, fold {folded:.1} ms, drop {dropped:.1} ms; msgpack decode {decode:.1} ms ({} MB), streamed {stream:.1} ms, json decode {jdecode:.1} ms, clone {clone:.1} ms",
+        named.len() / 1_000_000
+    );
 }

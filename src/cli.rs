@@ -544,8 +544,7 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
         ),
     };
     let release = home.resolve(args.release.as_deref())?;
-    let events = release.read_events()?;
-    let state = fold(&release.plan, &events);
+    let state = crate::timeline::fold_owned(&release.plan, release.read_events()?);
     crew::print_ignored(&state, &release);
     let opts = ExportOptions {
         starred_only: args.starred,

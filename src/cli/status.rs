@@ -5,15 +5,14 @@
 use crate::timeline::availability::{Skew, channel_skew};
 use crate::timeline::matrix::{ChannelRow, channels};
 use crate::timeline::rules;
-use crate::timeline::{EventKind, Release, State, StepStatus, fold};
+use crate::timeline::{EventKind, Release, State, StepStatus, fold_owned};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use std::fmt::Write as _;
 
 /// `flightdeck status`: where the release stands, by phase.
 pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
-    let events = release.read_events()?;
-    let state = fold(&release.plan, &events);
+    let state = fold_owned(&release.plan, release.read_events()?);
     // A closed release is read as it stood when it closed, not against today.
     let now = state.closed.as_ref().map_or_else(Utc::now, |(_, c)| c.at);
     if json {

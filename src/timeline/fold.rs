@@ -144,7 +144,13 @@ pub struct StepState {
 
 /// Folds events into the state of the plan's release.
 pub fn fold(plan: &Plan, events: &[Event]) -> State {
-    let sifted = sift(plan, super::merge::normalize(events.to_vec()));
+    fold_owned(plan, events.to_vec())
+}
+
+/// [`fold`], taking the events: the state keeps them, so a caller done with
+/// them (`status`, `export`) holds one copy, not two.
+pub fn fold_owned(plan: &Plan, events: Vec<Event>) -> State {
+    let sifted = sift(plan, super::merge::normalize(events));
     let events = sifted.events;
     let mut crew_changes = Vec::new();
 

@@ -12,11 +12,17 @@
 //!   damage that still parses as JSON is refused too; lines written before
 //!   checksums existed have none and are read as before.
 
-use super::event::{Event, EventId, EventKind, Fact, KNOWN_KINDS, SCHEMA_VERSION};
+use super::checkpoint::{self, Prefix};
+use super::event::{Event, EventId, EventKind, Fact, SCHEMA_VERSION};
+#[cfg(test)]
+use super::line::SUM_LEN;
+pub(crate) use super::line::crc32;
+pub use super::line::line_of;
+use super::line::{LineError, encode_line, parse_line};
 use super::rules::{Book, Permit, Role, judge};
 use crate::timeline::clock::Clock;
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -93,7 +99,8 @@ pub struct EventLog {
     read_to: u64,
     /// Lines (blank ones included) consumed, so messages name the line an editor shows.
     lines_read: usize,
-    ids: HashSet<EventId>,
+    /// Each id once, with its index in `events`.
+    ids: HashMap<EventId, usize>,
     facts: HashSet<String>,
     author: String,
     role: Role,
@@ -101,6 +108,12 @@ pub struct EventLog {
     clock: Clock,
     /// Opened for reading only (the jump seat): never repairs, never appends.
     read_only: bool,
+    /// Lines covered by the newest checkpoint this handle knows of.
+    checkpointed: usize,
+    /// A line reused an earlier line's id for a different event: readers
+    /// report it with both line numbers, which this handle does not keep, so
+    /// it leaves the checkpoint to them.
+    reused_seen: bool,
 }
 
 impl EventLog {
@@ -119,13 +132,57 @@ impl EventLog {
             events: Vec::new(),
             read_to: 0,
             lines_read: 0,
-            ids: HashSet::new(),
+            ids: HashMap::new(),
             facts: HashSet::new(),
             author: author.to_string(),
             role,
             next_seq: 1,
             clock,
             read_only,
+            checkpointed: 0,
+            reused_seen: false,
+        }
+    }
+
+    /// Starts from the log's checkpoint when one agrees with the file: only
+    /// the tail behind it is read and parsed.
+    fn seed(&mut self) {
+        let Ok(len) = self.file.metadata().map(|m| m.len()) else {
+            return;
+        };
+        let Some(prefix) = checkpoint::load(&self.path, &mut self.file, len) else {
+            return;
+        };
+        self.reused_seen = !prefix.reused.is_empty();
+        self.events.reserve(prefix.events.len());
+        for e in prefix.events {
+            self.remember(e);
+        }
+        self.read_to = prefix.covers;
+        self.lines_read = prefix.lines;
+        self.checkpointed = prefix.lines;
+    }
+
+    /// Writes a new checkpoint when enough lines follow the last one. Best
+    /// effort: the checkpoint is derived data, and the log is the record.
+    fn maybe_checkpoint(&mut self) {
+        if self.reused_seen
+            || self.lines_read < checkpoint::WORTH
+            || self.lines_read.saturating_sub(self.checkpointed) < checkpoint::EVERY
+        {
+            return;
+        }
+        if checkpoint::write(
+            &self.path,
+            &mut self.file,
+            self.read_to,
+            self.lines_read,
+            &self.events,
+            &[],
+        )
+        .is_ok()
+        {
+            self.checkpointed = self.lines_read;
         }
     }
 
@@ -165,7 +222,9 @@ impl EventLog {
             .open(path)
             .map_err(|e| LogError::io(path, "opening the timeline", e))?;
         let mut log = EventLog::fresh(path, file, author, role, clock, true);
+        log.seed();
         log.refresh()?;
+        log.maybe_checkpoint();
         Ok(log)
     }
 
@@ -183,7 +242,11 @@ impl EventLog {
             .map_err(|e| LogError::io(path, "opening the timeline", e))?;
         let mut log = EventLog::fresh(path, file, author, role, clock, false);
         log.lock()?;
+        log.seed();
         let result = log.catch_up();
+        if result.is_ok() {
+            log.maybe_checkpoint();
+        }
         log.unlock();
         let torn = result?;
         Ok((log, torn))
@@ -196,13 +259,94 @@ impl EventLog {
     }
 
     /// [`EventLog::read`], also naming the lines refused for reusing an id.
+    /// Starts from the checkpoint when one agrees with the file, and writes
+    /// a new one when the tail behind it was long (best effort).
     pub fn read_checked(path: &Path) -> Result<Checked, LogError> {
-        let bytes =
-            std::fs::read(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let mut file =
+            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| LogError::io(path, "reading the timeline", e))?
+            .len();
+        if let Some(prefix) = checkpoint::load(path, &mut file, len)
+            && let Some(checked) = Self::read_tail(path, &mut file, prefix)?
+        {
+            return Ok(checked);
+        }
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let (complete, tail) = split_tail(&bytes);
-        let (numbered, _) = parse_numbered(path, &bytes[..complete], 0, 0)?;
+        let (numbered, lines) = parse_numbered(path, &bytes[..complete], 0, 0)?;
+        drop(bytes);
         let (events, refused) = refuse_reused(numbered);
+        if lines >= checkpoint::WORTH {
+            let _ = checkpoint::write(path, &mut file, complete as u64, lines, &events, &refused);
+        }
         Ok((events, (tail > 0).then_some(tail), refused))
+    }
+
+    /// The checkpoint's events and those of the tail behind it; `None` when a
+    /// tail line reuses an id of the covered part (the whole log is read
+    /// then, to name both lines).
+    fn read_tail(
+        path: &Path,
+        file: &mut File,
+        prefix: Prefix,
+    ) -> Result<Option<Checked>, LogError> {
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(prefix.covers))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let (complete, tail) = split_tail(&bytes);
+        let torn = (tail > 0).then_some(tail);
+        let (numbered, lines) =
+            parse_numbered(path, &bytes[..complete], prefix.covers, prefix.lines)?;
+        let Prefix {
+            mut events,
+            mut reused,
+            covers,
+            lines: lines_before,
+        } = prefix;
+        if numbered.is_empty() {
+            return Ok(Some((events, torn, reused)));
+        }
+        let known: HashSet<&EventId> = events.iter().map(|e| &e.id).collect();
+        if numbered.iter().any(|(_, e)| known.contains(&e.id)) {
+            return Ok(None);
+        }
+        drop(known);
+        let (fresh, refused) = refuse_reused(numbered);
+        events.extend(fresh);
+        reused.extend(refused);
+        if lines >= checkpoint::EVERY {
+            let covers = covers + complete as u64;
+            let _ = checkpoint::write(path, file, covers, lines_before + lines, &events, &reused);
+        }
+        Ok(Some((events, torn, reused)))
+    }
+
+    /// Whether the timeline records a close, learned without parsing it (a
+    /// hint: see [`super::Release::was_closed`]): the checkpoint's header
+    /// answers for what it covers, and only the tail is searched.
+    pub(crate) fn mentions(path: &Path, tag: &str) -> Result<bool, LogError> {
+        let mut file =
+            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| LogError::io(path, "reading the timeline", e))?
+            .len();
+        let from = match checkpoint::closed_hint(path, &mut file, len) {
+            Some((true, _)) => return Ok(true),
+            Some((false, covers)) => covers,
+            None => 0,
+        };
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(from))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .map_err(|e| LogError::io(path, "reading the timeline", e))?;
+        Ok(String::from_utf8_lossy(&bytes).contains(tag))
     }
 
     pub fn path(&self) -> &Path {
@@ -363,6 +507,7 @@ impl EventLog {
         self.read_to += line.len() as u64;
         self.lines_read += 1;
         self.remember(event.clone());
+        self.maybe_checkpoint();
         Ok(Some(event))
     }
 
@@ -383,18 +528,16 @@ impl EventLog {
     fn import_locked(&mut self, events: Vec<Event>) -> Result<(Vec<Event>, Vec<Event>), LogError> {
         self.catch_up()?;
         let (mut appended, mut refused) = (Vec::new(), Vec::new());
-        let known: std::collections::HashMap<&EventId, &Event> =
-            self.events.iter().map(|e| (&e.id, e)).collect();
         let mut fresh = Vec::new();
         for e in events {
-            match known.get(&e.id) {
-                Some(have) if **have == e => {}
+            match self.ids.get(&e.id).and_then(|&i| self.events.get(i)) {
+                Some(have) if *have == e => {}
                 Some(_) => refused.push(e),
                 None => fresh.push(e),
             }
         }
         for e in fresh {
-            if self.ids.contains(&e.id) {
+            if self.ids.contains_key(&e.id) {
                 continue;
             }
             let mut line = serde_json::to_vec(&e).map_err(|err| {
@@ -410,9 +553,11 @@ impl EventLog {
                 return Err(LogError::io(&self.path, "appending to the timeline", err));
             }
             self.read_to += line.len() as u64;
+            self.lines_read += 1;
             self.remember(e.clone());
             appended.push(e);
         }
+        self.maybe_checkpoint();
         Ok((appended, refused))
     }
 
@@ -468,9 +613,13 @@ impl EventLog {
     }
 
     fn remember(&mut self, event: Event) {
-        if !self.ids.insert(event.id.clone()) {
+        if let Some(&i) = self.ids.get(&event.id) {
+            if self.events.get(i) != Some(&event) {
+                self.reused_seen = true;
+            }
             return;
         }
+        self.ids.insert(event.id.clone(), self.events.len());
         if event.author == self.author {
             self.next_seq = self.next_seq.max(event.seq.saturating_add(1));
         }
@@ -564,7 +713,7 @@ fn parse_numbered(
 pub type Checked = (Vec<Event>, Option<usize>, Vec<ReusedId>);
 
 /// A line refused because its event reuses the id of a different, earlier event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReusedId {
     pub line: usize,
     pub first_line: usize,
@@ -603,139 +752,6 @@ fn refuse_reused(numbered: Vec<(usize, Event)>) -> (Vec<Event>, Vec<ReusedId>) {
         }
     }
     (events, refused)
-}
-
-enum LineError {
-    Damaged(String),
-    TooNew(u64),
-}
-
-/// The checksum suffix: `,"sum":"` + 8 hex digits + `"}`.
-const SUM_OPEN: &[u8] = b",\"sum\":\"";
-const SUM_LEN: usize = SUM_OPEN.len() + 8 + 2;
-
-/// One line, straight into an event: the generic JSON value is built only
-/// when that fails, to say why (too new, an unknown kind, damage).
-fn parse_line(text: &[u8]) -> Result<Event, LineError> {
-    verify_sum(text)?;
-    let first = match serde_json::from_slice::<Event>(text) {
-        Ok(event) if event.v > SCHEMA_VERSION => return Err(LineError::TooNew(event.v.into())),
-        Ok(event) => return Ok(event),
-        Err(e) => e,
-    };
-    let mut value: serde_json::Value = serde_json::from_slice(text)
-        .map_err(|e| LineError::Damaged(format!("not JSON ({})", short(&e))))?;
-    let v = value.get("v").and_then(|v| v.as_u64()).unwrap_or(0);
-    if v > u64::from(SCHEMA_VERSION) {
-        return Err(LineError::TooNew(v));
-    }
-    let invalid = || LineError::Damaged(format!("not a valid event ({})", short(&first)));
-    // A kind from a newer build (same schema version): keep the event, fold nothing from it.
-    let kind = value
-        .get("what")
-        .and_then(|w| w.get("kind"))
-        .and_then(|k| k.as_str())
-        .filter(|k| !KNOWN_KINDS.contains(k))
-        .map(str::to_string)
-        .ok_or_else(invalid)?;
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert(
-            "what".into(),
-            serde_json::json!({ "kind": "unknown", "of": kind }),
-        );
-    }
-    serde_json::from_value(value).map_err(|_| invalid())
-}
-
-/// Checks a line's checksum, if it has one (lines from before checksums have none).
-fn verify_sum(text: &[u8]) -> Result<(), LineError> {
-    let Some(cut) = text.len().checked_sub(SUM_LEN) else {
-        return Ok(());
-    };
-    let (body, suffix) = text.split_at(cut);
-    if !suffix.starts_with(SUM_OPEN) || !suffix.ends_with(b"\"}") {
-        return Ok(());
-    }
-    let hex = &suffix[SUM_OPEN.len()..SUM_OPEN.len() + 8];
-    let written = std::str::from_utf8(hex)
-        .ok()
-        .and_then(|h| u32::from_str_radix(h, 16).ok())
-        .ok_or_else(|| LineError::Damaged("its checksum is not 8 hex digits".into()))?;
-    let actual = crc32_finish(crc32_update(crc32_update(!0, body), b"}"));
-    if actual != written {
-        return Err(LineError::Damaged(format!(
-            "checksum mismatch (the line says {written:08x}, its content gives {actual:08x}): \
-             it was changed after it was written"
-        )));
-    }
-    Ok(())
-}
-
-/// serde's message, cut short: it may repeat a damaged value whole (a 500 KB
-/// string makes a 500 KB error), and the line and byte offset already say where.
-fn short(e: &serde_json::Error) -> String {
-    const MOST: usize = 200;
-    let text = e.to_string();
-    match text.char_indices().nth(MOST) {
-        Some((cut, _)) => format!("{}… at column {}", &text[..cut], e.column()),
-        None => text,
-    }
-}
-
-/// An event as one line of the log (with its newline and checksum), for
-/// benchmarks that build big logs without an fsync per event.
-#[doc(hidden)]
-pub fn line_of(event: &Event) -> Vec<u8> {
-    let mut line = encode_line(event).unwrap_or_default();
-    line.push(b'\n');
-    line
-}
-
-/// An event as one line (without the newline), its checksum last.
-fn encode_line(event: &Event) -> Result<Vec<u8>, serde_json::Error> {
-    let mut line = serde_json::to_vec(event)?;
-    let sum = crc32_finish(crc32_update(!0, &line));
-    line.pop(); // the closing brace, written back after the checksum
-    line.extend_from_slice(SUM_OPEN);
-    line.extend_from_slice(format!("{sum:08x}\"}}").as_bytes());
-    Ok(line)
-}
-
-/// CRC-32 (IEEE 802.3, reflected, as zlib computes it), one table lookup per byte.
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-};
-
-fn crc32_update(mut crc: u32, bytes: &[u8]) -> u32 {
-    for &b in bytes {
-        crc = CRC_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    crc
-}
-
-fn crc32_finish(crc: u32) -> u32 {
-    !crc
-}
-
-#[cfg(test)]
-fn crc32(bytes: &[u8]) -> u32 {
-    crc32_finish(crc32_update(!0, bytes))
 }
 
 #[cfg(test)]

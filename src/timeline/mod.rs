@@ -2,10 +2,12 @@
 //! [`State`], merging crew logs, and the per-release directory.
 
 pub mod availability;
+pub(crate) mod checkpoint;
 pub mod clock;
 pub mod event;
 pub mod fold;
 pub mod fsutil;
+pub(crate) mod line;
 pub mod log;
 pub(crate) mod matrix;
 pub mod merge;
@@ -18,7 +20,7 @@ pub mod trust;
 pub use availability::{Availability, skew_warnings};
 pub use clock::Clock;
 pub use event::{CiState, Event, EventId, EventKind, Fact, Outcome, SCHEMA_VERSION};
-pub use fold::{State, StepState, StepStatus, fold};
+pub use fold::{State, StepState, StepStatus, fold, fold_owned};
 pub use log::{EventLog, LogError};
 pub use merge::merge;
 pub use milestones::Milestones;

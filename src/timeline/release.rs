@@ -5,6 +5,8 @@
 //!   release.toml     what was started, by whom, from which checklist (replaced atomically)
 //!   checklist.toml   the checklist as it was at `start`, so the plan never shifts mid-release
 //!   events.jsonl     the timeline (append-only)
+//!   events.jsonl.checkpoint   derived: the log read up to a byte offset, so a
+//!                    start reads only the tail (see `checkpoint`; safe to delete)
 //! ```
 
 use super::clock::Clock;
@@ -84,10 +86,10 @@ impl Release {
     /// whole log first (the one it picks is read right after). The kind tag is
     /// matched with its quotes, which JSON escapes inside any text, so a note
     /// quoting it does not count.
+    /// With a checkpoint, its header answers for what it covers and only the
+    /// tail is searched.
     pub fn was_closed(&self) -> Result<bool> {
-        let path = self.events_path();
-        let bytes = std::fs::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
-        Ok(String::from_utf8_lossy(&bytes).contains(CLOSED_TAG))
+        Ok(EventLog::mentions(&self.events_path(), CLOSED_TAG)?)
     }
 
     /// Reads the timeline without changing anything.

@@ -40,6 +40,25 @@ fn sync_spans(s: &crate::crew::share::Report, theme: &Theme) -> Vec<Span<'static
     spans
 }
 
+/// How long the release has run, to the minute: the header's clock changes
+/// at most once a minute (the driver rechecks the frame when a minute turns),
+/// and not at all once the release is closed.
+fn since(m: &Model, started: chrono::DateTime<chrono::Utc>) -> String {
+    if m.state.closed.is_some() {
+        return started.format("%m-%d %H:%M UTC").to_string();
+    }
+    match minutes(m.now, started) {
+        s if s < 60 => "under a minute ago".to_string(),
+        s => format!("{} ago", super::duration(s)),
+    }
+}
+
+/// Minutes from `then` to `now` as the wall clock turns them (in seconds):
+/// the text changes exactly when the driver looks again.
+fn minutes(now: chrono::DateTime<chrono::Utc>, then: chrono::DateTime<chrono::Utc>) -> i64 {
+    (now.timestamp().div_euclid(60) - then.timestamp().div_euclid(60)) * 60
+}
+
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let text = theme.style(Role::Text);
     let muted = theme.style(Role::Muted);
@@ -74,7 +93,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             format!(" by {}", s.by)
         };
         l1.push(Span::styled(
-            format!("  · started {} ago{by}", ago(m.now, s.at)),
+            format!("  · started {}{by}", since(m, s.at)),
             text,
         ));
     }
@@ -221,4 +240,59 @@ fn fit_warnings(warnings: &[String], width: usize) -> String {
         return out;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{EventKind, Outcome};
+    use crate::tui::fixture::{Events, at, sample_model};
+
+    /// The header's first line (the one with the clock), as text.
+    fn header_at(m: &mut Model, now: chrono::DateTime<chrono::Utc>) -> String {
+        m.now = now;
+        let area = Rect::new(0, 0, 160, 3);
+        let mut buf = Buffer::empty(area);
+        render(m, &Theme::default_theme(), area, &mut buf);
+        (0..area.width).map(|x| buf[(x, 0)].symbol()).collect()
+    }
+
+    #[test]
+    fn the_clock_changes_only_when_a_minute_turns_and_not_after_the_close() {
+        let mut m = sample_model(Seat::Pilot, (160, 40));
+        if let Some(s) = m.state.started.as_mut() {
+            s.at = at(13, 14, 30);
+        }
+        let minute = at(13, 15, 0);
+        let same = header_at(&mut m, minute + chrono::Duration::seconds(1));
+        assert!(same.contains("started 30m ago"), "{same}");
+        assert_eq!(
+            header_at(&mut m, minute + chrono::Duration::seconds(59)),
+            same
+        );
+        assert_ne!(
+            header_at(&mut m, minute + chrono::Duration::seconds(60)),
+            same
+        );
+
+        let mut events = Events::default();
+        events.events = m.state.events.clone();
+        events.push(
+            "jane",
+            Seat::Pilot,
+            at(13, 15, 0),
+            None,
+            EventKind::ReleaseClosed {
+                outcome: Outcome::Shipped,
+                reason: None,
+            },
+        );
+        if let Some(last) = events.events.last_mut() {
+            last.id = crate::timeline::EventId("the-close".into());
+        }
+        m.refold(&events.events);
+        assert!(m.state.closed.is_some());
+        let closed = header_at(&mut m, at(13, 16, 0));
+        assert_eq!(header_at(&mut m, at(20, 9, 0)), closed);
+    }
 }
