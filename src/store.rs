@@ -45,7 +45,7 @@ impl Store {
     }
 
     /// Opens the release's log for `seat`: the jump seat follows it read-only.
-    pub fn open(
+    pub(crate) fn open(
         release: &Release,
         author: &str,
         seat: Role,
@@ -74,7 +74,7 @@ impl Store {
         f(self.log().events())
     }
 
-    pub fn author(&self) -> String {
+    pub(crate) fn author(&self) -> String {
         self.log().author().to_string()
     }
 
@@ -90,7 +90,7 @@ impl Store {
 
     /// Events recorded from now on, by anyone in this process or (after a
     /// [`Store::refresh`]) by another process.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.inner.tx.subscribe()
     }
 
@@ -102,12 +102,12 @@ impl Store {
     }
 
     /// Appends what the rule book permitted; acknowledged once on disk.
-    pub fn append(&self, permit: Permit) -> Result<Event, LogError> {
+    pub(crate) fn append(&self, permit: Permit) -> Result<Event, LogError> {
         self.append_with(permit, None, None)
     }
 
     /// Appends with the source's own time and a link.
-    pub fn append_with(
+    pub(crate) fn append_with(
         &self,
         permit: Permit,
         at: Option<DateTime<Utc>>,
@@ -125,7 +125,7 @@ impl Store {
 
     /// Records a probe's observations in one go (one lock, one fsync each):
     /// returns what was new, and the first error.
-    pub fn observe_all(
+    pub(crate) fn observe_all(
         &self,
         probe: &str,
         seen: Vec<(Fact, DateTime<Utc>, Option<String>)>,
@@ -150,7 +150,7 @@ impl Store {
     }
 
     /// [`Store::observe_all`] on the blocking pool.
-    pub async fn observe_all_async(
+    pub(crate) async fn observe_all_async(
         &self,
         probe: String,
         seen: Vec<(Fact, DateTime<Utc>, Option<String>)>,
@@ -165,7 +165,7 @@ impl Store {
     }
 
     /// Picks up what other processes appended; returns how many arrived.
-    pub fn refresh(&self) -> Result<usize, LogError> {
+    pub(crate) fn refresh(&self) -> Result<usize, LogError> {
         let mut log = self.log();
         let before = log.events().len();
         let n = log.refresh()?;
@@ -176,13 +176,13 @@ impl Store {
     }
 
     /// [`Store::append`] on the blocking pool.
-    pub async fn append_async(&self, permit: Permit) -> Result<Event, LogError> {
+    pub(crate) async fn append_async(&self, permit: Permit) -> Result<Event, LogError> {
         let store = self.clone();
         blocking(move || store.append(permit)).await
     }
 
     /// [`Store::refresh`] on the blocking pool.
-    pub async fn refresh_async(&self) -> Result<usize, LogError> {
+    pub(crate) async fn refresh_async(&self) -> Result<usize, LogError> {
         let store = self.clone();
         blocking(move || store.refresh()).await
     }

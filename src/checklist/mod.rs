@@ -39,7 +39,7 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// A shipped checklist's text by name (`conda`, `conda-store`, `conda-tandem`).
-pub(crate) fn builtin(name: &str) -> Option<&'static str> {
+pub fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN
         .iter()
         .find(|(n, _)| *n == name)

@@ -160,22 +160,18 @@ impl Member {
         })
     }
 
-    pub fn login(&self) -> &str {
+    pub(crate) fn login(&self) -> &str {
         &self.login
     }
 
-    pub fn seat(&self) -> Role {
-        self.seat
-    }
-
     /// The release on this member's machine.
-    pub fn release(&self) -> &Release {
+    pub(crate) fn release(&self) -> &Release {
         &self.release
     }
 
     /// The store this member writes through (the demo's pilot watches the
     /// world through it).
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
@@ -234,7 +230,7 @@ impl Member {
 
     /// Signs off the steps this member owns (`mine`) that have been ready for
     /// at least `after` on the release's clock; returns what was recorded.
-    pub async fn sign_off_ready(
+    pub(crate) async fn sign_off_ready(
         &mut self,
         mine: &[StepRole],
         now: DateTime<Utc>,

@@ -43,23 +43,23 @@ use tokio::sync::{mpsc, watch};
 
 /// Arguments of `flightdeck demo`.
 #[derive(Debug, Clone, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Simulated seconds per real second (default: the scenario's, 200 for conda-release)
     #[arg(long, value_name = "N")]
-    pub speed: Option<f64>,
+    pub(crate) speed: Option<f64>,
     /// The simulated world: a built-in scenario (conda-release, conda-store-release, flaky-github) or a file
     #[arg(long, value_name = "NAME|FILE", default_value = "conda-release")]
-    pub scenario: String,
+    pub(crate) scenario: String,
     /// Print the timeline as it grows instead of opening the cockpit (implied without a terminal)
     #[arg(long)]
-    pub headless: bool,
+    pub(crate) headless: bool,
     /// Where to keep the demo's release (default: a new directory under the system's temp dir)
     #[arg(long, value_name = "DIR")]
-    pub demo_home: Option<PathBuf>,
+    pub(crate) demo_home: Option<PathBuf>,
     /// Also write every request the simulated world serves to FILE, one JSON line each
     /// (who, method, path, status, whether it counted against the quota)
     #[arg(long, value_name = "FILE")]
-    pub request_log: Option<PathBuf>,
+    pub(crate) request_log: Option<PathBuf>,
 }
 
 /// How often each probe polls the simulated world, in real time: about every
@@ -125,7 +125,7 @@ impl People {
 }
 
 /// Runs the demo. `role` is the seat the user takes; `theme` and `no_color` style the cockpit.
-pub fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Result<()> {
+pub(crate) fn run(args: DemoArgs, role: Role, config: &Config, no_color: bool) -> Result<()> {
     if let Some(speed) = args.speed
         && !(speed.is_finite() && speed > 0.0)
     {

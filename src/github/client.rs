@@ -68,7 +68,7 @@ pub enum GhError {
 
 impl GhError {
     /// Worth retrying soon with backoff (the world may heal by itself).
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         matches!(
             self,
             GhError::Server { .. } | GhError::Transport { .. } | GhError::BadBody { .. }
@@ -80,14 +80,14 @@ impl GhError {
 #[derive(Debug, Clone)]
 pub struct Page {
     /// The URL asked (for messages).
-    pub path: String,
+    pub(crate) path: String,
     /// `false` for 404 / 410.
     pub found: bool,
     /// Whether the content differs from the last time (false on a 304).
-    pub changed: bool,
-    pub body: Bytes,
+    pub(crate) changed: bool,
+    pub(crate) body: Bytes,
     /// The `Link: rel="next"` URL, for lists.
-    pub next: Option<String>,
+    pub(crate) next: Option<String>,
 }
 
 impl Page {
@@ -104,7 +104,7 @@ impl Page {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Traffic {
     /// Requests sent.
-    pub requests: u64,
+    pub(crate) requests: u64,
     /// Answered 304 (free when authenticated).
     pub not_modified: u64,
 }
@@ -265,12 +265,12 @@ impl GithubClient {
     }
 
     /// The API base URL.
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.base
     }
 
     /// Whether requests carry a token (5,000/h) or not (60/h).
-    pub fn authenticated(&self) -> bool {
+    pub(crate) fn authenticated(&self) -> bool {
         self.token.is_some()
     }
 
@@ -280,7 +280,7 @@ impl GithubClient {
     }
 
     /// GitHub's clock: the `Date` of the latest reply and the (tokio) instant it arrived.
-    pub fn source_date(&self) -> Option<(DateTime<Utc>, tokio::time::Instant)> {
+    pub(crate) fn source_date(&self) -> Option<(DateTime<Utc>, tokio::time::Instant)> {
         *lock(&self.date)
     }
 
@@ -290,7 +290,7 @@ impl GithubClient {
     }
 
     /// Hides the token in any text (defence in depth: no message should contain it anyway).
-    pub fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         self.token
             .as_ref()
             .map_or_else(|| text.to_string(), |t| t.redact(text))

@@ -14,26 +14,26 @@ use reqwest::header::{DATE, HeaderMap};
 use std::collections::BTreeMap;
 
 /// How far a source's clock is from ours before the cockpit says so.
-pub const CLOCK_WARNING: TimeDelta = TimeDelta::minutes(1);
+pub(crate) const CLOCK_WARNING: TimeDelta = TimeDelta::minutes(1);
 
 /// How much an offset must move before the probes tell the cockpit again:
 /// `Date` has whole seconds and replies take time, so small moves are noise.
-pub const CLOCK_JITTER: TimeDelta = TimeDelta::seconds(5);
+pub(crate) const CLOCK_JITTER: TimeDelta = TimeDelta::seconds(5);
 
 /// Offsets beyond this are ignored (and keep every sum of times far from overflow).
-pub const MAX_OFFSET: TimeDelta = TimeDelta::days(3660);
+pub(crate) const MAX_OFFSET: TimeDelta = TimeDelta::days(3660);
 
 /// One source's clock against the local one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClockReading {
     /// Who answered: `GitHub`, a channel's name, `PyPI`.
-    pub source: String,
+    pub(crate) source: String,
     /// Source time minus local time (positive: the source is ahead of us).
-    pub offset: TimeDelta,
+    pub(crate) offset: TimeDelta,
 }
 
 /// The `Date` header of a reply (RFC 9110's IMF-fixdate, or any RFC 2822 date).
-pub fn date_header(headers: &HeaderMap) -> Option<DateTime<Utc>> {
+pub(crate) fn date_header(headers: &HeaderMap) -> Option<DateTime<Utc>> {
     let v = headers.get(DATE)?.to_str().ok()?;
     DateTime::parse_from_rfc2822(v.trim())
         .ok()
@@ -43,30 +43,30 @@ pub fn date_header(headers: &HeaderMap) -> Option<DateTime<Utc>> {
 /// The offset of the clock that wrote `date` against `local`, the local time the
 /// reply arrived. `Date` is cut to the second and written before the reply
 /// travels, so the offset errs by up to a second or so towards "the source is behind".
-pub fn offset(date: DateTime<Utc>, local: DateTime<Utc>) -> TimeDelta {
+pub(crate) fn offset(date: DateTime<Utc>, local: DateTime<Utc>) -> TimeDelta {
     date - local
 }
 
 /// Whether a new offset is worth a message (the first one always is).
-pub fn worth_telling(previous: Option<TimeDelta>, new: TimeDelta) -> bool {
+pub(crate) fn worth_telling(previous: Option<TimeDelta>, new: TimeDelta) -> bool {
     previous.is_none_or(|p| (new - p).abs() >= CLOCK_JITTER)
 }
 
 /// Tells the cockpit about one source's clock: the first reading, then moves
 /// of more than [`CLOCK_JITTER`].
 #[derive(Debug, Default)]
-pub struct Teller {
+pub(crate) struct Teller {
     last: Option<TimeDelta>,
 }
 
 impl Teller {
     /// The offset last told (source minus local), if any.
-    pub fn offset(&self) -> Option<TimeDelta> {
+    pub(crate) fn offset(&self) -> Option<TimeDelta> {
         self.last
     }
 
     /// The reading to send for a reply dated `date` that arrived at local time `local`, if any.
-    pub fn reading(
+    pub(crate) fn reading(
         &mut self,
         source: &str,
         date: DateTime<Utc>,
@@ -92,7 +92,7 @@ impl Teller {
 /// is preferred when it agrees with that within a minute (it times the most
 /// events, and names the clock best in the warning). A simulated world that runs
 /// faster than real time drifts between readings, hence the minute.
-pub fn best(readings: &BTreeMap<String, TimeDelta>) -> Option<(&str, TimeDelta)> {
+pub(crate) fn best(readings: &BTreeMap<String, TimeDelta>) -> Option<(&str, TimeDelta)> {
     let mut all: Vec<(&str, TimeDelta)> = readings.iter().map(|(s, o)| (s.as_str(), *o)).collect();
     all.sort_by_key(|(_, o)| *o);
     let median = *all.get(all.len().checked_sub(1)? / 2)?;
@@ -103,7 +103,7 @@ pub fn best(readings: &BTreeMap<String, TimeDelta>) -> Option<(&str, TimeDelta)>
 }
 
 /// "your clock is 3 min behind GitHub's", when the local clock is off by more than [`CLOCK_WARNING`].
-pub fn warning(source: &str, offset: TimeDelta) -> Option<String> {
+pub(crate) fn warning(source: &str, offset: TimeDelta) -> Option<String> {
     if offset.abs() <= CLOCK_WARNING {
         return None;
     }

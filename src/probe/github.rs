@@ -6,7 +6,7 @@
 //! Requests, the rate budget and the payloads' types are [`crate::github`]'s;
 //! scheduling (intervals, backoff, one request at a time) is `probe::scheduler`'s.
 
-pub mod matching;
-pub mod probes;
+pub(crate) mod matching;
+pub(crate) mod probes;
 
-pub use probes::{GithubProbe, PollContext, PollOutcome};
+pub(crate) use probes::{GithubProbe, PollContext, PollOutcome};

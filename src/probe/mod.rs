@@ -6,9 +6,9 @@
 //! [`ProbeMsg`]s: the UI never waits on the network.
 
 pub mod channel;
-pub mod clock;
-pub mod github;
-pub mod poll;
+pub(crate) mod clock;
+pub(crate) mod github;
+pub(crate) mod poll;
 pub mod pypi;
 pub mod scheduler;
 pub mod sources;
@@ -21,11 +21,11 @@ pub use crate::checklist::ProbeSpec;
 
 /// One fact seen by one poll, with the source's own time and a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Observation {
-    pub fact: Fact,
+pub(crate) struct Observation {
+    pub(crate) fact: Fact,
     /// The source's own time (tag date, `published_at`, `merged_at`, record `timestamp`, `upload_time`).
-    pub at: DateTime<Utc>,
-    pub link: Option<String>,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) link: Option<String>,
 }
 
 /// How a probe is doing, for the header and the probe board.
@@ -62,7 +62,7 @@ pub struct ProbeReport {
 pub struct Quota {
     pub limit: u32,
     pub remaining: u32,
-    pub reset: DateTime<Utc>,
+    pub(crate) reset: DateTime<Utc>,
 }
 
 /// What the probe tasks tell the cockpit.
@@ -78,7 +78,7 @@ pub enum ProbeMsg {
 }
 
 /// Redaction lives with the sentence (exports, `poll` and the cockpit share it).
-pub use crate::export::redact::redact;
+pub(crate) use crate::export::redact::redact;
 
 /// The default interval between polls of one probe.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
+pub(crate) const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);

@@ -17,25 +17,20 @@ use tokio::sync::mpsc;
 
 /// What one `poll --once` round saw.
 #[derive(Debug, Clone, Default)]
-pub struct PollSummary {
+pub(crate) struct PollSummary {
     /// The last report of every probe, in plan order.
-    pub reports: Vec<ProbeReport>,
+    pub(crate) reports: Vec<ProbeReport>,
     /// Events newly recorded by this round.
-    pub recorded: Vec<Event>,
+    pub(crate) recorded: Vec<Event>,
     /// GitHub's rate limit after the round.
-    pub quota: Option<Quota>,
+    pub(crate) quota: Option<Quota>,
     /// Each source's clock minus ours, from its replies' `Date`.
-    pub clocks: BTreeMap<String, chrono::TimeDelta>,
+    pub(crate) clocks: BTreeMap<String, chrono::TimeDelta>,
 }
 
 impl PollSummary {
-    /// Probes this build does not poll (channel and PyPI sources not built in).
-    pub fn not_polled(&self) -> impl Iterator<Item = &ProbeReport> {
-        self.reports.iter().filter(|r| is_not_polled(r))
-    }
-
     /// Every polled probe answered (exit status 0).
-    pub fn all_answered(&self) -> bool {
+    pub(crate) fn all_answered(&self) -> bool {
         self.reports
             .iter()
             .filter(|r| !is_not_polled(r))
@@ -44,7 +39,7 @@ impl PollSummary {
 
     /// The summary as printed: one line per probe, then what was recorded
     /// (worded as in exports).
-    pub fn render(&self, plan: &Plan) -> String {
+    pub(crate) fn render(&self, plan: &Plan) -> String {
         let mut out = String::new();
         let width = self
             .reports
@@ -105,7 +100,12 @@ fn is_not_polled(r: &ProbeReport) -> bool {
 }
 
 /// Polls every probe of the plan once and records what it saw.
-pub async fn poll_once(plan: &Plan, log: Store, config: &Config, clock: Clock) -> PollSummary {
+pub(crate) async fn poll_once(
+    plan: &Plan,
+    log: Store,
+    config: &Config,
+    clock: Clock,
+) -> PollSummary {
     let (tx, rx) = mpsc::channel(64);
     let opts = SchedulerOptions {
         once: true,
@@ -130,7 +130,7 @@ const ONCE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The overall deadline of `poll --once`: `FLIGHTDECK_POLL_DEADLINE` seconds (tests,
 /// slow links), else [`ONCE_DEADLINE`].
-pub fn once_deadline() -> std::time::Duration {
+pub(crate) fn once_deadline() -> std::time::Duration {
     std::env::var("FLIGHTDECK_POLL_DEADLINE")
         .ok()
         .and_then(|s| s.trim().parse::<f64>().ok())
@@ -140,7 +140,7 @@ pub fn once_deadline() -> std::time::Duration {
 
 /// [`collect`] for at most `deadline`; past it, every probe that had not answered
 /// gets an error saying so. `true` when the deadline ran out.
-pub async fn collect_until(
+pub(crate) async fn collect_until(
     order: Vec<String>,
     rx: mpsc::Receiver<ProbeMsg>,
     deadline: std::time::Duration,
@@ -201,33 +201,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Gathers a scheduler's messages until it ends; reports ordered by `order`.
-pub async fn collect(order: Vec<String>, mut rx: mpsc::Receiver<ProbeMsg>) -> PollSummary {
-    let mut reports: BTreeMap<String, ProbeReport> = BTreeMap::new();
-    let mut summary = PollSummary::default();
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            ProbeMsg::Report(r) => {
-                reports.insert(r.probe.clone(), r);
-            }
-            ProbeMsg::Quota(q) => summary.quota = Some(q),
-            ProbeMsg::Recorded(e) => summary.recorded.push(*e),
-            ProbeMsg::Clock(c) => {
-                summary.clocks.insert(c.source, c.offset);
-            }
-        }
-    }
-    for id in order {
-        if let Some(r) = reports.remove(&id) {
-            summary.reports.push(r);
-        }
-    }
-    summary.reports.extend(reports.into_values());
-    summary
-}
-
 /// Polls until Ctrl-C, printing each recorded event and each probe error as it happens.
-pub async fn poll_forever(plan: &Plan, log: Store, config: &Config, clock: Clock) {
+pub(crate) async fn poll_forever(plan: &Plan, log: Store, config: &Config, clock: Clock) {
     let (tx, mut rx) = mpsc::channel(64);
     let handle = scheduler::spawn(plan, log, config, clock, tx);
     let mut last_error: BTreeMap<String, Option<String>> = BTreeMap::new();

@@ -17,9 +17,6 @@ use reqwest::header::{ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-/// The PyPI that `--pypi-url` overrides.
-pub const PYPI_URL: &str = "https://pypi.org";
-
 /// A release's JSON is a few kB (a big wheel matrix: a few hundred). Anything far larger is not
 /// the JSON API, and reading it all would only cost memory.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -93,9 +90,9 @@ pub fn normalize_name(name: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PypiQuery {
     /// The project name as the crew wrote it (`conda-store`).
-    pub package: String,
+    pub(crate) package: String,
     /// The version as published (`2025.11.0`).
-    pub version: String,
+    pub(crate) version: String,
 }
 
 impl PypiQuery {
@@ -134,9 +131,9 @@ impl PypiQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PypiReport {
     /// The project name as given.
-    pub package: String,
+    pub(crate) package: String,
     /// The version as given.
-    pub version: String,
+    pub(crate) version: String,
     /// The JSON API URL that was asked.
     pub api_url: Url,
     /// When this check started.
@@ -188,28 +185,28 @@ pub struct PypiFile {
     /// E.g. `conda_store-2025.11.0-py3-none-any.whl`.
     pub filename: String,
     /// Where it downloads from.
-    pub url: Url,
+    pub(crate) url: Url,
     /// When it was uploaded.
-    pub upload_time: DateTime<Utc>,
+    pub(crate) upload_time: DateTime<Utc>,
     /// `sdist`, `bdist_wheel`, …
-    pub packagetype: Option<String>,
+    pub(crate) packagetype: Option<String>,
     /// Whether this file is yanked.
-    pub yanked: bool,
+    pub(crate) yanked: bool,
 }
 
 /// Network limits of a [`PypiChecker`].
 #[derive(Debug, Clone)]
 pub struct PypiOptions {
     /// The PyPI root (`https://pypi.org`, a mirror, or a simulated world).
-    pub base_url: Url,
+    pub(crate) base_url: Url,
     /// How long to wait for a connection.
-    pub connect_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     /// The most one request may take.
     pub request_timeout: Duration,
     /// The longest silence while an answer is read (a trickling or stalled server).
     pub read_timeout: Duration,
     /// The `User-Agent` of every request.
-    pub user_agent: String,
+    pub(crate) user_agent: String,
 }
 
 impl PypiOptions {
@@ -291,11 +288,6 @@ pub struct PypiTraffic {
 }
 
 impl PypiChecker {
-    /// A checker against `https://pypi.org` with default limits.
-    pub fn new() -> Result<Self, PypiError> {
-        Self::with_options(PypiOptions::with_base_url(PYPI_URL)?)
-    }
-
     /// A checker with the given PyPI root and limits.
     pub fn with_options(options: PypiOptions) -> Result<Self, PypiError> {
         crate::install_crypto_provider();
@@ -326,7 +318,7 @@ impl PypiChecker {
     }
 
     /// PyPI's clock: the `Date` of its latest reply and the release time it arrived.
-    pub fn source_date(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    pub(crate) fn source_date(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         *self
             .date
             .lock()
@@ -345,7 +337,7 @@ impl PypiChecker {
     /// The JSON API URL of a query: `{base}/pypi/{name}/{version}/json`. A base that already
     /// ends in `/pypi` (the JSON API root, as `--pypi-url` may be given, and as the simulated
     /// world prints it) is not given a second `/pypi`.
-    pub fn api_url(&self, query: &PypiQuery) -> Result<Url, PypiError> {
+    pub(crate) fn api_url(&self, query: &PypiQuery) -> Result<Url, PypiError> {
         let api_root = if self.options.base_url.path().ends_with("/pypi/") {
             ""
         } else {

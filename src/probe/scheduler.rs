@@ -34,10 +34,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// What a channel or PyPI probe reports while this build has no source for it.
-pub const NOT_POLLED: &str = "not polled by this build";
+pub(crate) const NOT_POLLED: &str = "not polled by this build";
 
 /// Consecutive failures after which a probe is Failing rather than Degraded.
-pub const FAILING_AFTER: u32 = 3;
+pub(crate) const FAILING_AFTER: u32 = 3;
 
 /// How the scheduler runs.
 #[derive(Debug, Clone)]
@@ -79,7 +79,7 @@ pub struct SchedulerHandle {
 
 impl SchedulerHandle {
     /// Asks the scheduler to stop; a request in flight is abandoned.
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         let _ = self.stop.send(true);
     }
 
@@ -96,11 +96,6 @@ impl SchedulerHandle {
         self.stop();
         self.join().await;
     }
-
-    /// Whether the scheduler has ended.
-    pub fn is_finished(&self) -> bool {
-        self.task.as_ref().is_none_or(|t| t.is_finished())
-    }
 }
 
 impl Drop for SchedulerHandle {
@@ -110,7 +105,7 @@ impl Drop for SchedulerHandle {
 }
 
 /// Runs every probe of the plan until stopped; reports on `tx`.
-pub fn spawn(
+pub(crate) fn spawn(
     plan: &Plan,
     log: Store,
     config: &Config,
@@ -121,7 +116,7 @@ pub fn spawn(
 }
 
 /// [`spawn`] with options (`once` for `poll --once`).
-pub fn spawn_plan(
+pub(crate) fn spawn_plan(
     plan: &Plan,
     log: Store,
     config: &Config,
@@ -298,7 +293,7 @@ impl Timebase {
 
 /// Backoff after `failures` consecutive failures of one probe: the interval
 /// doubled per failure, capped.
-pub fn failure_backoff(interval: Duration, failures: u32, max: Duration) -> Duration {
+pub(crate) fn failure_backoff(interval: Duration, failures: u32, max: Duration) -> Duration {
     let factor = 2u32.saturating_pow(failures.min(16));
     interval
         .saturating_mul(factor)
@@ -309,7 +304,7 @@ pub fn failure_backoff(interval: Duration, failures: u32, max: Duration) -> Dura
 /// Wait after the `strikes`-th secondary-limit answer in a row: `retry-after`
 /// when given, else at least 60 s; doubled for every strike after the first,
 /// capped at 30 min — but never shorter than what GitHub asked for.
-pub fn secondary_backoff(retry_after: Option<Duration>, strikes: u32) -> Duration {
+pub(crate) fn secondary_backoff(retry_after: Option<Duration>, strikes: u32) -> Duration {
     let base = retry_after.unwrap_or(Duration::from_secs(60));
     let doubled = base.saturating_mul(2u32.saturating_pow(strikes.saturating_sub(1).min(16)));
     doubled.min(Duration::from_secs(1800)).max(base)
@@ -317,21 +312,21 @@ pub fn secondary_backoff(retry_after: Option<Duration>, strikes: u32) -> Duratio
 
 /// Wait until a quota reset, plus a second (GitHub's reset is a whole second
 /// and clocks drift); at least a second, at most the hour a window lasts.
-pub fn quota_wait(reset: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+pub(crate) fn quota_wait(reset: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
     let until = (reset - now).to_std().unwrap_or(Duration::ZERO) + Duration::from_secs(1);
     until.clamp(Duration::from_secs(1), Duration::from_secs(3601))
 }
 
 /// The interval that fits `probes` probes into `per_hour` requests (assuming
 /// two requests a poll and keeping a fifth in reserve), or `interval` if larger.
-pub fn budget_interval(interval: Duration, probes: usize, per_hour: u32) -> Duration {
+pub(crate) fn budget_interval(interval: Duration, probes: usize, per_hour: u32) -> Duration {
     let usable = f64::from(per_hour.max(1)) * 0.8;
     let needed = Duration::from_secs_f64(3600.0 * probes as f64 * 2.0 / usable);
     interval.max(needed)
 }
 
 /// Health from consecutive failures.
-pub fn health_for(failures: u32) -> Health {
+pub(crate) fn health_for(failures: u32) -> Health {
     match failures {
         0 => Health::Healthy,
         f if f < FAILING_AFTER => Health::Degraded,
@@ -642,7 +637,7 @@ impl Worker {
 /// whatever repository the radar watches, so a late joiner still sees the
 /// bugs filed before they joined. Before anything is public: when the release
 /// was started.
-pub fn radar_since(
+pub(crate) fn radar_since(
     events: &[crate::timeline::Event],
     _repo: &str,
     version: &str,

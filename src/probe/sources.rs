@@ -37,7 +37,7 @@ pub struct SourceConfig {
 }
 
 impl SourceConfig {
-    pub fn from_config(config: &Config) -> SourceConfig {
+    pub(crate) fn from_config(config: &Config) -> SourceConfig {
         SourceConfig {
             channels: config.channels.clone(),
             cache_dir: config.cache_dir.join("channels"),

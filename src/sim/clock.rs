@@ -20,7 +20,7 @@ impl SimClock {
     /// A clock reading `start` now and advancing `speed` sim seconds per real second.
     ///
     /// A non-finite or non-positive speed is treated as 1.0 so the clock always moves forward.
-    pub fn new(start: DateTime<Utc>, speed: f64) -> Self {
+    pub(crate) fn new(start: DateTime<Utc>, speed: f64) -> Self {
         let speed = if speed.is_finite() && speed > 0.0 {
             speed
         } else {
@@ -44,7 +44,7 @@ impl SimClock {
     }
 
     /// The current sim time.
-    pub fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         let real = self.anchor.elapsed().as_secs_f64();
         // Whole milliseconds: record timestamps are milliseconds anyway, and it keeps
         // the arithmetic far away from TimeDelta's overflow bounds.

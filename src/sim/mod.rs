@@ -32,7 +32,6 @@ use color_eyre::eyre::WrapErr;
 
 use crate::crew::Role;
 
-pub use clock::SimClock;
 pub use scenario::{Scenario, builtin};
 pub use server::{RequestRecord, SimOptions, SimServer};
 
@@ -42,7 +41,7 @@ const SPEEDS: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
 
 /// `flightdeck sim ...` subcommands.
 #[derive(Debug, Clone, clap::Subcommand)]
-pub enum SimCommand {
+pub(crate) enum SimCommand {
     /// Serve a simulated world (GitHub, conda channels, PyPI) on 127.0.0.1 until Ctrl-C.
     ///
     /// Prints the URLs and the exact flags that point a cockpit at it.
@@ -51,24 +50,24 @@ pub enum SimCommand {
 
 /// Arguments of `flightdeck sim serve`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Scenario file, or the name of a builtin scenario
     /// (conda-release, conda-store-release, flaky-github).
     #[arg(long, short, value_name = "FILE|NAME", default_value = "conda-release")]
-    pub scenario: String,
+    pub(crate) scenario: String,
     /// Port on 127.0.0.1 (0 picks a free port).
     #[arg(long, short, value_name = "P", default_value_t = 0)]
-    pub port: u16,
+    pub(crate) port: u16,
     /// Sim seconds per real second (overrides the scenario's [clock] speed).
     #[arg(long, value_name = "N")]
-    pub speed: Option<f64>,
+    pub(crate) speed: Option<f64>,
     /// Append every request as a JSON line to FILE (time, login, method, path, status, counted, bytes).
     #[arg(long, value_name = "FILE")]
-    pub request_log: Option<PathBuf>,
+    pub(crate) request_log: Option<PathBuf>,
 }
 
 /// Resolve `--scenario`: an existing file wins, then a builtin name.
-pub fn load_scenario(spec: &str) -> color_eyre::Result<Scenario> {
+pub(crate) fn load_scenario(spec: &str) -> color_eyre::Result<Scenario> {
     let path = std::path::Path::new(spec);
     let result = if path.exists() {
         Scenario::load(path)
@@ -91,7 +90,7 @@ pub fn load_scenario(spec: &str) -> color_eyre::Result<Scenario> {
 }
 
 /// Run a `sim` subcommand.
-pub async fn run(cmd: SimCommand) -> color_eyre::Result<()> {
+pub(crate) async fn run(cmd: SimCommand) -> color_eyre::Result<()> {
     match cmd {
         SimCommand::Serve(args) => serve(args).await,
     }

@@ -99,10 +99,10 @@ struct BodyRef<'a> {
 /// What the checkpoint says reading the log's first `covers` bytes gives.
 #[derive(Debug)]
 pub(crate) struct Prefix {
-    pub events: Vec<Event>,
-    pub reused: Vec<ReusedId>,
-    pub covers: u64,
-    pub lines: usize,
+    pub(crate) events: Vec<Event>,
+    pub(crate) reused: Vec<ReusedId>,
+    pub(crate) covers: u64,
+    pub(crate) lines: usize,
 }
 
 /// The checkpoint of the log at `log` (open as `file`, `len` bytes long), if

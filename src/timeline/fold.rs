@@ -21,38 +21,38 @@ pub struct State {
     /// Indices into `events` worth showing: the same fact seen by two crew
     /// members appears once (the earliest).
     pub timeline: Vec<usize>,
-    pub started: Option<Signoff>,
-    pub closed: Option<(Outcome, Signoff)>,
+    pub(crate) started: Option<Signoff>,
+    pub(crate) closed: Option<(Outcome, Signoff)>,
     /// One per plan step, in plan order.
-    pub steps: Vec<StepState>,
+    pub(crate) steps: Vec<StepState>,
     /// Indices into `events` of notes.
-    pub notes: Vec<usize>,
-    pub starred: BTreeSet<EventId>,
+    pub(crate) notes: Vec<usize>,
+    pub(crate) starred: BTreeSet<EventId>,
     /// Per probe id, indices into `events` of its observations.
-    pub observations: BTreeMap<String, Vec<usize>>,
+    pub(crate) observations: BTreeMap<String, Vec<usize>>,
     /// Steps named by events that the plan does not have (a changed checklist).
-    pub unknown_steps: BTreeSet<StepId>,
+    pub(crate) unknown_steps: BTreeSet<StepId>,
     /// The facts interpreted once: first tag, release, availability, merges.
-    pub milestones: Milestones,
+    pub(crate) milestones: Milestones,
     /// Per package, when each watched channel had the version in every one of
     /// its subdirs (`None`: not yet). Labels (`…/label/rc`) are left out.
     pub availability: Availability,
     /// Who sits where now (after the last handover); `None` for a log from
     /// before rosters.
-    pub roster: Option<Roster>,
+    pub(crate) roster: Option<Roster>,
     /// Indices into `events` of the crew's events (the roster, handovers).
-    pub crew_changes: Vec<usize>,
+    pub(crate) crew_changes: Vec<usize>,
     /// Events the rule book refused for their author's seat: never folded,
     /// never exported, shown as "N untrusted events ignored".
-    pub ignored: Vec<Ignored>,
+    pub(crate) ignored: Vec<Ignored>,
 }
 
 /// Who did something, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signoff {
-    pub by: String,
-    pub at: DateTime<Utc>,
-    pub event: EventId,
+    pub(crate) by: String,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) event: EventId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub enum StepStatus {
 
 impl StepStatus {
     /// Done, observed, overridden or skipped: nothing more to do.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         matches!(
             self,
             StepStatus::Done { .. }
@@ -99,7 +99,7 @@ impl StepStatus {
     }
 
     /// When it became complete.
-    pub fn completed_at(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn completed_at(&self) -> Option<DateTime<Utc>> {
         match self {
             StepStatus::Done { by, .. }
             | StepStatus::Overridden { by, .. }
@@ -110,7 +110,7 @@ impl StepStatus {
     }
 
     /// A one-character symbol, so status never depends on color alone.
-    pub fn symbol(&self) -> &'static str {
+    pub(crate) fn symbol(&self) -> &'static str {
         match self {
             StepStatus::Blocked { .. } => "·",
             StepStatus::Ready => "○",
@@ -136,7 +136,7 @@ impl StepStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepState {
-    pub id: StepId,
+    pub(crate) id: StepId,
     pub status: StepStatus,
     /// When every `need` was complete (for soak gates); `None` while blocked.
     pub needs_done_at: Option<DateTime<Utc>>,
@@ -457,12 +457,12 @@ impl State {
         self.steps.iter().find(|s| &s.id == id)
     }
 
-    pub fn event(&self, id: &EventId) -> Option<&Event> {
+    pub(crate) fn event(&self, id: &EventId) -> Option<&Event> {
         self.events.iter().find(|e| &e.id == id)
     }
 
     /// The facts a probe has observed, in timeline order.
-    pub fn facts_of<'a>(
+    pub(crate) fn facts_of<'a>(
         &'a self,
         probe: &ProbeSpec,
     ) -> impl Iterator<Item = (&'a Event, &'a Fact)> + 'a {

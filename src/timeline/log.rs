@@ -75,7 +75,7 @@ impl LogError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TornTail {
     pub bytes: usize,
-    pub moved_to: PathBuf,
+    pub(crate) moved_to: PathBuf,
 }
 
 impl std::fmt::Display for TornTail {
@@ -261,7 +261,7 @@ impl EventLog {
     /// [`EventLog::read`], also naming the lines refused for reusing an id.
     /// Starts from the checkpoint when one agrees with the file, and writes
     /// a new one when the tail behind it was long (best effort).
-    pub fn read_checked(path: &Path) -> Result<Checked, LogError> {
+    pub(crate) fn read_checked(path: &Path) -> Result<Checked, LogError> {
         let mut file =
             File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
         let len = file
@@ -349,19 +349,15 @@ impl EventLog {
         Ok(String::from_utf8_lossy(&bytes).contains(tag))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn events(&self) -> &[Event] {
         &self.events
     }
 
-    pub fn author(&self) -> &str {
+    pub(crate) fn author(&self) -> &str {
         &self.author
     }
 
-    pub fn role(&self) -> Role {
+    pub(crate) fn role(&self) -> Role {
         self.role
     }
 
@@ -375,7 +371,7 @@ impl EventLog {
     }
 
     /// Whether a fact was already recorded (by anyone writing to this log).
-    pub fn has_fact(&self, fact: &Fact) -> bool {
+    pub(crate) fn has_fact(&self, fact: &Fact) -> bool {
         self.facts.contains(&fact.key())
     }
 
@@ -710,14 +706,14 @@ fn parse_numbered(
 
 /// What [`EventLog::read_checked`] found: the events, the torn tail's length,
 /// the lines refused for reusing an id.
-pub type Checked = (Vec<Event>, Option<usize>, Vec<ReusedId>);
+pub(crate) type Checked = (Vec<Event>, Option<usize>, Vec<ReusedId>);
 
 /// A line refused because its event reuses the id of a different, earlier event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ReusedId {
-    pub line: usize,
-    pub first_line: usize,
-    pub id: EventId,
+pub(crate) struct ReusedId {
+    pub(crate) line: usize,
+    pub(crate) first_line: usize,
+    pub(crate) id: EventId,
 }
 
 impl std::fmt::Display for ReusedId {

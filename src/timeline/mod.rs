@@ -3,19 +3,19 @@
 
 pub mod availability;
 pub(crate) mod checkpoint;
-pub mod clock;
-pub mod event;
+pub(crate) mod clock;
+pub(crate) mod event;
 pub mod fold;
-pub mod fsutil;
+pub(crate) mod fsutil;
 pub(crate) mod line;
 pub mod log;
 pub(crate) mod matrix;
 pub mod merge;
-pub mod milestones;
-pub mod release;
-pub mod roster;
-pub mod rules;
-pub mod trust;
+pub(crate) mod milestones;
+pub(crate) mod release;
+pub(crate) mod roster;
+pub(crate) mod rules;
+pub(crate) mod trust;
 
 pub use availability::{Availability, skew_warnings};
 pub use clock::Clock;
@@ -23,8 +23,7 @@ pub use event::{CiState, Event, EventId, EventKind, Fact, Outcome, SCHEMA_VERSIO
 pub use fold::{State, StepState, StepStatus, fold, fold_owned};
 pub use log::{EventLog, LogError};
 pub use merge::merge;
-pub use milestones::Milestones;
+pub(crate) use milestones::Milestones;
 pub use release::{Home, Release, ReleaseMeta};
 pub use roster::Roster;
 pub use rules::{Book, Permit, Reason, Refusal, Role, Verdict, judge};
-pub use trust::Ignored;

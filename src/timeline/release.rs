@@ -26,16 +26,16 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseMeta {
-    pub schema: u32,
+    pub(crate) schema: u32,
     /// The directory name, e.g. `conda-26.11.0`.
     pub id: String,
     /// The checklist's release name, e.g. `conda`.
-    pub name: String,
-    pub version: String,
+    pub(crate) name: String,
+    pub(crate) version: String,
     /// The checklist file `start` was given.
-    pub checklist_source: String,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
+    pub(crate) checklist_source: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) created_by: String,
 }
 
 /// flightdeck's home: releases (and later caches) live under it.
@@ -49,7 +49,6 @@ pub struct Home {
 pub struct Release {
     pub dir: PathBuf,
     pub meta: ReleaseMeta,
-    pub checklist: Checklist,
     pub plan: Plan,
 }
 
@@ -69,7 +68,7 @@ impl Release {
 
     /// Opens the timeline for the chosen seat: the jump seat follows it
     /// read-only (never repairing, never appending); other seats may write.
-    pub fn open_log_for(&self, author: &str, role: Role, clock: Clock) -> Result<EventLog> {
+    pub(crate) fn open_log_for(&self, author: &str, role: Role, clock: Clock) -> Result<EventLog> {
         match role {
             Role::JumpSeat => Ok(EventLog::open_read_only(
                 &self.events_path(),
@@ -88,7 +87,7 @@ impl Release {
     /// quoting it does not count.
     /// With a checkpoint, its header answers for what it covers and only the
     /// tail is searched.
-    pub fn was_closed(&self) -> Result<bool> {
+    pub(crate) fn was_closed(&self) -> Result<bool> {
         Ok(EventLog::mentions(&self.events_path(), CLOSED_TAG)?)
     }
 
@@ -113,18 +112,18 @@ const CLOSED_TAG: &str = r#""kind":"release_closed""#;
 
 /// A line of `flightdeck list`.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReleaseSummary {
-    pub id: String,
-    pub version: String,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
+pub(crate) struct ReleaseSummary {
+    pub(crate) id: String,
+    pub(crate) version: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) created_by: String,
     /// `None` while in progress; written as the word a person types (`shipped`).
     #[serde(serialize_with = "outcome_word")]
-    pub outcome: Option<Outcome>,
-    pub done: usize,
-    pub total: usize,
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) done: usize,
+    pub(crate) total: usize,
     /// Events refused for their author's seat (never folded).
-    pub ignored: usize,
+    pub(crate) ignored: usize,
 }
 
 fn outcome_word<S: serde::Serializer>(o: &Option<Outcome>, s: S) -> Result<S::Ok, S::Error> {
@@ -139,11 +138,7 @@ impl Home {
         Home { root: root.into() }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    pub fn releases_dir(&self) -> PathBuf {
+    pub(crate) fn releases_dir(&self) -> PathBuf {
         self.root.join("releases")
     }
 
@@ -160,7 +155,7 @@ impl Home {
     }
 
     /// Creates a release whose first events are its start and its crew.
-    pub fn create_crewed(
+    pub(crate) fn create_crewed(
         &self,
         checklist: &Checklist,
         checklist_text: &str,
@@ -254,18 +249,13 @@ impl Home {
         let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
         write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
             .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;
-        Ok(Release {
-            dir,
-            meta,
-            checklist: checklist.clone(),
-            plan,
-        })
+        Ok(Release { dir, meta, plan })
     }
 
     /// Creates a release joined from a crew's share: the checklist and
     /// version as the pilot started them, and an empty timeline that the
     /// sync fills with the crew's events.
-    pub fn adopt(
+    pub(crate) fn adopt(
         &self,
         checklist: &Checklist,
         checklist_text: &str,
@@ -308,12 +298,7 @@ impl Home {
         let meta_text = toml::to_string(&meta).wrap_err("encoding release.toml")?;
         write_atomic(&dir.join("release.toml"), meta_text.as_bytes())
             .wrap_err_with(|| format!("writing {}", dir.join("release.toml").display()))?;
-        Ok(Release {
-            dir,
-            meta,
-            checklist: checklist.clone(),
-            plan,
-        })
+        Ok(Release { dir, meta, plan })
     }
 
     /// Opens a release by id (or unique prefix, or version).
@@ -414,7 +399,7 @@ impl Home {
     }
 
     /// Every release, oldest first.
-    pub fn list(&self) -> Result<Vec<ReleaseSummary>> {
+    pub(crate) fn list(&self) -> Result<Vec<ReleaseSummary>> {
         let mut out = Vec::new();
         for rid in self.release_ids()? {
             let loaded = self
@@ -487,7 +472,6 @@ impl Home {
         Ok(Release {
             dir: dir.to_path_buf(),
             meta,
-            checklist,
             plan,
         })
     }

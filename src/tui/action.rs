@@ -132,7 +132,7 @@ pub enum Effect {
 
 /// A key as the table spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     Char(char),
     Ctrl(char),
     Enter,
@@ -150,7 +150,7 @@ pub enum Key {
 }
 
 impl Key {
-    pub fn label(self) -> String {
+    pub(crate) fn label(self) -> String {
         match self {
             Key::Char(' ') => "space".into(),
             Key::Char(c) => c.to_string(),
@@ -194,7 +194,7 @@ impl Key {
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ctx {
+pub(crate) enum Ctx {
     /// Every pane in normal mode.
     Any,
     Pane(Pane),
@@ -202,13 +202,13 @@ pub enum Ctx {
 
 /// One row of the key table.
 #[derive(Debug, Clone)]
-pub struct Binding {
-    pub keys: &'static [Key],
-    pub ctx: Ctx,
-    pub action: Action,
-    pub help: &'static str,
+pub(crate) struct Binding {
+    pub(crate) keys: &'static [Key],
+    pub(crate) ctx: Ctx,
+    pub(crate) action: Action,
+    pub(crate) help: &'static str,
     /// Writes to the timeline (refused in the jump seat).
-    pub mutates: bool,
+    pub(crate) mutates: bool,
 }
 
 const fn b(
@@ -232,7 +232,7 @@ const TL: Ctx = Ctx::Pane(Pane::Timeline);
 const PB: Ctx = Ctx::Pane(Pane::Probes);
 
 /// Normal-mode keys. Pane rows come first so they win over `Any` rows.
-pub const BINDINGS: &[Binding] = &[
+pub(crate) const BINDINGS: &[Binding] = &[
     b(
         &[Key::Char(' '), Key::Enter],
         CL,
@@ -414,7 +414,7 @@ pub const BINDINGS: &[Binding] = &[
 ];
 
 /// Keys of the other modes, for the help overlay.
-pub const MODE_KEYS: &[(&str, &str)] = &[
+pub(crate) const MODE_KEYS: &[(&str, &str)] = &[
     (
         "y / n",
         "in a confirmation: yes / no (Enter = yes, Esc = no)",
@@ -426,14 +426,14 @@ pub const MODE_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The bindings that apply to a pane, pane rows first.
-pub fn bindings_for(pane: Pane) -> impl Iterator<Item = &'static Binding> {
+pub(crate) fn bindings_for(pane: Pane) -> impl Iterator<Item = &'static Binding> {
     BINDINGS
         .iter()
         .filter(move |b| b.ctx == Ctx::Any || b.ctx == Ctx::Pane(pane))
 }
 
 /// Translates a key press into an action for the model's current mode.
-pub fn key_action(model: &Model, ev: &KeyEvent) -> Option<Action> {
+pub(crate) fn key_action(model: &Model, ev: &KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
@@ -486,13 +486,8 @@ pub fn key_action(model: &Model, ev: &KeyEvent) -> Option<Action> {
     }
 }
 
-/// Backspace is not in [`Key`] (it only matters in text fields).
-pub fn is_backspace(ev: &KeyEvent) -> bool {
-    ev.code == KeyCode::Backspace
-}
-
 /// Translates a mouse event.
-pub fn mouse_action(ev: &MouseEvent) -> Option<Action> {
+pub(crate) fn mouse_action(ev: &MouseEvent) -> Option<Action> {
     match ev.kind {
         MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
             col: ev.column,

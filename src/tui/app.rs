@@ -34,12 +34,12 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 /// The shortest time between two frames (60 per second at most).
-pub const FRAME: Duration = Duration::from_millis(16);
+pub(crate) const FRAME: Duration = Duration::from_millis(16);
 /// How often the log is checked for events other processes appended
 /// (`flightdeck step done` in another terminal). Cheap: it reads only new bytes.
-pub const REFRESH: Duration = Duration::from_millis(500);
+pub(crate) const REFRESH: Duration = Duration::from_millis(500);
 /// How often the clock is read (the screen changes only when a shown minute does).
-pub const TICK: Duration = Duration::from_secs(1);
+pub(crate) const TICK: Duration = Duration::from_secs(1);
 
 /// Counters a test or benchmark can read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,20 +54,20 @@ pub struct Stats {
 pub struct Driver<B: Backend> {
     pub terminal: Terminal<B>,
     pub model: Model,
-    pub theme: Theme,
-    pub store: Store,
-    pub clock: Clock,
+    pub(crate) theme: Theme,
+    pub(crate) store: Store,
+    pub(crate) clock: Clock,
     /// Where OSC 52 sequences go (stdout in the real cockpit).
-    pub clipboard: Box<dyn Write + Send>,
+    pub(crate) clipboard: Box<dyn Write + Send>,
     pub stats: Stats,
     /// The release on disk, for exports (`e`); tests may run without one.
     pub release: Option<crate::timeline::Release>,
     /// Channel URLs by name (`--channel`, the config), for the export's links.
-    pub channels: std::collections::BTreeMap<String, String>,
+    pub(crate) channels: std::collections::BTreeMap<String, String>,
     /// The crew sync's reports, when the release is shared.
-    pub sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
+    pub(crate) sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
     /// How to ring when `update` asks for an alert (the model's `notify` says whether it asks).
-    pub notify: super::notify::Notify,
+    pub(crate) notify: super::notify::Notify,
     dirty: bool,
     /// Something changed that the screen may or may not show (a probe's
     /// `last_ok`, a turning minute): drawn only if the frame it gives differs.
@@ -121,7 +121,7 @@ where
     }
 
     /// Draws a frame (unconditionally).
-    pub fn draw(&mut self) -> Result<()> {
+    pub(crate) fn draw(&mut self) -> Result<()> {
         let (model, theme) = (&self.model, &self.theme);
         let mut shown = None;
         self.terminal
@@ -137,11 +137,6 @@ where
         self.recheck = false;
         self.last_draw = Some(Instant::now());
         Ok(())
-    }
-
-    /// Whether a frame is owed.
-    pub fn is_dirty(&self) -> bool {
-        self.dirty
     }
 
     /// Settles a recheck: owes a frame only if the screen would look different.
@@ -161,7 +156,7 @@ where
     }
 
     /// Runs an action through `update` and performs its effects.
-    pub fn dispatch(&mut self, action: Action) {
+    pub(crate) fn dispatch(&mut self, action: Action) {
         match &action {
             Action::Tick(now) => {
                 // Ages and the elapsed time are shown to the minute: redraw only when one
@@ -271,7 +266,7 @@ where
     }
 
     /// Picks up events other processes appended (they arrive through the store's subscription).
-    pub fn refresh_log(&mut self) {
+    pub(crate) fn refresh_log(&mut self) {
         self.needs_refresh = false;
         if self.refreshing {
             return;
@@ -314,7 +309,7 @@ where
     }
 
     /// Waits until every effect sent to the background has come back (tests, shutdown).
-    pub async fn settle(&mut self) {
+    pub(crate) async fn settle(&mut self) {
         while self.pending > 0 {
             match self.outcomes.1.recv().await {
                 Some(o) => self.on_outcome(o),

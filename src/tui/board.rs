@@ -23,13 +23,13 @@ pub enum Cell {
 /// The state of one pull request as the probe saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PrView {
-    pub number: u64,
-    pub author: Option<String>,
-    pub opened: Option<DateTime<Utc>>,
-    pub ci: Option<CiState>,
-    pub merged: Option<DateTime<Utc>>,
-    pub closed: bool,
-    pub link: Option<String>,
+    pub(crate) number: u64,
+    pub(crate) author: Option<String>,
+    pub(crate) opened: Option<DateTime<Utc>>,
+    pub(crate) ci: Option<CiState>,
+    pub(crate) merged: Option<DateTime<Utc>>,
+    pub(crate) closed: bool,
+    pub(crate) link: Option<String>,
 }
 
 /// One line of the board.
@@ -103,7 +103,7 @@ pub enum Line {
 
 impl Line {
     /// The probe this line shows, if any.
-    pub fn probe(&self) -> Option<&str> {
+    pub(crate) fn probe(&self) -> Option<&str> {
         match self {
             Line::Tag { probe, .. }
             | Line::Release { probe, .. }
@@ -117,7 +117,7 @@ impl Line {
     }
 
     /// Where to read more.
-    pub fn link(&self) -> Option<&str> {
+    pub(crate) fn link(&self) -> Option<&str> {
         match self {
             Line::Tag { link, .. }
             | Line::Release { link, .. }
@@ -165,7 +165,7 @@ fn feeding_org(channel: &str) -> Option<&'static str> {
 }
 
 impl Board {
-    pub fn build(plan: &Plan, state: &State) -> Board {
+    pub(crate) fn build(plan: &Plan, state: &State) -> Board {
         let probes = plan.probes();
         let mut used = vec![false; probes.len()];
         let mut lines = Vec::new();

@@ -10,7 +10,7 @@ use ratatui::crossterm::execute;
 use std::io::Write;
 
 /// Asks the terminal to put `text` on the system clipboard.
-pub fn copy(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+pub(crate) fn copy(out: &mut impl Write, text: &str) -> std::io::Result<()> {
     execute!(out, CopyToClipboard::to_clipboard_from(text))
 }
 

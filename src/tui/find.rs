@@ -15,7 +15,7 @@ use crate::timeline::{CiState, EventKind};
 
 /// A view filter (`F` cycles them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Filter {
+pub(crate) enum Filter {
     #[default]
     All,
     /// The checklist shows the steps of my seat (and those anyone may do).
@@ -27,7 +27,7 @@ pub enum Filter {
 }
 
 impl Filter {
-    pub fn next(self) -> Filter {
+    pub(crate) fn next(self) -> Filter {
         match self {
             Filter::All => Filter::MySteps,
             Filter::MySteps => Filter::Alarms,
@@ -37,7 +37,7 @@ impl Filter {
     }
 
     /// How a pane title names it.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Filter::All => "all",
             Filter::MySteps => "my steps",
@@ -58,12 +58,12 @@ pub(crate) enum Hit {
 
 /// A search after Enter: `n`/`N` walk its matches until Esc.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Search {
-    pub query: String,
+pub(crate) struct Search {
+    pub(crate) query: String,
     /// The match shown last (index into the matches).
-    pub at: usize,
+    pub(crate) at: usize,
     /// How many matches the query has (steps, then events).
-    pub count: usize,
+    pub(crate) count: usize,
 }
 
 /// The text being typed after `/`, if the search field is open.

@@ -27,13 +27,13 @@ pub fn now() -> DateTime<Utc> {
 
 /// Builds events with sequential ids `e0001`…, in the order given.
 #[derive(Default)]
-pub struct Events {
-    pub events: Vec<Event>,
+pub(crate) struct Events {
+    pub(crate) events: Vec<Event>,
     seqs: std::collections::HashMap<String, u64>,
 }
 
 impl Events {
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         author: &str,
         role: Role,
@@ -59,7 +59,7 @@ impl Events {
         id
     }
 
-    pub fn done(
+    pub(crate) fn done(
         &mut self,
         author: &str,
         role: Role,
@@ -79,7 +79,13 @@ impl Events {
         );
     }
 
-    pub fn observe(&mut self, at: DateTime<Utc>, probe: &str, link: &str, fact: Fact) -> EventId {
+    pub(crate) fn observe(
+        &mut self,
+        at: DateTime<Utc>,
+        probe: &str,
+        link: &str,
+        fact: Fact,
+    ) -> EventId {
         self.push(
             "jane",
             Role::Pilot,
@@ -283,7 +289,7 @@ pub fn sample_events() -> Vec<Event> {
 }
 
 /// What the probe tasks last said about the sample release.
-pub fn sample_reports() -> Vec<ProbeReport> {
+pub(crate) fn sample_reports() -> Vec<ProbeReport> {
     let r = |probe: &str, health: Health, summary: &str, error: Option<&str>| ProbeReport {
         probe: probe.into(),
         health,

@@ -9,13 +9,13 @@ use ratatui::layout::Rect;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 /// From this width on, the probe board and the detail pane are both shown.
-pub const WIDE: u16 = 120;
+pub(crate) const WIDE: u16 = 120;
 /// Height of the header.
-pub const HEADER: u16 = 3;
+pub(crate) const HEADER: u16 = 3;
 
 /// What the zoom key (`z`, `d`) gives the whole body to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Zoom {
+pub(crate) enum Zoom {
     /// A focusable pane.
     Pane(Pane),
     /// The detail pane of the selection.
@@ -25,13 +25,13 @@ pub enum Zoom {
 /// Pane rectangles; `None` when a pane is not on screen at this size (or
 /// another pane is zoomed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Areas {
-    pub header: Rect,
-    pub checklist: Option<Rect>,
-    pub probes: Option<Rect>,
-    pub detail: Option<Rect>,
-    pub timeline: Option<Rect>,
-    pub footer: Rect,
+pub(crate) struct Areas {
+    pub(crate) header: Rect,
+    pub(crate) checklist: Option<Rect>,
+    pub(crate) probes: Option<Rect>,
+    pub(crate) detail: Option<Rect>,
+    pub(crate) timeline: Option<Rect>,
+    pub(crate) footer: Rect,
 }
 
 impl Areas {
@@ -46,7 +46,8 @@ impl Areas {
 }
 
 /// Lays out the cockpit without a zoom, or `None` when the terminal is too small.
-pub fn areas(width: u16, height: u16, focus: Option<Pane>) -> Option<Areas> {
+#[cfg(test)]
+pub(crate) fn areas(width: u16, height: u16, focus: Option<Pane>) -> Option<Areas> {
     zoomed(width, height, focus, None, &|_| usize::MAX)
 }
 
@@ -118,12 +119,12 @@ pub(crate) fn zoomed(
 }
 
 /// Rows inside a bordered pane.
-pub fn inner_height(r: Rect) -> usize {
+pub(crate) fn inner_height(r: Rect) -> usize {
     usize::from(r.height.saturating_sub(2))
 }
 
 /// Whether a point is inside a rectangle.
-pub fn contains(r: Rect, col: u16, row: u16) -> bool {
+pub(crate) fn contains(r: Rect, col: u16, row: u16) -> bool {
     col >= r.x
         && col < r.x.saturating_add(r.width)
         && row >= r.y

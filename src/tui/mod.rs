@@ -14,8 +14,8 @@
 pub mod action;
 pub mod app;
 pub mod board;
-pub mod clipboard;
-pub mod find;
+pub(crate) mod clipboard;
+pub(crate) mod find;
 /// Test data with panics: compiled for tests and benches only (the
 /// `test-support` feature, turned on by the crate's self dev-dependency).
 #[cfg(any(test, feature = "test-support"))]
@@ -24,8 +24,8 @@ pub mod fixture;
 pub mod layout;
 pub mod model;
 pub(crate) mod nav;
-pub mod notify;
-pub mod panes;
+pub(crate) mod notify;
+pub(crate) mod panes;
 pub mod theme;
 pub mod update;
 pub mod view;
@@ -52,36 +52,36 @@ use tokio::sync::mpsc::Receiver;
 
 /// How the cockpit runs.
 #[derive(Debug, Clone)]
-pub struct CockpitOptions {
+pub(crate) struct CockpitOptions {
     /// The seat: what this cockpit may write (checked in `update`).
-    pub role: Role,
+    pub(crate) role: Role,
     /// `--theme NAME|PATH` (or the config's `theme`); `None` is the dark default.
-    pub theme: Option<String>,
+    pub(crate) theme: Option<String>,
     /// Where user themes live (`<config_dir>/themes/NAME.toml`).
-    pub config_dir: Option<PathBuf>,
+    pub(crate) config_dir: Option<PathBuf>,
     /// `--no-color`; `NO_COLOR` in the environment has the same effect.
-    pub no_color: bool,
+    pub(crate) no_color: bool,
     /// Where "now" comes from: the wall clock, or a scaled one for `demo`.
-    pub clock: Clock,
+    pub(crate) clock: Clock,
     /// Channel URLs by name (`--channel`, the config's `[channels]`), for the export's links.
-    pub channels: std::collections::BTreeMap<String, String>,
+    pub(crate) channels: std::collections::BTreeMap<String, String>,
     /// The crew sync's reports, when the release is shared (shown in the header).
-    pub sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
+    pub(crate) sync: Option<tokio::sync::watch::Receiver<Option<crate::crew::share::Report>>>,
     /// Alerts (opt-in): the config's `notify`, or `fly --notify`.
-    pub notify: notify::Notify,
+    pub(crate) notify: notify::Notify,
     /// The config's `clipboard`: `osc52` (copy through the terminal) or
     /// `show` (always show the text); `None` detects whether the terminal takes OSC 52.
-    pub clipboard: Option<bool>,
+    pub(crate) clipboard: Option<bool>,
 }
 
 impl CockpitOptions {
     /// Whether to draw without colours (`--no-color` or a non-empty `NO_COLOR`).
-    pub fn monochrome(&self) -> bool {
+    pub(crate) fn monochrome(&self) -> bool {
         self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
     }
 
     /// The theme to draw with, and warnings about the one asked for.
-    pub fn resolve_theme(&self) -> (Theme, Vec<String>) {
+    pub(crate) fn resolve_theme(&self) -> (Theme, Vec<String>) {
         if self.monochrome() {
             (Theme::monochrome(), Vec::new())
         } else {
@@ -101,7 +101,7 @@ impl CockpitOptions {
 ///   (the board shows what the log already holds).
 ///
 /// Fails with a user error (exit 2) when stdout is not a terminal.
-pub async fn run(
+pub(crate) async fn run(
     release: Release,
     store: Store,
     opts: CockpitOptions,
@@ -178,7 +178,7 @@ pub async fn run(
 
 /// The error for `fly` without a terminal (a pipe, CI): a user error (exit 2)
 /// that points at the headless commands.
-pub fn not_a_terminal(release: &str) -> color_eyre::Report {
+pub(crate) fn not_a_terminal(release: &str) -> color_eyre::Report {
     user(format!(
         "the cockpit needs a terminal, and stdout is not one\n  for scripts and CI use `flightdeck status {release}` (add --json) or `flightdeck poll {release} --once`"
     ))

@@ -19,7 +19,7 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub fn next(self) -> Pane {
+    pub(crate) fn next(self) -> Pane {
         match self {
             Pane::Checklist => Pane::Probes,
             Pane::Probes => Pane::Timeline,
@@ -27,7 +27,7 @@ impl Pane {
         }
     }
 
-    pub fn prev(self) -> Pane {
+    pub(crate) fn prev(self) -> Pane {
         match self {
             Pane::Checklist => Pane::Timeline,
             Pane::Probes => Pane::Checklist,
@@ -47,7 +47,7 @@ pub enum Row {
 
 /// What a text field is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     Note,
     /// Undo the step's last resolution (index into `Plan::steps`).
     Undo(usize),
@@ -57,7 +57,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    pub fn prompt(&self, plan: &Plan) -> String {
+    pub(crate) fn prompt(&self, plan: &Plan) -> String {
         let id = |i: &usize| plan.steps.get(*i).map(|s| s.id.0.as_str()).unwrap_or("?");
         match self {
             Purpose::Note => "Note for the timeline".into(),
@@ -73,7 +73,7 @@ impl Purpose {
 
 /// What the keyboard is talking to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Mode {
+pub(crate) enum Mode {
     #[default]
     Normal,
     Help,
@@ -105,13 +105,13 @@ pub enum Mode {
 
 /// A message in the status line until the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flash {
-    pub text: String,
-    pub kind: FlashKind,
+pub(crate) struct Flash {
+    pub(crate) text: String,
+    pub(crate) kind: FlashKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlashKind {
+pub(crate) enum FlashKind {
     Info,
     Ok,
     Error,
@@ -121,47 +121,47 @@ pub enum FlashKind {
 #[derive(Debug, Clone, Default)]
 pub struct Ui {
     pub focus: Option<Pane>,
-    pub mode: Mode,
-    pub flash: Option<Flash>,
+    pub(crate) mode: Mode,
+    pub(crate) flash: Option<Flash>,
     /// Terminal size (columns, rows), for mouse hit-testing and scrolling.
     pub size: (u16, u16),
-    pub folded: BTreeSet<usize>,
+    pub(crate) folded: BTreeSet<usize>,
     /// Checklist rows (phases and the steps of unfolded phases).
     pub rows: Vec<Row>,
     /// Cursor in `rows`, and the first row shown.
     pub cursor: usize,
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// The selected timeline entry (position in `State::timeline`, and its
     /// event id so the selection survives a re-fold); `None` follows the newest.
-    pub selected_event: Option<(usize, EventId)>,
+    pub(crate) selected_event: Option<(usize, EventId)>,
     /// First timeline entry shown when not following.
-    pub timeline_offset: usize,
+    pub(crate) timeline_offset: usize,
     /// Cursor and first line in the probe board.
     pub board_cursor: usize,
-    pub board_offset: usize,
-    pub quit: bool,
+    pub(crate) board_offset: usize,
+    pub(crate) quit: bool,
     /// The checklist row the cursor was on when the search field opened
     /// (Esc puts it back there).
-    pub anchor: Option<Row>,
+    pub(crate) anchor: Option<Row>,
     /// First line of the help overlay shown (it scrolls on a short terminal).
-    pub help_offset: usize,
+    pub(crate) help_offset: usize,
     /// The pane given the whole body (`z`, `d`), if any.
-    pub zoom: Option<super::layout::Zoom>,
+    pub(crate) zoom: Option<super::layout::Zoom>,
     /// The view filter (`F`).
-    pub filter: super::find::Filter,
+    pub(crate) filter: super::find::Filter,
     /// The search `n`/`N` walk, after Enter in the search field.
-    pub search: Option<super::find::Search>,
+    pub(crate) search: Option<super::find::Search>,
     /// Timeline positions and board lines the filters leave, cached by
     /// `find::refresh_views`; `None` shows everything.
-    pub timeline_view: Option<Vec<usize>>,
-    pub board_view: Option<Vec<usize>>,
+    pub(crate) timeline_view: Option<Vec<usize>>,
+    pub(crate) board_view: Option<Vec<usize>>,
     /// Whether the terminal takes OSC 52 (decided once, at start); otherwise
     /// `c`/`l` show the text to copy instead of claiming it was copied.
     pub osc52: bool,
     /// Whether to ring (bell or desktop notification) on alarms and new work (opt-in).
-    pub notify: bool,
+    pub(crate) notify: bool,
     /// The pilot was asked (once) to close the release when its last step completed.
-    pub close_asked: bool,
+    pub(crate) close_asked: bool,
 }
 
 /// Everything the cockpit draws from.
@@ -171,31 +171,31 @@ pub struct Model {
     pub release: String,
     pub plan: Plan,
     pub state: State,
-    pub role: Role,
+    pub(crate) role: Role,
     /// The highest seat this cockpit may take (`--role` lowers, never raises):
     /// the seat follows the roster up to it, handovers included.
-    pub cap: Role,
+    pub(crate) cap: Role,
     /// The crew sync's last exchange, when the release is shared.
-    pub sync: Option<crate::crew::share::Report>,
+    pub(crate) sync: Option<crate::crew::share::Report>,
     /// Who this cockpit writes as.
-    pub me: String,
+    pub(crate) me: String,
     /// "Now", from the cockpit's clock; moved by ticks so `update` stays pure.
     pub now: DateTime<Utc>,
-    pub reports: BTreeMap<String, ProbeReport>,
-    pub quota: Option<Quota>,
+    pub(crate) reports: BTreeMap<String, ProbeReport>,
+    pub(crate) quota: Option<Quota>,
     /// Each source's clock minus ours (from its replies' `Date`): ages of source
     /// times are measured on the source's clock ([`Model::source_now`]).
-    pub clocks: BTreeMap<String, chrono::TimeDelta>,
+    pub(crate) clocks: BTreeMap<String, chrono::TimeDelta>,
     /// Authors seen in the log, with the roles they wrote as.
-    pub crew: Vec<(String, Role)>,
+    pub(crate) crew: Vec<(String, Role)>,
     /// Per step (plan index), indices into `state.events` of the events about it.
-    pub step_events: HashMap<usize, Vec<usize>>,
+    pub(crate) step_events: HashMap<usize, Vec<usize>>,
     /// The probe board, derived from the observations.
     pub board: Board,
     pub ui: Ui,
 }
 
-pub use crate::timeline::availability::SKEW_THRESHOLD;
+pub(crate) use crate::timeline::availability::SKEW_THRESHOLD;
 
 impl Model {
     pub fn new(
@@ -247,7 +247,7 @@ impl Model {
 
     /// Re-folds after the log changed; keeps the selections on the same things.
     /// Folds newly recorded events in (the store delivers them in memory).
-    pub fn record(&mut self, new: Vec<Event>) {
+    pub(crate) fn record(&mut self, new: Vec<Event>) {
         if new.is_empty() {
             return;
         }
@@ -310,7 +310,7 @@ impl Model {
     }
 
     /// The checklist rows given the folds.
-    pub fn rows(&self) -> Vec<Row> {
+    pub(crate) fn rows(&self) -> Vec<Row> {
         let mut rows = Vec::with_capacity(self.plan.steps.len() + self.plan.phases.len());
         // Filtered (a filter or a search): only phases with a shown step, unfolded.
         // Each step is judged once, however many phases there are.
@@ -347,7 +347,7 @@ impl Model {
     }
 
     /// The step under the checklist cursor.
-    pub fn selected_step(&self) -> Option<usize> {
+    pub(crate) fn selected_step(&self) -> Option<usize> {
         match self.ui.rows.get(self.ui.cursor) {
             Some(Row::Step(i)) => Some(*i),
             _ => None,
@@ -355,7 +355,7 @@ impl Model {
     }
 
     /// The timeline position shown as selected: the chosen one, or the newest while following.
-    pub fn selected_timeline(&self) -> Option<usize> {
+    pub(crate) fn selected_timeline(&self) -> Option<usize> {
         match (&self.ui.selected_event, &self.ui.timeline_view) {
             (Some((p, _)), _) => Some(*p),
             (None, Some(view)) => view.last().copied(),
@@ -364,14 +364,14 @@ impl Model {
     }
 
     /// Whether this seat may act on a step of the given owner (ignoring overrides).
-    pub fn is_mine(&self, owner: crate::crew::StepRole) -> bool {
+    pub(crate) fn is_mine(&self, owner: crate::crew::StepRole) -> bool {
         crate::timeline::rules::seat_may(self.role, crate::timeline::rules::Act::SignOff(owner))
             .is_ok()
     }
 
     /// The first step, in plan order, that is ready (or waiting on its probe)
     /// and that this seat may sign off. The jump seat gets the crew's next step.
-    pub fn next_step(&self) -> Option<usize> {
+    pub(crate) fn next_step(&self) -> Option<usize> {
         let ready = |i: &usize| {
             matches!(
                 self.state.steps.get(*i).map(|s| &s.status),
@@ -394,7 +394,7 @@ impl Model {
     /// "Now" on the sources' clock, for ages of source times (a merge, an upload,
     /// a record's timestamp) and open-ended channel skew; [`Model::now`] until a
     /// source has answered.
-    pub fn source_now(&self) -> DateTime<Utc> {
+    pub(crate) fn source_now(&self) -> DateTime<Utc> {
         crate::probe::clock::best(&self.clocks)
             .and_then(|(_, off)| self.now.checked_add_signed(off))
             .unwrap_or(self.now)
@@ -403,7 +403,7 @@ impl Model {
     /// Warnings for the header: channel skew first (it caused a real
     /// incident), then gates of steps that could be worked on now, deduplicated,
     /// then a local clock that is off from the sources'.
-    pub fn gate_warnings(&self) -> Vec<String> {
+    pub(crate) fn gate_warnings(&self) -> Vec<String> {
         let mut out: Vec<String> = crate::timeline::skew_warnings(
             &self.state.availability,
             self.source_now(),
@@ -451,7 +451,7 @@ impl Model {
     }
 
     /// The latest observation event of a probe, if any.
-    pub fn last_observation(&self, probe_id: &str) -> Option<&Event> {
+    pub(crate) fn last_observation(&self, probe_id: &str) -> Option<&Event> {
         self.state
             .observations
             .get(probe_id)

@@ -15,7 +15,7 @@ use std::io::Write;
 
 /// How to alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Notify {
+pub(crate) enum Notify {
     #[default]
     Off,
     /// The terminal's bell (BEL).

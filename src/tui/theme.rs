@@ -39,7 +39,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order of the resolved table.
-    pub const ALL: [Role; 17] = [
+    pub(crate) const ALL: [Role; 17] = [
         Role::Text,
         Role::Muted,
         Role::Accent,
@@ -60,7 +60,7 @@ impl Role {
     ];
 
     /// The key in a theme file.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Role::Text => "text",
             Role::Muted => "muted",
@@ -112,17 +112,17 @@ const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The names `--theme` accepts without a path.
-pub fn builtin_names() -> Vec<&'static str> {
+pub(crate) fn builtin_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(n, _)| *n).collect()
 }
 
 /// A resolved theme: one style per role.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
-    pub name: String,
+    pub(crate) name: String,
     styles: [Style; Role::ALL.len()],
     /// Monochrome: the selection is shown in reverse video, never by colour.
-    pub monochrome: bool,
+    pub(crate) monochrome: bool,
 }
 
 impl Theme {

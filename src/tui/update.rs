@@ -13,7 +13,7 @@ use crate::timeline::EventKind;
 use crate::timeline::rules::{self, Book, Refusal, Verdict};
 
 /// The longest note or reason a text field takes (a post-mortem row, not an essay).
-pub const MAX_TEXT: usize = 500;
+pub(crate) const MAX_TEXT: usize = 500;
 
 /// Applies an action to the model and returns what the driver must do.
 pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
@@ -376,7 +376,7 @@ fn judge(m: &Model, what: EventKind) -> Verdict {
 }
 
 /// Sentinel step index of the close question (it concerns no step).
-pub const CLOSE_QUESTION: usize = usize::MAX;
+pub(crate) const CLOSE_QUESTION: usize = usize::MAX;
 
 /// When the last step completes, the pilot is asked once whether the release
 /// shipped; "no" leaves it open (`flightdeck close` ends it any time).
@@ -667,11 +667,6 @@ fn set_fold(m: &mut Model, phase: usize, fold: bool) {
     m.ui.cursor = target
         .and_then(|t| m.ui.rows.iter().position(|r| *r == t))
         .unwrap_or(0);
-}
-
-/// Re-applies the view rules after the driver changed the model (a re-fold).
-pub fn after_refold(m: &mut Model) {
-    keep_in_view(m);
 }
 
 /// Tells the crew member what became of an effect.

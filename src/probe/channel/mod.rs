@@ -71,11 +71,11 @@ pub use red::{RedEvent, carry_forward, red_events};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelQuery {
     /// The channel's name as the crew wrote it (`conda-forge`, `defaults`); used in events.
-    pub channel_name: String,
+    pub(crate) channel_name: String,
     /// Where the channel lives (see [`resolve_channel`]).
     pub channel_url: Url,
     /// The package name.
-    pub package: PackageName,
+    pub(crate) package: PackageName,
     /// The version, compared the conda way (`1.0` == `1.0.0`).
     pub version: Version,
     /// The subdirs to check, e.g. `noarch`, `linux-64`.
@@ -131,9 +131,9 @@ impl ChannelQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelReport {
     /// The channel's name as given in the query.
-    pub channel_name: String,
+    pub(crate) channel_name: String,
     /// The channel's URL.
-    pub channel_url: Url,
+    pub(crate) channel_url: Url,
     /// The package name (as written in the query).
     pub package: String,
     /// The version (as written in the query).
@@ -215,7 +215,7 @@ impl ChannelReport {
     }
 
     /// The subdirs that could not be read.
-    pub fn errors(&self) -> impl Iterator<Item = &SubdirReport> + '_ {
+    pub(crate) fn errors(&self) -> impl Iterator<Item = &SubdirReport> + '_ {
         self.subdirs
             .iter()
             .filter(|s| matches!(s.status, SubdirStatus::Error { .. }))
@@ -241,18 +241,6 @@ impl ChannelReport {
             .iter()
             .filter_map(|s| match &s.status {
                 SubdirStatus::Available { first_seen, .. } => Some(*first_seen),
-                _ => None,
-            })
-            .min()
-    }
-
-    /// The earliest record timestamp over the subdirs that have the version (the source's own
-    /// time, for an event's `at`).
-    pub fn earliest_timestamp(&self) -> Option<DateTime<Utc>> {
-        self.subdirs
-            .iter()
-            .filter_map(|s| match &s.status {
-                SubdirStatus::Available { timestamp, .. } => *timestamp,
                 _ => None,
             })
             .min()
@@ -393,7 +381,7 @@ impl ChannelChecker {
     }
 
     /// The same checker, reading times from the release's clock.
-    pub fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
+    pub(crate) fn with_clock(mut self, clock: crate::timeline::Clock) -> Self {
         *self
             .net
             .clock
@@ -405,7 +393,7 @@ impl ChannelChecker {
 
     /// The channel host's clock: the `Date` of its latest reply and the release time it
     /// arrived (`None` before any reply, or for a `file://` channel).
-    pub fn source_date(&self, channel_url: &Url) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    pub(crate) fn source_date(&self, channel_url: &Url) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         self.net
             .dates
             .lock()

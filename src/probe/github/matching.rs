@@ -11,13 +11,13 @@ use crate::timeline::CiState;
 use chrono::{DateTime, Utc};
 
 /// The conda-forge version bot.
-pub const AUTOTICK_BOT: &str = "regro-cf-autotick-bot";
+pub(crate) const AUTOTICK_BOT: &str = "regro-cf-autotick-bot";
 
 /// The title prefix of conda-forge's "copy to the channel failed" issues.
-pub const COPY_FAILED_PREFIX: &str = "[warning] failed package validation and/or copy";
+pub(crate) const COPY_FAILED_PREFIX: &str = "[warning] failed package validation and/or copy";
 
 /// The package a feedstock builds: `conda-forge/conda-feedstock` → `conda`.
-pub fn feedstock_package(feedstock: &str) -> &str {
+pub(crate) fn feedstock_package(feedstock: &str) -> &str {
     let name = feedstock.rsplit('/').next().unwrap_or(feedstock);
     name.strip_suffix("-feedstock").unwrap_or(name)
 }
@@ -25,7 +25,7 @@ pub fn feedstock_package(feedstock: &str) -> &str {
 /// Whether `text` names `version` as a whole version, not as part of another:
 /// `conda 26.11.0:`, `v26.11.0`, `conda-26.11.0` and the bot's branch
 /// `26.11.0_h1a2b3c` do; `26.11.01`, `126.11.0`, `26.11.0.1` and `26.11.0rc1` do not.
-pub fn mentions_version(text: &str, version: &str) -> bool {
+pub(crate) fn mentions_version(text: &str, version: &str) -> bool {
     if version.is_empty() {
         return false;
     }
@@ -55,7 +55,7 @@ pub fn mentions_version(text: &str, version: &str) -> bool {
 
 /// Who opened a feedstock PR for the version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeedstockPrKind {
+pub(crate) enum FeedstockPrKind {
     /// The version bot's own PR.
     Bot,
     /// A maintainer's PR that names the version.
@@ -63,7 +63,7 @@ pub enum FeedstockPrKind {
 }
 
 /// Whether a feedstock PR is the version bump for `package` `version`.
-pub fn classify_feedstock_pr(
+pub(crate) fn classify_feedstock_pr(
     package: &str,
     version: &str,
     author: &str,
@@ -80,7 +80,7 @@ pub fn classify_feedstock_pr(
 }
 
 /// `{package} v{version}`, with or without `[bot-automerge] `.
-pub fn is_bot_title(title: &str, package: &str, version: &str) -> bool {
+pub(crate) fn is_bot_title(title: &str, package: &str, version: &str) -> bool {
     let t = title.trim();
     let t = strip_prefix_ignore_case(t, "[bot-automerge]").map_or(t, str::trim_start);
     t.eq_ignore_ascii_case(&format!("{package} v{version}"))
@@ -93,14 +93,14 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// Whether an issue title is conda-forge's copy-failure warning.
-pub fn is_copy_failed_title(title: &str) -> bool {
+pub(crate) fn is_copy_failed_title(title: &str) -> bool {
     strip_prefix_ignore_case(title.trim(), COPY_FAILED_PREFIX).is_some()
 }
 
 /// A `pr` probe's title pattern: a regular expression, case-insensitive,
 /// searched in the title (anchor it with `^…$` to match the whole title).
 /// An invalid one (refused by `flightdeck check`) matches nothing.
-pub fn title_matches(pattern: &str, title: &str) -> bool {
+pub(crate) fn title_matches(pattern: &str, title: &str) -> bool {
     regex::RegexBuilder::new(pattern)
         .case_insensitive(true)
         .size_limit(1 << 20)
@@ -110,7 +110,7 @@ pub fn title_matches(pattern: &str, title: &str) -> bool {
 
 /// Whether an issue belongs on the incident radar: a real issue (not a PR),
 /// opened at or after the cutoff, that names the version.
-pub fn is_radar_hit(
+pub(crate) fn is_radar_hit(
     is_pull_request: bool,
     created_at: DateTime<Utc>,
     cutoff: DateTime<Utc>,
@@ -133,16 +133,16 @@ fn is_tracking_issue(body: &str) -> bool {
 
 /// One PR that matched a feedstock or PR probe, as the supersede rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    pub number: u64,
-    pub created_at: DateTime<Utc>,
-    pub open: bool,
-    pub merged: bool,
+pub(crate) struct Candidate {
+    pub(crate) number: u64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) open: bool,
+    pub(crate) merged: bool,
 }
 
 /// The PR a probe follows among several that match: the merged one (a version
 /// is merged once), else the newest open one, else the newest.
-pub fn primary(cands: &[Candidate]) -> Option<usize> {
+pub(crate) fn primary(cands: &[Candidate]) -> Option<usize> {
     let best = |f: &dyn Fn(&Candidate) -> bool| {
         cands
             .iter()
@@ -159,7 +159,7 @@ pub fn primary(cands: &[Candidate]) -> Option<usize> {
 /// PRs closed without merging while another PR for the same version went on:
 /// `(superseded, by)`. The winner is the primary PR; a closed PR is superseded
 /// only when the primary is a different one that is open or merged.
-pub fn supersessions(cands: &[Candidate]) -> Vec<(u64, u64)> {
+pub(crate) fn supersessions(cands: &[Candidate]) -> Vec<(u64, u64)> {
     let Some(p) = primary(cands) else {
         return Vec::new();
     };
@@ -177,7 +177,7 @@ pub fn supersessions(cands: &[Candidate]) -> Vec<(u64, u64)> {
 /// The CI state of a commit from its check runs and combined status, with
 /// the source's time for it: when the last check finished (passed/failed) or
 /// when the first one started (pending). `None` when no CI has reported yet.
-pub fn combine_ci(
+pub(crate) fn combine_ci(
     runs: &[CheckRun],
     status: Option<&CombinedStatus>,
 ) -> Option<(CiState, Option<DateTime<Utc>>)> {

@@ -18,29 +18,29 @@ use chrono::{DateTime, TimeDelta, Utc};
 /// How long a merged feedstock PR keeps watching for conda-forge's
 /// copy-failure issue (merge → channel normally takes under an hour; outages
 /// have taken over two).
-pub const COPY_WATCH: TimeDelta = TimeDelta::hours(6);
+pub(crate) const COPY_WATCH: TimeDelta = TimeDelta::hours(6);
 
 /// Lists are read this many pages deep at most (100 items a page).
 const MAX_PAGES: usize = 5;
 
 /// What a poll needs to know about the release.
 #[derive(Debug, Clone, Default)]
-pub struct PollContext {
+pub(crate) struct PollContext {
     /// Now, on the release's clock.
-    pub now: Option<DateTime<Utc>>,
+    pub(crate) now: Option<DateTime<Utc>>,
     /// The radar's cutoff: issues opened before it are not news
     /// (the release's `published_at` when known, else when the release started).
-    pub radar_since: Option<DateTime<Utc>>,
+    pub(crate) radar_since: Option<DateTime<Utc>>,
 }
 
 /// What one poll saw.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PollOutcome {
-    pub observations: Vec<Observation>,
+pub(crate) struct PollOutcome {
+    pub(crate) observations: Vec<Observation>,
     /// One line for the probe board ("PR #250 open, CI failed").
-    pub summary: String,
+    pub(crate) summary: String,
     /// The final state is reached; stop polling.
-    pub finished: bool,
+    pub(crate) finished: bool,
 }
 
 impl PollOutcome {
@@ -60,7 +60,7 @@ impl PollOutcome {
 
 /// A GitHub probe and what it remembers between polls.
 #[derive(Debug, Clone)]
-pub struct GithubProbe {
+pub(crate) struct GithubProbe {
     spec: ProbeSpec,
     polls: u64,
 }
@@ -92,17 +92,17 @@ fn encode_query(s: &str) -> String {
 
 impl GithubProbe {
     /// A probe for a GitHub kind; `None` for channel and PyPI probes.
-    pub fn new(spec: ProbeSpec) -> Option<GithubProbe> {
+    pub(crate) fn new(spec: ProbeSpec) -> Option<GithubProbe> {
         spec.is_github().then_some(GithubProbe { spec, polls: 0 })
     }
 
     /// What the probe watches.
-    pub fn spec(&self) -> &ProbeSpec {
+    pub(crate) fn spec(&self) -> &ProbeSpec {
         &self.spec
     }
 
     /// Polls once. Every request is conditional; an unchanged world costs no quota.
-    pub async fn poll(
+    pub(crate) async fn poll(
         &mut self,
         client: &GithubClient,
         ctx: &PollContext,

@@ -364,7 +364,7 @@ pub(crate) const AUTOTICK_BOT: &str = "regro-cf-autotick-bot";
 
 impl Scenario {
     /// Read and parse a scenario file.
-    pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
+    pub(crate) fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
         let file = path.display().to_string();
         match std::fs::read_to_string(path) {
             Ok(text) => Self::from_str(&file, &text),

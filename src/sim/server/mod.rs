@@ -30,7 +30,7 @@ mod http;
 mod pypi;
 mod reqlog;
 
-pub use reqlog::REQUEST_LOG_CAP;
+pub(crate) use reqlog::REQUEST_LOG_CAP;
 
 use http::{decode, etag_matches, http_date, parse_http_date, parse_query};
 
@@ -278,7 +278,7 @@ impl SimServer {
     }
 
     /// The scenario being served.
-    pub fn scenario(&self) -> &Scenario {
+    pub(crate) fn scenario(&self) -> &Scenario {
         &self.scenario
     }
 

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 /// How many requests the world remembers in memory (`--request-log FILE` keeps all).
-pub const REQUEST_LOG_CAP: usize = 10_000;
+pub(crate) const REQUEST_LOG_CAP: usize = 10_000;
 
 /// The last `cap` records, and how many were pushed in all.
 #[derive(Debug)]

@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 /// The style a status is drawn in (its symbol carries the meaning without colour).
-pub fn status_style(status: &StepStatus, theme: &Theme) -> Style {
+pub(crate) fn status_style(status: &StepStatus, theme: &Theme) -> Style {
     theme.style(match status {
         StepStatus::Blocked { .. } => Role::Blocked,
         StepStatus::Ready => Role::Text,
@@ -29,7 +29,7 @@ pub fn status_style(status: &StepStatus, theme: &Theme) -> Style {
 }
 
 /// What the info column says about a step.
-pub fn step_info(m: &Model, i: usize) -> (String, Role) {
+pub(crate) fn step_info(m: &Model, i: usize) -> (String, Role) {
     let step = &m.plan.steps[i];
     let st = &m.state.steps[i];
     if let Some(early) = crate::tui::waiting::done_before_needs(&m.plan, &m.state, i) {
@@ -107,7 +107,7 @@ fn owner_label(r: StepRole) -> &'static str {
     }
 }
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let focused = m.ui.focus == Some(Pane::Checklist);
     let (done, total) = m.state.progress();
     let filter = match (crate::tui::find::typing(m), m.ui.filter) {

@@ -221,7 +221,7 @@ fn event(out: &mut Out, m: &Model, e: &Event) {
     out.kv("id", e.id.to_string(), Role::Muted);
 }
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut out = Out {
         lines: Vec::new(),
         theme,

@@ -59,7 +59,7 @@ fn minutes(now: chrono::DateTime<chrono::Utc>, then: chrono::DateTime<chrono::Ut
     (now.timestamp().div_euclid(60) - then.timestamp().div_euclid(60)) * 60
 }
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let text = theme.style(Role::Text);
     let muted = theme.style(Role::Muted);
     let (done, total) = m.state.progress();

@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
 /// The help text for a pane, as (keys, what they do).
-pub fn entries(pane: Pane, seat: Seat) -> Vec<(String, String)> {
+pub(crate) fn entries(pane: Pane, seat: Seat) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = bindings_for(pane)
         .map(|b| {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
@@ -31,7 +31,7 @@ pub fn entries(pane: Pane, seat: Seat) -> Vec<(String, String)> {
     out
 }
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let pane = m.ui.focus.unwrap_or(Pane::Checklist);
     let entries = entries(pane, m.role);
     let h = (entries.len() as u16).saturating_add(2);

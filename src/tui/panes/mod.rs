@@ -1,14 +1,14 @@
 //! One module per pane. Each draws from borrowed state (`&Model`, `&Theme`)
 //! into a buffer region and never mutates anything.
 
-pub mod checklist;
-pub mod detail;
-pub mod footer;
-pub mod header;
-pub mod help;
-pub mod probes;
-pub mod prompt;
-pub mod timeline;
+pub(crate) mod checklist;
+pub(crate) mod detail;
+pub(crate) mod footer;
+pub(crate) mod header;
+pub(crate) mod help;
+pub(crate) mod probes;
+pub(crate) mod prompt;
+pub(crate) mod timeline;
 
 use super::theme::{Role, Theme};
 use chrono::{DateTime, Utc};
@@ -20,7 +20,7 @@ use unicode_width::UnicodeWidthStr;
 
 /// A pane's frame; the focused pane gets a thick accent border so focus
 /// never depends on colour alone.
-pub fn frame<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+pub(crate) fn frame<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
     let (border, kind) = if focused {
         (theme.style(Role::BorderFocus), BorderType::Thick)
     } else {
@@ -41,12 +41,12 @@ pub fn frame<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
 }
 
 /// How long ago, compactly: `now`, `42s`, `5m`, `2h05m`, `3d4h`.
-pub fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+pub(crate) fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     duration((now - then).num_seconds())
 }
 
 /// A signed span of seconds, compactly (negative spans, from clock skew, read as `now`).
-pub fn duration(secs: i64) -> String {
+pub(crate) fn duration(secs: i64) -> String {
     match secs {
         s if s < 1 => "now".into(),
         s if s < 60 => format!("{s}s"),
@@ -57,12 +57,12 @@ pub fn duration(secs: i64) -> String {
 }
 
 /// `HH:MM` (UTC).
-pub fn hm(t: DateTime<Utc>) -> String {
+pub(crate) fn hm(t: DateTime<Utc>) -> String {
     t.format("%H:%M").to_string()
 }
 
 /// Cuts text to a display width, marking the cut with `…`.
-pub fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     // Every pane fits its text to a width: the one door to the screen for logins,
     // titles and notes from outside.
     let text = crate::export::sanitize::harmless_line(text);
@@ -88,7 +88,7 @@ pub fn fit(text: &str, width: usize) -> String {
 }
 
 /// Pads (or cuts) text to exactly a display width.
-pub fn pad(text: &str, width: usize) -> String {
+pub(crate) fn pad(text: &str, width: usize) -> String {
     let t = fit(text, width);
     let w = t.width();
     format!("{t}{}", " ".repeat(width.saturating_sub(w)))
@@ -199,7 +199,7 @@ pub(crate) fn with_hint<'a>(block: Block<'a>, hint: Option<String>, theme: &Them
 }
 
 /// The style of a row: the selection on top of its own style.
-pub fn selected(style: Style, on: bool, theme: &Theme) -> Style {
+pub(crate) fn selected(style: Style, on: bool, theme: &Theme) -> Style {
     if on {
         style.patch(theme.style(Role::Selection))
     } else {
@@ -208,7 +208,7 @@ pub fn selected(style: Style, on: bool, theme: &Theme) -> Style {
 }
 
 /// A rectangle centered in `area`, at most `w`×`h`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(

@@ -384,7 +384,7 @@ pub(crate) fn rows(m: &Model, width: usize) -> Vec<Row> {
     out
 }
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let focused = m.ui.focus == Some(Pane::Probes);
     let title = match m.ui.filter {
         crate::tui::find::Filter::Alarms => " Probes · alarms only ".to_string(),

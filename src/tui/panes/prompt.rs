@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
-pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = area.width.min(90);
     let inner_w = usize::from(width.saturating_sub(2)).max(1);
     let (title, keys, mut lines) = match &m.ui.mode {
