@@ -49,11 +49,17 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing_acknowledged() {
     let exe = std::env::current_exe().expect("test binary");
     let mut acked: Vec<u64> = Vec::new();
     let mut torn_repairs = 0;
+    // libtest names the child test by its module path inside the test crate
+    // (`crash::crash_child_entry` in the `cli` crate).
+    let child_test = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::crash_child_entry"),
+        None => "crash_child_entry".to_string(),
+    };
 
     for round in 0..ROUNDS {
         let mut child = Command::new(&exe)
             .args([
-                "crash_child_entry",
+                child_test.as_str(),
                 "--exact",
                 "--nocapture",
                 "--test-threads=1",
