@@ -580,7 +580,10 @@ async fn the_prompt_does_not_echo_the_token() {
         w.sim.github_api()
     );
     let screen = tokio::task::spawn_blocking(move || {
-        let tmux = Tmux(format!("flightdeck-auth-{}", std::process::id()));
+        // The crew tests share one process: a socket of this test's own.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmux = Tmux(format!("flightdeck-auth-{}-{n}", std::process::id()));
         tmux.run(&[
             "new-session",
             "-d",
