@@ -5,7 +5,7 @@
 //! for the TOML files, the path and line for the log), in a message of bounded size.
 //!
 //! Case counts are fixed and small so the whole file runs in CI in seconds; raise
-//! them locally with `PROPTEST_CASES=5000 cargo test --release --test fuzz`.
+//! them locally with `PROPTEST_CASES=5000 cargo test --release --test cli fuzz::`.
 //!
 //! The team file's target is in the crate (`crew/rotation/team.rs`, whose parser is
 //! the crate's own) and shares the mutations in `tests/fuzz/mutate.rs`. Not covered
