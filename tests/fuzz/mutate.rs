@@ -1,4 +1,4 @@
-//! The mutations of the fuzz targets, shared by `tests/fuzz.rs` and the team file's
+//! The mutations of the fuzz targets, shared by `tests/cli/fuzz.rs` and the team file's
 //! in-crate target (`src/crew/rotation/team.rs`): proptest-driven byte flips,
 //! truncations, deletions, splices, huge values and deep nesting of a seed from
 //! `tests/fuzz/corpus/KIND/`. Only `std` and `proptest`, so both can include it.
