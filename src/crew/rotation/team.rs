@@ -660,7 +660,7 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
         .flatten()
 }
 
-/// The team file's fuzz target, on stable Rust like `tests/fuzz.rs` (whose mutations it
+/// The team file's fuzz target, on stable Rust like `tests/cli/fuzz.rs` (whose mutations it
 /// shares): mutated team files from `tests/fuzz/corpus/team/`, and arbitrary text and
 /// bytes. The property: no panic, and every error names a place inside the file
 /// (`file:line:col`) in a message of bounded size. More cases locally:
