@@ -402,9 +402,18 @@ fn judge_state(book: &Book, what: &EventKind) -> Result<Vec<Reason>, Refusal> {
     }
 }
 
+/// The longest note or reason: it travels in the crew's share (a GitHub
+/// comment holds 65,536 characters) and reads on one screen.
+pub(crate) const MAX_TEXT: usize = 10_000;
+
 fn non_empty(text: &str) -> Result<(), Refusal> {
+    let n = text.chars().count();
     if text.trim().is_empty() {
         Err(Refusal::NeedsText)
+    } else if n > MAX_TEXT {
+        Err(Refusal::State(format!(
+            "a note or reason holds at most {MAX_TEXT} characters, this one {n}: shorten it, or link to a document"
+        )))
     } else {
         Ok(())
     }

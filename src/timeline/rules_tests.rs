@@ -363,6 +363,30 @@ fn the_jump_seat_hears_read_only_before_anything_else() {
 }
 
 #[test]
+fn a_note_or_reason_too_long_to_travel_is_refused_with_the_limit() {
+    let plan = plan();
+    let state = fold(&plan, &[started()]);
+    let book = Book::new(&plan, &state, now());
+    let long = "x".repeat(MAX_TEXT + 1);
+    for what in [
+        EventKind::Note { text: long.clone() },
+        skip("theirs", &long),
+    ] {
+        match judge(&book, P, what) {
+            Verdict::Refused(Refusal::State(why)) => {
+                assert!(why.contains("at most 10000 characters"), "{why}")
+            }
+            other => panic!("{}", verdict_of(&other)),
+        }
+    }
+    let fits = "x".repeat(MAX_TEXT);
+    assert!(matches!(
+        judge(&book, P, EventKind::Note { text: fits }),
+        Verdict::Accepted(_)
+    ));
+}
+
+#[test]
 fn a_permit_is_for_one_seat_only() {
     let plan = plan();
     let state = fold(&plan, &[started()]);
