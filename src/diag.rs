@@ -594,7 +594,7 @@ fn is_harmful(c: char) -> bool {
 
 /// `text` with every control character (but line feed and tab) written as a visible
 /// escape: `eve\x1b]0;PWNED\x07`. Borrowed when nothing needed escaping.
-pub(crate) fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(is_harmful) {
         return std::borrow::Cow::Borrowed(text);
     }

@@ -1,5 +1,6 @@
 use clap::FromArgMatches;
 use flightdeck::cli::{Cli, run};
+use flightdeck::diag::harmless;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -32,15 +33,16 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) if flightdeck::error::is_user_error(&report) => {
-            eprintln!("error: {report:#}");
+            // An error may quote outside text (a login, a server's message): harmless first.
+            eprintln!("{}", harmless(&format!("error: {report:#}")));
             ExitCode::from(2)
         }
         Err(report) if verbose => {
-            eprintln!("error: {report:?}");
+            eprintln!("{}", harmless(&format!("error: {report:?}")));
             ExitCode::from(1)
         }
         Err(report) => {
-            eprintln!("{}", flightdeck::error::plain(&report));
+            eprintln!("{}", harmless(&flightdeck::error::plain(&report)));
             ExitCode::from(1)
         }
     }

@@ -124,10 +124,8 @@ impl IssueShare {
     ) -> Result<IssueShare> {
         let data = issue_data(release, checklist_text);
         let state = fold(&release.plan, &release.read_events()?);
-        let body = issue_format::render_body(
-            &crate::export::tracking::body(&release.plan, &state, Utc::now()),
-            &data,
-        );
+        let human = crate::export::tracking::body(&release.plan, &state, Utc::now());
+        let body = issue_format::render_body(&human, &data);
         if body.chars().count() > issue_format::GITHUB_LIMIT {
             return Err(user(format!(
                 "the checklist is too long to travel in the tracking issue ({} characters with the task list; GitHub allows {})\n  shorten the checklist, or share through a directory: --share dir:PATH",
@@ -148,7 +146,7 @@ impl IssueShare {
             client,
         };
         let mut seen = Seen::load(release);
-        seen.body_sha256 = Some(sha256(&body));
+        seen.body_sha256 = Some(sha256(strip_clock(&human)));
         seen.body_written_at = Some(Utc::now());
         seen.save(release);
         Ok(share)
@@ -268,7 +266,9 @@ impl IssueShare {
                     report.error = Some(github_error(&e).to_string());
                 }
             }
+            let held = seen.held_until.is_some_and(|t| Utc::now() < t);
             if seat == Role::Pilot
+                && !held
                 && let Err(e) = self.keep_body(release, &mut seen).await
             {
                 report.warnings.push(e);
@@ -289,7 +289,9 @@ impl IssueShare {
         pending: Vec<Event>,
     ) -> (usize, Result<(), GhError>) {
         let last = mine.iter().max_by_key(|s| (s.shard.header.shard, s.id));
-        let (tail, fresh) = split(last.map(|l| l.len), pending);
+        // A comment with lines this build cannot read is left as it is.
+        let room = last.filter(|l| !l.unreadable).map(|l| l.len);
+        let (tail, fresh) = split(room, pending);
         let mut written = 0;
         let header = |shard: u32| ShardHeader {
             format: issue_format::EVENTS_FORMAT.into(),
@@ -362,8 +364,14 @@ impl IssueShare {
                 Ok(())
             }
             Err(e) => {
-                // Not again before the next minute either.
+                // Not again before the next minute either, nor before a limit's retry-after.
                 seen.body_written_at = Some(Utc::now());
+                if let GhError::SecondaryLimit { retry_after, .. } = &e {
+                    let wait = retry_after.unwrap_or(Duration::from_secs(60));
+                    seen.held_until = chrono::Duration::from_std(wait)
+                        .ok()
+                        .map(|d| Utc::now() + d);
+                }
                 Err(format!(
                     "the tracking issue's task list is not current: {}",
                     github_error(&e)
@@ -432,6 +440,8 @@ fn summary(release: &Release, me: &str, seat: Role, events: &[Event]) -> String 
 struct MyShard {
     id: u64,
     shard: Shard,
+    /// It holds lines this build cannot read (a newer build's): never rewritten.
+    unreadable: bool,
     /// The comment's length in characters now.
     len: usize,
 }
@@ -468,6 +478,7 @@ fn read_thread(
                 continue;
             }
         };
+        let unreadable = !shard.refused.is_empty();
         for r in shard.refused.drain(..) {
             t.refused.push(format!("{url} (@{login}): {r}"));
         }
@@ -513,6 +524,7 @@ fn read_thread(
             t.mine.push(MyShard {
                 id: *c.id,
                 shard,
+                unreadable,
                 len: c.body.as_deref().unwrap_or_default().chars().count(),
             });
         } else {

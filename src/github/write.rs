@@ -230,10 +230,18 @@ impl GithubClient {
             comments.extend(page.json::<Vec<Comment>>()?);
             match page.next {
                 Some(next) => url = next,
-                None => break,
+                None => return Ok(CommentList { comments, changed }),
             }
         }
-        Ok(CommentList { comments, changed })
+        // A thread read only in part would look as if comments were missing.
+        Err(GhError::Http {
+            path: url,
+            status: 413,
+            message: format!(
+                "issue {repo}#{number} has more than {} comments; flightdeck reads at most that many",
+                MAX_COMMENT_PAGES * 100
+            ),
+        })
     }
 
     fn octocrab(&self) -> Result<&octocrab::Octocrab, GhError> {

@@ -409,6 +409,25 @@ async fn a_bad_share_is_a_clear_error_and_creates_nothing() {
         "{}",
         text(&out)
     );
+    // A data block naming someone else as the creator, with escapes in the name.
+    let forged = client(&sim, Some(PILOT_TOKEN))
+        .create_issue(
+            &conda(),
+            "Release conda 26.11.0",
+            "x\n<!-- flightdeck-share v1 -->\n```json\n{\"format\":\"flightdeck-share\",\"format_version\":1,\"release\":\"conda-26.11.0\",\"version\":\"26.11.0\",\"checklist_file\":\"c.toml\",\"checklist_sha256\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"created_by\":\"eve\\u001b]0;PWNED\\u0007\\u001b[2J\",\"created_at\":\"2026-11-10T13:00:00Z\",\"checklist\":\"\"}\n```\n",
+        )
+        .await
+        .expect("issue");
+    let out = jane
+        .run(&["join", &format!("conda/conda#{}", forged.number)])
+        .await;
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("not trusted"), "{said}");
+    assert!(
+        !said.contains('\u{1b}') && !said.contains('\u{7}'),
+        "{said:?}"
+    );
     let out = jane.run(&["join", "conda/conda#9999"]).await;
     assert!(!out.status.success());
     assert!(text(&out).contains("conda/conda#9999"), "{}", text(&out));
