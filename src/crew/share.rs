@@ -210,6 +210,14 @@ pub(crate) async fn exchange(
     }
 }
 
+/// The refusal of a pulled event whose id is already here with other content.
+pub(crate) fn reused_id(e: &crate::timeline::Event) -> String {
+    format!(
+        "@{}'s event {} reuses the id of a different event here: refused",
+        e.author, e.id
+    )
+}
+
 fn exchange_dir(release: &Release, share: &DirShare, me: &str, seat: Role) -> Result<Report> {
     let mut report = Report::default();
     let mut log = release.open_log(me, seat, Clock::System)?;
@@ -218,12 +226,7 @@ fn exchange_dir(release: &Release, share: &DirShare, me: &str, seat: Role) -> Re
             report.refused = pulled.refused;
             let (appended, reused) = log.import(pulled.events)?;
             report.pulled = appended.len();
-            for e in reused {
-                report.refused.push(format!(
-                    "@{}'s event {} reuses the id of a different event here: refused",
-                    e.author, e.id
-                ));
-            }
+            report.refused.extend(reused.iter().map(reused_id));
         }
         Err(e) => report.error = Some(format!("{e}")),
     }

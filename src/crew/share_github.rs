@@ -240,8 +240,7 @@ impl IssueShare {
                 .cloned()
                 .collect();
             seen.pushed = mine_local.len() - pending.len();
-            let held = seen.held_until.is_some_and(|t| Utc::now() < t);
-            if !pending.is_empty() && held {
+            if !pending.is_empty() && seen.held() {
                 report.to_push = pending.len();
                 report.error = Some(format!(
                     "GitHub asked to slow down: writes wait until {}",
@@ -257,18 +256,12 @@ impl IssueShare {
                 seen.pushed += n;
                 if let Err(e) = result {
                     report.to_push = pending.len() - n;
-                    if let GhError::SecondaryLimit { retry_after, .. } = &e {
-                        let wait = retry_after.unwrap_or(Duration::from_secs(60));
-                        seen.held_until = chrono::Duration::from_std(wait)
-                            .ok()
-                            .map(|d| Utc::now() + d);
-                    }
+                    seen.hold_after(&e);
                     report.error = Some(github_error(&e).to_string());
                 }
             }
-            let held = seen.held_until.is_some_and(|t| Utc::now() < t);
             if seat == Role::Pilot
-                && !held
+                && !seen.held()
                 && let Err(e) = self.keep_body(release, &mut seen).await
             {
                 report.warnings.push(e);
@@ -366,12 +359,7 @@ impl IssueShare {
             Err(e) => {
                 // Not again before the next minute either, nor before a limit's retry-after.
                 seen.body_written_at = Some(Utc::now());
-                if let GhError::SecondaryLimit { retry_after, .. } = &e {
-                    let wait = retry_after.unwrap_or(Duration::from_secs(60));
-                    seen.held_until = chrono::Duration::from_std(wait)
-                        .ok()
-                        .map(|d| Utc::now() + d);
-                }
+                seen.hold_after(&e);
                 Err(format!(
                     "the tracking issue's task list is not current: {}",
                     github_error(&e)
@@ -422,11 +410,9 @@ fn summary(release: &Release, me: &str, seat: Role, events: &[Event]) -> String 
     for e in &events[shown..] {
         let line = crate::export::describe(e, &release.plan);
         // No pings, no markup, one short line.
-        let line: String = line
+        let line: String = crate::export::tracking::one_line(&line)
             .replace('@', "@\u{200b}")
-            .replace('<', "&lt;")
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
             .take(200)
             .collect();
         out.push_str(&format!("\n- {} {line}", e.at.format("%H:%M")));
@@ -547,15 +533,7 @@ fn import(
     } else {
         log.import(theirs)?
     };
-    let refused = reused
-        .into_iter()
-        .map(|e| {
-            format!(
-                "@{}'s event {} reuses the id of a different event here: refused",
-                e.author, e.id
-            )
-        })
-        .collect();
+    let refused = reused.iter().map(super::share::reused_id).collect();
     let mine = log
         .events()
         .iter()
@@ -643,6 +621,21 @@ impl Seen {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default()
+    }
+
+    /// Whether a secondary limit still holds writes back.
+    fn held(&self) -> bool {
+        self.held_until.is_some_and(|t| Utc::now() < t)
+    }
+
+    /// After a secondary limit: no write before its `retry-after` (a minute when it gives none).
+    fn hold_after(&mut self, e: &GhError) {
+        if let GhError::SecondaryLimit { retry_after, .. } = e {
+            let wait = retry_after.unwrap_or(Duration::from_secs(60));
+            self.held_until = chrono::Duration::from_std(wait)
+                .ok()
+                .map(|d| Utc::now() + d);
+        }
     }
 
     fn save(&self, release: &Release) {

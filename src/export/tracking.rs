@@ -154,7 +154,7 @@ fn who(login: &str) -> String {
 }
 
 /// Outside text on one line, harmless, and unable to open markup of its own.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let flat: String = harmless(text)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
