@@ -58,16 +58,16 @@ fn events(release: &Release) -> Vec<Event> {
                     }
                     .into(),
                     package: "conda".into(),
-                    version: format!("26.11.{}", i / 6),
+                    version: format!("26.11.{}", i / 6).into(),
                     subdir: subdirs[i % subdirs.len()].into(),
                     build: "pyhd8ed1ab_0".into(),
-                    file_name: format!("conda-26.11.{}-pyhd8ed1ab_0.conda", i / 6),
+                    file_name: format!("conda-26.11.{}-pyhd8ed1ab_0.conda", i / 6).into(),
                     first_seen: None,
                 }),
                 4 | 5 => observe(Fact::PrChecks {
                     repo: "conda-forge/conda-feedstock".into(),
                     number: 211 + (i / 100) as u64,
-                    sha: format!("{i:08x}"),
+                    sha: format!("{i:08x}").into(),
                     state: if i % 30 == 4 {
                         CiState::Failure
                     } else {
@@ -84,16 +84,16 @@ fn events(release: &Release) -> Vec<Event> {
                 8 => observe(Fact::IssueFiled {
                     repo: "conda/conda".into(),
                     number: i as u64,
-                    title: format!("26.11.0 regression #{i} with <html> and | pipes"),
+                    title: format!("26.11.0 regression #{i} with <html> and | pipes").into(),
                     author: "someone".into(),
                 }),
                 _ => EventKind::Starred {
-                    event: EventId(format!("b{:05}", i - 1)),
+                    event: EventId::from(format!("b{:05}", i - 1)),
                 },
             };
             Event {
                 v: 1,
-                id: EventId(format!("b{i:05}")),
+                id: EventId::from(format!("b{i:05}")),
                 author: if i % 3 == 0 { "bob" } else { "jane" }.into(),
                 role: if i % 3 == 0 {
                     Role::Copilot

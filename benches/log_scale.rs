@@ -62,10 +62,10 @@ fn event(steps: &[StepId], i: usize) -> Event {
             fact: Fact::Available {
                 channel: "conda-forge".into(),
                 package: "conda".into(),
-                version: format!("26.11.{}", i / 4),
+                version: format!("26.11.{}", i / 4).into(),
                 subdir: subdirs[i % 4].into(),
                 build: "py_0".into(),
-                file_name: format!("conda-26.11.{}-py_0.conda", i / 4),
+                file_name: format!("conda-26.11.{}-py_0.conda", i / 4).into(),
                 first_seen: None,
             },
         },
@@ -85,7 +85,7 @@ fn event(steps: &[StepId], i: usize) -> Event {
             fact: Fact::PrChecks {
                 repo: "conda-forge/conda-feedstock".into(),
                 number: 200 + (i as u64 % 50),
-                sha: format!("{i:040x}"),
+                sha: format!("{i:040x}").into(),
                 state: flightdeck::timeline::CiState::Pending,
             },
         },
@@ -93,7 +93,8 @@ fn event(steps: &[StepId], i: usize) -> Event {
     let t = at(10, 9, 0) + Duration::seconds(i as i64);
     Event {
         v: 1,
-        id: EventId(format!("bench-{i:08}")),
+        // Shaped as the ids this build writes (UUID v4), which are held compactly.
+        id: EventId::from(format!("{i:08x}-0000-4000-8000-{:012x}", i * 7)),
         author: if i.is_multiple_of(3) { "jane" } else { "sam" }.into(),
         role: Role::Pilot,
         seq: i as u64 + 1,
@@ -293,6 +294,18 @@ fn main() {
     if let Ok(spec) = std::env::var("FLIGHTDECK_BENCH_CHILD") {
         child(&spec);
         return;
+    }
+    // `FLIGHTDECK_BENCH_MAKE=N:DIR`: only write a release of N events into the
+    // home DIR (for profiling one start: `FLIGHTDECK_BENCH_CHILD=frame:DIR`).
+    if let Ok(spec) = std::env::var("FLIGHTDECK_BENCH_MAKE") {
+        if let Some((n, dir)) = spec.split_once(':')
+            && let Ok(n) = n.parse()
+            && release_with(std::path::Path::new(dir), n).is_some()
+        {
+            return;
+        }
+        eprintln!("FLIGHTDECK_BENCH_MAKE=N:DIR could not write {spec}");
+        std::process::exit(2);
     }
     let mut sizes = vec![1_000, 10_000, 100_000];
     if std::env::var_os("FLIGHTDECK_BENCH_1M").is_some() {

@@ -63,14 +63,14 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The events recorded so far, in file order.
-    pub fn snapshot(&self) -> Vec<Event> {
+    /// The events recorded so far, in file order (shared, not copied).
+    pub fn snapshot(&self) -> Vec<Arc<Event>> {
         self.log().events().to_vec()
     }
 
     /// Runs `f` on the events without copying them. `f` must not call the
     /// store (the log stays locked while it runs).
-    pub fn with_events<T>(&self, f: impl FnOnce(&[Event]) -> T) -> T {
+    pub fn with_events<T>(&self, f: impl FnOnce(&[Arc<Event>]) -> T) -> T {
         f(self.log().events())
     }
 
@@ -94,10 +94,10 @@ impl Store {
         self.inner.tx.subscribe()
     }
 
-    fn publish(&self, events: &[Event]) {
+    fn publish(&self, events: &[Arc<Event>]) {
         for e in events {
             // No subscriber is not an error: the record is on disk.
-            let _ = self.inner.tx.send(Arc::new(e.clone()));
+            let _ = self.inner.tx.send(Arc::clone(e));
         }
     }
 

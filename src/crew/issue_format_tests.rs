@@ -5,7 +5,7 @@ fn note(id: &str, author: &str, text: &str) -> Event {
     let at = "2026-11-10T14:00:00Z".parse().expect("time");
     Event {
         v: 1,
-        id: EventId(id.into()),
+        id: EventId::from(id),
         author: author.into(),
         role: Role::Copilot,
         seq: 1,

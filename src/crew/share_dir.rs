@@ -23,6 +23,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The format this build writes and reads.
 pub(crate) const FORMAT: &str = "flightdeck-share";
@@ -141,14 +142,14 @@ impl DirShare {
     }
 
     /// The events of mine not yet in my file.
-    pub(crate) fn pending(&self, me: &str, events: &[Event]) -> usize {
+    pub(crate) fn pending(&self, me: &str, events: &[Arc<Event>]) -> usize {
         let there = read_lines(&self.member_file(me)).unwrap_or_default();
         let ids: std::collections::HashSet<_> = there.iter().map(|e| &e.id).collect();
         mine(me, events).filter(|e| !ids.contains(&e.id)).count()
     }
 
     /// Rewrites my file with all my events; returns how many were new there.
-    pub(crate) fn push(&self, me: &str, events: &[Event]) -> Result<usize> {
+    pub(crate) fn push(&self, me: &str, events: &[Arc<Event>]) -> Result<usize> {
         let new = self.pending(me, events);
         if new == 0 {
             return Ok(0);
@@ -212,9 +213,10 @@ impl DirShare {
     }
 }
 
-fn mine<'a>(me: &'a str, events: &'a [Event]) -> impl Iterator<Item = &'a Event> + 'a {
+fn mine<'a>(me: &'a str, events: &'a [Arc<Event>]) -> impl Iterator<Item = &'a Event> + 'a {
     events
         .iter()
+        .map(|e| &**e)
         .filter(move |e| crate::crew::same_login(&e.author, me))
 }
 
@@ -236,7 +238,7 @@ mod tests {
         let at = "2026-11-10T14:00:00Z".parse().expect("time");
         Event {
             v: 1,
-            id: EventId(id.into()),
+            id: EventId::from(id),
             author: author.into(),
             role: Role::Copilot,
             seq: 1,
@@ -253,7 +255,10 @@ mod tests {
         let share = DirShare {
             root: dir.path().to_path_buf(),
         };
-        let mine = vec![note("a", "bob", "one"), note("b", "jane", "not mine")];
+        let mine = vec![
+            Arc::new(note("a", "bob", "one")),
+            Arc::new(note("b", "jane", "not mine")),
+        ];
         assert_eq!(share.pending("bob", &mine), 1);
         assert_eq!(share.push("bob", &mine).expect("push"), 1);
         assert_eq!(share.push("bob", &mine).expect("push"), 0, "nothing twice");

@@ -538,7 +538,7 @@ fn import(
         .events()
         .iter()
         .filter(|e| same_login(&e.author, me))
-        .cloned()
+        .map(|e| (**e).clone())
         .collect();
     Ok((appended.len(), refused, mine))
 }

@@ -103,7 +103,7 @@ impl Printer<'_> {
     /// (picking up what the probes and the crew sync appended).
     async fn catch_up(&mut self) {
         let _ = self.store.refresh_async().await;
-        let fresh: Vec<Event> = self.store.with_events(|events| {
+        let fresh: Vec<std::sync::Arc<Event>> = self.store.with_events(|events| {
             events
                 .iter()
                 .filter(|e| !self.printed.contains(&e.id))
@@ -120,7 +120,7 @@ impl Printer<'_> {
                     &self.release.plan
                 ))
             );
-            self.printed.insert(event.id);
+            self.printed.insert(event.id.clone());
         }
     }
 }

@@ -427,7 +427,8 @@ pub fn subject(event: &Event) -> Option<String> {
 pub fn link(event: &Event, channels: &BTreeMap<String, String>) -> Option<String> {
     event
         .link
-        .clone()
+        .as_deref()
+        .map(String::from)
         .filter(|l| !l.trim().is_empty())
         .or_else(|| match &event.what {
             EventKind::Observed { fact, .. } => derived_link(fact, channels),
@@ -484,7 +485,7 @@ mod tests {
         let at = chrono::DateTime::UNIX_EPOCH;
         Event {
             v: crate::timeline::SCHEMA_VERSION,
-            id: crate::timeline::EventId("e1".into()),
+            id: crate::timeline::EventId::from("e1"),
             author: "jane".into(),
             role: Role::Pilot,
             seq: 1,

@@ -327,7 +327,7 @@ mod tests {
             .into_iter()
             .map(|(id, subdir)| Event {
                 v: 1,
-                id: crate::timeline::EventId(id.into()),
+                id: crate::timeline::EventId::from(id),
                 author: "jane".into(),
                 role: crate::crew::Role::Pilot,
                 seq: 1,

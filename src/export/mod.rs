@@ -147,7 +147,7 @@ pub(crate) fn table_events<'a>(state: &'a State, opts: &ExportOptions) -> Vec<&'
     state
         .timeline
         .iter()
-        .filter_map(|&i| state.events.get(i))
+        .filter_map(|&i| state.events.get(i).map(|e| &**e))
         .filter(|e| {
             !matches!(
                 e.what,

@@ -105,8 +105,8 @@ fn crew(release: &Release, state: &State) -> (Vec<String>, Vec<String>, Vec<Stri
             Role::Copilot => &mut copilots,
             Role::JumpSeat => &mut jump_seat,
         };
-        if !seat.contains(&e.author) {
-            seat.push(e.author.clone());
+        if !seat.iter().any(|s| *s == e.author) {
+            seat.push(e.author.to_string());
         }
     }
     (pilots, copilots, jump_seat)
@@ -173,7 +173,10 @@ fn bugs(state: &State) -> Vec<&Event> {
 
 /// The deduplicated timeline, unfiltered.
 fn timeline(state: &State) -> impl Iterator<Item = &Event> {
-    state.timeline.iter().filter_map(|&i| state.events.get(i))
+    state
+        .timeline
+        .iter()
+        .filter_map(|&i| state.events.get(i).map(|e| &**e))
 }
 
 /// The one generated line: outcome, duration, progress, bugs filed.

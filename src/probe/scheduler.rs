@@ -638,7 +638,7 @@ impl Worker {
 /// bugs filed before they joined. Before anything is public: when the release
 /// was started.
 pub(crate) fn radar_since(
-    events: &[crate::timeline::Event],
+    events: &[std::sync::Arc<crate::timeline::Event>],
     _repo: &str,
     version: &str,
 ) -> Option<DateTime<Utc>> {
@@ -676,7 +676,7 @@ mod tests {
     fn ev(at: &str, what: EventKind) -> crate::timeline::Event {
         crate::timeline::Event {
             v: 1,
-            id: crate::timeline::EventId(at.into()),
+            id: crate::timeline::EventId::from(at),
             author: "jane".into(),
             role: crate::timeline::Role::Pilot,
             seq: 1,
@@ -720,16 +720,18 @@ mod tests {
                 },
             ),
         ];
+        let shared: Vec<std::sync::Arc<crate::timeline::Event>> =
+            events.into_iter().map(std::sync::Arc::new).collect();
         // conda-build has no release of its own: still the tag of conda/conda, not the start.
         for repo in ["conda/conda", "conda/conda-build"] {
             assert_eq!(
-                radar_since(&events, repo, "26.11.0"),
+                radar_since(&shared, repo, "26.11.0"),
                 Some(t("2026-11-10T13:30:00Z")),
                 "{repo}"
             );
         }
         assert_eq!(
-            radar_since(&events[3..], "conda/conda-build", "26.11.0"),
+            radar_since(&shared[3..], "conda/conda-build", "26.11.0"),
             Some(t("2026-11-20T09:00:00Z")),
             "nothing public yet: from the start"
         );

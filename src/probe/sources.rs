@@ -243,7 +243,7 @@ impl Source {
 /// The channel as the log last recorded it for `probe`: each subdir whose
 /// latest fact is an `available` (not followed by a `disappeared`).
 fn recorded_report(
-    events: &[crate::timeline::Event],
+    events: &[std::sync::Arc<crate::timeline::Event>],
     probe: &str,
     current: &ChannelReport,
 ) -> Option<ChannelReport> {
@@ -258,10 +258,10 @@ fn recorded_report(
         }
         match fact {
             Fact::Available { subdir, .. } => {
-                latest.insert(subdir.clone(), Some(e));
+                latest.insert(subdir.to_string(), Some(e));
             }
             Fact::Disappeared { subdir, .. } => {
-                latest.insert(subdir.clone(), None);
+                latest.insert(subdir.to_string(), None);
             }
             _ => {}
         }
@@ -300,8 +300,8 @@ fn recorded_report(
             .and_then(|l| url::Url::parse(l).ok())
             .unwrap_or_else(|| current.channel_url.clone());
         s.status = SubdirStatus::Available {
-            build: build.clone(),
-            file_name: file_name.clone(),
+            build: build.to_string(),
+            file_name: file_name.to_string(),
             url,
             timestamp: Some(e.at),
             first_seen: e.observed_at,
@@ -338,12 +338,12 @@ fn channel_round(report: &ChannelReport, previous: Option<&ChannelReport>) -> Ro
                 parts.push(format!("{} ✔ {}", s.subdir, at.format("%m-%d %H:%M")));
                 observations.push(Observation {
                     fact: Fact::Available {
-                        channel: report.channel_name.clone(),
-                        package: report.package.clone(),
-                        version: report.version.clone(),
-                        subdir: s.subdir.to_string(),
-                        build: build.clone(),
-                        file_name: file_name.clone(),
+                        channel: report.channel_name.clone().into(),
+                        package: report.package.clone().into(),
+                        version: report.version.clone().into(),
+                        subdir: s.subdir.to_string().into(),
+                        build: build.clone().into(),
+                        file_name: file_name.clone().into(),
                         first_seen: watched_appear.then_some(*first_seen),
                     },
                     at,
@@ -378,10 +378,10 @@ fn red_observation(red: RedEvent) -> Observation {
             ..
         } => Observation {
             fact: Fact::Disappeared {
-                channel,
-                package,
-                version,
-                subdir: subdir.to_string(),
+                channel: channel.into(),
+                package: package.into(),
+                version: version.into(),
+                subdir: subdir.to_string().into(),
             },
             at: noticed_at,
             link: Some(super::redact(url.as_str())),
@@ -401,10 +401,11 @@ fn red_observation(red: RedEvent) -> Observation {
                     .split("/label/")
                     .next()
                     .unwrap_or(&channel)
-                    .to_string(),
-                package,
-                version,
-                subdir: subdir.to_string(),
+                    .to_string()
+                    .into(),
+                package: package.into(),
+                version: version.into(),
+                subdir: subdir.to_string().into(),
             },
             at: noticed_at,
             link: Some(super::redact(url.as_str())),
@@ -431,8 +432,8 @@ fn pypi_round(report: super::pypi::PypiReport) -> Round {
         } => {
             let mut observations = vec![Observation {
                 fact: Fact::PypiUploaded {
-                    package: report.package.clone(),
-                    version: report.version.clone(),
+                    package: report.package.clone().into(),
+                    version: report.version.clone().into(),
                     files: files.len(),
                 },
                 at: uploaded_at,
@@ -441,9 +442,9 @@ fn pypi_round(report: super::pypi::PypiReport) -> Round {
             if yanked {
                 observations.push(Observation {
                     fact: Fact::PypiYanked {
-                        package: report.package.clone(),
-                        version: report.version.clone(),
-                        reason: yanked_reason,
+                        package: report.package.clone().into(),
+                        version: report.version.clone().into(),
+                        reason: yanked_reason.map(Into::into),
                     },
                     at: first_seen.max(uploaded_at),
                     link: Some(release_url.to_string()),

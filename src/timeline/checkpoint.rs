@@ -3,7 +3,7 @@
 //!
 //! It holds what reading the log's first `covers` bytes gave — the events in
 //! file order, each id once, and the lines refused for reusing an id — in a
-//! compact binary form (MessagePack), and the facts needed to trust it
+//! compact binary form ([`super::pack`]; the header is MessagePack), and the facts needed to trust it
 //! cheaply. It is never the truth: it is used only when it agrees with the
 //! log, and deleting it changes nothing anyone sees (the next start reads the
 //! whole log and writes a new one). It holds no fold: `fold` runs on its
@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Logs shorter than this many lines are read whole: reading them costs
@@ -43,7 +44,8 @@ pub(crate) const WORTH: usize = 1024;
 pub(crate) const EVERY: usize = 1024;
 
 const MAGIC: &[u8; 8] = b"FDCKPT\x00\x01";
-const FORMAT: u32 = 1;
+/// 2: the body is [`super::pack`]'s (1 was MessagePack of serde's events).
+const FORMAT: u32 = 2;
 const WINDOW: u64 = 512;
 const SAMPLES: u64 = 64;
 
@@ -84,22 +86,10 @@ struct Mark {
     crc: u32,
 }
 
-#[derive(Deserialize)]
-struct Body {
-    events: Vec<Event>,
-    reused: Vec<ReusedId>,
-}
-
-#[derive(Serialize)]
-struct BodyRef<'a> {
-    events: &'a [Event],
-    reused: &'a [ReusedId],
-}
-
 /// What the checkpoint says reading the log's first `covers` bytes gives.
 #[derive(Debug)]
 pub(crate) struct Prefix {
-    pub(crate) events: Vec<Event>,
+    pub(crate) events: Vec<Arc<Event>>,
     pub(crate) reused: Vec<ReusedId>,
     pub(crate) covers: u64,
     pub(crate) lines: usize,
@@ -125,10 +115,11 @@ pub(crate) fn load(log: &Path, file: &mut File, len: u64) -> Option<Prefix> {
     if body.len() != body_len || digest(&body) != header.body_digest {
         return None;
     }
-    let decoded: Body = rmp_serde::from_slice(&body).ok()?;
+    let (events, reused) = super::pack::unpack(&body)?;
+    drop(body);
     Some(Prefix {
-        events: decoded.events,
-        reused: decoded.reused,
+        events,
+        reused,
         covers: header.covers,
         lines: header.lines,
     })
@@ -263,13 +254,12 @@ pub(crate) fn write(
     file: &mut File,
     covers: u64,
     lines: usize,
-    events: &[Event],
+    events: &[Arc<Event>],
     reused: &[ReusedId],
 ) -> std::io::Result<()> {
     let marks = marks(file, covers)
         .ok_or_else(|| std::io::Error::other("the log changed under the checkpoint"))?;
-    let body =
-        rmp_serde::to_vec_named(&BodyRef { events, reused }).map_err(std::io::Error::other)?;
+    let body = super::pack::pack(events, reused);
     let header = Header {
         format: FORMAT,
         build: build(),

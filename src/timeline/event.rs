@@ -30,6 +30,7 @@
 //! line and byte offset like any other.
 
 use super::rules::Role;
+pub use super::sym::Sym;
 use crate::checklist::StepId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,19 +40,105 @@ use std::fmt;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A globally unique event id (a UUID v4, as text).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct EventId(pub String);
+///
+/// Held compactly: an id in the form this build writes (a lowercase,
+/// hyphenated UUID) is kept as its 16 bytes, any other text (ids written by
+/// hand, by tests, by another tool) as a [`Sym`]. It reads, writes, compares
+/// and orders exactly as its text does.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct EventId(Id);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Id {
+    Uuid(uuid::Uuid),
+    Text(Sym),
+}
 
 impl EventId {
     pub(crate) fn random() -> EventId {
-        EventId(uuid::Uuid::new_v4().to_string())
+        EventId(Id::Uuid(uuid::Uuid::new_v4()))
+    }
+
+    /// Runs `f` on the id's text (formatted on the stack for a UUID).
+    pub fn with_str<T>(&self, f: impl FnOnce(&str) -> T) -> T {
+        match &self.0 {
+            Id::Uuid(u) => f(u
+                .hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer())),
+            Id::Text(t) => f(t),
+        }
+    }
+}
+
+impl From<&str> for EventId {
+    fn from(text: &str) -> EventId {
+        if text.len() == uuid::fmt::Hyphenated::LENGTH
+            && let Ok(u) = uuid::Uuid::try_parse(text)
+            && u.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer())
+                == text
+        {
+            return EventId(Id::Uuid(u));
+        }
+        // Unique texts: pooling them would only fill the pool.
+        EventId(Id::Text(Sym::unpooled(text)))
+    }
+}
+
+impl From<String> for EventId {
+    fn from(text: String) -> EventId {
+        EventId::from(text.as_str())
+    }
+}
+
+impl Ord for EventId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (&self.0, &other.0) {
+            // Lowercase hex with hyphens in the same places: the bytes' order is the text's.
+            (Id::Uuid(a), Id::Uuid(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Id::Text(a), Id::Text(b)) => a.cmp(b),
+            _ => self.with_str(|a| other.with_str(|b| a.cmp(b))),
+        }
+    }
+}
+
+impl PartialOrd for EventId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.with_str(|s| f.write_str(s))
+    }
+}
+
+impl fmt::Debug for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with_str(|s| write!(f, "EventId({s:?})"))
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_str(|text| s.serialize_str(text))
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EventId, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = EventId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event id (a string)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EventId, E> {
+                Ok(EventId::from(v))
+            }
+        }
+        d.deserialize_str(Visit)
     }
 }
 
@@ -63,7 +150,7 @@ pub struct Event {
     /// Globally unique; merging logs is a union by id.
     pub id: EventId,
     /// Who wrote it: a GitHub login when known, else the local user name.
-    pub author: String,
+    pub author: Sym,
     /// The role the author held when writing it; checked against the crew policy on merge.
     pub role: Role,
     /// Per-author sequence number, from 1, without gaps in the author's own log.
@@ -75,7 +162,7 @@ pub struct Event {
     pub observed_at: DateTime<Utc>,
     /// Where to read more (a GitHub page, a package URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
+    pub link: Option<Sym>,
     pub what: EventKind,
 }
 
@@ -120,7 +207,7 @@ pub enum EventKind {
     /// A probe saw something in the outside world.
     Observed {
         /// The probe's id ([`crate::checklist::ProbeSpec::id`]).
-        probe: String,
+        probe: Sym,
         fact: Fact,
     },
     /// Who sits where: recorded by `start` right after [`EventKind::ReleaseStarted`],
@@ -241,87 +328,103 @@ impl fmt::Display for CiState {
     }
 }
 
+thread_local! {
+    static KEY_BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// A fact's identity ([`Fact::key`]), hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FactKey(u128);
+
+impl FactKey {
+    fn of(key: &str) -> FactKey {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut a = DefaultHasher::new();
+        key.hash(&mut a);
+        let mut b = DefaultHasher::new();
+        0x5eed_u16.hash(&mut b);
+        key.hash(&mut b);
+        FactKey((u128::from(a.finish()) << 64) | u128::from(b.finish()))
+    }
+}
+
 /// A fact of the outside world, as observed by a probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fact", rename_all = "snake_case")]
 pub enum Fact {
     /// A git tag exists. `at` is the tagged commit's (or annotated tag's) date.
     TagPushed {
-        repo: String,
-        tag: String,
+        repo: Sym,
+        tag: Sym,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        sha: Option<String>,
+        sha: Option<Sym>,
     },
     /// A draft GitHub release exists for the tag. `at` is the draft's `created_at`.
-    ReleaseDrafted { repo: String, tag: String },
+    ReleaseDrafted { repo: Sym, tag: Sym },
     /// The GitHub release is published. `at` is `published_at`.
     ReleasePublished {
-        repo: String,
-        tag: String,
+        repo: Sym,
+        tag: Sym,
         #[serde(default)]
         prerelease: bool,
     },
     /// A pull request was opened. `at` is `created_at`.
     PrOpened {
-        repo: String,
+        repo: Sym,
         number: u64,
-        title: String,
-        author: String,
+        title: Sym,
+        author: Sym,
         #[serde(default)]
-        head: String,
+        head: Sym,
     },
     /// CI on a PR's head commit reached a state.
     PrChecks {
-        repo: String,
+        repo: Sym,
         number: u64,
-        sha: String,
+        sha: Sym,
         state: CiState,
     },
     /// A PR was merged. `at` is `merged_at`.
     PrMerged {
-        repo: String,
+        repo: Sym,
         number: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<Sym>,
     },
     /// A PR was closed without merging. `at` is `closed_at`.
-    PrClosed { repo: String, number: u64 },
+    PrClosed { repo: Sym, number: u64 },
     /// A PR was superseded by another PR for the same version.
     PrSuperseded {
-        repo: String,
+        repo: Sym,
         number: u64,
         by_number: u64,
     },
     /// CI state of a ref (the `ci` probe).
     Checks {
-        repo: String,
-        reference: String,
-        sha: String,
+        repo: Sym,
+        reference: Sym,
+        sha: Sym,
         state: CiState,
     },
     /// conda-forge's webservice could not validate or copy the package
     /// (`[warning] failed package validation and/or copy` issue on the feedstock).
-    CopyFailed {
-        repo: String,
-        number: u64,
-        title: String,
-    },
+    CopyFailed { repo: Sym, number: u64, title: Sym },
     /// An issue mentioning the version was opened after the release (the incident radar).
     IssueFiled {
-        repo: String,
+        repo: Sym,
         number: u64,
-        title: String,
-        author: String,
+        title: Sym,
+        author: Sym,
     },
     /// The version is installable from a channel in a subdir. `at` is the record's `timestamp`
     /// (when it was built or uploaded).
     Available {
-        channel: String,
-        package: String,
-        version: String,
-        subdir: String,
-        build: String,
-        file_name: String,
+        channel: Sym,
+        package: Sym,
+        version: Sym,
+        subdir: Sym,
+        build: Sym,
+        file_name: Sym,
         /// When a probe that had seen the subdir without the version first saw it there: the
         /// other bound of "installable since". `None` when it was already there at the first
         /// look (a late joiner knows only the upload time) and in older logs.
@@ -330,30 +433,30 @@ pub enum Fact {
     },
     /// The version was available on a channel and no longer is.
     Disappeared {
-        channel: String,
-        package: String,
-        version: String,
-        subdir: String,
+        channel: Sym,
+        package: Sym,
+        version: Sym,
+        subdir: Sym,
     },
     /// The version shows up under the channel's `broken` label.
     LabelledBroken {
-        channel: String,
-        package: String,
-        version: String,
-        subdir: String,
+        channel: Sym,
+        package: Sym,
+        version: Sym,
+        subdir: Sym,
     },
     /// The version was uploaded to PyPI. `at` is the earliest file's `upload_time`.
     PypiUploaded {
-        package: String,
-        version: String,
+        package: Sym,
+        version: Sym,
         files: usize,
     },
     /// The version was yanked from PyPI.
     PypiYanked {
-        package: String,
-        version: String,
+        package: Sym,
+        version: Sym,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
+        reason: Option<Sym>,
     },
 }
 
@@ -361,66 +464,83 @@ impl Fact {
     /// Identity of the fact: two observations with the same key are the same
     /// fact seen twice, and only the first is recorded.
     pub fn key(&self) -> String {
-        match self {
-            Fact::TagPushed { repo, tag, .. } => format!("tag/{repo}/{tag}"),
-            Fact::ReleaseDrafted { repo, tag } => format!("release-draft/{repo}/{tag}"),
-            Fact::ReleasePublished { repo, tag, .. } => format!("release/{repo}/{tag}"),
-            Fact::PrOpened { repo, number, .. } => format!("pr/{repo}/{number}"),
+        let mut out = String::new();
+        self.write_key(&mut out);
+        out
+    }
+
+    /// [`Fact::key`], hashed: what the log and the fold remember of each
+    /// fact seen (128 bits: two facts' keys meet by chance about never).
+    pub(crate) fn key_hash(&self) -> FactKey {
+        KEY_BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            buf.clear();
+            self.write_key(&mut buf);
+            FactKey::of(&buf)
+        })
+    }
+
+    fn write_key(&self, out: &mut String) {
+        use fmt::Write as _;
+        let _ = match self {
+            Fact::TagPushed { repo, tag, .. } => write!(out, "tag/{repo}/{tag}"),
+            Fact::ReleaseDrafted { repo, tag } => write!(out, "release-draft/{repo}/{tag}"),
+            Fact::ReleasePublished { repo, tag, .. } => write!(out, "release/{repo}/{tag}"),
+            Fact::PrOpened { repo, number, .. } => write!(out, "pr/{repo}/{number}"),
             Fact::PrChecks {
                 repo,
                 number,
                 sha,
                 state,
-            } => format!("pr-checks/{repo}/{number}/{sha}/{state}"),
-            Fact::PrMerged { repo, number, .. } => format!("pr-merged/{repo}/{number}"),
-            Fact::PrClosed { repo, number } => format!("pr-closed/{repo}/{number}"),
-            Fact::PrSuperseded { repo, number, .. } => format!("pr-superseded/{repo}/{number}"),
+            } => write!(out, "pr-checks/{repo}/{number}/{sha}/{state}"),
+            Fact::PrMerged { repo, number, .. } => write!(out, "pr-merged/{repo}/{number}"),
+            Fact::PrClosed { repo, number } => write!(out, "pr-closed/{repo}/{number}"),
+            Fact::PrSuperseded { repo, number, .. } => write!(out, "pr-superseded/{repo}/{number}"),
             Fact::Checks {
                 repo,
                 reference,
                 sha,
                 state,
-            } => format!("checks/{repo}/{reference}/{sha}/{state}"),
-            Fact::CopyFailed { repo, number, .. } => format!("copy-failed/{repo}/{number}"),
-            Fact::IssueFiled { repo, number, .. } => format!("issue/{repo}/{number}"),
+            } => write!(out, "checks/{repo}/{reference}/{sha}/{state}"),
+            Fact::CopyFailed { repo, number, .. } => write!(out, "copy-failed/{repo}/{number}"),
+            Fact::IssueFiled { repo, number, .. } => write!(out, "issue/{repo}/{number}"),
             Fact::Available {
                 channel,
                 package,
                 version,
                 subdir,
                 ..
-            } => {
-                format!("available/{channel}/{subdir}/{package}/{version}")
-            }
+            } => write!(out, "available/{channel}/{subdir}/{package}/{version}"),
             Fact::Disappeared {
                 channel,
                 package,
                 version,
                 subdir,
-            } => {
-                format!("disappeared/{channel}/{subdir}/{package}/{version}")
-            }
+            } => write!(out, "disappeared/{channel}/{subdir}/{package}/{version}"),
             Fact::LabelledBroken {
                 channel,
                 package,
                 version,
                 subdir,
-            } => {
-                format!("broken/{channel}/{subdir}/{package}/{version}")
-            }
+            } => write!(out, "broken/{channel}/{subdir}/{package}/{version}"),
             Fact::PypiUploaded {
                 package, version, ..
-            } => format!("pypi/{package}/{version}"),
+            } => write!(out, "pypi/{package}/{version}"),
             Fact::PypiYanked {
                 package, version, ..
-            } => format!("pypi-yanked/{package}/{version}"),
-        }
+            } => write!(out, "pypi-yanked/{package}/{version}"),
+        };
     }
 
     /// Keys of earlier facts this one supersedes: a package available again
     /// after it disappeared, CI passing again on the same commit. Once
     /// superseded, the earlier fact may be observed (and recorded) anew.
-    pub(crate) fn supersedes(&self) -> Vec<String> {
+    pub(crate) fn supersedes(&self) -> Vec<FactKey> {
+        let other_states = |state: CiState| {
+            [CiState::Pending, CiState::Success, CiState::Failure]
+                .into_iter()
+                .filter(move |s| *s != state)
+        };
         match self {
             Fact::Available {
                 channel,
@@ -435,33 +555,31 @@ impl Fact {
                     version: version.clone(),
                     subdir: subdir.clone(),
                 }
-                .key(),
+                .key_hash(),
             ],
             Fact::Disappeared {
                 channel,
                 package,
                 version,
                 subdir,
-            } => vec![format!("available/{channel}/{subdir}/{package}/{version}")],
+            } => vec![FactKey::of(&format!(
+                "available/{channel}/{subdir}/{package}/{version}"
+            ))],
             Fact::PrChecks {
                 repo,
                 number,
                 sha,
                 state,
-            } => [CiState::Pending, CiState::Success, CiState::Failure]
-                .into_iter()
-                .filter(|s| s != state)
-                .map(|s| format!("pr-checks/{repo}/{number}/{sha}/{s}"))
+            } => other_states(*state)
+                .map(|s| FactKey::of(&format!("pr-checks/{repo}/{number}/{sha}/{s}")))
                 .collect(),
             Fact::Checks {
                 repo,
                 reference,
                 sha,
                 state,
-            } => [CiState::Pending, CiState::Success, CiState::Failure]
-                .into_iter()
-                .filter(|s| s != state)
-                .map(|s| format!("checks/{repo}/{reference}/{sha}/{s}"))
+            } => other_states(*state)
+                .map(|s| FactKey::of(&format!("checks/{repo}/{reference}/{sha}/{s}")))
                 .collect(),
             _ => Vec::new(),
         }
@@ -496,7 +614,7 @@ mod tests {
     fn the_on_disk_shape_is_stable() {
         let e = Event {
             v: 1,
-            id: EventId("e1".into()),
+            id: EventId::from("e1"),
             author: "jane".into(),
             role: Role::Pilot,
             seq: 4,

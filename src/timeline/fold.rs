@@ -4,7 +4,7 @@
 //! (by `at`, then id) and deduplicated by id.
 
 use super::availability::Availability;
-use super::event::{CiState, Event, EventId, EventKind, Fact, Outcome};
+use super::event::{CiState, Event, EventId, EventKind, Fact, Outcome, Sym};
 use super::milestones::Milestones;
 use super::roster::Roster;
 use super::trust::{Ignored, sift};
@@ -12,12 +12,14 @@ use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// The derived state of a release. Never stored: always folded from the log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
-    /// Events in timeline order, each id once.
-    pub events: Vec<Event>,
+    /// Events in timeline order, each id once: shared with the log that
+    /// read them (one copy of each event in a process).
+    pub events: Vec<Arc<Event>>,
     /// Indices into `events` worth showing: the same fact seen by two crew
     /// members appears once (the earliest).
     pub timeline: Vec<usize>,
@@ -29,7 +31,7 @@ pub struct State {
     pub(crate) notes: Vec<usize>,
     pub(crate) starred: BTreeSet<EventId>,
     /// Per probe id, indices into `events` of its observations.
-    pub(crate) observations: BTreeMap<String, Vec<usize>>,
+    pub(crate) observations: BTreeMap<Sym, Vec<usize>>,
     /// Steps named by events that the plan does not have (a changed checklist).
     pub(crate) unknown_steps: BTreeSet<StepId>,
     /// The facts interpreted once: first tag, release, availability, merges.
@@ -142,21 +144,39 @@ pub struct StepState {
     pub needs_done_at: Option<DateTime<Utc>>,
 }
 
+/// An event as [`fold`] takes it: shared with a log (`Arc<Event>`: the
+/// state shares it too) or owned (copied once, into the state).
+pub trait Shared {
+    fn shared(&self) -> Arc<Event>;
+}
+
+impl Shared for Event {
+    fn shared(&self) -> Arc<Event> {
+        Arc::new(self.clone())
+    }
+}
+
+impl Shared for Arc<Event> {
+    fn shared(&self) -> Arc<Event> {
+        Arc::clone(self)
+    }
+}
+
 /// Folds events into the state of the plan's release.
-pub fn fold(plan: &Plan, events: &[Event]) -> State {
-    fold_owned(plan, events.to_vec())
+pub fn fold<E: Shared>(plan: &Plan, events: &[E]) -> State {
+    fold_owned(plan, events.iter().map(Shared::shared).collect())
 }
 
 /// [`fold`], taking the events: the state keeps them, so a caller done with
 /// them (`status`, `export`) holds one copy, not two.
-pub fn fold_owned(plan: &Plan, events: Vec<Event>) -> State {
+pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
     let sifted = sift(plan, super::merge::normalize(events));
     let events = sifted.events;
     let mut crew_changes = Vec::new();
 
     let mut seen_facts = HashSet::new();
     let mut timeline = Vec::with_capacity(events.len());
-    let mut observations: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut observations: BTreeMap<Sym, Vec<usize>> = BTreeMap::new();
     let mut notes = Vec::new();
     let mut starred = BTreeSet::new();
     let mut started = None;
@@ -168,7 +188,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Event>) -> State {
 
     for (i, e) in events.iter().enumerate() {
         let signoff = || Signoff {
-            by: e.author.clone(),
+            by: e.author.to_string(),
             at: e.at,
             event: e.id.clone(),
         };
@@ -177,10 +197,15 @@ pub fn fold_owned(plan: &Plan, events: Vec<Event>) -> State {
                 for earlier in fact.supersedes() {
                     seen_facts.remove(&earlier);
                 }
-                if !seen_facts.insert(fact.key()) {
+                if !seen_facts.insert(fact.key_hash()) {
                     continue;
                 }
-                observations.entry(probe.clone()).or_default().push(i);
+                match observations.get_mut(probe) {
+                    Some(seen) => seen.push(i),
+                    None => {
+                        observations.insert(probe.clone(), vec![i]);
+                    }
+                }
                 milestones.see(i, e);
             }
             EventKind::ReleaseStarted { .. } => {
@@ -226,7 +251,10 @@ pub fn fold_owned(plan: &Plan, events: Vec<Event>) -> State {
                 return manual;
             }
             step.probe.as_ref().and_then(|p| {
-                let obs = observations.get(&p.id()).map(Vec::as_slice).unwrap_or(&[]);
+                let obs = observations
+                    .get(p.id().as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
                 probe_completion(p, &events, obs, undone_at)
             })
         })
@@ -302,8 +330,8 @@ pub fn fold_owned(plan: &Plan, events: Vec<Event>) -> State {
 /// subdirs. Labels (`…/label/rc`) are left out.
 fn channel_availability(
     plan: &Plan,
-    events: &[Event],
-    observations: &BTreeMap<String, Vec<usize>>,
+    events: &[Arc<Event>],
+    observations: &BTreeMap<Sym, Vec<usize>>,
 ) -> Availability {
     let mut out = Availability::new();
     for probe in plan.probes() {
@@ -317,7 +345,7 @@ fn channel_availability(
             continue;
         }
         let obs = observations
-            .get(&probe.id())
+            .get(probe.id().as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         let at = probe_completion(probe, events, obs, None).and_then(|s| s.completed_at());
@@ -329,13 +357,16 @@ fn channel_availability(
 }
 
 /// The latest manual resolution of a step, and when it was last undone.
-fn manual_status(events: &[Event], idx: &[usize]) -> (Option<StepStatus>, Option<DateTime<Utc>>) {
+fn manual_status(
+    events: &[Arc<Event>],
+    idx: &[usize],
+) -> (Option<StepStatus>, Option<DateTime<Utc>>) {
     let mut status = None;
     let mut undone_at = None;
     for &i in idx {
         let e = &events[i];
         let by = Signoff {
-            by: e.author.clone(),
+            by: e.author.to_string(),
             at: e.at,
             event: e.id.clone(),
         };
@@ -372,13 +403,13 @@ fn manual_status(events: &[Event], idx: &[usize]) -> (Option<StepStatus>, Option
 /// before the step was last undone do not count.
 fn probe_completion(
     probe: &ProbeSpec,
-    events: &[Event],
+    events: &[Arc<Event>],
     obs: &[usize],
     undone_at: Option<DateTime<Utc>>,
 ) -> Option<StepStatus> {
     let mut facts = obs
         .iter()
-        .map(|&i| &events[i])
+        .map(|&i| &*events[i])
         .filter(|e| undone_at.is_none_or(|u| e.observed_at > u))
         .filter_map(|e| match &e.what {
             EventKind::Observed { fact, .. } => Some((e, fact)),
@@ -458,7 +489,7 @@ impl State {
     }
 
     pub(crate) fn event(&self, id: &EventId) -> Option<&Event> {
-        self.events.iter().find(|e| &e.id == id)
+        self.events.iter().find(|e| &e.id == id).map(|e| &**e)
     }
 
     /// The facts a probe has observed, in timeline order.
@@ -467,12 +498,12 @@ impl State {
         probe: &ProbeSpec,
     ) -> impl Iterator<Item = (&'a Event, &'a Fact)> + 'a {
         self.observations
-            .get(&probe.id())
+            .get(probe.id().as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[])
             .iter()
             .filter_map(|&i| match &self.events[i].what {
-                EventKind::Observed { fact, .. } => Some((&self.events[i], fact)),
+                EventKind::Observed { fact, .. } => Some((&*self.events[i], fact)),
                 _ => None,
             })
     }

@@ -13,7 +13,7 @@
 //!   checksums existed have none and are read as before.
 
 use super::checkpoint::{self, Prefix};
-use super::event::{Event, EventId, EventKind, Fact, SCHEMA_VERSION};
+use super::event::{Event, EventId, EventKind, Fact, FactKey, SCHEMA_VERSION};
 #[cfg(test)]
 use super::line::SUM_LEN;
 pub(crate) use super::line::crc32;
@@ -26,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
@@ -94,14 +95,15 @@ impl std::fmt::Display for TornTail {
 pub struct EventLog {
     path: PathBuf,
     file: File,
-    events: Vec<Event>,
+    /// Shared with the fold's state and the store's subscribers: one copy.
+    events: Vec<Arc<Event>>,
     /// Bytes of the file consumed as complete lines.
     read_to: u64,
     /// Lines (blank ones included) consumed, so messages name the line an editor shows.
     lines_read: usize,
     /// Each id once, with its index in `events`.
     ids: HashMap<EventId, usize>,
-    facts: HashSet<String>,
+    facts: HashSet<FactKey>,
     author: String,
     role: Role,
     next_seq: u64,
@@ -254,7 +256,7 @@ impl EventLog {
 
     /// Reads a log without changing anything (exports, the jump seat, `status`).
     /// A torn last line is left in place and reported.
-    pub fn read(path: &Path) -> Result<(Vec<Event>, Option<usize>), LogError> {
+    pub fn read(path: &Path) -> Result<(Vec<Arc<Event>>, Option<usize>), LogError> {
         Self::read_checked(path).map(|(events, torn, _)| (events, torn))
     }
 
@@ -349,7 +351,7 @@ impl EventLog {
         Ok(String::from_utf8_lossy(&bytes).contains(tag))
     }
 
-    pub fn events(&self) -> &[Event] {
+    pub fn events(&self) -> &[Arc<Event>] {
         &self.events
     }
 
@@ -372,7 +374,7 @@ impl EventLog {
 
     /// Whether a fact was already recorded (by anyone writing to this log).
     pub(crate) fn has_fact(&self, fact: &Fact) -> bool {
-        self.facts.contains(&fact.key())
+        self.facts.contains(&fact.key_hash())
     }
 
     /// Picks up events appended by other processes since the last read.
@@ -416,9 +418,9 @@ impl EventLog {
         if self.has_fact(&fact) {
             return Ok(None);
         }
-        let key = fact.key();
+        let key = fact.key_hash();
         let what = EventKind::Observed {
-            probe: probe.to_string(),
+            probe: probe.into(),
             fact,
         };
         let book = Book::without_plan(self.clock.now());
@@ -457,7 +459,7 @@ impl EventLog {
         what: EventKind,
         at: Option<DateTime<Utc>>,
         link: Option<String>,
-        fact_key: Option<String>,
+        fact_key: Option<FactKey>,
     ) -> Result<Option<Event>, LogError> {
         if self.read_only {
             return Err(LogError::io(
@@ -480,12 +482,12 @@ impl EventLog {
         let event = Event {
             v: SCHEMA_VERSION,
             id: EventId::random(),
-            author: self.author.clone(),
+            author: self.author.as_str().into(),
             role: self.role,
             seq: self.next_seq,
             at: at.unwrap_or(now),
             observed_at: now,
-            link,
+            link: link.map(Into::into),
             what,
         };
         let mut line = encode_line(&event)
@@ -502,7 +504,7 @@ impl EventLog {
         }
         self.read_to += line.len() as u64;
         self.lines_read += 1;
-        self.remember(event.clone());
+        self.remember(Arc::new(event.clone()));
         self.maybe_checkpoint();
         Ok(Some(event))
     }
@@ -527,7 +529,7 @@ impl EventLog {
         let mut fresh = Vec::new();
         for e in events {
             match self.ids.get(&e.id).and_then(|&i| self.events.get(i)) {
-                Some(have) if *have == e => {}
+                Some(have) if **have == e => {}
                 Some(_) => refused.push(e),
                 None => fresh.push(e),
             }
@@ -550,7 +552,7 @@ impl EventLog {
             }
             self.read_to += line.len() as u64;
             self.lines_read += 1;
-            self.remember(e.clone());
+            self.remember(Arc::new(e.clone()));
             appended.push(e);
         }
         self.maybe_checkpoint();
@@ -603,14 +605,14 @@ impl EventLog {
         self.lines_read += lines;
         self.events.reserve(events.len());
         for e in events {
-            self.remember(e);
+            self.remember(Arc::new(e));
         }
         Ok(())
     }
 
-    fn remember(&mut self, event: Event) {
+    fn remember(&mut self, event: Arc<Event>) {
         if let Some(&i) = self.ids.get(&event.id) {
-            if self.events.get(i) != Some(&event) {
+            if self.events.get(i).is_none_or(|have| **have != *event) {
                 self.reused_seen = true;
             }
             return;
@@ -623,7 +625,7 @@ impl EventLog {
             for earlier in fact.supersedes() {
                 self.facts.remove(&earlier);
             }
-            self.facts.insert(fact.key());
+            self.facts.insert(fact.key_hash());
         }
         self.events.push(event);
     }
@@ -706,7 +708,7 @@ fn parse_numbered(
 
 /// What [`EventLog::read_checked`] found: the events, the torn tail's length,
 /// the lines refused for reusing an id.
-pub(crate) type Checked = (Vec<Event>, Option<usize>, Vec<ReusedId>);
+pub(crate) type Checked = (Vec<Arc<Event>>, Option<usize>, Vec<ReusedId>);
 
 /// A line refused because its event reuses the id of a different, earlier event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -728,14 +730,14 @@ impl std::fmt::Display for ReusedId {
 
 /// Keeps the first event of each id; a later, different event with the same
 /// id is refused with its line (an exact repeat is harmless and dropped).
-fn refuse_reused(numbered: Vec<(usize, Event)>) -> (Vec<Event>, Vec<ReusedId>) {
+fn refuse_reused(numbered: Vec<(usize, Event)>) -> (Vec<Arc<Event>>, Vec<ReusedId>) {
     let mut first: std::collections::HashMap<EventId, (usize, usize)> =
-        std::collections::HashMap::new();
-    let mut events: Vec<Event> = Vec::with_capacity(numbered.len());
+        std::collections::HashMap::with_capacity(numbered.len());
+    let mut events: Vec<Arc<Event>> = Vec::with_capacity(numbered.len());
     let mut refused = Vec::new();
     for (line, e) in numbered {
         match first.get(&e.id) {
-            Some(&(_, i)) if events[i] == e => {}
+            Some(&(_, i)) if *events[i] == e => {}
             Some(&(first_line, _)) => refused.push(ReusedId {
                 line,
                 first_line,
@@ -743,7 +745,7 @@ fn refuse_reused(numbered: Vec<(usize, Event)>) -> (Vec<Event>, Vec<ReusedId>) {
             }),
             None => {
                 first.insert(e.id.clone(), (line, events.len()));
-                events.push(e);
+                events.push(Arc::new(e));
             }
         }
     }

@@ -184,7 +184,7 @@ fn a_newer_schema_is_still_refused_when_it_parses() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = three_notes(dir.path());
     let (events, _) = EventLog::read(&path).expect("read");
-    let mut newer = events[0].clone();
+    let mut newer = (*events[0]).clone();
     newer.v = SCHEMA_VERSION + 1;
     fs::write(&path, serde_json::to_string(&newer).expect("json") + "\n").expect("write");
     assert!(matches!(

@@ -20,18 +20,20 @@ pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
 ///
 /// Works on indices (a hash of ids, a sort of positions) and moves the
 /// events in place: a start folds 100,000 events through here.
-pub fn normalize(events: Vec<Event>) -> Vec<Event> {
+pub fn normalize<E: std::borrow::Borrow<Event>>(events: Vec<E>) -> Vec<E> {
     let mut keep = vec![true; events.len()];
     {
         let mut first: HashMap<&EventId, usize> = HashMap::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
+            let e = e.borrow();
             match first.entry(&e.id) {
                 Entry::Vacant(v) => {
                     v.insert(i);
                 }
                 Entry::Occupied(mut o) => {
                     let j = *o.get();
-                    if events[j] != *e && encoding(e) > encoding(&events[j]) {
+                    let have = events[j].borrow();
+                    if have != e && encoding(e) > encoding(have) {
                         keep[j] = false;
                         o.insert(i);
                     } else {
@@ -49,7 +51,12 @@ pub fn normalize(events: Vec<Event>) -> Vec<Event> {
     });
     let mut order: Vec<usize> = (0..events.len()).collect();
     // Ids are unique now, so the keys are too: an unstable sort is exact.
-    order.sort_unstable_by(|&a, &b| events[a].order_key().cmp(&events[b].order_key()));
+    order.sort_unstable_by(|&a, &b| {
+        events[a]
+            .borrow()
+            .order_key()
+            .cmp(&events[b].borrow().order_key())
+    });
     // Position p takes the event at order[p], in place (no second buffer of
     // events): follow each cycle of the permutation once, marking it done.
     for start in 0..order.len() {
@@ -100,7 +107,7 @@ mod tests {
         let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::seconds(secs);
         Event {
             v: 1,
-            id: EventId(format!("e{id}")),
+            id: EventId::from(format!("e{id}")),
             author: "jane".into(),
             role: Role::Pilot,
             seq: 1,

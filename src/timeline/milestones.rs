@@ -80,9 +80,9 @@ impl Milestones {
                     .any(|a| a.channel == *channel && a.package == *package && a.subdir == *subdir);
                 if !known {
                     self.available.push(AvailableSeen {
-                        channel: channel.clone(),
-                        package: package.clone(),
-                        subdir: subdir.clone(),
+                        channel: channel.to_string(),
+                        package: package.to_string(),
+                        subdir: subdir.to_string(),
                         at: e.at,
                         event: i,
                     });
@@ -225,7 +225,7 @@ mod tests {
         let at = DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minute);
         Event {
             v: 1,
-            id: crate::timeline::EventId(format!("e{number}-{minute}")),
+            id: crate::timeline::EventId::from(format!("e{number}-{minute}")),
             author: "jane".into(),
             role: crate::timeline::Role::Pilot,
             seq: 1,

@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What `release.toml` records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +93,7 @@ impl Release {
     }
 
     /// Reads the timeline without changing anything.
-    pub fn read_events(&self) -> Result<Vec<Event>> {
+    pub fn read_events(&self) -> Result<Vec<Arc<Event>>> {
         let (events, torn, reused) = EventLog::read_checked(&self.events_path())?;
         for r in reused {
             eprintln!("warning: {}: {r}", self.events_path().display());

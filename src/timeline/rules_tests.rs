@@ -71,7 +71,7 @@ fn now() -> DateTime<Utc> {
 fn event(seq: u64, what: EventKind) -> Event {
     Event {
         v: SCHEMA_VERSION,
-        id: EventId(format!("e{seq}")),
+        id: EventId::from(format!("e{seq}")),
         author: "jane".into(),
         role: Role::Pilot,
         seq,
@@ -289,7 +289,7 @@ fn notes_stars_observations_and_the_release_itself() {
     let fresh = [started()];
     let note = |t: &str| EventKind::Note { text: t.into() };
     let star = EventKind::Starred {
-        event: EventId("e1".into()),
+        event: EventId::from("e1"),
     };
     let observed = EventKind::Observed {
         probe: "p".into(),

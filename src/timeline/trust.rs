@@ -14,24 +14,25 @@ use super::event::{Event, EventKind};
 use super::roster::{Roster, lower, same_login};
 use super::rules::{Role, act_of, seat_may, seat_may_record};
 use crate::checklist::Plan;
+use std::sync::Arc;
 
 /// An event the fold refused, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ignored {
-    pub(crate) event: Event,
+    pub(crate) event: Arc<Event>,
     pub(crate) why: String,
 }
 
 /// What the trust pass leaves: the trusted events (in the order given), the
 /// ignored ones, and the roster after the last handover.
 pub(crate) struct Trusted {
-    pub(crate) events: Vec<Event>,
+    pub(crate) events: Vec<Arc<Event>>,
     pub(crate) ignored: Vec<Ignored>,
     pub(crate) roster: Option<Roster>,
 }
 
 /// Splits events (in timeline order) into trusted and ignored.
-pub(crate) fn sift(plan: &Plan, events: Vec<Event>) -> Trusted {
+pub(crate) fn sift(plan: &Plan, events: Vec<Arc<Event>>) -> Trusted {
     let starter = events
         .iter()
         .find(|e| matches!(e.what, EventKind::ReleaseStarted { .. }))

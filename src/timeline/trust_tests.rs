@@ -53,7 +53,7 @@ fn t0() -> DateTime<Utc> {
 fn ev(n: i64, author: &str, role: Role, what: EventKind) -> Event {
     Event {
         v: 1,
-        id: EventId(format!("e{n:02}")),
+        id: EventId::from(format!("e{n:02}")),
         author: author.into(),
         role,
         seq: n as u64,
@@ -224,10 +224,10 @@ fn a_handover_moves_the_seats_from_its_time_on() {
     events.push(close(4, "jane"));
     events.push(close(5, "bob"));
     let state = fold(&plan(), &events);
-    let ignored: Vec<&str> = state
+    let ignored: Vec<String> = state
         .ignored
         .iter()
-        .map(|i| i.event.id.0.as_str())
+        .map(|i| i.event.id.to_string())
         .collect();
     assert_eq!(ignored, ["e02", "e04"]);
     assert_eq!(

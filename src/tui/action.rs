@@ -69,7 +69,7 @@ pub enum Action {
     Tick(DateTime<Utc>),
     Probe(ProbeMsg),
     /// Events the store recorded (ours, a probe's, another process's).
-    Recorded(Vec<Event>),
+    Recorded(Vec<std::sync::Arc<Event>>),
     /// What became of an effect the driver performed.
     Outcome(Outcome),
     /// The crew sync's last exchange (what went up, what came down, who was seen).

@@ -289,7 +289,7 @@ where
         let mut next = Some(first);
         while let Some(r) = next.take() {
             match r {
-                Ok(e) => events.push(Arc::unwrap_or_clone(e)),
+                Ok(e) => events.push(e),
                 Err(RecvError::Lagged(_)) => lagged = true,
                 Err(RecvError::Closed) => break,
             }

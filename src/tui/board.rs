@@ -237,7 +237,7 @@ impl Board {
                             published: pb.map(|t| t.at),
                             link: match pb {
                                 Some(t) => link_of(state, t.event),
-                                None => d.and_then(|(e, _)| e.link.clone()),
+                                None => d.and_then(|(e, _)| e.link.as_deref().map(String::from)),
                             },
                         });
                     }
@@ -280,7 +280,9 @@ impl Board {
                     }
                     ProbeSpec::Ci { repo, reference } => {
                         let last = facts.iter().rev().find_map(|(e, f)| match f {
-                            Fact::Checks { state, .. } => Some((*state, e.link.clone())),
+                            Fact::Checks { state, .. } => {
+                                Some((*state, e.link.as_deref().map(String::from)))
+                            }
                             _ => None,
                         });
                         lines.push(Line::Ci {
@@ -301,7 +303,9 @@ impl Board {
                             probe: id,
                             repo: repo.clone(),
                             issues: issues.len(),
-                            link: issues.last().and_then(|e| e.link.clone()),
+                            link: issues
+                                .last()
+                                .and_then(|e| e.link.as_deref().map(String::from)),
                         });
                     }
                     ProbeSpec::Pypi { package, .. } => {
@@ -315,7 +319,7 @@ impl Board {
                             yanked: facts
                                 .iter()
                                 .any(|(_, f)| matches!(f, Fact::PypiYanked { .. })),
-                            link: up.and_then(|(e, _)| e.link.clone()),
+                            link: up.and_then(|(e, _)| e.link.as_deref().map(String::from)),
                         });
                     }
                     ProbeSpec::Channel {
@@ -332,13 +336,25 @@ impl Board {
                         for (e, f) in &facts {
                             match f {
                                 Fact::Available { subdir, .. } => {
-                                    latest.insert(subdir, (Cell::Available(e.at), e.link.clone()));
+                                    latest.insert(
+                                        subdir,
+                                        (
+                                            Cell::Available(e.at),
+                                            e.link.as_deref().map(String::from),
+                                        ),
+                                    );
                                 }
                                 Fact::Disappeared { subdir, .. } => {
-                                    latest.insert(subdir, (Cell::Gone, e.link.clone()));
+                                    latest.insert(
+                                        subdir,
+                                        (Cell::Gone, e.link.as_deref().map(String::from)),
+                                    );
                                 }
                                 Fact::LabelledBroken { subdir, .. } => {
-                                    latest.insert(subdir, (Cell::Broken, e.link.clone()));
+                                    latest.insert(
+                                        subdir,
+                                        (Cell::Broken, e.link.as_deref().map(String::from)),
+                                    );
                                 }
                                 _ => {}
                             }
@@ -387,7 +403,10 @@ impl Board {
 
 /// The recorded link of the `i`th event.
 fn link_of(state: &State, i: usize) -> Option<String> {
-    state.events.get(i).and_then(|e| e.link.clone())
+    state
+        .events
+        .get(i)
+        .and_then(|e| e.link.as_deref().map(String::from))
 }
 
 /// The PR worth showing: the merged one, else the newest still open, else the newest.
@@ -409,9 +428,9 @@ fn pr_view(facts: &[(&Event, &Fact)]) -> (Option<PrView>, Option<String>) {
             Fact::PrOpened { number, author, .. } => {
                 let p = get(&mut prs, &mut order, *number);
                 p.opened = Some(e.at);
-                p.author = Some(author.clone());
+                p.author = Some(author.to_string());
                 if e.link.is_some() {
-                    p.link = e.link.clone();
+                    p.link = e.link.as_deref().map(String::from);
                 }
             }
             Fact::PrChecks { number, state, .. } => {
@@ -421,13 +440,13 @@ fn pr_view(facts: &[(&Event, &Fact)]) -> (Option<PrView>, Option<String>) {
                 let p = get(&mut prs, &mut order, *number);
                 p.merged = Some(e.at);
                 if p.link.is_none() {
-                    p.link = e.link.clone();
+                    p.link = e.link.as_deref().map(String::from);
                 }
             }
             Fact::PrClosed { number, .. } | Fact::PrSuperseded { number, .. } => {
                 get(&mut prs, &mut order, *number).closed = true
             }
-            Fact::CopyFailed { title, .. } => alarm = Some(title.clone()),
+            Fact::CopyFailed { title, .. } => alarm = Some(title.to_string()),
             _ => {}
         }
     }

@@ -41,7 +41,7 @@ impl Events {
         link: Option<&str>,
         what: EventKind,
     ) -> EventId {
-        let id = EventId(format!("e{:04}", self.events.len() + 1));
+        let id = EventId::from(format!("e{:04}", self.events.len() + 1));
         let seq = self.seqs.entry(author.to_string()).or_default();
         *seq += 1;
         let seq = *seq;
@@ -53,7 +53,7 @@ impl Events {
             seq,
             at,
             observed_at: at + Duration::seconds(20),
-            link: link.map(str::to_string),
+            link: link.map(Into::into),
             what,
         });
         id

@@ -9,6 +9,7 @@ use crate::probe::{Health, ProbeReport, Quota};
 use crate::timeline::{Event, EventId, EventKind, Permit, State, StepStatus, fold};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// A focusable pane. The detail pane follows the focused one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -198,10 +199,10 @@ pub struct Model {
 pub(crate) use crate::timeline::availability::SKEW_THRESHOLD;
 
 impl Model {
-    pub fn new(
+    pub fn new<E: crate::timeline::Shared>(
         release: &str,
         plan: Plan,
-        events: &[Event],
+        events: &[E],
         role: Role,
         me: &str,
         now: DateTime<Utc>,
@@ -247,7 +248,7 @@ impl Model {
 
     /// Re-folds after the log changed; keeps the selections on the same things.
     /// Folds newly recorded events in (the store delivers them in memory).
-    pub(crate) fn record(&mut self, new: Vec<Event>) {
+    pub(crate) fn record(&mut self, new: Vec<Arc<Event>>) {
         if new.is_empty() {
             return;
         }
@@ -258,7 +259,7 @@ impl Model {
         self.refold(&events);
     }
 
-    pub fn refold(&mut self, events: &[Event]) {
+    pub fn refold<E: crate::timeline::Shared>(&mut self, events: &[E]) {
         self.state = fold(&self.plan, events);
         // A handover moves seats while the cockpit is open.
         if self.state.roster.is_some() {
@@ -290,7 +291,7 @@ impl Model {
             if !matches!(e.what, EventKind::Observed { .. })
                 && !crew.iter().any(|(a, r)| *a == e.author && *r == e.role)
             {
-                crew.push((e.author.clone(), e.role));
+                crew.push((e.author.to_string(), e.role));
             }
             if let Some(s) = e.what.step().and_then(|s| index.get(s)) {
                 step_events.entry(*s).or_default().push(i);
@@ -456,6 +457,6 @@ impl Model {
             .observations
             .get(probe_id)
             .and_then(|v| v.last())
-            .map(|&i| &self.state.events[i])
+            .map(|&i| &*self.state.events[i])
     }
 }

@@ -439,7 +439,7 @@ fn the_selection_survives_a_refold_with_an_older_event_arriving() {
     // Another crew member's event, dated before everything else, arrives.
     let mut events = super::fixture::sample_events();
     let mut early = events[0].clone();
-    early.id = crate::timeline::EventId("e0000".into());
+    early.id = crate::timeline::EventId::from("e0000");
     early.at = super::fixture::at(1, 0, 0);
     early.what = EventKind::Note {
         text: "early".into(),
@@ -607,11 +607,11 @@ fn probe_messages_update_the_header_counts_and_recorded_events_arrive_from_the_s
         .is_empty()
     );
     assert_eq!(m.state.timeline.len(), before);
-    e.id = crate::timeline::EventId("from-the-store".into());
+    e.id = crate::timeline::EventId::from("from-the-store");
     e.what = EventKind::Note {
         text: "canary builds look green".into(),
     };
-    assert!(update(&mut m, Action::Recorded(vec![e])).is_empty());
+    assert!(update(&mut m, Action::Recorded(vec![std::sync::Arc::new(e)])).is_empty());
     assert_eq!(m.state.timeline.len(), before + 1);
     assert_eq!(
         m.state.notes.len(),

@@ -28,11 +28,14 @@ fn finish_all(m: &mut Model) {
     }
     // Ids that cannot collide with the sample's.
     for (n, e) in ev.events.iter_mut().enumerate() {
-        e.id = crate::timeline::EventId(format!("fin{n:04}"));
+        e.id = crate::timeline::EventId::from(format!("fin{n:04}"));
         // The pilot on the roster: an author who holds no seat would be ignored.
         e.author = "jane".into();
     }
-    update(m, Action::Recorded(ev.events));
+    update(
+        m,
+        Action::Recorded(ev.events.into_iter().map(std::sync::Arc::new).collect()),
+    );
 }
 
 #[test]
@@ -137,8 +140,11 @@ fn a_step_done_before_its_needs_is_flagged() {
         .expect("a step with needs");
     let mut ev = Events::default();
     ev.done("jane-early", Role::Pilot, now(), &step.id.0, None);
-    ev.events[0].id = crate::timeline::EventId("early0001".into());
-    update(&mut m, Action::Recorded(ev.events));
+    ev.events[0].id = crate::timeline::EventId::from("early0001");
+    update(
+        &mut m,
+        Action::Recorded(ev.events.into_iter().map(std::sync::Arc::new).collect()),
+    );
     let (info, _) = step_info(&m, i);
     assert!(info.starts_with("⚠ done before "), "{info}");
 }

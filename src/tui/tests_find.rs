@@ -263,11 +263,11 @@ fn o_opens_the_selected_link_and_without_an_opener_shows_it() {
         .expect("a linked event");
     let _ = update(&mut m, Action::Bottom);
     let fx = update(&mut m, Action::Open);
-    assert_eq!(fx, vec![Effect::Open(url.clone())]);
+    assert_eq!(fx, vec![Effect::Open(url.to_string())]);
     let _ = update(
         &mut m,
         Action::Outcome(Outcome::NotOpened {
-            url: url.clone(),
+            url: url.to_string(),
             why: "no browser opener found (xdg-open)".into(),
         }),
     );
@@ -293,7 +293,7 @@ fn failing_ci() -> Vec<crate::timeline::Event> {
             state: CiState::Failure,
         },
     );
-    ev.events[0].id = crate::timeline::EventId("ci-fails".into());
+    ev.events[0].id = crate::timeline::EventId::from("ci-fails");
     ev.events
 }
 
@@ -301,18 +301,31 @@ fn failing_ci() -> Vec<crate::timeline::Event> {
 fn alerts_are_opt_in_and_name_what_happened() {
     let mut m = sample_model(Role::Pilot, (120, 36));
     assert!(
-        update(&mut m, Action::Recorded(failing_ci())).is_empty(),
+        update(
+            &mut m,
+            Action::Recorded(failing_ci().into_iter().map(std::sync::Arc::new).collect())
+        )
+        .is_empty(),
         "off by default"
     );
     let mut m = sample_model(Role::Pilot, (120, 36));
     m.ui.notify = true;
-    let fx = update(&mut m, Action::Recorded(failing_ci()));
+    let fx = update(
+        &mut m,
+        Action::Recorded(failing_ci().into_iter().map(std::sync::Arc::new).collect()),
+    );
     match fx.as_slice() {
         [Effect::Notify(text)] => assert!(text.starts_with("CI failed"), "{text}"),
         other => panic!("no alert: {other:?}"),
     }
     // The same event again is nothing new.
-    assert!(update(&mut m, Action::Recorded(failing_ci())).is_empty());
+    assert!(
+        update(
+            &mut m,
+            Action::Recorded(failing_ci().into_iter().map(std::sync::Arc::new).collect())
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -350,9 +363,12 @@ fn a_step_becoming_yours_rings() {
         }
     }
     for (n, e) in ev.events.iter_mut().enumerate() {
-        e.id = crate::timeline::EventId(format!("unblock{n}"));
+        e.id = crate::timeline::EventId::from(format!("unblock{n}"));
     }
-    let fx = update(&mut m, Action::Recorded(ev.events));
+    let fx = update(
+        &mut m,
+        Action::Recorded(ev.events.into_iter().map(std::sync::Arc::new).collect()),
+    );
     let title = &m.plan.steps[target].title;
     if matches!(
         m.state.steps[target].status,

@@ -632,13 +632,14 @@ fn link_here(m: &Model, focus: Pane) -> Option<String> {
             let step = &m.plan.steps[i];
             step.link.clone().or_else(|| {
                 let probe = step.probe.as_ref()?.id();
-                m.last_observation(&probe).and_then(|e| e.link.clone())
+                m.last_observation(&probe)
+                    .and_then(|e| e.link.as_deref().map(String::from))
             })
         }
         Pane::Timeline => {
             let pos = m.selected_timeline()?;
             let &i = m.state.timeline.get(pos)?;
-            m.state.events.get(i)?.link.clone()
+            m.state.events.get(i)?.link.as_deref().map(String::from)
         }
         Pane::Probes => m
             .board

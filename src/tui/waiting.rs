@@ -15,7 +15,7 @@ pub(crate) fn crew_of(state: &State) -> Vec<(String, Role)> {
         if !matches!(e.what, EventKind::Observed { .. })
             && !crew.iter().any(|(a, r)| *a == e.author && *r == e.role)
         {
-            crew.push((e.author.clone(), e.role));
+            crew.push((e.author.to_string(), e.role));
         }
     }
     crew
@@ -55,7 +55,7 @@ pub(crate) fn person(role: StepRole, crew: &[(String, Role)]) -> String {
 pub(crate) fn thing(spec: &ProbeSpec, state: &State) -> String {
     let facts: Vec<&Fact> = state
         .observations
-        .get(&spec.id())
+        .get(spec.id().as_str())
         .into_iter()
         .flatten()
         .filter_map(|&i| match &state.events.get(i)?.what {

@@ -170,7 +170,7 @@ fn export_every_event_of_the_fixture_appears_once_in_json() {
     let back = json::parse(&text).expect("parses");
     let on_disk = release.read_events().expect("reads");
     assert_eq!(back.len(), on_disk.len());
-    let mut sorted = on_disk.clone();
+    let mut sorted: Vec<Event> = on_disk.iter().map(|e| (**e).clone()).collect();
     sorted.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     assert_eq!(back, sorted, "the raw events come back exactly");
 }
@@ -387,7 +387,7 @@ fn export_starred_and_window_filters_narrow_every_format() {
         ..ExportOptions::new(Format::Json, now())
     };
     let back = json::parse(&render(&release, &state, &starred)).expect("json");
-    let ids: Vec<&str> = back.iter().map(|e| e.id.0.as_str()).collect();
+    let ids: Vec<String> = back.iter().map(|e| e.id.to_string()).collect();
     // ev-18 (a note) was starred, then unstarred: it is not in.
     assert_eq!(ids, ["ev-14", "ev-29", "ev-36"]);
 
@@ -482,7 +482,7 @@ mod props {
                 reason
             }),
             (0u8..20).prop_map(|n| EventKind::Starred {
-                event: EventId(format!("p{n}"))
+                event: EventId::from(format!("p{n}"))
             }),
             (
                 0u8..3,
@@ -494,7 +494,7 @@ mod props {
                         fact: Fact::Available {
                             channel: "conda-forge".into(),
                             package: "conda".into(),
-                            version: format!("26.11.{v}"),
+                            version: format!("26.11.{v}").into(),
                             subdir: subdir.into(),
                             build: "0".into(),
                             file_name: "f".into(),
@@ -514,7 +514,7 @@ mod props {
                     fact: Fact::PrChecks {
                         repo: "conda-forge/conda-feedstock".into(),
                         number: 211,
-                        sha: sha.to_string(),
+                        sha: sha.to_string().into(),
                         state,
                     },
                 }),
@@ -528,7 +528,7 @@ mod props {
             raw.into_iter()
                 .map(|(id, secs, what)| Event {
                     v: 1,
-                    id: EventId(format!("p{id}")),
+                    id: EventId::from(format!("p{id}")),
                     author: "jane".into(),
                     role: Role::Pilot,
                     seq: 1,
@@ -554,7 +554,8 @@ mod props {
             prop_assert!(seen.values().all(|&n| n == 1), "an id appears twice");
             let distinct: std::collections::HashSet<&EventId> = events.iter().map(|e| &e.id).collect();
             prop_assert_eq!(back.len(), distinct.len());
-            prop_assert_eq!(&back, &state.events);
+            let folded: Vec<Event> = state.events.iter().map(|e| (**e).clone()).collect();
+            prop_assert_eq!(&back, &folded);
         }
 
         #[test]
@@ -570,7 +571,7 @@ mod props {
             }
             let rows = flightdeck::export::markdown::fold_rows(
                 &release().plan,
-                &state.timeline.iter().map(|&i| &state.events[i])
+                &state.timeline.iter().map(|&i| &*state.events[i])
                     .filter(|e| !matches!(e.what, EventKind::Starred { .. } | EventKind::Unstarred { .. }))
                     .collect::<Vec<_>>(),
                 opts.gap,

@@ -75,7 +75,7 @@ fn event() -> impl Strategy<Value = Event> {
             let at = base() + Duration::minutes(minute);
             Event {
                 v: 1,
-                id: EventId(format!("e{id:04}")),
+                id: EventId::from(format!("e{id:04}")),
                 author: author.into(),
                 role: if author == "jane" {
                     Role::Pilot
@@ -133,7 +133,7 @@ fn steps_resolve_through_signoff_probe_undo_and_skip() {
     let plan = plan();
     let mk = |id: &str, minute: i64, what: EventKind| Event {
         v: 1,
-        id: EventId(id.into()),
+        id: EventId::from(id),
         author: "jane".into(),
         role: Role::Pilot,
         seq: 1,
@@ -215,7 +215,7 @@ fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_
         let at = base() + Duration::hours(hour) + Duration::minutes(minute);
         Event {
             v: 1,
-            id: EventId(id.into()),
+            id: EventId::from(id),
             author: "jane".into(),
             role: Role::Pilot,
             seq: 1,
@@ -223,7 +223,7 @@ fn channel_skew_is_warned_about_only_past_the_threshold_and_until_both_channels_
             observed_at: at,
             link: None,
             what: EventKind::Observed {
-                probe: format!("channel {channel}/conda==26.11.0 [noarch]"),
+                probe: format!("channel {channel}/conda==26.11.0 [noarch]").into(),
                 fact: Fact::Available {
                     channel: channel.into(),
                     package: "conda".into(),
@@ -273,7 +273,7 @@ fn crewed_log() -> impl Strategy<Value = Vec<Event>> {
     prop::collection::vec((0i64..6, who, any::<bool>(), what), 0..25).prop_map(|rows| {
         let first = |n: u32, what: EventKind| Event {
             v: 1,
-            id: EventId(format!("a{n}")),
+            id: EventId::from(format!("a{n}")),
             author: "jane".into(),
             role: Role::Pilot,
             seq: u64::from(n),
@@ -304,7 +304,7 @@ fn crewed_log() -> impl Strategy<Value = Vec<Event>> {
             let at = base() + Duration::minutes(minute);
             events.push(Event {
                 v: 1,
-                id: EventId(format!("e{i:03}")),
+                id: EventId::from(format!("e{i:03}")),
                 author: author.into(),
                 role: if claims_pilot {
                     Role::Pilot

@@ -415,7 +415,7 @@ fn the_cockpit_draws_outside_text_harmless() {
     let mut events = sample_events();
     let last = events.last().cloned().expect("events");
     events.push(Event {
-        id: EventId("e-evil".into()),
+        id: EventId::from("e-evil"),
         seq: last.seq + 100,
         at: now(),
         observed_at: now(),

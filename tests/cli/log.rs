@@ -144,7 +144,10 @@ fn two_writers_share_one_log_and_see_each_other() {
     assert_eq!(pilot.events().len(), 3);
     assert_eq!(copilot.events().len(), 3);
     let (events, _) = EventLog::read(&path).expect("read");
-    let seqs: Vec<(String, u64)> = events.iter().map(|e| (e.author.clone(), e.seq)).collect();
+    let seqs: Vec<(String, u64)> = events
+        .iter()
+        .map(|e| (e.author.to_string(), e.seq))
+        .collect();
     assert_eq!(
         seqs,
         [("jane".into(), 1), ("bob".into(), 1), ("jane".into(), 2)]

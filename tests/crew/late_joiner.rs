@@ -83,7 +83,7 @@ async fn poll(
     log: &Store,
     specs: Vec<ProbeSpec>,
     once: bool,
-    done: impl Fn(&[Event]) -> bool,
+    done: impl Fn(&[std::sync::Arc<Event>]) -> bool,
 ) {
     let (tx, mut rx) = mpsc::channel(256);
     let (stop_tx, stop) = watch::channel(false);

@@ -9,7 +9,7 @@ use flightdeck::probe::scheduler::{self, SchedulerHandle, SchedulerOptions};
 use flightdeck::probe::{ProbeMsg, ProbeSpec};
 use flightdeck::sim::{Scenario, SimOptions, SimServer};
 use flightdeck::store::Store;
-use flightdeck::timeline::{Clock, Event, EventKind, Fact, Home, Release};
+use flightdeck::timeline::{Clock, EventKind, Fact, Home, Release};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -114,8 +114,10 @@ pub fn run(
 pub fn observed(log: &Store) -> Vec<(Fact, DateTime<Utc>, Option<String>)> {
     log.snapshot()
         .iter()
-        .filter_map(|e: &Event| match &e.what {
-            EventKind::Observed { fact, .. } => Some((fact.clone(), e.at, e.link.clone())),
+        .filter_map(|e| match &e.what {
+            EventKind::Observed { fact, .. } => {
+                Some((fact.clone(), e.at, e.link.as_deref().map(String::from)))
+            }
             _ => None,
         })
         .collect()

@@ -229,9 +229,9 @@ async fn poll_tag(
     let mut out = PollOutcome::new(format!("tag {tag} at {}", short_time(at)));
     out.see(
         Fact::TagPushed {
-            repo: repo.to_string(),
-            tag: tag.to_string(),
-            sha: Some(sha),
+            repo: repo.to_string().into(),
+            tag: tag.to_string().into(),
+            sha: Some(sha.into()),
         },
         at,
         link,
@@ -296,8 +296,8 @@ async fn poll_release(
         (false, Some(published)) => {
             out.see(
                 Fact::ReleasePublished {
-                    repo: repo.to_string(),
-                    tag: tag.to_string(),
+                    repo: repo.to_string().into(),
+                    tag: tag.to_string().into(),
                     prerelease: rel.prerelease,
                 },
                 published,
@@ -311,8 +311,8 @@ async fn poll_release(
             if let Some(created) = rel.created_at {
                 out.see(
                     Fact::ReleaseDrafted {
-                        repo: repo.to_string(),
-                        tag: tag.to_string(),
+                        repo: repo.to_string().into(),
+                        tag: tag.to_string().into(),
                     },
                     created,
                     rel.html_url.to_string(),
@@ -336,11 +336,11 @@ async fn follow_pr(
 ) -> Result<String, GhError> {
     out.see(
         Fact::PrOpened {
-            repo: repo.to_string(),
+            repo: repo.to_string().into(),
             number: pr.number,
-            title: pr.title_text().to_string(),
-            author: pr.author().to_string(),
-            head: pr.branch().to_string(),
+            title: pr.title_text().to_string().into(),
+            author: pr.author().to_string().into(),
+            head: pr.branch().to_string().into(),
         },
         pr.opened_at(),
         pr.link(),
@@ -358,9 +358,9 @@ async fn follow_pr(
         }
         out.see(
             Fact::PrMerged {
-                repo: repo.to_string(),
+                repo: repo.to_string().into(),
                 number: pr.number,
-                by: by.clone(),
+                by: by.as_deref().map(Into::into),
             },
             merged,
             pr.link(),
@@ -376,7 +376,7 @@ async fn follow_pr(
         let closed = pr.closed_at.unwrap_or(pr.opened_at());
         out.see(
             Fact::PrClosed {
-                repo: repo.to_string(),
+                repo: repo.to_string().into(),
                 number: pr.number,
             },
             closed,
@@ -392,9 +392,9 @@ async fn follow_pr(
         Some(state) => {
             out.see(
                 Fact::PrChecks {
-                    repo: repo.to_string(),
+                    repo: repo.to_string().into(),
                     number: pr.number,
-                    sha: pr.head.sha.clone(),
+                    sha: pr.head.sha.clone().into(),
                     state,
                 },
                 at.unwrap_or(pr.opened_at()),
@@ -575,11 +575,11 @@ async fn poll_feedstock(
         if i != p {
             out.see(
                 Fact::PrOpened {
-                    repo: feedstock.to_string(),
+                    repo: feedstock.to_string().into(),
                     number: pr.number,
-                    title: pr.title_text().to_string(),
-                    author: pr.author().to_string(),
-                    head: pr.branch().to_string(),
+                    title: pr.title_text().to_string().into(),
+                    author: pr.author().to_string().into(),
+                    head: pr.branch().to_string().into(),
                 },
                 pr.opened_at(),
                 pr.link(),
@@ -592,7 +592,7 @@ async fn poll_feedstock(
         if let Some(pr) = pulls.iter().find(|x| x.number == old) {
             out.see(
                 Fact::PrSuperseded {
-                    repo: feedstock.to_string(),
+                    repo: feedstock.to_string().into(),
                     number: old,
                     by_number: by,
                 },
@@ -620,9 +620,9 @@ async fn poll_feedstock(
                 {
                     out.see(
                         Fact::CopyFailed {
-                            repo: feedstock.to_string(),
+                            repo: feedstock.to_string().into(),
                             number: issue.number,
-                            title: issue.title.clone(),
+                            title: issue.title.clone().into(),
                         },
                         issue.created_at,
                         issue.link(),
@@ -659,9 +659,9 @@ async fn poll_ci(
     let mut out = PollOutcome::new(format!("CI on {reference} {state}"));
     out.see(
         Fact::Checks {
-            repo: repo.to_string(),
-            reference: reference.to_string(),
-            sha,
+            repo: repo.to_string().into(),
+            reference: reference.to_string().into(),
+            sha: sha.into(),
             state,
         },
         at.unwrap_or_else(Utc::now),
@@ -706,10 +706,10 @@ async fn poll_radar(
         ) {
             out.see(
                 Fact::IssueFiled {
-                    repo: repo.to_string(),
+                    repo: repo.to_string().into(),
                     number: i.number,
-                    title: i.title.clone(),
-                    author: i.author().to_string(),
+                    title: i.title.clone().into(),
+                    author: i.author().to_string().into(),
                 },
                 i.created_at,
                 i.link(),

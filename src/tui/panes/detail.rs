@@ -210,12 +210,12 @@ fn event(out: &mut Out, m: &Model, e: &Event) {
         Role::Text,
     );
     if let Some(l) = &e.link {
-        out.kv("link", l.clone(), Role::Accent);
+        out.kv("link", l.to_string(), Role::Accent);
         out.kv("", "l copies it · o opens it".into(), Role::Muted);
     }
     match &e.what {
         EventKind::Note { text } => out.text(text.clone(), Role::Text),
-        EventKind::Observed { probe, .. } => out.kv("probe", probe.clone(), Role::Muted),
+        EventKind::Observed { probe, .. } => out.kv("probe", probe.to_string(), Role::Muted),
         _ => {}
     }
     out.kv("id", e.id.to_string(), Role::Muted);

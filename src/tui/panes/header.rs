@@ -276,7 +276,7 @@ mod tests {
         );
 
         let mut events = Events::default();
-        events.events = m.state.events.clone();
+        events.events = m.state.events.iter().map(|e| (**e).clone()).collect();
         events.push(
             "jane",
             Seat::Pilot,
@@ -288,7 +288,7 @@ mod tests {
             },
         );
         if let Some(last) = events.events.last_mut() {
-            last.id = crate::timeline::EventId("the-close".into());
+            last.id = crate::timeline::EventId::from("the-close");
         }
         m.refold(&events.events);
         assert!(m.state.closed.is_some());

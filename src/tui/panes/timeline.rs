@@ -75,7 +75,7 @@ pub(crate) fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             let who = if matches!(e.what, EventKind::Observed { .. }) {
                 "probe".to_string()
             } else {
-                e.author.clone()
+                e.author.to_string()
             };
             // A row from another year says so.
             let stamp = if chrono::Datelike::year(&e.at) == chrono::Datelike::year(&m.now) {

@@ -1,0 +1,221 @@
+//! [`Sym`]: a short text that repeats across a release's events (a login, a
+//! probe's id, a channel, a subdir, a repository, a link), held once per
+//! thread however many events name it.
+//!
+//! A log of 100,000 observations names the same few dozen channels, subdirs,
+//! packages, repositories and logins again and again: as `String`s they were
+//! most of the memory a read log took (issue 16). A `Sym` is a shared,
+//! immutable `str`: cloning it copies a pointer, and reading one back from a
+//! log or a checkpoint looks the text up in the thread's pool instead of
+//! allocating it again (strings of at most [`POOLED`] bytes; a longer one is
+//! simply shared by its clones).
+//!
+//! It reads and writes exactly as the `String` it replaces (serde, `Display`,
+//! comparisons), so the log's format is unchanged.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// Texts up to this long are pooled; longer ones (an issue's title) rarely repeat.
+const POOLED: usize = 200;
+/// A thread's pool stops growing at this many texts (a process that reads
+/// many releases' logs must not keep them all): later ones are not pooled.
+const POOL_CAP: usize = 1 << 16;
+
+thread_local! {
+    static POOL: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+/// A shared, immutable text; see the module's documentation.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(Arc<str>);
+
+impl Sym {
+    /// The pooled copy of `s` (made on first sight).
+    pub fn new(s: &str) -> Sym {
+        if s.len() > POOLED {
+            return Sym(Arc::from(s));
+        }
+        POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if let Some(have) = pool.get(s) {
+                return Sym(Arc::clone(have));
+            }
+            let made: Arc<str> = Arc::from(s);
+            if pool.len() < POOL_CAP {
+                pool.insert(Arc::clone(&made));
+            }
+            Sym(made)
+        })
+    }
+
+    /// A copy of `s` outside the pool (a text that never repeats).
+    pub fn unpooled(s: &str) -> Sym {
+        Sym(Arc::from(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Sym {
+    fn default() -> Sym {
+        Sym::new("")
+    }
+}
+
+impl Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Sym {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Sym {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Sym {
+        Sym::new(s)
+    }
+}
+
+impl From<&String> for Sym {
+    fn from(s: &String) -> Sym {
+        Sym::new(s)
+    }
+}
+
+impl From<String> for Sym {
+    fn from(s: String) -> Sym {
+        Sym::new(&s)
+    }
+}
+
+impl From<&Sym> for Sym {
+    fn from(s: &Sym) -> Sym {
+        s.clone()
+    }
+}
+
+impl From<Sym> for String {
+    fn from(s: Sym) -> String {
+        s.0.to_string()
+    }
+}
+
+impl From<&Sym> for String {
+    fn from(s: &Sym) -> String {
+        s.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Sym {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Sym> for str {
+    fn eq(&self, other: &Sym) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Sym> for &str {
+    fn eq(&self, other: &Sym) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Sym> for String {
+    fn eq(&self, other: &Sym) -> bool {
+        **self == *other.0
+    }
+}
+
+impl Serialize for Sym {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Sym {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Sym, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Sym;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Sym, E> {
+                Ok(Sym::new(v))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_texts_share_one_copy_and_read_back_as_strings() {
+        let a: Sym = serde_json::from_str("\"conda-forge\"").expect("a string");
+        let b = Sym::from(String::from("conda-forge"));
+        assert!(Arc::ptr_eq(&a.0, &b.0), "one copy per thread");
+        assert_eq!(a, "conda-forge");
+        assert_eq!(serde_json::to_string(&a).expect("json"), "\"conda-forge\"");
+        let escaped: Sym = serde_json::from_str("\"a\\u0007b\"").expect("escaped");
+        assert_eq!(escaped.as_str(), "a\u{7}b");
+        assert!(serde_json::from_str::<Sym>("3").is_err());
+    }
+
+    #[test]
+    fn long_texts_are_not_pooled() {
+        let long = "x".repeat(POOLED + 1);
+        let (a, b) = (Sym::new(&long), Sym::new(&long));
+        assert_eq!(a, b);
+        assert!(!Arc::ptr_eq(&a.0, &b.0));
+    }
+}
