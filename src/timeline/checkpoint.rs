@@ -16,7 +16,7 @@
 //! - windows of the covered bytes (the first and last 512 bytes, and 64
 //!   evenly spaced ones) have the CRC-32 they had when it was written: a log
 //!   truncated, replaced by another release's, or rewritten there disagrees;
-//! - its own body has the digest its header names (a garbled checkpoint).
+//! - its own body has the digest written after it (a garbled checkpoint).
 //!
 //! What this does not see: a covered line changed in place, to the same
 //! length, outside every window: such damage is found only when the whole
@@ -73,8 +73,6 @@ struct Header {
     lines: usize,
     /// Whether a covered event closes the release (a hint, as `was_closed` is).
     closed: bool,
-    body_len: u64,
-    body_digest: u64,
     marks: Vec<Mark>,
 }
 
@@ -96,28 +94,29 @@ pub(crate) struct Prefix {
 }
 
 /// The checkpoint of the log at `log` (open as `file`, `len` bytes long), if
-/// there is one and it agrees with the log. Its body is digested before it
-/// is decoded, and decoded from memory: a garbled length inside it is an
-/// error, never a huge allocation.
+/// there is one and it agrees with the log. Its body is read a frame at a
+/// time (see [`super::pack`]) and digested as it is read; what it decoded is
+/// used only if the digest at its end agrees. A garbled length inside it is
+/// refused, never a huge allocation.
 pub(crate) fn load(log: &Path, file: &mut File, len: u64) -> Option<Prefix> {
-    let mut cp = File::open(path_for(log)).ok()?;
+    let mut cp = std::io::BufReader::with_capacity(1 << 16, File::open(path_for(log)).ok()?);
     let header = read_header(&mut cp)?;
     if !agrees(&header, file, len) {
         return None;
     }
-    let size = cp.metadata().ok()?.len();
-    let body_len = usize::try_from(header.body_len).ok()?;
-    if size.checked_sub(12)? < header.body_len {
-        return None;
-    }
-    let mut body = Vec::with_capacity(body_len);
-    cp.read_to_end(&mut body).ok()?;
-    if body.len() != body_len || digest(&body) != header.body_digest {
-        return None;
-    }
-    let (events, reused) = super::pack::unpack(&body)?;
-    drop(body);
-    Some(Prefix {
+    let mut digest = Digest::new();
+    let mut body_len = 0u64;
+    let (events, reused) = super::pack::unpack(&mut cp, &mut |bytes: &[u8]| {
+        body_len += bytes.len() as u64;
+        digest.update(bytes);
+    })?;
+    let mut trailer = [0u8; 16];
+    cp.read_exact(&mut trailer).ok()?;
+    let (n, d) = trailer.split_at(8);
+    let whole = u64::from_le_bytes(n.try_into().ok()?) == body_len
+        && u64::from_le_bytes(d.try_into().ok()?) == digest.finish(body_len)
+        && cp.read(&mut [0u8; 1]).ok()? == 0;
+    whole.then_some(Prefix {
         events,
         reused,
         covers: header.covers,
@@ -196,9 +195,9 @@ struct Digest {
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
 impl Digest {
-    fn new(len: u64) -> Digest {
+    fn new() -> Digest {
         Digest {
-            h: K ^ len,
+            h: K,
             word: [0; 8],
             filled: 0,
         }
@@ -231,18 +230,32 @@ impl Digest {
         }
     }
 
-    fn finish(mut self) -> u64 {
+    /// The digest of the `len` bytes given.
+    fn finish(&mut self, len: u64) -> u64 {
         for i in 0..self.filled {
             self.mix(u64::from(self.word[i]));
         }
+        self.mix(len);
         self.h ^ (self.h >> 29)
     }
 }
 
-fn digest(bytes: &[u8]) -> u64 {
-    let mut d = Digest::new(bytes.len() as u64);
-    d.update(bytes);
-    d.finish()
+/// Passes bytes on to a writer, digesting them.
+struct Digesting<W> {
+    out: W,
+    digest: Digest,
+}
+
+impl<W: Write> Write for Digesting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
@@ -259,7 +272,6 @@ pub(crate) fn write(
 ) -> std::io::Result<()> {
     let marks = marks(file, covers)
         .ok_or_else(|| std::io::Error::other("the log changed under the checkpoint"))?;
-    let body = super::pack::pack(events, reused);
     let header = Header {
         format: FORMAT,
         build: build(),
@@ -268,8 +280,6 @@ pub(crate) fn write(
         closed: events
             .iter()
             .any(|e| matches!(e.what, EventKind::ReleaseClosed { .. })),
-        body_len: body.len() as u64,
-        body_digest: digest(&body),
         marks,
     };
     let header = rmp_serde::to_vec_named(&header).map_err(std::io::Error::other)?;
@@ -288,7 +298,17 @@ pub(crate) fn write(
         out.write_all(MAGIC)?;
         out.write_all(&header_len.to_le_bytes())?;
         out.write_all(&header)?;
-        out.write_all(&body)?;
+        let mut body = Digesting {
+            out,
+            digest: Digest::new(),
+        };
+        let body_len = super::pack::pack(&mut body, events, reused)?;
+        let Digesting {
+            mut out,
+            mut digest,
+        } = body;
+        out.write_all(&body_len.to_le_bytes())?;
+        out.write_all(&digest.finish(body_len).to_le_bytes())?;
         out.flush()?;
         drop(out);
         std::fs::rename(&tmp, &target)

@@ -328,24 +328,71 @@ impl fmt::Display for CiState {
     }
 }
 
-thread_local! {
-    static KEY_BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-}
-
-/// A fact's identity ([`Fact::key`]), hashed.
+/// A fact's identity ([`Fact::key`]), hashed: 128 bits from two
+/// independently seeded hashes of the key's parts (two different facts'
+/// keys meet by chance about never).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct FactKey(u128);
 
-impl FactKey {
-    fn of(key: &str) -> FactKey {
-        use std::hash::{DefaultHasher, Hash, Hasher};
-        let mut a = DefaultHasher::new();
-        key.hash(&mut a);
-        let mut b = DefaultHasher::new();
-        0x5eed_u16.hash(&mut b);
-        key.hash(&mut b);
-        FactKey((u128::from(a.finish()) << 64) | u128::from(b.finish()))
+/// Builds a [`FactKey`] from the parts [`Fact::key`] writes, in its order.
+struct KeyHasher(
+    foldhash::quality::FoldHasher<'static>,
+    foldhash::quality::FoldHasher<'static>,
+);
+
+impl KeyHasher {
+    fn new(kind: &str) -> KeyHasher {
+        use std::hash::BuildHasher;
+        let mut k = KeyHasher(
+            foldhash::quality::FixedState::with_seed(0x243f_6a88_85a3_08d3).build_hasher(),
+            foldhash::quality::FixedState::with_seed(0x1319_8a2e_0370_7344).build_hasher(),
+        );
+        k.text(kind);
+        k
     }
+
+    fn text(&mut self, s: &str) -> &mut KeyHasher {
+        use std::hash::Hasher;
+        for h in [&mut self.0, &mut self.1] {
+            h.write(s.as_bytes());
+            // A separator no UTF-8 text holds: ("ab", "c") is not ("a", "bc").
+            h.write_u8(0xff);
+        }
+        self
+    }
+
+    fn num(&mut self, n: u64) -> &mut KeyHasher {
+        use std::hash::Hasher;
+        self.0.write_u64(n);
+        self.1.write_u64(n);
+        self
+    }
+
+    fn finish(&self) -> FactKey {
+        use std::hash::Hasher;
+        FactKey((u128::from(self.0.finish()) << 64) | u128::from(self.1.finish()))
+    }
+}
+
+/// The key of a channel fact (`available`, `disappeared`, `broken`).
+fn channel_key(kind: &str, channel: &str, subdir: &str, package: &str, version: &str) -> FactKey {
+    KeyHasher::new(kind)
+        .text(channel)
+        .text(subdir)
+        .text(package)
+        .text(version)
+        .finish()
+}
+
+/// The key of a CI fact (`pr-checks` with a PR number, `checks` with a ref).
+fn ci_key(kind: &str, repo: &str, at: Result<u64, &str>, sha: &str, state: CiState) -> FactKey {
+    let mut k = KeyHasher::new(kind);
+    k.text(repo);
+    match at {
+        Ok(number) => k.num(number),
+        Err(reference) => k.text(reference),
+    };
+    k.text(sha).num(state as u64).finish()
 }
 
 /// A fact of the outside world, as observed by a probe.
@@ -470,14 +517,69 @@ impl Fact {
     }
 
     /// [`Fact::key`], hashed: what the log and the fold remember of each
-    /// fact seen (128 bits: two facts' keys meet by chance about never).
+    /// fact seen. Hashed from the key's parts, never formatted.
     pub(crate) fn key_hash(&self) -> FactKey {
-        KEY_BUF.with(|buf| {
-            let mut buf = buf.borrow_mut();
-            buf.clear();
-            self.write_key(&mut buf);
-            FactKey::of(&buf)
-        })
+        let repo_number = |kind: &str, repo: &str, number: u64| {
+            KeyHasher::new(kind).text(repo).num(number).finish()
+        };
+        match self {
+            Fact::TagPushed { repo, tag, .. } => {
+                KeyHasher::new("tag").text(repo).text(tag).finish()
+            }
+            Fact::ReleaseDrafted { repo, tag } => KeyHasher::new("release-draft")
+                .text(repo)
+                .text(tag)
+                .finish(),
+            Fact::ReleasePublished { repo, tag, .. } => {
+                KeyHasher::new("release").text(repo).text(tag).finish()
+            }
+            Fact::PrOpened { repo, number, .. } => repo_number("pr", repo, *number),
+            Fact::PrChecks {
+                repo,
+                number,
+                sha,
+                state,
+            } => ci_key("pr-checks", repo, Ok(*number), sha, *state),
+            Fact::PrMerged { repo, number, .. } => repo_number("pr-merged", repo, *number),
+            Fact::PrClosed { repo, number } => repo_number("pr-closed", repo, *number),
+            Fact::PrSuperseded { repo, number, .. } => repo_number("pr-superseded", repo, *number),
+            Fact::Checks {
+                repo,
+                reference,
+                sha,
+                state,
+            } => ci_key("checks", repo, Err(reference), sha, *state),
+            Fact::CopyFailed { repo, number, .. } => repo_number("copy-failed", repo, *number),
+            Fact::IssueFiled { repo, number, .. } => repo_number("issue", repo, *number),
+            Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                ..
+            } => channel_key("available", channel, subdir, package, version),
+            Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir,
+            } => channel_key("disappeared", channel, subdir, package, version),
+            Fact::LabelledBroken {
+                channel,
+                package,
+                version,
+                subdir,
+            } => channel_key("broken", channel, subdir, package, version),
+            Fact::PypiUploaded {
+                package, version, ..
+            } => KeyHasher::new("pypi").text(package).text(version).finish(),
+            Fact::PypiYanked {
+                package, version, ..
+            } => KeyHasher::new("pypi-yanked")
+                .text(package)
+                .text(version)
+                .finish(),
+        }
     }
 
     fn write_key(&self, out: &mut String) {
@@ -535,11 +637,12 @@ impl Fact {
     /// Keys of earlier facts this one supersedes: a package available again
     /// after it disappeared, CI passing again on the same commit. Once
     /// superseded, the earlier fact may be observed (and recorded) anew.
-    pub(crate) fn supersedes(&self) -> Vec<FactKey> {
-        let other_states = |state: CiState| {
-            [CiState::Pending, CiState::Success, CiState::Failure]
+    pub(crate) fn supersedes(&self) -> [Option<FactKey>; 2] {
+        let others = |state: CiState| {
+            let mut it = [CiState::Pending, CiState::Success, CiState::Failure]
                 .into_iter()
-                .filter(move |s| *s != state)
+                .filter(move |s| *s != state);
+            [it.next(), it.next()]
         };
         match self {
             Fact::Available {
@@ -548,40 +651,38 @@ impl Fact {
                 version,
                 subdir,
                 ..
-            } => vec![
-                Fact::Disappeared {
-                    channel: channel.clone(),
-                    package: package.clone(),
-                    version: version.clone(),
-                    subdir: subdir.clone(),
-                }
-                .key_hash(),
+            } => [
+                Some(channel_key(
+                    "disappeared",
+                    channel,
+                    subdir,
+                    package,
+                    version,
+                )),
+                None,
             ],
             Fact::Disappeared {
                 channel,
                 package,
                 version,
                 subdir,
-            } => vec![FactKey::of(&format!(
-                "available/{channel}/{subdir}/{package}/{version}"
-            ))],
+            } => [
+                Some(channel_key("available", channel, subdir, package, version)),
+                None,
+            ],
             Fact::PrChecks {
                 repo,
                 number,
                 sha,
                 state,
-            } => other_states(*state)
-                .map(|s| FactKey::of(&format!("pr-checks/{repo}/{number}/{sha}/{s}")))
-                .collect(),
+            } => others(*state).map(|s| s.map(|s| ci_key("pr-checks", repo, Ok(*number), sha, s))),
             Fact::Checks {
                 repo,
                 reference,
                 sha,
                 state,
-            } => other_states(*state)
-                .map(|s| FactKey::of(&format!("checks/{repo}/{reference}/{sha}/{s}")))
-                .collect(),
-            _ => Vec::new(),
+            } => others(*state).map(|s| s.map(|s| ci_key("checks", repo, Err(reference), sha, s))),
+            _ => [None, None],
         }
     }
 
@@ -649,5 +750,119 @@ mod tests {
         assert_eq!(json["kind"], "observed");
         assert_eq!(json["fact"]["fact"], "tag_pushed");
         assert_eq!(json["fact"]["repo"], "conda/conda");
+    }
+
+    fn channel_fact(kind: &str, subdir: &str, build: &str) -> Fact {
+        let (channel, package, version, subdir) = (
+            "conda-forge".into(),
+            "conda".into(),
+            "26.11.0".into(),
+            subdir.into(),
+        );
+        match kind {
+            "available" => Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                build: build.into(),
+                file_name: format!("conda-26.11.0-{build}.conda").into(),
+                first_seen: None,
+            },
+            "disappeared" => Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir,
+            },
+            _ => Fact::LabelledBroken {
+                channel,
+                package,
+                version,
+                subdir,
+            },
+        }
+    }
+
+    fn checks(state: CiState, sha: &str) -> Fact {
+        Fact::PrChecks {
+            repo: "conda-forge/conda-feedstock".into(),
+            number: 301,
+            sha: sha.into(),
+            state,
+        }
+    }
+
+    #[test]
+    fn hashed_keys_agree_with_the_written_keys() {
+        let facts = vec![
+            channel_fact("available", "noarch", "py_0"),
+            channel_fact("available", "noarch", "py_1"),
+            channel_fact("available", "linux-64", "py_0"),
+            channel_fact("disappeared", "noarch", ""),
+            channel_fact("broken", "noarch", ""),
+            checks(CiState::Pending, "a1"),
+            checks(CiState::Success, "a1"),
+            checks(CiState::Success, "b2"),
+            Fact::Checks {
+                repo: "conda-forge/conda-feedstock".into(),
+                reference: "301".into(),
+                sha: "a1".into(),
+                state: CiState::Success,
+            },
+            Fact::PrMerged {
+                repo: "conda-forge/conda-feedstock".into(),
+                number: 301,
+                by: None,
+            },
+            Fact::PrClosed {
+                repo: "conda-forge/conda-feedstock".into(),
+                number: 301,
+            },
+            Fact::PrClosed {
+                repo: "conda-forge/conda-feedstock".into(),
+                number: 302,
+            },
+            Fact::TagPushed {
+                repo: "conda/conda".into(),
+                tag: "26.11.0".into(),
+                sha: Some("x".into()),
+            },
+            Fact::TagPushed {
+                repo: "conda/conda".into(),
+                tag: "26.11.0".into(),
+                sha: None,
+            },
+        ];
+        for a in &facts {
+            for b in &facts {
+                assert_eq!(
+                    a.key_hash() == b.key_hash(),
+                    a.key() == b.key(),
+                    "{} / {}",
+                    a.key(),
+                    b.key()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_fact_supersedes_exactly_its_counterparts() {
+        let keys = |f: &Fact| -> Vec<FactKey> { f.supersedes().into_iter().flatten().collect() };
+        let available = channel_fact("available", "noarch", "py_0");
+        let gone = channel_fact("disappeared", "noarch", "");
+        assert_eq!(keys(&available), [gone.key_hash()]);
+        assert_eq!(keys(&gone), [available.key_hash()]);
+        assert!(keys(&channel_fact("broken", "noarch", "")).is_empty());
+        let pending = checks(CiState::Pending, "a1");
+        assert_eq!(
+            keys(&pending),
+            [
+                checks(CiState::Success, "a1").key_hash(),
+                checks(CiState::Failure, "a1").key_hash()
+            ]
+        );
+        assert!(!keys(&pending).contains(&checks(CiState::Success, "b2").key_hash()));
     }
 }

@@ -174,7 +174,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
     let events = sifted.events;
     let mut crew_changes = Vec::new();
 
-    let mut seen_facts = HashSet::new();
+    let mut seen_facts = foldhash::HashSet::default();
     let mut timeline = Vec::with_capacity(events.len());
     let mut observations: BTreeMap<Sym, Vec<usize>> = BTreeMap::new();
     let mut notes = Vec::new();
@@ -194,7 +194,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
         };
         match &e.what {
             EventKind::Observed { probe, fact } => {
-                for earlier in fact.supersedes() {
+                for earlier in fact.supersedes().into_iter().flatten() {
                     seen_facts.remove(&earlier);
                 }
                 if !seen_facts.insert(fact.key_hash()) {

@@ -22,7 +22,7 @@ use super::line::{LineError, encode_line, parse_line};
 use super::rules::{Book, Permit, Role, judge};
 use crate::timeline::clock::Clock;
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -622,7 +622,7 @@ impl EventLog {
             self.next_seq = self.next_seq.max(event.seq.saturating_add(1));
         }
         if let EventKind::Observed { fact, .. } = &event.what {
-            for earlier in fact.supersedes() {
+            for earlier in fact.supersedes().into_iter().flatten() {
                 self.facts.remove(&earlier);
             }
             self.facts.insert(fact.key_hash());
@@ -731,8 +731,7 @@ impl std::fmt::Display for ReusedId {
 /// Keeps the first event of each id; a later, different event with the same
 /// id is refused with its line (an exact repeat is harmless and dropped).
 fn refuse_reused(numbered: Vec<(usize, Event)>) -> (Vec<Arc<Event>>, Vec<ReusedId>) {
-    let mut first: std::collections::HashMap<EventId, (usize, usize)> =
-        std::collections::HashMap::with_capacity(numbered.len());
+    let mut first: HashMap<EventId, (usize, usize)> = HashMap::with_capacity(numbered.len());
     let mut events: Vec<Arc<Event>> = Vec::with_capacity(numbered.len());
     let mut refused = Vec::new();
     for (line, e) in numbered {

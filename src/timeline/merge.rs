@@ -8,7 +8,6 @@
 //! by the roster: see `trust`.)
 
 use super::event::{Event, EventId};
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 /// Merges two logs.
@@ -23,7 +22,8 @@ pub fn merge(a: &[Event], b: &[Event]) -> Vec<Event> {
 pub fn normalize<E: std::borrow::Borrow<Event>>(events: Vec<E>) -> Vec<E> {
     let mut keep = vec![true; events.len()];
     {
-        let mut first: HashMap<&EventId, usize> = HashMap::with_capacity(events.len());
+        let mut first: foldhash::HashMap<&EventId, usize> =
+            foldhash::HashMap::with_capacity_and_hasher(events.len(), Default::default());
         for (i, e) in events.iter().enumerate() {
             let e = e.borrow();
             match first.entry(&e.id) {

@@ -9,9 +9,13 @@
 //! are seconds and nanoseconds, and each variant is a tag byte followed by
 //! its fields in declaration order.
 //!
+//! It is written and read as frames of a few thousand events, each naming
+//! the texts it is the first to use, so that neither side holds the whole
+//! encoding in memory at once.
+//!
 //! Derived data only: [`unpack`] answers `None` for anything it cannot read
 //! whole (an unknown tag, an index past the table, a length past the end,
-//! bytes left over), and the log is read instead. The layout is tied to this
+//! bytes left over in a frame), and the log is read instead. The layout is tied to this
 //! build (the checkpoint's header names the build); a field added to an
 //! event must be added to [`pack_event`] and [`Reader::event`] alike (the
 //! compiler's exhaustive matches point at both; `pack_tests` checks every
@@ -25,48 +29,98 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Encodes events (and the lines refused for reusing an id).
-pub(crate) fn pack(events: &[Arc<Event>], reused: &[ReusedId]) -> Vec<u8> {
+/// Events per frame: a reader holds one frame's bytes at a time.
+const FRAME: usize = 2048;
+/// No frame of ours is this long; a longer length is garbage.
+const MAX_FRAME: usize = 64 << 20;
+
+/// Writes events (and the lines refused for reusing an id) to `out` as
+/// frames: each a length, the texts first named in it, then its events; an
+/// empty frame; then the refused lines. Only one frame is in memory at a time.
+/// Returns the bytes written.
+pub(crate) fn pack(
+    out: &mut impl std::io::Write,
+    events: &[Arc<Event>],
+    reused: &[ReusedId],
+) -> std::io::Result<u64> {
     let mut w = Writer::default();
-    w.len(events.len());
-    for e in events {
-        pack_event(&mut w, e);
+    let mut written = 0u64;
+    let mut frame = Writer::default();
+    let mut emit = |payload: &[u8], out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        frame.out.clear();
+        frame.len(payload.len());
+        out.write_all(&frame.out)?;
+        out.write_all(payload)?;
+        written += (frame.out.len() + payload.len()) as u64;
+        Ok(())
+    };
+    for chunk in events.chunks(FRAME) {
+        w.out.clear();
+        let named = w.strings.len();
+        for e in chunk {
+            pack_event(&mut w, e);
+        }
+        // The frame's payload: its new texts, then its events.
+        let mut payload = Writer::default();
+        payload.len(w.strings.len() - named);
+        for s in &w.strings[named..] {
+            payload.text(s);
+        }
+        payload.len(chunk.len());
+        payload.out.extend_from_slice(&w.out);
+        emit(&payload.out, out)?;
     }
-    w.len(reused.len());
+    emit(&[], out)?;
+    let mut tail = Writer::default();
+    tail.len(reused.len());
     for r in reused {
-        w.len(r.line);
-        w.len(r.first_line);
-        w.id(&r.id);
+        tail.len(r.line);
+        tail.len(r.first_line);
+        tail.id(&r.id);
     }
-    let mut out = Vec::with_capacity(w.out.len() + w.table_bytes + 8 * w.strings.len());
-    let mut head = Writer::default();
-    head.len(w.strings.len());
-    for s in &w.strings {
-        head.text(s);
-    }
-    out.extend_from_slice(&head.out);
-    out.extend_from_slice(&w.out);
-    out
+    emit(&tail.out, out)?;
+    Ok(written)
 }
 
-/// Decodes what [`pack`] wrote; `None` when it is not that, whole.
-pub(crate) fn unpack(bytes: &[u8]) -> Option<(Vec<Arc<Event>>, Vec<ReusedId>)> {
+/// Reads what [`pack`] wrote from `input`, feeding every byte read to
+/// `digest`; `None` when it is not that, whole (`input` may hold more).
+pub(crate) fn unpack(
+    input: &mut impl std::io::Read,
+    digest: &mut impl FnMut(&[u8]),
+) -> Option<(Vec<Arc<Event>>, Vec<ReusedId>)> {
+    let mut table: Vec<Sym> = Vec::new();
+    let mut events = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        read_frame(input, digest, &mut buf)?;
+        if buf.is_empty() {
+            break;
+        }
+        let mut r = Reader {
+            bytes: &buf,
+            at: 0,
+            table: std::mem::take(&mut table),
+        };
+        for _ in 0..r.count()? {
+            let s = Sym::new(r.str()?);
+            r.table.push(s);
+        }
+        let n = r.count()?;
+        events.reserve(n);
+        for _ in 0..n {
+            events.push(Arc::new(r.event()?));
+        }
+        if r.at != buf.len() {
+            return None;
+        }
+        table = r.table;
+    }
+    read_frame(input, digest, &mut buf)?;
     let mut r = Reader {
-        bytes,
+        bytes: &buf,
         at: 0,
-        table: Vec::new(),
+        table,
     };
-    let n = r.count()?;
-    let mut table = Vec::with_capacity(n);
-    for _ in 0..n {
-        table.push(Sym::new(r.str()?));
-    }
-    r.table = table;
-    let n = r.count()?;
-    let mut events = Vec::with_capacity(n);
-    for _ in 0..n {
-        events.push(Arc::new(r.event()?));
-    }
     let n = r.count()?;
     let mut reused = Vec::with_capacity(n);
     for _ in 0..n {
@@ -76,7 +130,37 @@ pub(crate) fn unpack(bytes: &[u8]) -> Option<(Vec<Arc<Event>>, Vec<ReusedId>)> {
             id: r.id()?,
         });
     }
-    (r.at == bytes.len()).then_some((events, reused))
+    (r.at == buf.len()).then_some((events, reused))
+}
+
+/// Reads one frame's payload into `buf`.
+fn read_frame(
+    input: &mut impl std::io::Read,
+    digest: &mut impl FnMut(&[u8]),
+    buf: &mut Vec<u8>,
+) -> Option<()> {
+    let mut len = 0u64;
+    for shift in (0..64).step_by(7) {
+        let mut b = [0u8; 1];
+        input.read_exact(&mut b).ok()?;
+        digest(&b);
+        len |= u64::from(b[0] & 0x7f).checked_shl(shift)?;
+        if b[0] & 0x80 == 0 {
+            break;
+        }
+        if shift >= 63 {
+            return None;
+        }
+    }
+    let len = usize::try_from(len).ok().filter(|&n| n <= MAX_FRAME)?;
+    buf.clear();
+    // Read by the piece: a garbled length runs out of input, not of memory.
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut *input, len as u64), buf).ok()?;
+    if buf.len() != len {
+        return None;
+    }
+    digest(buf);
+    Some(())
 }
 
 #[derive(Default)]
@@ -84,7 +168,6 @@ struct Writer<'a> {
     out: Vec<u8>,
     index: HashMap<&'a str, u32>,
     strings: Vec<&'a str>,
-    table_bytes: usize,
 }
 
 impl<'a> Writer<'a> {
@@ -124,7 +207,6 @@ impl<'a> Writer<'a> {
         let i = *self.index.entry(s.as_str()).or_insert(next);
         if i == next {
             self.strings.push(s.as_str());
-            self.table_bytes += s.len();
         }
         self.u64(u64::from(i));
     }

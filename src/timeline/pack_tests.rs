@@ -1,5 +1,20 @@
 use super::*;
 
+fn packed(events: &[Arc<Event>], reused: &[ReusedId]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let n = pack(&mut out, events, reused).expect("to memory");
+    assert_eq!(n, out.len() as u64);
+    out
+}
+
+fn unpacked(mut bytes: &[u8]) -> Option<(Vec<Arc<Event>>, Vec<ReusedId>)> {
+    let whole = bytes.len();
+    let mut seen = 0;
+    let read = unpack(&mut bytes, &mut |b| seen += b.len());
+    // What was read was all digested, and nothing was left behind.
+    read.filter(|_| seen == whole && bytes.is_empty())
+}
+
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().expect("time")
 }
@@ -190,8 +205,8 @@ fn every_kind_of_event_reads_back_as_it_was_written() {
         first_line: 3,
         id: EventId::from("dup"),
     }];
-    let bytes = pack(&events, &reused);
-    let (back, back_reused) = unpack(&bytes).expect("reads back");
+    let bytes = packed(&events, &reused);
+    let (back, back_reused) = unpacked(&bytes).expect("reads back");
     assert_eq!(back, events);
     assert_eq!(back_reused, reused);
     // And as JSON, the form the log holds, too.
@@ -205,31 +220,37 @@ fn every_kind_of_event_reads_back_as_it_was_written() {
 
 #[test]
 fn a_cut_or_garbled_body_is_refused_or_read_without_a_panic() {
-    let bytes = pack(&every_kind(), &[]);
+    let bytes = packed(&every_kind(), &[]);
     for cut in 0..bytes.len() {
         assert!(
-            unpack(&bytes[..cut]).is_none(),
+            unpacked(&bytes[..cut]).is_none(),
             "cut at {cut} read as whole"
         );
     }
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(unpack(&longer).is_none(), "bytes left over");
+    assert!(unpacked(&longer).is_none(), "bytes left over");
     for i in 0..bytes.len() {
         for flip in [0x01u8, 0x80, 0xff] {
             let mut garbled = bytes.clone();
             garbled[i] ^= flip;
-            let _ = unpack(&garbled);
+            let _ = unpacked(&garbled);
         }
     }
-    // A huge count is refused before anything is allocated for it.
-    assert!(unpack(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
+    // A huge length or count is refused before anything is allocated for it.
+    assert!(unpacked(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
+    assert!(unpacked(&[0x05, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
 }
 
 #[test]
 fn repeated_texts_are_written_once() {
-    let events = every_kind();
-    let bytes = pack(&events, &[]);
+    let mut events = every_kind();
+    // Over several frames: a text named in an earlier frame is not written again.
+    while events.len() < 3 * FRAME {
+        events.extend(every_kind());
+    }
+    let bytes = packed(&events, &[]);
+    assert_eq!(unpacked(&bytes).expect("reads back").0, events);
     let hay = String::from_utf8_lossy(&bytes);
     assert_eq!(hay.matches("conda-forge/conda-feedstock").count(), 1);
     assert_eq!(hay.matches("channel conda-forge").count(), 1);

@@ -28,35 +28,38 @@ const POOLED: usize = 200;
 const POOL_CAP: usize = 1 << 16;
 
 thread_local! {
-    static POOL: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    static POOL: RefCell<HashSet<Sym>> = RefCell::new(HashSet::new());
 }
 
 /// A shared, immutable text; see the module's documentation.
+///
+/// One pointer wide (the text's length lives behind it): a fact names up to
+/// six of them, and 100,000 facts are held at once.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Sym(Arc<str>);
+pub struct Sym(Arc<Box<str>>);
 
 impl Sym {
     /// The pooled copy of `s` (made on first sight).
     pub fn new(s: &str) -> Sym {
         if s.len() > POOLED {
-            return Sym(Arc::from(s));
+            return Sym::unpooled(s);
         }
         POOL.with(|pool| {
             let mut pool = pool.borrow_mut();
             if let Some(have) = pool.get(s) {
-                return Sym(Arc::clone(have));
+                return have.clone();
             }
-            let made: Arc<str> = Arc::from(s);
+            let made = Sym::unpooled(s);
             if pool.len() < POOL_CAP {
-                pool.insert(Arc::clone(&made));
+                pool.insert(made.clone());
             }
-            Sym(made)
+            made
         })
     }
 
     /// A copy of `s` outside the pool (a text that never repeats).
     pub fn unpooled(s: &str) -> Sym {
-        Sym(Arc::from(s))
+        Sym(Arc::new(Box::from(s)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -97,7 +100,7 @@ impl fmt::Display for Sym {
 
 impl fmt::Debug for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(&**self.0, f)
     }
 }
 
@@ -139,37 +142,37 @@ impl From<&Sym> for String {
 
 impl PartialEq<str> for Sym {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        **self.0 == *other
     }
 }
 
 impl PartialEq<&str> for Sym {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        **self.0 == **other
     }
 }
 
 impl PartialEq<String> for Sym {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        **self.0 == **other
     }
 }
 
 impl PartialEq<Sym> for str {
     fn eq(&self, other: &Sym) -> bool {
-        self == &*other.0
+        *self == **other.0
     }
 }
 
 impl PartialEq<Sym> for &str {
     fn eq(&self, other: &Sym) -> bool {
-        *self == &*other.0
+        **self == **other.0
     }
 }
 
 impl PartialEq<Sym> for String {
     fn eq(&self, other: &Sym) -> bool {
-        **self == *other.0
+        **self == **other.0
     }
 }
 
