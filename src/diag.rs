@@ -586,6 +586,23 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Whether `c` must not reach a terminal as it is. Line feeds and tabs are kept:
 /// notes have several lines, and neither moves the cursor anywhere harmful.
+/// Whether UTF-8 `bytes` hold a character [`is_harmful`] names, checked a
+/// byte at a time (a large export is scanned whole): C0 controls but line
+/// feed and tab, DEL, C1 controls (`C2 80`–`C2 9F`), and the bidirectional
+/// controls (`E2 80 AA`–`E2 80 AE`, `E2 81 A6`–`E2 81 A9`).
+fn any_harmful(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\n' | b'\t' => false,
+        0..0x20 | 0x7f => true,
+        0xc2 => bytes.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c)),
+        0xe2 => matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
+        ),
+        _ => false,
+    })
+}
+
 fn is_harmful(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         // Bidirectional embeddings, overrides and isolates ("trojan source").
@@ -595,7 +612,7 @@ fn is_harmful(c: char) -> bool {
 /// `text` with every control character (but line feed and tab) written as a visible
 /// escape: `eve\x1b]0;PWNED\x07`. Borrowed when nothing needed escaping.
 pub fn harmless(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_harmful) {
+    if !any_harmful(text.as_bytes()) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -635,6 +652,17 @@ pub(crate) fn harmless_line(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod sanitize_tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte scan finds a harmful character exactly when one is there.
+        #[test]
+        fn the_byte_scan_agrees_with_the_characters(
+            text in "(\\PC|[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{2028}-\\u{206f}])*"
+        ) {
+            prop_assert_eq!(any_harmful(text.as_bytes()), text.chars().any(is_harmful));
+        }
+    }
 
     #[test]
     fn escapes_are_shown_not_obeyed() {

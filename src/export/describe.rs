@@ -425,19 +425,48 @@ pub fn subject(event: &Event) -> Option<String> {
 /// the config's `[channels]` table. Credentials embedded in a URL are removed,
 /// because exports get pasted into public documents.
 pub fn link(event: &Event, channels: &BTreeMap<String, String>) -> Option<String> {
+    Links::default().of(event, channels)
+}
+
+/// [`link`] for the many events of one export: each channel's URL is
+/// resolved once, not once per row.
+#[derive(Default)]
+pub(crate) struct Links {
+    bases: std::collections::HashMap<crate::timeline::Sym, Option<String>>,
+}
+
+impl Links {
+    pub(crate) fn of(
+        &mut self,
+        event: &Event,
+        channels: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        link_with(event, channels, &mut self.bases)
+    }
+}
+
+fn link_with(
+    event: &Event,
+    channels: &BTreeMap<String, String>,
+    bases: &mut std::collections::HashMap<crate::timeline::Sym, Option<String>>,
+) -> Option<String> {
     event
         .link
         .as_deref()
         .map(String::from)
         .filter(|l| !l.trim().is_empty())
         .or_else(|| match &event.what {
-            EventKind::Observed { fact, .. } => derived_link(fact, channels),
+            EventKind::Observed { fact, .. } => derived_link(fact, channels, bases),
             _ => None,
         })
         .map(|l| super::redact::redact(&l))
 }
 
-fn derived_link(fact: &Fact, channels: &BTreeMap<String, String>) -> Option<String> {
+fn derived_link(
+    fact: &Fact,
+    channels: &BTreeMap<String, String>,
+    bases: &mut std::collections::HashMap<crate::timeline::Sym, Option<String>>,
+) -> Option<String> {
     let gh = |repo: &str, path: String| {
         let plausible = repo.split('/').count() == 2
             && !repo.contains(char::is_whitespace)
@@ -464,8 +493,10 @@ fn derived_link(fact: &Fact, channels: &BTreeMap<String, String>) -> Option<Stri
             subdir,
             file_name,
             ..
-        } => resolve_channel(channel, channels)
-            .ok()
+        } => bases
+            .entry(channel.clone())
+            .or_insert_with(|| resolve_channel(channel, channels).ok().map(|u| u.to_string()))
+            .as_ref()
             .map(|base| format!("{base}/{subdir}/{file_name}")),
         Fact::Disappeared { .. } | Fact::LabelledBroken { .. } => None,
         Fact::PypiUploaded {

@@ -54,18 +54,42 @@ pub(crate) fn table(plan: &Plan, state: &State, opts: &ExportOptions) -> String 
 
 /// Renders lines as a Markdown table.
 pub(crate) fn render(lines: &[Line]) -> String {
-    let mut out = String::with_capacity(64 + lines.len() * 96);
+    // Sized once (a large table doubling its buffer held both copies at once).
+    let size: usize = lines
+        .iter()
+        .map(|l| match l {
+            Line::Row(r) => 32 + r.action.len() + r.link.as_ref().map_or(0, String::len),
+            Line::Quiet(_) => 64,
+        })
+        .sum();
+    let mut out = String::with_capacity(80 + size + size / 16);
     out.push_str("| Date | Time | Action | Link |\n| ---- | ---- | ------ | ---- |\n");
     for line in lines {
         match line {
             Line::Row(r) => {
-                let date = r.at.format("%Y-%m-%d").to_string();
-                let time = r.at.format("%H:%M").to_string();
-                let link = r.link.as_deref().unwrap_or("");
-                push_row(
-                    &mut out,
-                    &[&date, &time, &escape_cell(&r.action), &escape_cell(link)],
+                use chrono::{Datelike, Timelike};
+                use std::fmt::Write as _;
+                // What `%Y-%m-%d | %H:%M` gives, without parsing a format per row.
+                let (d, t) = (r.at.date_naive(), r.at.time());
+                let _ = write!(
+                    out,
+                    "| {:04}-{:02}-{:02} | {:02}:{:02} |",
+                    d.year(),
+                    d.month(),
+                    d.day(),
+                    t.hour(),
+                    t.minute()
                 );
+                for cell in [r.action.as_str(), r.link.as_deref().unwrap_or("")] {
+                    let start = out.len();
+                    out.push(' ');
+                    escape_into(&mut out, cell);
+                    if out.len() > start + 1 {
+                        out.push(' ');
+                    }
+                    out.push('|');
+                }
+                out.push('\n');
             }
             Line::Quiet(d) => {
                 let text = format!("… no events for {}", format_span(*d));
@@ -96,7 +120,30 @@ fn push_row(out: &mut String, cells: &[&str]) {
 /// control characters a space, and surrounding whitespace is trimmed (a
 /// leading space or tab can turn a cell into code).
 pub(crate) fn escape_cell(text: &str) -> String {
+    let mut out = String::new();
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape_cell`], appending to `out`.
+fn escape_into(out: &mut String, text: &str) {
     let text = text.trim();
+    // Nothing to escape (the common case, checked a byte at a time): no
+    // markup, no C0 or DEL, no C1 control (`C2 80`–`C2 9F`).
+    let bytes = text.as_bytes();
+    let special = |(i, b): (usize, &u8)| match b {
+        b'\\' | b'|' | b'`' | b'<' | 0..0x20 | 0x7f => true,
+        0xc2 => bytes.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c)),
+        _ => false,
+    };
+    if !bytes.iter().enumerate().any(special) {
+        out.push_str(text);
+        return;
+    }
+    out.push_str(&escape_slow(text));
+}
+
+fn escape_slow(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -135,6 +182,7 @@ pub fn fold_rows(
     let mut consumed = vec![false; events.len()];
     // Per CI subject: the row of its last observation, and that observation's state.
     let mut last_ci: HashMap<String, (usize, CiState)> = HashMap::new();
+    let mut links = describe::Links::default();
     for (i, e) in events.iter().enumerate() {
         if consumed[i] {
             continue;
@@ -201,7 +249,7 @@ pub fn fold_rows(
                         describe::available(package, version, channel, &subdirs),
                         describe::available_times(e.at, seen)
                     ),
-                    link: describe::link(e, channels),
+                    link: links.of(e, channels),
                     events: count,
                 });
             }
@@ -241,7 +289,7 @@ pub fn fold_rows(
                 at: e.at,
                 end: e.at,
                 action: describe(e, plan),
-                link: describe::link(e, channels),
+                link: links.of(e, channels),
                 events: 1,
             }),
         }
@@ -299,6 +347,19 @@ pub(crate) fn with_quiet(rows: Vec<Row>, gap: Option<Duration>) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Text with nothing to escape takes the fast path and comes out as
+        /// the character-by-character escape would write it.
+        #[test]
+        fn the_fast_path_writes_what_the_full_escape_writes(
+            text in "(\\PC|[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}|`<\\\\])*"
+        ) {
+            let mut fast = String::new();
+            escape_into(&mut fast, &text);
+            proptest::prop_assert_eq!(fast, escape_slow(text.trim()));
+        }
+    }
 
     #[test]
     fn cells_cannot_break_the_table() {

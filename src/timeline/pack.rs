@@ -101,8 +101,10 @@ pub(crate) fn unpack(
             at: 0,
             table: std::mem::take(&mut table),
         };
+        // The table already holds each text once: the thread's pool would
+        // only add a lookup per text, and keep them all after the read.
         for _ in 0..r.count()? {
-            let s = Sym::new(r.str()?);
+            let s = Sym::unpooled(r.str()?);
             r.table.push(s);
         }
         let n = r.count()?;

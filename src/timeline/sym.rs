@@ -28,7 +28,7 @@ const POOLED: usize = 200;
 const POOL_CAP: usize = 1 << 16;
 
 thread_local! {
-    static POOL: RefCell<HashSet<Sym>> = RefCell::new(HashSet::new());
+    static POOL: RefCell<HashSet<Sym, foldhash::fast::RandomState>> = RefCell::new(HashSet::default());
 }
 
 /// A shared, immutable text; see the module's documentation.
