@@ -22,7 +22,7 @@
 use chrono::Duration;
 use flightdeck::checklist::{Checklist, StepId};
 use flightdeck::crew::Role;
-use flightdeck::export::{ExportOptions, Format, export};
+use flightdeck::export::{ExportOptions, Format, export_to};
 use flightdeck::timeline::{
     Book, Clock, Event, EventId, EventKind, EventLog, Fact, Home, Release, fold_owned, judge, log,
 };
@@ -174,12 +174,16 @@ fn status_cold(release: &Release) {
 fn export_md(release: &Release) {
     let events = release.read_events().unwrap_or_default();
     let state = fold_owned(&release.plan, events);
-    let text = export(
+    // As `export --format md -o FILE` writes it, a row at a time (to a sink:
+    // the disk's speed is not what is measured here).
+    let mut out = std::io::sink();
+    let written = export_to(
         release,
         &state,
         &ExportOptions::new(Format::Md, at(12, 9, 0)),
+        &mut out,
     );
-    black_box(text.map(|t| t.len()).unwrap_or_default());
+    black_box(written.is_ok());
 }
 
 fn first_frame(release: &Release) {
@@ -420,18 +424,26 @@ fn main() {
         println!("  {:>7} → {:<7}  {}", lo.n, hi.n, parts.join(", "));
     }
     if let Some(row) = rows.iter().find(|r| r.n == 100_000) {
-        let verdict = |c: &Cost| {
-            if c.ms < 150.0 && c.mb < 50.0 {
-                "within the goal"
+        // Memory is judged by a fresh process's peak resident size (what a
+        // user's `status`, `export` or `fly` holds); the in-process peaks above
+        // reuse what earlier runs freed.
+        println!("\nat 100,000 events (goals: under 150 ms, under 50 MB resident):");
+        for (name, ms, mb) in [
+            ("status", row.cost[0].ms, row.rss[0]),
+            ("export md", row.cost[2].ms, row.rss[1]),
+            ("first frame", row.cost[3].ms, row.rss[2]),
+        ] {
+            let verdict = if ms < 150.0 && mb < 50.0 {
+                "within the goals"
             } else {
-                "OVER the goal"
-            }
-        };
-        println!("\nat 100,000 events (goal 150 ms / 50 MB):");
-        for (k, name) in NAMES.iter().enumerate().take(4) {
-            let c = &row.cost[k];
-            println!("  {name}: {:.0} ms / {:.0} MB ({})", c.ms, c.mb, verdict(c));
+                "OVER a goal"
+            };
+            println!("  {name}: {ms:.0} ms, {mb:.0} MB resident ({verdict})");
         }
+        println!(
+            "  status without a checkpoint (the first start after it was deleted; no goal): {:.0} ms",
+            row.cost[1].ms
+        );
         println!(
             "  binary status {:.0} ms, binary export {:.0} ms",
             row.bin[0], row.bin[1]

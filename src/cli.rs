@@ -554,16 +554,15 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
         channels: config.channels.clone(),
         ..ExportOptions::new(args.format, Utc::now())
     };
-    let text = crate::export::export(&release, &state, &opts)?;
+    // Written as it is made: a long release's table is never held whole.
+    let write =
+        |out: &mut dyn std::io::Write| crate::export::export_to(&release, &state, &opts, out);
     match args.output.filter(|p| p.as_os_str() != "-") {
         None => {
             use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is the reader's choice, not a failure.
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            match write(&mut stdout).and_then(|()| stdout.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(e).wrap_err("writing the export")
                 }
@@ -571,7 +570,7 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
             }
         }
         Some(path) => {
-            crate::timeline::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| {
+            crate::timeline::fsutil::write_atomic_with(&path, write).map_err(|e| {
                 user(format!(
                     "cannot write {}: {e}\n  choose another path with -o FILE",
                     path.display()

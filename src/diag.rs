@@ -591,6 +591,13 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// feed and tab, DEL, C1 controls (`C2 80`–`C2 9F`), and the bidirectional
 /// controls (`E2 80 AA`–`E2 80 AE`, `E2 81 A6`–`E2 81 A9`).
 fn any_harmful(bytes: &[u8]) -> bool {
+    // Plain ASCII text first, in a loop simple enough to vectorize.
+    if bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
+    {
+        return false;
+    }
     bytes.iter().enumerate().any(|(i, &b)| match b {
         b'\n' | b'\t' => false,
         0..0x20 | 0x7f => true,

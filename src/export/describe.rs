@@ -495,7 +495,11 @@ fn derived_link(
             ..
         } => bases
             .entry(channel.clone())
-            .or_insert_with(|| resolve_channel(channel, channels).ok().map(|u| u.to_string()))
+            .or_insert_with(|| {
+                resolve_channel(channel, channels)
+                    .ok()
+                    .map(|u| u.to_string())
+            })
             .as_ref()
             .map(|base| format!("{base}/{subdir}/{file_name}")),
         Fact::Disappeared { .. } | Fact::LabelledBroken { .. } => None,

@@ -44,13 +44,44 @@ pub(crate) enum Line {
 
 /// The whole table for a release, as Markdown, ending with a newline.
 pub(crate) fn table(plan: &Plan, state: &State, opts: &ExportOptions) -> String {
+    render(&lines(plan, state, opts))
+}
+
+/// [`table`], written to `out` a row at a time, each row made harmless
+/// (`export --format md` of a long release holds no copy of the whole text).
+pub(crate) fn write_table(
+    plan: &Plan,
+    state: &State,
+    opts: &ExportOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut row = String::with_capacity(256);
+    row.push_str(HEAD);
+    let (rows, gap) = rows(plan, state, opts);
+    for line in quiet_lines(rows, gap) {
+        render_line(&mut row, &line);
+        out.write_all(crate::diag::harmless(&row).as_bytes())?;
+        row.clear();
+    }
+    out.write_all(row.as_bytes())
+}
+
+/// The table's lines: rows, and `…` lines for the quiet stretches.
+fn lines(plan: &Plan, state: &State, opts: &ExportOptions) -> Vec<Line> {
+    let (rows, gap) = rows(plan, state, opts);
+    with_quiet(rows, gap)
+}
+
+/// The table's rows, and the gap that makes a stretch between them quiet.
+fn rows(plan: &Plan, state: &State, opts: &ExportOptions) -> (Vec<Row>, Option<Duration>) {
     let events = table_events(state, opts);
     let rows = fold_rows(plan, &events, opts.gap, &opts.channels);
     // With --starred the stretches between rows are omitted on purpose, not
     // quiet: a `…` row there would say something false.
-    let gap = if opts.starred_only { None } else { opts.gap };
-    render(&with_quiet(rows, gap))
+    (rows, if opts.starred_only { None } else { opts.gap })
 }
+
+const HEAD: &str = "| Date | Time | Action | Link |\n| ---- | ---- | ------ | ---- |\n";
 
 /// Renders lines as a Markdown table.
 pub(crate) fn render(lines: &[Line]) -> String {
@@ -62,42 +93,46 @@ pub(crate) fn render(lines: &[Line]) -> String {
             Line::Quiet(_) => 64,
         })
         .sum();
-    let mut out = String::with_capacity(80 + size + size / 16);
-    out.push_str("| Date | Time | Action | Link |\n| ---- | ---- | ------ | ---- |\n");
+    let mut out = String::with_capacity(HEAD.len() + size + size / 16);
+    out.push_str(HEAD);
     for line in lines {
-        match line {
-            Line::Row(r) => {
-                use chrono::{Datelike, Timelike};
-                use std::fmt::Write as _;
-                // What `%Y-%m-%d | %H:%M` gives, without parsing a format per row.
-                let (d, t) = (r.at.date_naive(), r.at.time());
-                let _ = write!(
-                    out,
-                    "| {:04}-{:02}-{:02} | {:02}:{:02} |",
-                    d.year(),
-                    d.month(),
-                    d.day(),
-                    t.hour(),
-                    t.minute()
-                );
-                for cell in [r.action.as_str(), r.link.as_deref().unwrap_or("")] {
-                    let start = out.len();
-                    out.push(' ');
-                    escape_into(&mut out, cell);
-                    if out.len() > start + 1 {
-                        out.push(' ');
-                    }
-                    out.push('|');
-                }
-                out.push('\n');
-            }
-            Line::Quiet(d) => {
-                let text = format!("… no events for {}", format_span(*d));
-                push_row(&mut out, &["…", "…", &text, ""]);
-            }
-        }
+        render_line(&mut out, line);
     }
     out
+}
+
+fn render_line(out: &mut String, line: &Line) {
+    match line {
+        Line::Row(r) => {
+            use chrono::{Datelike, Timelike};
+            use std::fmt::Write as _;
+            // What `%Y-%m-%d | %H:%M` gives, without parsing a format per row.
+            let (d, t) = (r.at.date_naive(), r.at.time());
+            let _ = write!(
+                out,
+                "| {:04}-{:02}-{:02} | {:02}:{:02} |",
+                d.year(),
+                d.month(),
+                d.day(),
+                t.hour(),
+                t.minute()
+            );
+            for cell in [r.action.as_str(), r.link.as_deref().unwrap_or("")] {
+                let start = out.len();
+                out.push(' ');
+                escape_into(out, cell);
+                if out.len() > start + 1 {
+                    out.push(' ');
+                }
+                out.push('|');
+            }
+            out.push('\n');
+        }
+        Line::Quiet(d) => {
+            let text = format!("… no events for {}", format_span(*d));
+            push_row(out, &["…", "…", &text, ""]);
+        }
+    }
 }
 
 fn push_row(out: &mut String, cells: &[&str]) {
@@ -131,12 +166,14 @@ fn escape_into(out: &mut String, text: &str) {
     // Nothing to escape (the common case, checked a byte at a time): no
     // markup, no C0 or DEL, no C1 control (`C2 80`–`C2 9F`).
     let bytes = text.as_bytes();
+    let ascii_plain =
+        |&b: &u8| (0x20..0x7f).contains(&b) && !matches!(b, b'\\' | b'|' | b'`' | b'<');
     let special = |(i, b): (usize, &u8)| match b {
         b'\\' | b'|' | b'`' | b'<' | 0..0x20 | 0x7f => true,
         0xc2 => bytes.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c)),
         _ => false,
     };
-    if !bytes.iter().enumerate().any(special) {
+    if bytes.iter().all(ascii_plain) || !bytes.iter().enumerate().any(special) {
         out.push_str(text);
         return;
     }
@@ -329,19 +366,20 @@ fn push_ci(
 
 /// Inserts a `…` line wherever nothing happened for longer than `gap`.
 pub(crate) fn with_quiet(rows: Vec<Row>, gap: Option<Duration>) -> Vec<Line> {
-    let mut lines = Vec::with_capacity(rows.len());
+    quiet_lines(rows, gap).collect()
+}
+
+/// [`with_quiet`], a line at a time.
+fn quiet_lines(rows: Vec<Row>, gap: Option<Duration>) -> impl Iterator<Item = Line> {
     let mut busy_until: Option<DateTime<Utc>> = None;
-    for row in rows {
-        if let (Some(gap), Some(until)) = (gap, busy_until) {
-            let quiet = row.at - until;
-            if quiet > gap {
-                lines.push(Line::Quiet(quiet));
-            }
-        }
+    rows.into_iter().flat_map(move |row| {
+        let quiet = match (gap, busy_until) {
+            (Some(gap), Some(until)) if row.at - until > gap => Some(Line::Quiet(row.at - until)),
+            _ => None,
+        };
         busy_until = Some(busy_until.map_or(row.end, |b| b.max(row.end)));
-        lines.push(Line::Row(row));
-    }
-    lines
+        quiet.into_iter().chain(std::iter::once(Line::Row(row)))
+    })
 }
 
 #[cfg(test)]

@@ -135,6 +135,23 @@ pub fn export(release: &Release, state: &State, opts: &ExportOptions) -> Result<
     })
 }
 
+/// [`export`], written to `out`: a Markdown table a row at a time, so that a
+/// long release's table is never held whole in memory.
+pub fn export_to(
+    release: &Release,
+    state: &State,
+    opts: &ExportOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match opts.format {
+        Format::Md => markdown::write_table(&release.plan, state, opts, out),
+        _ => {
+            let text = export(release, state, opts).map_err(std::io::Error::other)?;
+            out.write_all(text.as_bytes())
+        }
+    }
+}
+
 /// Where the cockpit writes an export: inside the release's directory, named
 /// after the release so a copied file still says what it is.
 pub fn default_path(release: &Release, format: Format) -> PathBuf {
