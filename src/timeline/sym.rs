@@ -25,7 +25,7 @@ use std::sync::Arc;
 const POOLED: usize = 200;
 /// A thread's pool stops growing at this many texts (a process that reads
 /// many releases' logs must not keep them all): later ones are not pooled.
-const POOL_CAP: usize = 1 << 16;
+const POOL_CAP: usize = 1 << 14;
 
 thread_local! {
     static POOL: RefCell<HashSet<Sym, foldhash::fast::RandomState>> = RefCell::new(HashSet::default());
