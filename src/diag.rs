@@ -592,10 +592,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// controls (`E2 80 AA`–`E2 80 AE`, `E2 81 A6`–`E2 81 A9`).
 fn any_harmful(bytes: &[u8]) -> bool {
     // Plain ASCII text first, in a loop simple enough to vectorize.
-    if bytes
-        .iter()
-        .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
-    {
+    if all_bytes(bytes, |b| {
+        (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t'
+    }) {
         return false;
     }
     bytes.iter().enumerate().any(|(i, &b)| match b {
@@ -608,6 +607,15 @@ fn any_harmful(bytes: &[u8]) -> bool {
         ),
         _ => false,
     })
+}
+
+/// Whether every byte passes `plain`: by chunks without an early exit
+/// inside one, so that the compiler vectorizes the test (`Iterator::all`
+/// stops at each byte, and does not).
+pub(crate) fn all_bytes(bytes: &[u8], plain: impl Fn(u8) -> bool) -> bool {
+    bytes
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & plain(b)))
 }
 
 fn is_harmful(c: char) -> bool {

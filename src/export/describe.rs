@@ -139,7 +139,10 @@ pub(crate) fn available_times(
     uploaded: chrono::DateTime<chrono::Utc>,
     first_seen: Option<chrono::DateTime<chrono::Utc>>,
 ) -> String {
-    let hm = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M").to_string();
+    let hm = |t: chrono::DateTime<chrono::Utc>| {
+        use chrono::Timelike;
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    };
     match first_seen {
         Some(seen) if seen.date_naive() != uploaded.date_naive() => format!(
             " — uploaded {}, first seen {}",
@@ -459,7 +462,7 @@ fn link_with(
             EventKind::Observed { fact, .. } => derived_link(fact, channels, bases),
             _ => None,
         })
-        .map(|l| super::redact::redact(&l))
+        .map(super::redact::redact_owned)
 }
 
 fn derived_link(

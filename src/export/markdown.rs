@@ -17,7 +17,7 @@
 use super::describe::{self, describe};
 use super::{ExportOptions, format_span, table_events};
 use crate::checklist::Plan;
-use crate::timeline::{CiState, Event, EventKind, Fact, State};
+use crate::timeline::{CiState, Event, EventKind, Fact, State, Sym};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -105,18 +105,22 @@ fn render_line(out: &mut String, line: &Line) {
     match line {
         Line::Row(r) => {
             use chrono::{Datelike, Timelike};
-            use std::fmt::Write as _;
             // What `%Y-%m-%d | %H:%M` gives, without parsing a format per row.
             let (d, t) = (r.at.date_naive(), r.at.time());
-            let _ = write!(
-                out,
-                "| {:04}-{:02}-{:02} | {:02}:{:02} |",
-                d.year(),
-                d.month(),
-                d.day(),
-                t.hour(),
-                t.minute()
-            );
+            out.push_str("| ");
+            match u32::try_from(d.year()) {
+                Ok(year) => push_padded(out, year, 4),
+                Err(_) => out.push_str(&d.format("%Y").to_string()),
+            }
+            out.push('-');
+            push_padded(out, d.month(), 2);
+            out.push('-');
+            push_padded(out, d.day(), 2);
+            out.push_str(" | ");
+            push_padded(out, t.hour(), 2);
+            out.push(':');
+            push_padded(out, t.minute(), 2);
+            out.push_str(" |");
             for cell in [r.action.as_str(), r.link.as_deref().unwrap_or("")] {
                 let start = out.len();
                 out.push(' ');
@@ -133,6 +137,24 @@ fn render_line(out: &mut String, line: &Line) {
             push_row(out, &["…", "…", &text, ""]);
         }
     }
+}
+
+/// `n` in decimal, zero-padded to `width` digits.
+fn push_padded(out: &mut String, n: u32, width: usize) {
+    let mut digits = [0u8; 10];
+    let (mut n, mut i) = (n, digits.len());
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in digits.len() - i..width {
+        out.push('0');
+    }
+    out.extend(digits[i..].iter().map(|&b| char::from(b)));
 }
 
 fn push_row(out: &mut String, cells: &[&str]) {
@@ -166,14 +188,13 @@ fn escape_into(out: &mut String, text: &str) {
     // Nothing to escape (the common case, checked a byte at a time): no
     // markup, no C0 or DEL, no C1 control (`C2 80`–`C2 9F`).
     let bytes = text.as_bytes();
-    let ascii_plain =
-        |&b: &u8| (0x20..0x7f).contains(&b) && !matches!(b, b'\\' | b'|' | b'`' | b'<');
+    let ascii_plain = |b: u8| (0x20..0x7f).contains(&b) && !matches!(b, b'\\' | b'|' | b'`' | b'<');
     let special = |(i, b): (usize, &u8)| match b {
         b'\\' | b'|' | b'`' | b'<' | 0..0x20 | 0x7f => true,
         0xc2 => bytes.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c)),
         _ => false,
     };
-    if bytes.iter().all(ascii_plain) || !bytes.iter().enumerate().any(special) {
+    if crate::diag::all_bytes(bytes, ascii_plain) || !bytes.iter().enumerate().any(special) {
         out.push_str(text);
         return;
     }
@@ -218,7 +239,7 @@ pub fn fold_rows(
     let mut rows: Vec<Row> = Vec::with_capacity(events.len());
     let mut consumed = vec![false; events.len()];
     // Per CI subject: the row of its last observation, and that observation's state.
-    let mut last_ci: HashMap<String, (usize, CiState)> = HashMap::new();
+    let mut last_ci: HashMap<CiSubject, (usize, CiState)> = HashMap::new();
     let mut links = describe::Links::default();
     for (i, e) in events.iter().enumerate() {
         if consumed[i] {
@@ -299,7 +320,7 @@ pub fn fold_rows(
                 push_ci(
                     &mut rows,
                     &mut last_ci,
-                    format!("pr/{repo}/{number}"),
+                    CiSubject::Pr(repo.clone(), *number),
                     *state,
                     e,
                     plan,
@@ -315,7 +336,7 @@ pub fn fold_rows(
                 push_ci(
                     &mut rows,
                     &mut last_ci,
-                    format!("ref/{repo}/{reference}"),
+                    CiSubject::Ref(repo.clone(), reference.clone()),
                     *state,
                     e,
                     plan,
@@ -334,10 +355,17 @@ pub fn fold_rows(
     rows
 }
 
+/// What a CI observation is about: a PR, or a ref.
+#[derive(PartialEq, Eq, Hash)]
+enum CiSubject {
+    Pr(Sym, u64),
+    Ref(Sym, Sym),
+}
+
 fn push_ci(
     rows: &mut Vec<Row>,
-    last_ci: &mut HashMap<String, (usize, CiState)>,
-    key: String,
+    last_ci: &mut HashMap<CiSubject, (usize, CiState)>,
+    key: CiSubject,
     state: CiState,
     e: &Event,
     plan: &Plan,

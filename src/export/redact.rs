@@ -6,9 +6,7 @@
 /// links built from those URLs reach the screen, `poll` output and the log.
 pub fn redact(text: &str) -> String {
     use std::sync::OnceLock;
-    // Neither pattern can match without these: most links are left as they are
-    // without running either (a large export redacts 100,000 links).
-    if !text.contains('@') && !text.contains("/t/") {
+    if clean(text) {
         return text.to_string();
     }
     static USERINFO: OnceLock<regex::Regex> = OnceLock::new();
@@ -21,6 +19,17 @@ pub fn redact(text: &str) -> String {
     });
     let text = userinfo.replace_all(text, "://");
     token.replace_all(&text, "${1}<token>").into_owned()
+}
+
+/// [`redact`], keeping `text` itself when it holds no credentials.
+pub(crate) fn redact_owned(text: String) -> String {
+    if clean(&text) { text } else { redact(&text) }
+}
+
+/// Neither pattern can match without these: most links are left as they are
+/// without running either (a large export redacts 100,000 links).
+fn clean(text: &str) -> bool {
+    !text.contains('@') && !text.contains("/t/")
 }
 
 #[cfg(test)]
