@@ -405,12 +405,12 @@ fn fly(
     use std::io::IsTerminal;
     let release = home.resolve(release)?;
     let flag = role;
-    let role = crew::seat(&release, me, role)?;
     // Checked before opening the log, so a pipe gets a clear message and exit 2.
     if !std::io::stdout().is_terminal() {
         return Err(crate::tui::not_a_terminal(&release.meta.id));
     }
-    let store = crate::store::Store::open(&release, me, role, Clock::System)?;
+    let (log, role) = crew::open_seated(&release, me, flag, Clock::System)?;
+    let store = crate::store::Store::new(log);
     let mut opts = crate::tui::CockpitOptions {
         role,
         theme: config.theme.clone(),
@@ -470,13 +470,13 @@ fn poll(
 ) -> Result<()> {
     use crate::probe::{poll, scheduler::NOT_POLLED};
     let release = home.resolve(release)?;
-    let role = crew::seat(&release, me, role)?;
+    let (log, role) = crew::open_seated(&release, me, role, Clock::System)?;
     rules::seat_may(role, rules::Act::Observe).map_err(|r| {
         user(format!(
             "{r}: probes record what they see, and this seat writes nothing"
         ))
     })?;
-    let log = crate::store::Store::open(&release, me, role, Clock::System)?;
+    let log = crate::store::Store::new(log);
     let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     if !once {
         println!("polling {} until Ctrl-C", release.meta.id);
@@ -630,8 +630,7 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
             release.meta.id, args.step, release.meta.id
         )));
     };
-    let role = crew::seat(&release, me, role)?;
-    let mut log = release.open_log_for(me, role, Clock::System)?;
+    let (mut log, role) = crew::open_seated(&release, me, role, Clock::System)?;
     let state = fold(&release.plan, log.events());
     let current = state
         .step(&id)

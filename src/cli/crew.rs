@@ -6,7 +6,7 @@ use crate::crew::{Role, Roster, same_login, seat_in};
 use crate::diag::Diagnostics;
 use crate::error::user;
 use crate::timeline::rules::{self, Book};
-use crate::timeline::{Clock, EventKind, Home, Release, State, fold};
+use crate::timeline::{Clock, EventKind, EventLog, Home, Release, State, fold};
 use clap::{Args, Subcommand};
 use color_eyre::eyre::Result;
 use std::path::PathBuf;
@@ -179,6 +179,28 @@ pub(crate) fn crew_line(r: &Roster) -> String {
     parts.join(" · ")
 }
 
+/// The release's log, opened once for the seat its roster gives `me` (`flag`
+/// caps it): read first, then reopened for writing unless that seat is the
+/// jump seat. A 100,000-event log is read once, not twice.
+pub(crate) fn open_seated(
+    release: &Release,
+    me: &str,
+    flag: Role,
+    clock: Clock,
+) -> Result<(EventLog, Role)> {
+    let path = release.events_path();
+    let log = EventLog::open_read_only(&path, me, Role::JumpSeat, clock)?;
+    let seat = seat_in(&fold(&release.plan, log.events()), me, flag);
+    if seat == Role::JumpSeat {
+        return Ok((log, seat));
+    }
+    let (log, torn) = log.into_writer(seat)?;
+    if let Some(torn) = torn {
+        eprintln!("warning: {}: {torn}", path.display());
+    }
+    Ok((log, seat))
+}
+
 /// The seat `me` acts from in `release`, read from its roster.
 pub(crate) fn seat(release: &Release, me: &str, flag: Role) -> Result<Role> {
     let events = release.read_events()?;
@@ -276,8 +298,7 @@ pub(crate) fn print_ignored(state: &State, release: &Release) {
 /// `flightdeck note`: a note in the timeline, from the seat the roster gives.
 pub(crate) fn note(release: &Release, me: &str, flag: Role, text: String) -> Result<()> {
     use crate::timeline::rules::{Refusal, Verdict};
-    let role = seat(release, me, flag)?;
-    let mut log = release.open_log_for(me, role, Clock::System)?;
+    let (mut log, role) = open_seated(release, me, flag, Clock::System)?;
     let state = fold(&release.plan, log.events());
     let book = Book::new(&release.plan, &state, log.clock().now());
     let permit = match rules::judge(&book, role, EventKind::Note { text }) {

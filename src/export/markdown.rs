@@ -108,9 +108,10 @@ fn render_line(out: &mut String, line: &Line) {
             // What `%Y-%m-%d | %H:%M` gives, without parsing a format per row.
             let (d, t) = (r.at.date_naive(), r.at.time());
             out.push_str("| ");
-            match u32::try_from(d.year()) {
-                Ok(year) => push_padded(out, year, 4),
-                Err(_) => out.push_str(&d.format("%Y").to_string()),
+            // Years past 9999 (never a real event's) as chrono writes them: `+10000`.
+            match u32::try_from(d.year()).ok().filter(|y| *y <= 9999) {
+                Some(year) => push_padded(out, year, 4),
+                None => out.push_str(&d.format("%Y").to_string()),
             }
             out.push('-');
             push_padded(out, d.month(), 2);

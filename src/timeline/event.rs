@@ -60,7 +60,7 @@ impl EventId {
     }
 
     /// Runs `f` on the id's text (formatted on the stack for a UUID).
-    pub fn with_str<T>(&self, f: impl FnOnce(&str) -> T) -> T {
+    pub(crate) fn with_str<T>(&self, f: impl FnOnce(&str) -> T) -> T {
         match &self.0 {
             Id::Uuid(u) => f(u
                 .hyphenated()

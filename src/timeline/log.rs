@@ -254,6 +254,32 @@ impl EventLog {
         Ok((log, torn))
     }
 
+    /// Turns a log opened read-only into one that writes as `role` (a seat
+    /// learned from what it read), keeping what it read: the file is opened
+    /// again for appending, and a torn last line is repaired as [`EventLog::open`]
+    /// repairs it. The log is read once, not once to learn the seat and
+    /// again to write.
+    pub(crate) fn into_writer(
+        mut self,
+        role: Role,
+    ) -> Result<(EventLog, Option<TornTail>), LogError> {
+        self.file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| LogError::io(&self.path, "opening the timeline", e))?;
+        self.read_only = false;
+        self.role = role;
+        self.lock()?;
+        let result = self.catch_up();
+        if result.is_ok() {
+            self.maybe_checkpoint();
+        }
+        self.unlock();
+        let torn = result?;
+        Ok((self, torn))
+    }
+
     /// Reads a log without changing anything (exports, the jump seat, `status`).
     /// A torn last line is left in place and reported.
     pub fn read(path: &Path) -> Result<(Vec<Arc<Event>>, Option<usize>), LogError> {

@@ -16,7 +16,7 @@ pub(crate) mod pack;
 pub(crate) mod release;
 pub(crate) mod roster;
 pub(crate) mod rules;
-pub mod sym;
+pub(crate) mod sym;
 pub(crate) mod trust;
 
 pub use availability::{Availability, skew_warnings};

@@ -29,9 +29,13 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Events per frame: a reader holds one frame's bytes at a time.
+/// Events per frame at most: a reader holds one frame's bytes at a time.
 const FRAME: usize = 2048;
-/// No frame of ours is this long; a longer length is garbage.
+/// A frame is closed once its events take this many bytes (long notes).
+const FRAME_BYTES: usize = 4 << 20;
+/// No frame of ours is this long; a longer length is garbage. The writer
+/// refuses to write one (an event this large leaves the log without a
+/// checkpoint: it is read whole, as before checkpoints).
 const MAX_FRAME: usize = 64 << 20;
 
 /// Writes events (and the lines refused for reusing an id) to `out` as
@@ -54,20 +58,27 @@ pub(crate) fn pack(
         written += (frame.out.len() + payload.len()) as u64;
         Ok(())
     };
-    for chunk in events.chunks(FRAME) {
+    let mut rest = events;
+    while !rest.is_empty() {
         w.out.clear();
         let named = w.strings.len();
-        for e in chunk {
-            pack_event(&mut w, e);
+        let mut n = 0;
+        while n < rest.len() && n < FRAME && w.out.len() < FRAME_BYTES {
+            pack_event(&mut w, &rest[n]);
+            n += 1;
         }
+        rest = &rest[n..];
         // The frame's payload: its new texts, then its events.
         let mut payload = Writer::default();
         payload.len(w.strings.len() - named);
         for s in &w.strings[named..] {
             payload.text(s);
         }
-        payload.len(chunk.len());
+        payload.len(n);
         payload.out.extend_from_slice(&w.out);
+        if payload.out.len() > MAX_FRAME {
+            return Err(std::io::Error::other("an event too large for a checkpoint"));
+        }
         emit(&payload.out, out)?;
     }
     emit(&[], out)?;
@@ -103,11 +114,14 @@ pub(crate) fn unpack(
         };
         // The table already holds each text once: the thread's pool would
         // only add a lookup per text, and keep them all after the read.
-        for _ in 0..r.count()? {
+        for _ in 0..r.count(1)? {
             let s = Sym::unpooled(r.str()?);
             r.table.push(s);
         }
-        let n = r.count()?;
+        let n = r.count(EVENT_MIN)?;
+        if n > FRAME {
+            return None;
+        }
         events.reserve(n);
         for _ in 0..n {
             events.push(Arc::new(r.event()?));
@@ -123,7 +137,8 @@ pub(crate) fn unpack(
         at: 0,
         table,
     };
-    let n = r.count()?;
+    // A line number, another and an id: three bytes at the least.
+    let n = r.count(3)?;
     let mut reused = Vec::with_capacity(n);
     for _ in 0..n {
         reused.push(ReusedId {
@@ -507,6 +522,10 @@ fn pack_fact<'a>(w: &mut Writer<'a>, fact: &'a Fact) {
     }
 }
 
+/// The fewest bytes an event takes (version, id, author, role, seq, two
+/// times, no link, a kind with at least one field).
+const EVENT_MIN: usize = 10;
+
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -536,11 +555,11 @@ impl<'a> Reader<'a> {
         usize::try_from(self.u64()?).ok()
     }
 
-    /// A count of items, each at least a byte: never more than the bytes left
-    /// (a garbled count is refused, not allocated).
-    fn count(&mut self) -> Option<usize> {
+    /// A count of items, each at least `min_size` bytes: never more than the
+    /// bytes left can hold (a garbled count is refused, not allocated).
+    fn count(&mut self, min_size: usize) -> Option<usize> {
         let n = self.usize()?;
-        (n <= self.bytes.len() - self.at).then_some(n)
+        (n <= (self.bytes.len() - self.at) / min_size).then_some(n)
     }
 
     fn u32(&mut self) -> Option<u32> {

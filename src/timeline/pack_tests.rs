@@ -255,3 +255,27 @@ fn repeated_texts_are_written_once() {
     assert_eq!(hay.matches("conda-forge/conda-feedstock").count(), 1);
     assert_eq!(hay.matches("channel conda-forge").count(), 1);
 }
+
+#[test]
+fn long_notes_close_a_frame_early_and_read_back() {
+    let note = |i: usize| {
+        Arc::new(Event {
+            what: EventKind::Note {
+                text: format!("{i} {}", "x".repeat(100_000)),
+            },
+            ..(*every_kind()[0]).clone()
+        })
+    };
+    let events: Vec<Arc<Event>> = (0..60).map(note).collect();
+    let bytes = packed(&events, &[]);
+    let frame_len = |mut b: &[u8]| {
+        let mut buf = Vec::new();
+        read_frame(&mut b, &mut |_| {}, &mut buf).expect("a frame");
+        buf.len()
+    };
+    assert!(
+        frame_len(&bytes) < MAX_FRAME / 8,
+        "the first frame closed early"
+    );
+    assert_eq!(unpacked(&bytes).expect("reads back").0, events);
+}

@@ -58,7 +58,7 @@ impl Sym {
     }
 
     /// A copy of `s` outside the pool (a text that never repeats).
-    pub fn unpooled(s: &str) -> Sym {
+    pub(crate) fn unpooled(s: &str) -> Sym {
         Sym(Arc::new(Box::from(s)))
     }
 
