@@ -174,7 +174,12 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
     let events = sifted.events;
     let mut crew_changes = Vec::new();
 
-    let mut seen_facts = foldhash::HashSet::default();
+    // Sized once (a set doubling holds both tables for a moment).
+    let observed = events
+        .iter()
+        .filter(|e| matches!(e.what, EventKind::Observed { .. }))
+        .count();
+    let mut seen_facts = foldhash::HashSet::with_capacity_and_hasher(observed, Default::default());
     let mut timeline = Vec::with_capacity(events.len());
     let mut observations: BTreeMap<Sym, Vec<usize>> = BTreeMap::new();
     let mut notes = Vec::new();

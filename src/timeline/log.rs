@@ -156,6 +156,15 @@ impl EventLog {
             return;
         };
         self.reused_seen = !prefix.reused.is_empty();
+        // Sized once: a map doubling holds both tables for a moment, the
+        // peak of a start at 100,000 events.
+        let observed = prefix
+            .events
+            .iter()
+            .filter(|e| matches!(e.what, EventKind::Observed { .. }))
+            .count();
+        self.ids.reserve(prefix.events.len());
+        self.facts.reserve(observed);
         self.events.reserve(prefix.events.len());
         for e in prefix.events {
             self.remember(e);
