@@ -348,3 +348,53 @@ proptest! {
         prop_assert_eq!(from_cp.events(), from_all.events());
     }
 }
+
+#[test]
+fn a_log_opened_from_its_checkpoint_still_knows_every_id_and_fact_when_it_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = long_log(dir.path(), WORTH + 10);
+    EventLog::read_checked(&path).expect("read, and checkpoint");
+    assert!(checkpoint_covers(&path).is_some());
+    // Behind the checkpoint: a line repeating a covered one exactly, and a
+    // different event reusing a covered id.
+    let mut tail = line_of(&event(3, 3, 3, 3));
+    let mut forged = event(5, 5, 0, 5);
+    forged.what = EventKind::Note {
+        text: "not what id-0005 said".into(),
+    };
+    tail.extend(line_of(&forged));
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open");
+    std::io::Write::write_all(&mut f, &tail).expect("append");
+    drop(f);
+
+    let (mut log, _) =
+        EventLog::open(&path, "jane", Role::Pilot, Clock::Fixed(t0())).expect("open");
+    assert_eq!(log.events().len(), WORTH + 10, "neither tail line is taken");
+    assert!(
+        log.events()
+            .iter()
+            .all(|e| e.id != forged.id || **e != forged)
+    );
+    // Event 3 observed this fact before the checkpoint: it is not recorded again.
+    let EventKind::Observed { fact, .. } = event(3, 3, 3, 3).what else {
+        panic!("event 3 is an observation");
+    };
+    assert!(
+        log.observe("tag", fact, None, None)
+            .expect("observe")
+            .is_none()
+    );
+    let imported = log
+        .import(vec![event(7, 7, 3, 7), forged.clone()])
+        .expect("import");
+    assert!(imported.0.is_empty(), "nothing new");
+    assert_eq!(
+        imported.1,
+        vec![forged],
+        "a different event under a known id is refused"
+    );
+    assert_eq!(log.events().len(), WORTH + 10);
+}

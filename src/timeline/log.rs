@@ -19,10 +19,12 @@ use super::line::SUM_LEN;
 pub(crate) use super::line::crc32;
 pub use super::line::line_of;
 use super::line::{LineError, encode_line, parse_line};
+pub(crate) use super::log_index::ReusedId;
+use super::log_index::{Index, refuse_reused, repeats};
 use super::rules::{Book, Permit, Role, judge};
 use crate::timeline::clock::Clock;
 use chrono::{DateTime, Utc};
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -101,9 +103,9 @@ pub struct EventLog {
     read_to: u64,
     /// Lines (blank ones included) consumed, so messages name the line an editor shows.
     lines_read: usize,
-    /// Each id once, with its index in `events`.
-    ids: HashMap<EventId, usize>,
-    facts: HashSet<FactKey>,
+    /// Each id once, with its place in `events`, and the facts recorded:
+    /// built when a write first needs it ([`super::log_index`]).
+    index: Option<Index>,
     author: String,
     role: Role,
     next_seq: u64,
@@ -134,8 +136,7 @@ impl EventLog {
             events: Vec::new(),
             read_to: 0,
             lines_read: 0,
-            ids: HashMap::new(),
-            facts: HashSet::new(),
+            index: None,
             author: author.to_string(),
             role,
             next_seq: 1,
@@ -156,19 +157,12 @@ impl EventLog {
             return;
         };
         self.reused_seen = !prefix.reused.is_empty();
-        // Sized once: a map doubling holds both tables for a moment, the
-        // peak of a start at 100,000 events.
-        let observed = prefix
-            .events
-            .iter()
-            .filter(|e| matches!(e.what, EventKind::Observed { .. }))
-            .count();
-        self.ids.reserve(prefix.events.len());
-        self.facts.reserve(observed);
-        self.events.reserve(prefix.events.len());
-        for e in prefix.events {
-            self.remember(e);
+        // The checkpoint holds each id once: no index is needed to take them.
+        self.index = None;
+        for e in &prefix.events {
+            self.count_seq(e);
         }
+        self.events = prefix.events;
         self.read_to = prefix.covers;
         self.lines_read = prefix.lines;
         self.checkpointed = prefix.lines;
@@ -408,8 +402,8 @@ impl EventLog {
     }
 
     /// Whether a fact was already recorded (by anyone writing to this log).
-    pub(crate) fn has_fact(&self, fact: &Fact) -> bool {
-        self.facts.contains(&fact.key_hash())
+    pub(crate) fn has_fact(&mut self, fact: &Fact) -> bool {
+        self.index().has_fact(&fact.key_hash())
     }
 
     /// Picks up events appended by other processes since the last read.
@@ -509,7 +503,7 @@ impl EventLog {
         // Another writer may have appended (or crashed mid-line) since we last looked.
         self.catch_up()?;
         if let Some(key) = &fact_key
-            && self.facts.contains(key)
+            && self.index().has_fact(key)
         {
             return Ok(None);
         }
@@ -563,14 +557,14 @@ impl EventLog {
         let (mut appended, mut refused) = (Vec::new(), Vec::new());
         let mut fresh = Vec::new();
         for e in events {
-            match self.ids.get(&e.id).and_then(|&i| self.events.get(i)) {
+            match self.index().get(&e.id).and_then(|i| self.events.get(i)) {
                 Some(have) if **have == e => {}
                 Some(_) => refused.push(e),
                 None => fresh.push(e),
             }
         }
         for e in fresh {
-            if self.ids.contains_key(&e.id) {
+            if self.index().get(&e.id).is_some() {
                 continue;
             }
             let mut line = serde_json::to_vec(&e).map_err(|err| {
@@ -639,29 +633,47 @@ impl EventLog {
         self.read_to += complete.len() as u64;
         self.lines_read += lines;
         self.events.reserve(events.len());
-        for e in events {
-            self.remember(Arc::new(e));
+        if self.index.is_some() {
+            for e in events {
+                self.remember(Arc::new(e));
+            }
+            return Ok(());
+        }
+        // No index yet: repeats are found by one pass over what was read.
+        let (keep, reused) = repeats(&self.events, &events);
+        self.reused_seen |= reused;
+        for (e, keep) in events.into_iter().zip(keep) {
+            if keep {
+                self.count_seq(&e);
+                self.events.push(Arc::new(e));
+            }
         }
         Ok(())
     }
 
+    /// The index, built from the events read when first needed.
+    fn index(&mut self) -> &mut Index {
+        let events = &self.events;
+        self.index.get_or_insert_with(|| Index::of(events))
+    }
+
+    /// My next sequence number follows every event of mine.
+    fn count_seq(&mut self, event: &Event) {
+        if event.author == self.author {
+            self.next_seq = self.next_seq.max(event.seq.saturating_add(1));
+        }
+    }
+
     fn remember(&mut self, event: Arc<Event>) {
-        if let Some(&i) = self.ids.get(&event.id) {
+        if let Some(i) = self.index().get(&event.id) {
             if self.events.get(i).is_none_or(|have| **have != *event) {
                 self.reused_seen = true;
             }
             return;
         }
-        self.ids.insert(event.id.clone(), self.events.len());
-        if event.author == self.author {
-            self.next_seq = self.next_seq.max(event.seq.saturating_add(1));
-        }
-        if let EventKind::Observed { fact, .. } = &event.what {
-            for earlier in fact.supersedes().into_iter().flatten() {
-                self.facts.remove(&earlier);
-            }
-            self.facts.insert(fact.key_hash());
-        }
+        let at = self.events.len();
+        self.index().add(at, &event);
+        self.count_seq(&event);
         self.events.push(event);
     }
 
@@ -744,47 +756,6 @@ fn parse_numbered(
 /// What [`EventLog::read_checked`] found: the events, the torn tail's length,
 /// the lines refused for reusing an id.
 pub(crate) type Checked = (Vec<Arc<Event>>, Option<usize>, Vec<ReusedId>);
-
-/// A line refused because its event reuses the id of a different, earlier event.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct ReusedId {
-    pub(crate) line: usize,
-    pub(crate) first_line: usize,
-    pub(crate) id: EventId,
-}
-
-impl std::fmt::Display for ReusedId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {} reuses the id {} of line {} for a different event: refused (ignored)",
-            self.line, self.id, self.first_line
-        )
-    }
-}
-
-/// Keeps the first event of each id; a later, different event with the same
-/// id is refused with its line (an exact repeat is harmless and dropped).
-fn refuse_reused(numbered: Vec<(usize, Event)>) -> (Vec<Arc<Event>>, Vec<ReusedId>) {
-    let mut first: HashMap<EventId, (usize, usize)> = HashMap::with_capacity(numbered.len());
-    let mut events: Vec<Arc<Event>> = Vec::with_capacity(numbered.len());
-    let mut refused = Vec::new();
-    for (line, e) in numbered {
-        match first.get(&e.id) {
-            Some(&(_, i)) if *events[i] == e => {}
-            Some(&(first_line, _)) => refused.push(ReusedId {
-                line,
-                first_line,
-                id: e.id.clone(),
-            }),
-            None => {
-                first.insert(e.id.clone(), (line, events.len()));
-                events.push(Arc::new(e));
-            }
-        }
-    }
-    (events, refused)
-}
 
 #[cfg(test)]
 #[path = "log_tests.rs"]

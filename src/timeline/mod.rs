@@ -9,6 +9,7 @@ pub mod fold;
 pub(crate) mod fsutil;
 pub(crate) mod line;
 pub mod log;
+pub(crate) mod log_index;
 pub(crate) mod matrix;
 pub mod merge;
 pub(crate) mod milestones;
