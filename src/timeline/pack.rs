@@ -758,18 +758,26 @@ impl<'a> Reader<'a> {
                 file_name: self.sym()?,
                 first_seen: self.opt(Self::time)?,
             },
-            12 => Fact::Disappeared {
-                channel: self.sym()?,
-                package: self.sym()?,
-                version: self.sym()?,
-                subdir: self.sym()?,
-            },
-            13 => Fact::LabelledBroken {
-                channel: self.sym()?,
-                package: self.sym()?,
-                version: self.sym()?,
-                subdir: self.sym()?,
-            },
+            tag @ (12 | 13) => {
+                // Written as pack_fact writes both: channel, package, version, subdir.
+                let (channel, package, version, subdir) =
+                    (self.sym()?, self.sym()?, self.sym()?, self.sym()?);
+                if tag == 12 {
+                    Fact::Disappeared {
+                        channel,
+                        package,
+                        version,
+                        subdir,
+                    }
+                } else {
+                    Fact::LabelledBroken {
+                        channel,
+                        package,
+                        version,
+                        subdir,
+                    }
+                }
+            }
             14 => Fact::PypiUploaded {
                 package: self.sym()?,
                 version: self.sym()?,
