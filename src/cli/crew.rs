@@ -272,9 +272,7 @@ fn handover(release: &Release, me: &str, flag: Role, to: &str) -> Result<()> {
             "`{to}` is not a GitHub login: name the co-pilot to hand over to"
         ))
     })?;
-    let state = fold(&release.plan, &release.read_events()?);
-    let seat = seat_in(&state, me, flag);
-    let mut log = release.open_log_for(me, seat, Clock::System)?;
+    let (mut log, seat) = open_seated(release, me, flag, Clock::System)?;
     let state = fold(&release.plan, log.events());
     let book = Book::new(&release.plan, &state, log.clock().now());
     let permit = rules::judge(&book, seat, EventKind::Handover { to: to.clone() })
