@@ -4,14 +4,15 @@
 //! (by `at`, then id) and deduplicated by id.
 
 use super::availability::Availability;
-use super::event::{CiState, Event, EventId, EventKind, Fact, Outcome, Sym};
+use super::event::{Event, EventId, EventKind, Fact, FactKey, Outcome, Sym};
 use super::milestones::Milestones;
 use super::roster::Roster;
-use super::trust::{Ignored, sift};
+use super::trust::{Ignored, Seats};
 use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// The derived state of a release. Never stored: always folded from the log.
@@ -47,6 +48,21 @@ pub struct State {
     /// Events the rule book refused for their author's seat: never folded,
     /// never exported, shown as "N untrusted events ignored".
     pub(crate) ignored: Vec<Ignored>,
+    /// What folding more events needs ([`State::extend`]).
+    tally: Tally,
+}
+
+/// What the fold carries from one event to the next.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Tally {
+    seats: Seats,
+    /// The facts shown so far: a fact seen again (by a crew member, or a
+    /// later poll) is folded once, the earliest.
+    seen_facts: HashSet<FactKey>,
+    /// Per plan step, indices into `events` of its sign-offs and undos.
+    per_step: Vec<Vec<usize>>,
+    /// The timeline key of the last event judged, trusted or not.
+    last: Option<(DateTime<Utc>, EventId)>,
 }
 
 /// Who did something, and when.
@@ -170,28 +186,101 @@ pub fn fold<E: Shared>(plan: &Plan, events: &[E]) -> State {
 /// [`fold`], taking the events: the state keeps them, so a caller done with
 /// them (`status`, `export`) holds one copy, not two.
 pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
-    let sifted = sift(plan, super::merge::normalize(events));
-    let events = sifted.events;
-    let mut crew_changes = Vec::new();
-
+    let events = super::merge::normalize(events);
     // Sized once (a set doubling holds both tables for a moment).
     let observed = events
         .iter()
         .filter(|e| matches!(e.what, EventKind::Observed { .. }))
         .count();
-    let mut seen_facts = foldhash::HashSet::with_capacity_and_hasher(observed, Default::default());
-    let mut timeline = Vec::with_capacity(events.len());
-    let mut observations: BTreeMap<Sym, Vec<usize>> = BTreeMap::new();
-    let mut notes = Vec::new();
-    let mut starred = BTreeSet::new();
-    let mut started = None;
-    let mut closed = None;
-    let mut unknown_steps = BTreeSet::new();
-    let mut milestones = Milestones::default();
-    let step_ids: HashSet<&StepId> = plan.steps.iter().map(|s| &s.id).collect();
-    let mut per_step: HashMap<&StepId, Vec<usize>> = HashMap::new();
+    let mut state = State {
+        events: Vec::with_capacity(events.len()),
+        timeline: Vec::with_capacity(events.len()),
+        started: None,
+        closed: None,
+        steps: Vec::new(),
+        notes: Vec::new(),
+        starred: BTreeSet::new(),
+        observations: BTreeMap::new(),
+        unknown_steps: BTreeSet::new(),
+        milestones: Milestones::default(),
+        availability: Availability::new(),
+        roster: None,
+        crew_changes: Vec::new(),
+        ignored: Vec::new(),
+        tally: Tally {
+            seats: Seats::of(&events),
+            seen_facts: HashSet::with_capacity_and_hasher(observed, Default::default()),
+            per_step: vec![Vec::new(); plan.steps.len()],
+            last: None,
+        },
+    };
+    state.take(plan, events);
+    state
+}
 
-    for (i, e) in events.iter().enumerate() {
+impl State {
+    /// Folds in events that sort after every event folded so far (what the
+    /// log appends, in the common case) without folding the others again:
+    /// the same state as folding them all. The events must be new to the
+    /// state (a log appends each id once). Gives them back when they cannot
+    /// be folded so — one sorts earlier, or starts the release or sets its
+    /// crew, which apply from the very start — and the caller folds all again.
+    pub(crate) fn extend(
+        &mut self,
+        plan: &Plan,
+        new: Vec<Arc<Event>>,
+    ) -> Result<(), Vec<Arc<Event>>> {
+        let new = super::merge::normalize(new);
+        let later = match (&self.tally.last, new.first()) {
+            (_, None) => return Ok(()),
+            (Some((at, id)), Some(first)) => first.order_key() > (*at, id),
+            (None, Some(_)) => true,
+        };
+        if !later || !self.tally.seats.can_extend(&new) {
+            return Err(new);
+        }
+        self.take(plan, new);
+        Ok(())
+    }
+
+    /// Judges and folds `events` (timeline order, after every event folded
+    /// so far), then resolves the steps again.
+    fn take(&mut self, plan: &Plan, events: Vec<Arc<Event>>) {
+        let step_ids: HashMap<&StepId, usize> = plan
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (&s.id, i))
+            .collect();
+        if let Some(last) = events.last() {
+            self.tally.last = Some((last.at, last.id.clone()));
+        }
+        for e in events {
+            match self.tally.seats.judge(plan, &e) {
+                Ok(()) => {
+                    let i = self.events.len();
+                    if self.see(i, &e, &step_ids) {
+                        self.timeline.push(i);
+                    }
+                    self.events.push(e);
+                }
+                Err(why) => self.ignored.push(Ignored { event: e, why }),
+            }
+        }
+        self.roster = self.tally.seats.roster().cloned();
+        self.steps = super::resolve::steps(
+            plan,
+            &self.events,
+            &self.tally.per_step,
+            &self.observations,
+            self.started.as_ref(),
+        );
+        self.availability =
+            super::resolve::channel_availability(plan, &self.events, &self.observations);
+    }
+
+    /// Folds the trusted event that will sit at `i`; whether the timeline shows it.
+    fn see(&mut self, i: usize, e: &Event, step_ids: &HashMap<&StepId, usize>) -> bool {
         let signoff = || Signoff {
             by: e.author.to_string(),
             at: e.at,
@@ -200,32 +289,34 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
         match &e.what {
             EventKind::Observed { probe, fact } => {
                 for earlier in fact.supersedes().into_iter().flatten() {
-                    seen_facts.remove(&earlier);
+                    self.tally.seen_facts.remove(&earlier);
                 }
-                if !seen_facts.insert(fact.key_hash()) {
-                    continue;
+                if !self.tally.seen_facts.insert(fact.key_hash()) {
+                    return false;
                 }
-                match observations.get_mut(probe) {
+                match self.observations.get_mut(probe) {
                     Some(seen) => seen.push(i),
                     None => {
-                        observations.insert(probe.clone(), vec![i]);
+                        self.observations.insert(probe.clone(), vec![i]);
                     }
                 }
-                milestones.see(i, e);
+                self.milestones.see(i, e);
             }
             EventKind::ReleaseStarted { .. } => {
-                if started.is_none() {
-                    started = Some(signoff());
+                if self.started.is_none() {
+                    self.started = Some(signoff());
                 }
             }
-            EventKind::ReleaseClosed { outcome, .. } => closed = Some((*outcome, signoff())),
-            EventKind::Note { .. } => notes.push(i),
-            EventKind::CrewAssigned { .. } | EventKind::Handover { .. } => crew_changes.push(i),
+            EventKind::ReleaseClosed { outcome, .. } => self.closed = Some((*outcome, signoff())),
+            EventKind::Note { .. } => self.notes.push(i),
+            EventKind::CrewAssigned { .. } | EventKind::Handover { .. } => {
+                self.crew_changes.push(i)
+            }
             EventKind::Starred { event } => {
-                starred.insert(event.clone());
+                self.starred.insert(event.clone());
             }
             EventKind::Unstarred { event } => {
-                starred.remove(event);
+                self.starred.remove(event);
             }
             // Shown, never folded: this build cannot know what it means.
             EventKind::Unknown { .. } => {}
@@ -233,252 +324,13 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
             | EventKind::StepOverridden { step, .. }
             | EventKind::StepSkipped { step, .. }
             | EventKind::StepUndone { step, .. } => match step_ids.get(step) {
-                Some(id) => per_step.entry(id).or_default().push(i),
+                Some(&s) => self.tally.per_step[s].push(i),
                 None => {
-                    unknown_steps.insert(step.clone());
+                    self.unknown_steps.insert(step.clone());
                 }
             },
         }
-        timeline.push(i);
-    }
-
-    // Resolve steps in plan order; `needs` may point forward, so compute
-    // completion first, then blocking.
-    let own: Vec<Option<StepStatus>> = plan
-        .steps
-        .iter()
-        .map(|step| {
-            let manual = per_step
-                .get(&step.id)
-                .map(|idx| manual_status(&events, idx));
-            let (manual, undone_at) = manual.unwrap_or((None, None));
-            if manual.is_some() {
-                return manual;
-            }
-            step.probe.as_ref().and_then(|p| {
-                let obs = observations
-                    .get(p.id().as_str())
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
-                probe_completion(p, &events, obs, undone_at)
-            })
-        })
-        .collect();
-    let index: HashMap<&StepId, usize> = plan
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (&s.id, i))
-        .collect();
-
-    let steps = plan
-        .steps
-        .iter()
-        .zip(&own)
-        .map(|(step, mine)| {
-            let mut blocked_on = Vec::new();
-            // The needs' own (source) times: a release joined late does not soak
-            // again what was done days ago. Without needs, from the start.
-            let mut needs_done_at: Option<DateTime<Utc>> = step
-                .needs
-                .is_empty()
-                .then(|| started.as_ref().map(|s: &Signoff| s.at))
-                .flatten();
-            for need in &step.needs {
-                let done = index
-                    .get(need)
-                    .and_then(|&j| own[j].as_ref())
-                    .and_then(StepStatus::completed_at);
-                match done {
-                    Some(t) => needs_done_at = Some(needs_done_at.map_or(t, |d| d.max(t))),
-                    None => blocked_on.push(need.clone()),
-                }
-            }
-            let status = match mine {
-                Some(s) => s.clone(),
-                None if !blocked_on.is_empty() => StepStatus::Blocked {
-                    on: blocked_on.clone(),
-                },
-                None if step.probe.as_ref().is_some_and(ProbeSpec::completes) => {
-                    StepStatus::Pending
-                }
-                None => StepStatus::Ready,
-            };
-            StepState {
-                id: step.id.clone(),
-                status,
-                needs_done_at: blocked_on.is_empty().then_some(needs_done_at).flatten(),
-            }
-        })
-        .collect();
-
-    let availability = channel_availability(plan, &events, &observations);
-    State {
-        events,
-        timeline,
-        started,
-        closed,
-        steps,
-        notes,
-        starred,
-        observations,
-        unknown_steps,
-        milestones,
-        availability,
-        roster: sifted.roster,
-        crew_changes,
-        ignored: sifted.ignored,
-    }
-}
-
-/// Per package, when each watched channel had the version in every one of its
-/// subdirs. Labels (`…/label/rc`) are left out.
-fn channel_availability(
-    plan: &Plan,
-    events: &[Arc<Event>],
-    observations: &BTreeMap<Sym, Vec<usize>>,
-) -> Availability {
-    let mut out = Availability::new();
-    for probe in plan.probes() {
-        let ProbeSpec::Channel {
-            channel, package, ..
-        } = probe
-        else {
-            continue;
-        };
-        if channel.contains("/label/") {
-            continue;
-        }
-        let obs = observations
-            .get(probe.id().as_str())
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let at = probe_completion(probe, events, obs, None).and_then(|s| s.completed_at());
-        out.entry(package.clone())
-            .or_default()
-            .insert(channel.clone(), at);
-    }
-    out
-}
-
-/// The latest manual resolution of a step, and when it was last undone.
-fn manual_status(
-    events: &[Arc<Event>],
-    idx: &[usize],
-) -> (Option<StepStatus>, Option<DateTime<Utc>>) {
-    let mut status = None;
-    let mut undone_at = None;
-    for &i in idx {
-        let e = &events[i];
-        let by = Signoff {
-            by: e.author.to_string(),
-            at: e.at,
-            event: e.id.clone(),
-        };
-        match &e.what {
-            EventKind::StepDone { note, .. } => {
-                status = Some(StepStatus::Done {
-                    by,
-                    note: note.clone(),
-                })
-            }
-            EventKind::StepOverridden { reason, .. } => {
-                status = Some(StepStatus::Overridden {
-                    by,
-                    reason: reason.clone(),
-                })
-            }
-            EventKind::StepSkipped { reason, .. } => {
-                status = Some(StepStatus::Skipped {
-                    by,
-                    reason: reason.clone(),
-                })
-            }
-            EventKind::StepUndone { .. } => {
-                status = None;
-                undone_at = Some(e.at);
-            }
-            _ => {}
-        }
-    }
-    (status, undone_at)
-}
-
-/// Whether a probe's observations complete its step. Observations recorded
-/// before the step was last undone do not count.
-fn probe_completion(
-    probe: &ProbeSpec,
-    events: &[Arc<Event>],
-    obs: &[usize],
-    undone_at: Option<DateTime<Utc>>,
-) -> Option<StepStatus> {
-    let mut facts = obs
-        .iter()
-        .map(|&i| &*events[i])
-        .filter(|e| undone_at.is_none_or(|u| e.observed_at > u))
-        .filter_map(|e| match &e.what {
-            EventKind::Observed { fact, .. } => Some((e, fact)),
-            _ => None,
-        });
-    let observed = |e: &Event| {
-        Some(StepStatus::Observed {
-            at: e.at,
-            event: e.id.clone(),
-        })
-    };
-    match probe {
-        ProbeSpec::Tag { .. } => facts
-            .into_iter()
-            .find(|(_, f)| matches!(f, Fact::TagPushed { .. }))
-            .and_then(|(e, _)| observed(e)),
-        ProbeSpec::Release { .. } => facts
-            .into_iter()
-            .find(|(_, f)| matches!(f, Fact::ReleasePublished { .. }))
-            .and_then(|(e, _)| observed(e)),
-        ProbeSpec::Pr { .. } | ProbeSpec::FeedstockPr { .. } => facts
-            .into_iter()
-            .find(|(_, f)| matches!(f, Fact::PrMerged { .. }))
-            .and_then(|(e, _)| observed(e)),
-        ProbeSpec::Pypi { .. } => facts
-            .into_iter()
-            .find(|(_, f)| matches!(f, Fact::PypiUploaded { .. }))
-            .and_then(|(e, _)| observed(e)),
-        ProbeSpec::Ci { .. } => {
-            let last = facts.rfind(|(_, f)| matches!(f, Fact::Checks { .. }));
-            match last {
-                Some((
-                    e,
-                    Fact::Checks {
-                        state: CiState::Success,
-                        ..
-                    },
-                )) => observed(e),
-                _ => None,
-            }
-        }
-        ProbeSpec::Channel { subdirs, .. } => {
-            let mut latest: HashMap<&str, Option<&Event>> = HashMap::new();
-            for (e, f) in facts {
-                match f {
-                    Fact::Available { subdir, .. } => {
-                        latest.insert(subdir, Some(e));
-                    }
-                    Fact::Disappeared { subdir, .. } => {
-                        latest.insert(subdir, None);
-                    }
-                    _ => {}
-                }
-            }
-            let mut last: Option<&Event> = None;
-            for s in subdirs {
-                let e = latest.get(s.as_str()).copied().flatten()?;
-                if last.is_none_or(|l| e.order_key() > l.order_key()) {
-                    last = Some(e);
-                }
-            }
-            last.and_then(observed)
-        }
-        ProbeSpec::IssuesMentioning { .. } => None,
+        true
     }
 }
 
@@ -513,3 +365,7 @@ impl State {
             })
     }
 }
+
+#[cfg(test)]
+#[path = "fold_tests.rs"]
+mod tests;

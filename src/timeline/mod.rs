@@ -15,6 +15,7 @@ pub mod merge;
 pub(crate) mod milestones;
 pub(crate) mod pack;
 pub(crate) mod release;
+pub(crate) mod resolve;
 pub(crate) mod roster;
 pub(crate) mod rules;
 pub(crate) mod sym;

@@ -10,10 +10,12 @@
 //! [`EventKind::ReleaseStarted`] records the crew ([`EventKind::CrewAssigned`]);
 //! from then on seats change only by a handover the pilot made.
 
-use super::event::{Event, EventKind};
+use super::event::{Event, EventId, EventKind};
 use super::roster::{Roster, lower, same_login};
 use super::rules::{Role, act_of, seat_may, seat_may_record};
+use super::sym::Sym;
 use crate::checklist::Plan;
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 /// An event the fold refused, and why.
@@ -23,45 +25,69 @@ pub struct Ignored {
     pub(crate) why: String,
 }
 
-/// What the trust pass leaves: the trusted events (in the order given), the
-/// ignored ones, and the roster after the last handover.
-pub(crate) struct Trusted {
-    pub(crate) events: Vec<Arc<Event>>,
-    pub(crate) ignored: Vec<Ignored>,
-    pub(crate) roster: Option<Roster>,
+/// What judging an event needs of the events before it: who started the
+/// release, which event set its crew, and who sits where now. Carried by the
+/// fold, so events that sort after all judged ones are judged without
+/// judging the others again ([`Seats::can_extend`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Seats {
+    starter: Option<(EventId, Sym)>,
+    crew_id: Option<EventId>,
+    roster: Option<Roster>,
 }
 
-/// Splits events (in timeline order) into trusted and ignored.
-pub(crate) fn sift(plan: &Plan, events: Vec<Arc<Event>>) -> Trusted {
-    let starter = events
-        .iter()
-        .find(|e| matches!(e.what, EventKind::ReleaseStarted { .. }))
-        .map(|e| (e.id.clone(), e.author.clone()));
-    // The crew applies from the very start, even to events that sort before
-    // it (same second, smaller id).
-    let crew = starter.as_ref().and_then(|(_, by)| {
-        events
+impl Seats {
+    /// The seats for judging `events` (timeline order) from the first.
+    pub(crate) fn of<E: Borrow<Event>>(events: &[E]) -> Seats {
+        let starter = events
             .iter()
-            .find(|e| same_login(&e.author, by) && matches!(e.what, EventKind::CrewAssigned { .. }))
-    });
-    let crew_id = crew.map(|e| e.id.clone());
-    let mut roster = crew.and_then(|e| Roster::from_event(&e.what));
+            .map(Borrow::borrow)
+            .find(|e| matches!(e.what, EventKind::ReleaseStarted { .. }))
+            .map(|e| (e.id.clone(), e.author.clone()));
+        // The crew applies from the very start, even to events that sort before
+        // it (same second, smaller id).
+        let crew = starter.as_ref().and_then(|(_, by)| {
+            events.iter().map(Borrow::borrow).find(|e| {
+                same_login(&e.author, by) && matches!(e.what, EventKind::CrewAssigned { .. })
+            })
+        });
+        Seats {
+            crew_id: crew.map(|e| e.id.clone()),
+            roster: crew.and_then(|e| Roster::from_event(&e.what)),
+            starter,
+        }
+    }
 
-    let mut out = Trusted {
-        events: Vec::with_capacity(events.len()),
-        ignored: Vec::new(),
-        roster: None,
-    };
-    for e in events {
-        let verdict = match &e.what {
-            EventKind::ReleaseStarted { .. } => match &starter {
-                Some((id, _)) if *id == e.id => Ok(None),
+    /// Whether `later` events (sorting after every event judged) can be
+    /// judged from here: not when one would start the release or set its
+    /// crew, which apply from the very start.
+    pub(crate) fn can_extend(&self, later: &[Arc<Event>]) -> bool {
+        later.iter().all(|e| match (&e.what, &self.starter) {
+            (EventKind::ReleaseStarted { .. }, None) => false,
+            (EventKind::CrewAssigned { .. }, Some((_, by))) => {
+                self.crew_id.is_some() || !same_login(by, &e.author)
+            }
+            _ => true,
+        })
+    }
+
+    /// Who sits where after the events judged so far.
+    pub(crate) fn roster(&self) -> Option<&Roster> {
+        self.roster.as_ref()
+    }
+
+    /// Judges the next event in timeline order: why it is not trusted, if it is not.
+    pub(crate) fn judge(&mut self, plan: &Plan, e: &Event) -> Result<(), String> {
+        match &e.what {
+            EventKind::ReleaseStarted { .. } => match &self.starter {
+                Some((id, _)) if *id == e.id => Ok(()),
                 _ => Err("the release has already started".to_string()),
             },
             EventKind::CrewAssigned { .. } => {
-                if crew_id.as_ref() == Some(&e.id) {
-                    Ok(None)
-                } else if starter
+                if self.crew_id.as_ref() == Some(&e.id) {
+                    Ok(())
+                } else if self
+                    .starter
                     .as_ref()
                     .is_some_and(|(_, by)| same_login(by, &e.author))
                 {
@@ -74,35 +100,19 @@ pub(crate) fn sift(plan: &Plan, events: Vec<Arc<Event>>) -> Trusted {
                 }
             }
             _ => {
-                let seat = lower(
-                    seat_at(
-                        roster.as_ref(),
-                        starter.as_ref().map(|(_, by)| by.as_str()),
-                        &e,
-                    ),
-                    e.role,
-                );
-                judge(plan, roster.as_ref(), seat, &e).map_err(|why| {
-                    format!(
-                        "@{}, {}: {why}",
-                        e.author,
-                        seat_words(roster.as_ref(), seat, &e)
-                    )
-                })
-            }
-        };
-        match verdict {
-            Ok(next) => {
+                let roster = self.roster.as_ref();
+                let starter = self.starter.as_ref().map(|(_, by)| &**by);
+                let seat = lower(seat_at(roster, starter, e), e.role);
+                let next = judge(plan, roster, seat, e).map_err(|why| {
+                    format!("@{}, {}: {why}", e.author, seat_words(roster, seat, e))
+                })?;
                 if next.is_some() {
-                    roster = next;
+                    self.roster = next;
                 }
-                out.events.push(e);
+                Ok(())
             }
-            Err(why) => out.ignored.push(Ignored { event: e, why }),
         }
     }
-    out.roster = roster;
-    out
 }
 
 /// The seat the author holds when the event happens.

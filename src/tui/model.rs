@@ -6,7 +6,7 @@ use super::board::Board;
 use crate::checklist::Plan;
 use crate::crew::Role;
 use crate::probe::{Health, ProbeReport, Quota};
-use crate::timeline::{Event, EventId, EventKind, Permit, State, StepStatus, fold};
+use crate::timeline::{Event, EventId, EventKind, Permit, State, StepStatus, fold, fold_owned};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -235,7 +235,7 @@ impl Model {
             },
             plan,
         };
-        m.derive();
+        m.derive(0);
         m.ui.rows = m.rows();
         // Start on the step that is next for this seat, so the pilot lands on work.
         if let Some(next) = m.next_step()
@@ -246,27 +246,71 @@ impl Model {
         m
     }
 
-    /// Re-folds after the log changed; keeps the selections on the same things.
-    /// Folds newly recorded events in (the store delivers them in memory).
-    pub(crate) fn record(&mut self, new: Vec<Arc<Event>>) {
+    /// Folds newly recorded events in (the store delivers them in memory)
+    /// and gives back those new to the timeline, trusted. Events that sort
+    /// after everything folded (the common case: what this process or a
+    /// live crew member just recorded) are folded on their own; otherwise
+    /// everything is folded again.
+    pub(crate) fn record(&mut self, new: Vec<Arc<Event>>) -> Vec<Arc<Event>> {
         if new.is_empty() {
-            return;
+            return Vec::new();
         }
+        let from = self.state.events.len();
+        let new = match self.state.extend(&self.plan, new) {
+            Ok(()) => {
+                self.folded(Some(from));
+                return self.state.events[from..].to_vec();
+            }
+            Err(new) => new,
+        };
+        // Which of them the state did not have (a snapshot after a lag repeats it all).
+        let mut fresh: foldhash::HashSet<&EventId> = new.iter().map(|e| &e.id).collect();
+        for e in self
+            .state
+            .events
+            .iter()
+            .chain(self.state.ignored.iter().map(|i| &i.event))
+        {
+            fresh.remove(&e.id);
+        }
+        let fresh: Vec<Arc<Event>> = new
+            .iter()
+            .filter(|e| fresh.contains(&e.id))
+            .cloned()
+            .collect();
         let mut events = std::mem::take(&mut self.state.events);
         // Ignored events are judged again: a late handover may change their author's seat.
         events.extend(self.state.ignored.drain(..).map(|i| i.event));
         events.extend(new);
-        self.refold(&events);
+        // The old state goes before the new one is built: one at a time.
+        self.state = fold_owned(&self.plan, Vec::new());
+        self.state = fold_owned(&self.plan, events);
+        self.folded(None);
+        let ignored: foldhash::HashSet<&EventId> =
+            self.state.ignored.iter().map(|i| &i.event.id).collect();
+        fresh
+            .into_iter()
+            .filter(|e| !ignored.contains(&e.id))
+            .collect()
     }
 
+    /// Folds `events` again from nothing; keeps the selections on the same things.
     pub fn refold<E: crate::timeline::Shared>(&mut self, events: &[E]) {
         self.state = fold(&self.plan, events);
+        self.folded(None);
+    }
+
+    /// After a fold: events from `from` on are new at the end of the
+    /// timeline (`None`: everything was folded again).
+    fn folded(&mut self, from: Option<usize>) {
         // A handover moves seats while the cockpit is open.
         if self.state.roster.is_some() {
             self.role = crate::crew::seat_in(&self.state, &self.me, self.cap);
         }
-        self.derive();
-        if let Some((_, id)) = self.ui.selected_event.clone() {
+        self.derive(from.unwrap_or(0));
+        if from.is_none()
+            && let Some((_, id)) = self.ui.selected_event.clone()
+        {
             self.ui.selected_event = self
                 .state
                 .timeline
@@ -276,10 +320,13 @@ impl Model {
         }
     }
 
-    /// Caches what panes need from the whole log, so a frame never scans it.
-    fn derive(&mut self) {
-        let mut crew: Vec<(String, Role)> = Vec::new();
-        let mut step_events: HashMap<usize, Vec<usize>> = HashMap::new();
+    /// Caches what panes need from the whole log, so a frame never scans it;
+    /// from event `from` on (what came before is cached already).
+    fn derive(&mut self, from: usize) {
+        if from == 0 {
+            self.crew.clear();
+            self.step_events.clear();
+        }
         let index: HashMap<&crate::checklist::StepId, usize> = self
             .plan
             .steps
@@ -287,26 +334,27 @@ impl Model {
             .enumerate()
             .map(|(i, s)| (&s.id, i))
             .collect();
-        for (i, e) in self.state.events.iter().enumerate() {
+        for (i, e) in self.state.events.iter().enumerate().skip(from) {
             if !matches!(e.what, EventKind::Observed { .. })
-                && !crew.iter().any(|(a, r)| *a == e.author && *r == e.role)
+                && !self
+                    .crew
+                    .iter()
+                    .any(|(a, r)| *a == e.author && *r == e.role)
             {
-                crew.push((e.author.to_string(), e.role));
+                self.crew.push((e.author.to_string(), e.role));
             }
             if let Some(s) = e.what.step().and_then(|s| index.get(s)) {
-                step_events.entry(*s).or_default().push(i);
+                self.step_events.entry(*s).or_default().push(i);
             }
         }
-        crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        self.crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         // The roster, when the release has one, says who sits where.
         if let Some(r) = &self.state.roster {
-            crew = std::iter::once((r.pilot.clone(), Role::Pilot))
+            self.crew = std::iter::once((r.pilot.clone(), Role::Pilot))
                 .chain(r.copilot.clone().map(|c| (c, Role::Copilot)))
                 .chain(r.jump_seat.clone().map(|j| (j, Role::JumpSeat)))
                 .collect();
         }
-        self.crew = crew;
-        self.step_events = step_events;
         self.board = Board::build(&self.plan, &self.state);
     }
 

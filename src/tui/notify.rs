@@ -9,9 +9,9 @@
 use super::model::Model;
 use crate::crew::{Role, StepRole};
 use crate::export::{Actor, sentence};
-use crate::timeline::{CiState, EventId, EventKind, Fact, StepStatus};
-use std::collections::HashSet;
+use crate::timeline::{CiState, Event, EventKind, Fact, StepStatus};
 use std::io::Write;
+use std::sync::Arc;
 
 /// How to alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,7 +51,6 @@ pub(crate) fn owns(seat: Role, owner: StepRole) -> bool {
 
 /// What the model looked like before new events arrived.
 pub(crate) struct Before {
-    known: HashSet<EventId>,
     mine_ready: Vec<bool>,
 }
 
@@ -67,20 +66,15 @@ fn mine_ready(m: &Model) -> Vec<bool> {
 impl Before {
     pub(crate) fn of(m: &Model) -> Before {
         Before {
-            known: m.state.events.iter().map(|e| e.id.clone()).collect(),
             mine_ready: mine_ready(m),
         }
     }
 
     /// One line for the alert, if anything new deserves one.
-    pub(crate) fn alert(&self, m: &Model) -> Option<String> {
+    /// `fresh`: the events new to the timeline ([`Model::record`]).
+    pub(crate) fn alert(&self, m: &Model, fresh: &[Arc<Event>]) -> Option<String> {
         let mut said: Vec<String> = Vec::new();
-        for e in m
-            .state
-            .events
-            .iter()
-            .filter(|e| !self.known.contains(&e.id))
-        {
+        for e in fresh {
             let EventKind::Observed { fact, .. } = &e.what else {
                 continue;
             };

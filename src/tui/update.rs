@@ -52,11 +52,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Recorded(events) => {
             let before = m.ui.notify.then(|| super::notify::Before::of(m));
-            m.record(events);
+            let fresh = m.record(events);
             keep_in_view(m);
             ask_to_close(m);
             return before
-                .and_then(|b| b.alert(m))
+                .and_then(|b| b.alert(m, &fresh))
                 .map(Effect::Notify)
                 .into_iter()
                 .collect();

@@ -1,0 +1,170 @@
+//! Folding more events into a state ([`State::extend`]) gives the state of
+//! folding them all, or declines and changes nothing.
+
+use super::*;
+use crate::checklist::Checklist;
+use crate::timeline::rules::Role;
+use chrono::Duration;
+use proptest::prelude::*;
+
+fn plan() -> Plan {
+    Checklist::parse("conda.toml", include_str!("../../checklists/conda.toml"))
+        .expect("valid")
+        .plan("26.11.0")
+        .expect("version")
+}
+
+const STEPS: &[&str] = &["release-issue", "cut-branch", "tag", "announce", "gone"];
+const CREW: &[&str] = &["jane", "bob", "eve"];
+
+fn kind() -> impl Strategy<Value = EventKind> {
+    let step = prop::sample::select(STEPS).prop_map(|s| StepId(s.to_string()));
+    let who = prop::sample::select(CREW).prop_map(String::from);
+    let subdir = prop::sample::select(vec!["noarch", "linux-64"]);
+    let channel = |subdir: &str, gone: bool| {
+        let (channel, package, version, subdir) = (
+            "conda-forge".into(),
+            "conda".into(),
+            "26.11.0".into(),
+            subdir.into(),
+        );
+        let fact = if gone {
+            Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir,
+            }
+        } else {
+            Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                build: "py_0".into(),
+                file_name: "conda-26.11.0-py_0.conda".into(),
+                first_seen: None,
+            }
+        };
+        EventKind::Observed {
+            probe: "channel conda-forge/conda==26.11.0".into(),
+            fact,
+        }
+    };
+    prop_oneof![
+        3 => step.clone().prop_map(|step| EventKind::StepDone { step, note: None }),
+        1 => step.clone().prop_map(|step| EventKind::StepUndone { step, reason: "r".into() }),
+        1 => step.prop_map(|step| EventKind::StepSkipped { step, reason: "r".into() }),
+        2 => "[a-z]{0,4}".prop_map(|text| EventKind::Note { text }),
+        1 => Just(EventKind::ReleaseStarted {
+            release: "conda-26.11.0".into(),
+            version: "26.11.0".into(),
+            checklist: "conda.toml".into(),
+        }),
+        1 => (who.clone(), prop::option::of(who.clone())).prop_map(|(pilot, copilot)| {
+            EventKind::CrewAssigned { pilot, copilot, jump_seat: None }
+        }),
+        1 => who.prop_map(|to| EventKind::Handover { to }),
+        1 => Just(EventKind::Observed {
+            probe: "tag conda/conda@26.11.0".into(),
+            fact: Fact::TagPushed {
+                repo: "conda/conda".into(),
+                tag: "26.11.0".into(),
+                sha: None,
+            },
+        }),
+        2 => (subdir, any::<bool>()).prop_map(move |(s, gone)| channel(s, gone)),
+        1 => Just(EventKind::ReleaseClosed { outcome: Outcome::Shipped, reason: None }),
+    ]
+}
+
+/// Events with few distinct times (ties are common), by a small crew in any seat.
+fn events() -> impl Strategy<Value = Vec<Event>> {
+    let one = (
+        0u32..500,
+        0i64..6,
+        prop::sample::select(CREW),
+        prop::sample::select(vec![Role::Pilot, Role::Copilot, Role::JumpSeat]),
+        kind(),
+    )
+        .prop_map(|(id, minute, author, role, what)| {
+            let at = DateTime::<Utc>::UNIX_EPOCH + Duration::minutes(minute);
+            Event {
+                v: 1,
+                id: EventId::from(format!("e{id:03}")),
+                author: author.into(),
+                role,
+                seq: u64::from(id),
+                at,
+                observed_at: at,
+                link: None,
+                what,
+            }
+        });
+    prop::collection::vec(one, 0..40)
+}
+
+fn shared(events: &[Event]) -> Vec<Arc<Event>> {
+    events.iter().cloned().map(Arc::new).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any split: extending gives the fold of the whole, or declines and
+    /// leaves the state as it was.
+    #[test]
+    fn extending_equals_folding_all_or_declines(all in events(), cut in 0usize..40) {
+        let plan = plan();
+        let all = crate::timeline::merge::normalize(all);
+        let cut = cut.min(all.len());
+        let (before, after) = all.split_at(cut);
+        let mut state = fold(&plan, before);
+        match state.extend(&plan, shared(after)) {
+            Ok(()) => prop_assert_eq!(&state, &fold(&plan, &all)),
+            Err(back) => {
+                prop_assert_eq!(back.len(), after.len());
+                prop_assert_eq!(&state, &fold(&plan, before));
+            }
+        }
+    }
+
+    /// A live cockpit: events arrive one at a time in timeline order, and
+    /// only a start or a crew (applying from the very start) folds all again.
+    #[test]
+    fn events_arriving_in_order_fold_one_at_a_time(all in events()) {
+        let plan = plan();
+        let all = crate::timeline::merge::normalize(all);
+        let mut state = fold::<Event>(&plan, &[]);
+        for (n, e) in all.iter().enumerate() {
+            let again = matches!(e.what, EventKind::ReleaseStarted { .. } | EventKind::CrewAssigned { .. });
+            if state.extend(&plan, shared(std::slice::from_ref(e))).is_err() {
+                prop_assert!(again, "declined {:?}", e.what);
+                state = fold(&plan, &all[..=n]);
+            }
+            prop_assert_eq!(&state, &fold(&plan, &all[..=n]));
+        }
+    }
+}
+
+#[test]
+fn an_event_sorting_before_the_last_is_declined() {
+    let plan = plan();
+    let at = DateTime::<Utc>::UNIX_EPOCH;
+    let note = |id: &str, minute: i64| Event {
+        v: 1,
+        id: EventId::from(id),
+        author: "jane".into(),
+        role: Role::Pilot,
+        seq: 1,
+        at: at + Duration::minutes(minute),
+        observed_at: at,
+        link: None,
+        what: EventKind::Note { text: id.into() },
+    };
+    let mut state = fold(&plan, &[note("b", 1)]);
+    assert!(state.extend(&plan, shared(&[note("a", 1)])).is_err());
+    assert!(state.extend(&plan, shared(&[note("c", 0)])).is_err());
+    assert!(state.extend(&plan, shared(&[note("c", 1)])).is_ok());
+    assert_eq!(state.notes.len(), 2);
+}
