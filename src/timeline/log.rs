@@ -557,14 +557,15 @@ impl EventLog {
         let (mut appended, mut refused) = (Vec::new(), Vec::new());
         let mut fresh = Vec::new();
         for e in events {
-            match self.index().get(&e.id).and_then(|i| self.events.get(i)) {
+            let at = self.position(&e.id);
+            match at.and_then(|i| self.events.get(i)) {
                 Some(have) if **have == e => {}
                 Some(_) => refused.push(e),
                 None => fresh.push(e),
             }
         }
         for e in fresh {
-            if self.index().get(&e.id).is_some() {
+            if self.position(&e.id).is_some() {
                 continue;
             }
             let mut line = serde_json::to_vec(&e).map_err(|err| {
@@ -657,6 +658,12 @@ impl EventLog {
         self.index.get_or_insert_with(|| Index::of(events))
     }
 
+    /// Where the event with `id` is in `events`.
+    fn position(&mut self, id: &EventId) -> Option<usize> {
+        self.index();
+        self.index.as_ref()?.get(&self.events, id)
+    }
+
     /// My next sequence number follows every event of mine.
     fn count_seq(&mut self, event: &Event) {
         if event.author == self.author {
@@ -665,14 +672,17 @@ impl EventLog {
     }
 
     fn remember(&mut self, event: Arc<Event>) {
-        if let Some(i) = self.index().get(&event.id) {
+        if let Some(i) = self.position(&event.id) {
             if self.events.get(i).is_none_or(|have| **have != *event) {
                 self.reused_seen = true;
             }
             return;
         }
         let at = self.events.len();
-        self.index().add(at, &event);
+        self.index();
+        if let Some(index) = &mut self.index {
+            index.add(&self.events, at, &event);
+        }
         self.count_seq(&event);
         self.events.push(event);
     }

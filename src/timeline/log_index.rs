@@ -9,10 +9,15 @@
 
 use super::event::{Event, EventId, EventKind, FactKey};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
+/// Ids are kept as positions into the log's events (the id is read from
+/// the event), not as copies: 9 bytes a slot instead of 33.
 pub(crate) struct Index {
-    ids: HashMap<EventId, usize>,
+    hasher: foldhash::fast::RandomState,
+    ids: HashTable<usize>,
     facts: HashSet<FactKey>,
 }
 
@@ -24,27 +29,34 @@ impl Index {
             .filter(|e| matches!(e.what, EventKind::Observed { .. }))
             .count();
         let mut index = Index {
-            ids: HashMap::with_capacity(events.len()),
+            hasher: Default::default(),
+            ids: HashTable::with_capacity(events.len()),
             facts: HashSet::with_capacity(observed),
         };
         for (i, e) in events.iter().enumerate() {
-            index.add(i, e);
+            index.add(events, i, e);
         }
         index
     }
 
-    /// Where the event with `id` is in the log's events.
-    pub(crate) fn get(&self, id: &EventId) -> Option<usize> {
-        self.ids.get(id).copied()
+    /// Where the event with `id` is in the log's `events`.
+    pub(crate) fn get(&self, events: &[Arc<Event>], id: &EventId) -> Option<usize> {
+        let hash = self.hasher.hash_one(id);
+        self.ids
+            .find(hash, |&i| events.get(i).is_some_and(|e| e.id == *id))
+            .copied()
     }
 
     pub(crate) fn has_fact(&self, key: &FactKey) -> bool {
         self.facts.contains(key)
     }
 
-    /// Remembers the event at `i` (its id is not known yet).
-    pub(crate) fn add(&mut self, i: usize, event: &Event) {
-        self.ids.insert(event.id.clone(), i);
+    /// Remembers `event`, about to sit at `i` in the log's `events` (whose
+    /// id is not known yet; those before `i` are remembered).
+    pub(crate) fn add(&mut self, events: &[Arc<Event>], i: usize, event: &Event) {
+        let hasher = &self.hasher;
+        let rehash = |&j: &usize| events.get(j).map_or(0, |e| hasher.hash_one(&e.id));
+        self.ids.insert_unique(hasher.hash_one(&event.id), i, rehash);
         if let EventKind::Observed { fact, .. } = &event.what {
             for earlier in fact.supersedes().into_iter().flatten() {
                 self.facts.remove(&earlier);
