@@ -334,6 +334,13 @@ impl fmt::Display for CiState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct FactKey(u128);
 
+impl FactKey {
+    /// 64 of its bits, for a hash table (the whole key is compared).
+    pub(crate) fn short(self) -> u64 {
+        self.0 as u64
+    }
+}
+
 /// Builds a [`FactKey`] from the parts [`Fact::key`] writes, in its order.
 struct KeyHasher(
     foldhash::quality::FoldHasher<'static>,

@@ -4,14 +4,14 @@
 //! (by `at`, then id) and deduplicated by id.
 
 use super::availability::Availability;
-use super::event::{Event, EventId, EventKind, Fact, FactKey, Outcome, Sym};
+use super::event::{Event, EventId, EventKind, Fact, Outcome, Sym};
 use super::milestones::Milestones;
+use super::positions::FactSet;
 use super::roster::Roster;
 use super::trust::{Ignored, Seats};
 use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
 use chrono::{DateTime, Utc};
-use foldhash::HashSet;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -58,7 +58,7 @@ struct Tally {
     seats: Seats,
     /// The facts shown so far: a fact seen again (by a crew member, or a
     /// later poll) is folded once, the earliest.
-    seen_facts: HashSet<FactKey>,
+    seen_facts: FactSet,
     /// Per plan step, indices into `events` of its sign-offs and undos.
     per_step: Vec<Vec<usize>>,
     /// The timeline key of the last event judged, trusted or not.
@@ -209,7 +209,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
         ignored: Vec::new(),
         tally: Tally {
             seats: Seats::of(&events),
-            seen_facts: HashSet::with_capacity_and_hasher(observed, Default::default()),
+            seen_facts: FactSet::with_capacity(observed),
             per_step: vec![Vec::new(); plan.steps.len()],
             last: None,
         },
@@ -289,9 +289,13 @@ impl State {
         match &e.what {
             EventKind::Observed { probe, fact } => {
                 for earlier in fact.supersedes().into_iter().flatten() {
-                    self.tally.seen_facts.remove(&earlier);
+                    self.tally.seen_facts.remove(&self.events, earlier);
                 }
-                if !self.tally.seen_facts.insert(fact.key_hash()) {
+                if !self
+                    .tally
+                    .seen_facts
+                    .insert(&self.events, fact.key_hash(), i)
+                {
                     return false;
                 }
                 match self.observations.get_mut(probe) {
@@ -343,6 +347,11 @@ impl State {
 
     pub fn step(&self, id: &StepId) -> Option<&StepState> {
         self.steps.iter().find(|s| &s.id == id)
+    }
+
+    /// Indices into `events` of the sign-offs and undos of the plan's step `i`.
+    pub(crate) fn step_events(&self, i: usize) -> &[usize] {
+        self.tally.per_step.get(i).map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn event(&self, id: &EventId) -> Option<&Event> {

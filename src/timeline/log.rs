@@ -403,7 +403,14 @@ impl EventLog {
 
     /// Whether a fact was already recorded (by anyone writing to this log).
     pub(crate) fn has_fact(&mut self, fact: &Fact) -> bool {
-        self.index().has_fact(&fact.key_hash())
+        self.knows_fact(fact.key_hash())
+    }
+
+    fn knows_fact(&mut self, key: FactKey) -> bool {
+        self.index();
+        self.index
+            .as_ref()
+            .is_some_and(|index| index.has_fact(&self.events, key))
     }
 
     /// Picks up events appended by other processes since the last read.
@@ -502,8 +509,8 @@ impl EventLog {
         }
         // Another writer may have appended (or crashed mid-line) since we last looked.
         self.catch_up()?;
-        if let Some(key) = &fact_key
-            && self.index().has_fact(key)
+        if let Some(key) = fact_key
+            && self.knows_fact(key)
         {
             return Ok(None);
         }

@@ -8,17 +8,17 @@
 //! read are checked for repeats by [`repeats`], one pass over what was read.
 
 use super::event::{Event, EventId, EventKind, FactKey};
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use hashbrown::HashTable;
+use super::positions::{FactSet, Positions};
+use foldhash::{HashMap, HashMapExt};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-/// Ids are kept as positions into the log's events (the id is read from
-/// the event), not as copies: 9 bytes a slot instead of 33.
+/// Ids and facts are kept as positions into the log's events
+/// ([`Positions`]), not as copies: 5 bytes a slot instead of 33 and 17.
 pub(crate) struct Index {
     hasher: foldhash::fast::RandomState,
-    ids: HashTable<usize>,
-    facts: HashSet<FactKey>,
+    ids: Positions,
+    facts: FactSet,
 }
 
 impl Index {
@@ -30,38 +30,37 @@ impl Index {
             .count();
         let mut index = Index {
             hasher: Default::default(),
-            ids: HashTable::with_capacity(events.len()),
-            facts: HashSet::with_capacity(observed),
+            ids: Positions::with_capacity(events.len()),
+            facts: FactSet::with_capacity(observed),
         };
         for (i, e) in events.iter().enumerate() {
-            index.add(events, i, e);
+            index.add(&events[..i], i, e);
         }
         index
     }
 
     /// Where the event with `id` is in the log's `events`.
     pub(crate) fn get(&self, events: &[Arc<Event>], id: &EventId) -> Option<usize> {
-        let hash = self.hasher.hash_one(id);
         self.ids
-            .find(hash, |&i| events.get(i).is_some_and(|e| e.id == *id))
-            .copied()
+            .find(events, self.hasher.hash_one(id), |e| e.id == *id)
     }
 
-    pub(crate) fn has_fact(&self, key: &FactKey) -> bool {
-        self.facts.contains(key)
+    pub(crate) fn has_fact(&self, events: &[Arc<Event>], key: FactKey) -> bool {
+        self.facts.contains(events, key)
     }
 
     /// Remembers `event`, about to sit at `i` in the log's `events` (whose
     /// id is not known yet; those before `i` are remembered).
     pub(crate) fn add(&mut self, events: &[Arc<Event>], i: usize, event: &Event) {
         let hasher = &self.hasher;
-        let rehash = |&j: &usize| events.get(j).map_or(0, |e| hasher.hash_one(&e.id));
-        self.ids.insert_unique(hasher.hash_one(&event.id), i, rehash);
+        self.ids.insert(events, hasher.hash_one(&event.id), i, |e| {
+            hasher.hash_one(&e.id)
+        });
         if let EventKind::Observed { fact, .. } = &event.what {
             for earlier in fact.supersedes().into_iter().flatten() {
-                self.facts.remove(&earlier);
+                self.facts.remove(events, earlier);
             }
-            self.facts.insert(fact.key_hash());
+            self.facts.insert(events, fact.key_hash(), i);
         }
     }
 }

@@ -14,6 +14,7 @@ pub(crate) mod matrix;
 pub mod merge;
 pub(crate) mod milestones;
 pub(crate) mod pack;
+pub(crate) mod positions;
 pub(crate) mod release;
 pub(crate) mod resolve;
 pub(crate) mod roster;

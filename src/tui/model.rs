@@ -8,7 +8,7 @@ use crate::crew::Role;
 use crate::probe::{Health, ProbeReport, Quota};
 use crate::timeline::{Event, EventId, EventKind, Permit, State, StepStatus, fold, fold_owned};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// A focusable pane. The detail pane follows the focused one.
@@ -189,8 +189,6 @@ pub struct Model {
     pub(crate) clocks: BTreeMap<String, chrono::TimeDelta>,
     /// Authors seen in the log, with the roles they wrote as.
     pub(crate) crew: Vec<(String, Role)>,
-    /// Per step (plan index), indices into `state.events` of the events about it.
-    pub(crate) step_events: HashMap<usize, Vec<usize>>,
     /// The probe board, derived from the observations.
     pub board: Board,
     pub ui: Ui,
@@ -226,7 +224,6 @@ impl Model {
             quota: None,
             clocks: BTreeMap::new(),
             crew: Vec::new(),
-            step_events: HashMap::new(),
             board: Board::default(),
             ui: Ui {
                 focus: Some(Pane::Checklist),
@@ -325,16 +322,8 @@ impl Model {
     fn derive(&mut self, from: usize) {
         if from == 0 {
             self.crew.clear();
-            self.step_events.clear();
         }
-        let index: HashMap<&crate::checklist::StepId, usize> = self
-            .plan
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (&s.id, i))
-            .collect();
-        for (i, e) in self.state.events.iter().enumerate().skip(from) {
+        for e in self.state.events.iter().skip(from) {
             if !matches!(e.what, EventKind::Observed { .. })
                 && !self
                     .crew
@@ -342,9 +331,6 @@ impl Model {
                     .any(|(a, r)| *a == e.author && *r == e.role)
             {
                 self.crew.push((e.author.to_string(), e.role));
-            }
-            if let Some(s) = e.what.step().and_then(|s| index.get(s)) {
-                self.step_events.entry(*s).or_default().push(i);
             }
         }
         self.crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));

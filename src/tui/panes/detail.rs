@@ -161,7 +161,8 @@ fn step(out: &mut Out, m: &Model, i: usize) {
     if let Some(p) = &step.probe {
         observation(out, m, &p.id());
     }
-    if let Some(evs) = m.step_events.get(&i) {
+    let evs = m.state.step_events(i);
+    if !evs.is_empty() {
         out.text("history".into(), Role::Muted);
         for &e in evs.iter().rev().take(6) {
             let e = &m.state.events[e];

@@ -1,0 +1,201 @@
+//! Sets of events held as the events' positions in a slice (4 bytes a slot,
+//! not a copy of each key): the log's index of ids and facts and the fold's
+//! facts seen. A key is looked up by its hash, then confirmed on the event
+//! it points at, so the slice must be the one the positions were taken in.
+//!
+//! Positions are `u32`: a log of 4 billion events would need over 700 GB of
+//! memory for its events alone; past that an event is not remembered.
+
+use super::event::{Event, EventKind, FactKey};
+use hashbrown::HashTable;
+use std::sync::Arc;
+
+/// Positions of events, by a hash of a key of theirs.
+#[derive(Clone, Default)]
+pub(crate) struct Positions(HashTable<u32>);
+
+impl Positions {
+    pub(crate) fn with_capacity(n: usize) -> Positions {
+        Positions(HashTable::with_capacity(n))
+    }
+
+    /// The position of the event that `is` the one hashed as `hash`.
+    pub(crate) fn find(
+        &self,
+        events: &[Arc<Event>],
+        hash: u64,
+        is: impl Fn(&Event) -> bool,
+    ) -> Option<usize> {
+        let at = self
+            .0
+            .find(hash, |&p| event_at(events, p).is_some_and(&is))?;
+        Some(*at as usize)
+    }
+
+    /// Remembers the event at `at` (which `events` may not hold yet) as
+    /// `hash`; `hash_of` hashes those it holds when the table grows.
+    pub(crate) fn insert(
+        &mut self,
+        events: &[Arc<Event>],
+        hash: u64,
+        at: usize,
+        hash_of: impl Fn(&Event) -> u64,
+    ) {
+        if let Ok(p) = u32::try_from(at) {
+            self.0
+                .insert_unique(hash, p, |&q| event_at(events, q).map_or(0, &hash_of));
+        }
+    }
+
+    /// Forgets the event that `is` the one hashed as `hash`.
+    pub(crate) fn remove(&mut self, events: &[Arc<Event>], hash: u64, is: impl Fn(&Event) -> bool) {
+        if let Ok(slot) = self
+            .0
+            .find_entry(hash, |&p| event_at(events, p).is_some_and(&is))
+        {
+            slot.remove();
+        }
+    }
+
+    /// The positions held, in no order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().map(|&p| p as usize)
+    }
+}
+
+fn event_at(events: &[Arc<Event>], p: u32) -> Option<&Event> {
+    events.get(p as usize).map(|e| &**e)
+}
+
+/// The facts seen (each the key of an observation's fact), held as the
+/// positions of the observations.
+#[derive(Clone, Default)]
+pub(crate) struct FactSet(Positions);
+
+impl FactSet {
+    pub(crate) fn with_capacity(n: usize) -> FactSet {
+        FactSet(Positions::with_capacity(n))
+    }
+
+    pub(crate) fn contains(&self, events: &[Arc<Event>], key: FactKey) -> bool {
+        self.0.find(events, key.short(), is_fact(key)).is_some()
+    }
+
+    /// Remembers the observation at `at` (which `events` may not hold yet),
+    /// of the fact `key`, unless the fact is known: whether it was new.
+    pub(crate) fn insert(&mut self, events: &[Arc<Event>], key: FactKey, at: usize) -> bool {
+        if self.contains(events, key) {
+            return false;
+        }
+        self.0.insert(events, key.short(), at, |e| {
+            fact_key(e).map_or(0, FactKey::short)
+        });
+        true
+    }
+
+    pub(crate) fn remove(&mut self, events: &[Arc<Event>], key: FactKey) {
+        self.0.remove(events, key.short(), is_fact(key));
+    }
+}
+
+fn fact_key(e: &Event) -> Option<FactKey> {
+    match &e.what {
+        EventKind::Observed { fact, .. } => Some(fact.key_hash()),
+        _ => None,
+    }
+}
+
+fn is_fact(key: FactKey) -> impl Fn(&Event) -> bool {
+    move |e| fact_key(e) == Some(key)
+}
+
+impl PartialEq for FactSet {
+    /// The same positions (of the same events: a state's own).
+    fn eq(&self, other: &FactSet) -> bool {
+        let sorted = |s: &FactSet| {
+            let mut v: Vec<usize> = s.0.iter().collect();
+            v.sort_unstable();
+            v
+        };
+        sorted(self) == sorted(other)
+    }
+}
+
+impl std::fmt::Debug for FactSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FactSet({} facts)", self.0.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::event::{EventId, Fact};
+    use crate::timeline::rules::Role;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    fn observation(n: usize, pr: u64, merged: bool) -> Arc<Event> {
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let repo = "conda/conda".into();
+        let fact = if merged {
+            Fact::PrMerged {
+                repo,
+                number: pr,
+                by: None,
+            }
+        } else {
+            Fact::PrOpened {
+                repo,
+                number: pr,
+                title: "t".into(),
+                author: "a".into(),
+                head: "h".into(),
+            }
+        };
+        Arc::new(Event {
+            v: 1,
+            id: EventId::from(format!("e{n}")),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: 1,
+            at,
+            observed_at: at,
+            link: None,
+            what: EventKind::Observed {
+                probe: "p".into(),
+                fact,
+            },
+        })
+    }
+
+    proptest! {
+        /// From an empty table (so it grows and rehashes through the
+        /// events), it holds exactly what a set of the keys would.
+        #[test]
+        fn a_fact_set_is_a_set_of_keys(facts in prop::collection::vec((0u64..40, any::<bool>(), any::<bool>()), 0..300)) {
+            let mut events: Vec<Arc<Event>> = Vec::new();
+            let mut set = FactSet::default();
+            let mut reference: HashSet<FactKey> = HashSet::new();
+            for (pr, merged, forget) in facts {
+                let e = observation(events.len(), pr, merged);
+                let EventKind::Observed { fact, .. } = &e.what else { unreachable!() };
+                let key = fact.key_hash();
+                prop_assert_eq!(set.contains(&events, key), reference.contains(&key));
+                if forget {
+                    set.remove(&events, key);
+                    reference.remove(&key);
+                } else {
+                    prop_assert_eq!(set.insert(&events, key, events.len()), reference.insert(key));
+                }
+                events.push(e);
+            }
+            for (pr, merged) in (0..40).flat_map(|pr| [(pr, false), (pr, true)]) {
+                let e = observation(0, pr, merged);
+                let EventKind::Observed { fact, .. } = &e.what else { unreachable!() };
+                let key = fact.key_hash();
+                prop_assert_eq!(set.contains(&events, key), reference.contains(&key));
+            }
+        }
+    }
+}
