@@ -8,6 +8,7 @@ use super::event::{Event, EventId, EventKind, Fact, Outcome, Sym};
 use super::milestones::Milestones;
 use super::positions::FactSet;
 use super::roster::Roster;
+use super::rules::Role;
 use super::trust::{Ignored, Seats};
 use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
@@ -45,6 +46,9 @@ pub struct State {
     pub(crate) roster: Option<Roster>,
     /// Indices into `events` of the crew's events (the roster, handovers).
     pub(crate) crew_changes: Vec<usize>,
+    /// Who wrote the trusted events other than observations, with the seat
+    /// each wrote from, in order of their first such event.
+    pub(crate) writers: Vec<(Sym, Role)>,
     /// Events the rule book refused for their author's seat: never folded,
     /// never exported, shown as "N untrusted events ignored".
     pub(crate) ignored: Vec<Ignored>,
@@ -206,6 +210,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
         availability: Availability::new(),
         roster: None,
         crew_changes: Vec::new(),
+        writers: Vec::new(),
         ignored: Vec::new(),
         tally: Tally {
             seats: Seats::of(&events),
@@ -259,6 +264,12 @@ impl State {
             match self.tally.seats.judge(plan, &e) {
                 Ok(()) => {
                     let i = self.events.len();
+                    let writer = |(a, r): &(Sym, Role)| *a == e.author && *r == e.role;
+                    if !matches!(e.what, EventKind::Observed { .. })
+                        && !self.writers.iter().any(writer)
+                    {
+                        self.writers.push((e.author.clone(), e.role));
+                    }
                     if self.see(i, &e, &step_ids) {
                         self.timeline.push(i);
                     }

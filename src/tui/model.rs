@@ -6,7 +6,7 @@ use super::board::Board;
 use crate::checklist::Plan;
 use crate::crew::Role;
 use crate::probe::{Health, ProbeReport, Quota};
-use crate::timeline::{Event, EventId, EventKind, Permit, State, StepStatus, fold, fold_owned};
+use crate::timeline::{Event, EventId, Permit, State, StepStatus, fold, fold_owned};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -232,7 +232,7 @@ impl Model {
             },
             plan,
         };
-        m.derive(0);
+        m.derive();
         m.ui.rows = m.rows();
         // Start on the step that is next for this seat, so the pilot lands on work.
         if let Some(next) = m.next_step()
@@ -304,7 +304,7 @@ impl Model {
         if self.state.roster.is_some() {
             self.role = crate::crew::seat_in(&self.state, &self.me, self.cap);
         }
-        self.derive(from.unwrap_or(0));
+        self.derive();
         if from.is_none()
             && let Some((_, id)) = self.ui.selected_event.clone()
         {
@@ -317,22 +317,9 @@ impl Model {
         }
     }
 
-    /// Caches what panes need from the whole log, so a frame never scans it;
-    /// from event `from` on (what came before is cached already).
-    fn derive(&mut self, from: usize) {
-        if from == 0 {
-            self.crew.clear();
-        }
-        for e in self.state.events.iter().skip(from) {
-            if !matches!(e.what, EventKind::Observed { .. })
-                && !self
-                    .crew
-                    .iter()
-                    .any(|(a, r)| *a == e.author && *r == e.role)
-            {
-                self.crew.push((e.author.to_string(), e.role));
-            }
-        }
+    /// Caches what panes need from the whole log, so a frame never scans it.
+    fn derive(&mut self) {
+        self.crew = crate::tui::waiting::crew_of(&self.state);
         self.crew.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         // The roster, when the release has one, says who sits where.
         if let Some(r) = &self.state.roster {

@@ -10,15 +10,8 @@ use crate::timeline::{CiState, EventKind, Fact, State, StepStatus};
 
 /// Who is in the crew, by the seats their events were written from.
 pub(crate) fn crew_of(state: &State) -> Vec<(String, Role)> {
-    let mut crew: Vec<(String, Role)> = Vec::new();
-    for e in &state.events {
-        if !matches!(e.what, EventKind::Observed { .. })
-            && !crew.iter().any(|(a, r)| *a == e.author && *r == e.role)
-        {
-            crew.push((e.author.to_string(), e.role));
-        }
-    }
-    crew
+    let writers = state.writers.iter();
+    writers.map(|(a, r)| (a.to_string(), *r)).collect()
 }
 
 /// The person a manual step waits for: the crew member in its seat, or the
