@@ -409,7 +409,12 @@ fn fly(
     if !std::io::stdout().is_terminal() {
         return Err(crate::tui::not_a_terminal(&release.meta.id));
     }
-    let (log, role) = crew::open_seated(&release, me, flag, Clock::System)?;
+    let crew::Seated {
+        log,
+        seat: role,
+        state,
+    } = crew::open_seated(&release, me, flag, Clock::System)?;
+    let folded = (state, log.events().len());
     let store = crate::store::Store::new(log);
     let mut opts = crate::tui::CockpitOptions {
         role,
@@ -448,7 +453,7 @@ fn fly(
         if let Some((_, reports)) = &crew_sync {
             opts.sync = Some(reports.clone());
         }
-        let result = crate::tui::run(release, store, opts, rx).await;
+        let result = crate::tui::run(release, store, opts, rx, Some(folded)).await;
         if let Some((s, _)) = crew_sync {
             s.abort();
         }
@@ -470,7 +475,9 @@ fn poll(
 ) -> Result<()> {
     use crate::probe::{poll, scheduler::NOT_POLLED};
     let release = home.resolve(release)?;
-    let (log, role) = crew::open_seated(&release, me, role, Clock::System)?;
+    let crew::Seated {
+        log, seat: role, ..
+    } = crew::open_seated(&release, me, role, Clock::System)?;
     rules::seat_may(role, rules::Act::Observe).map_err(|r| {
         user(format!(
             "{r}: probes record what they see, and this seat writes nothing"
@@ -630,8 +637,11 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
             release.meta.id, args.step, release.meta.id
         )));
     };
-    let (mut log, role) = crew::open_seated(&release, me, role, Clock::System)?;
-    let state = fold(&release.plan, log.events());
+    let crew::Seated {
+        mut log,
+        seat: role,
+        state,
+    } = crew::open_seated(&release, me, role, Clock::System)?;
     let current = state
         .step(&id)
         .map(|s| s.status.clone())

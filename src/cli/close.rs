@@ -4,7 +4,7 @@
 use crate::crew::Role;
 use crate::error::user;
 use crate::timeline::rules::{self, Book, Refusal, Verdict};
-use crate::timeline::{Clock, EventKind, Home, Outcome, fold};
+use crate::timeline::{Clock, EventKind, Home, Outcome};
 use clap::Args;
 use color_eyre::eyre::Result;
 
@@ -28,10 +28,14 @@ fn parse_outcome(s: &str) -> Result<Outcome, String> {
     s.parse()
 }
 
+/// `role` (`--role`) caps the seat the roster gives `me`.
 pub(crate) fn close(home: &Home, args: CloseArgs, me: &str, role: Role) -> Result<()> {
     let release = home.resolve(args.release.as_deref())?;
-    let mut log = release.open_log_for(me, role, Clock::System)?;
-    let state = fold(&release.plan, log.events());
+    let super::crew::Seated {
+        mut log,
+        seat: role,
+        state,
+    } = super::crew::open_seated(&release, me, role, Clock::System)?;
     let what = EventKind::ReleaseClosed {
         outcome: args.outcome,
         reason: args.note.filter(|n| !n.trim().is_empty()),

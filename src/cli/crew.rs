@@ -179,26 +179,38 @@ pub(crate) fn crew_line(r: &Roster) -> String {
     parts.join(" · ")
 }
 
+/// A release's log opened for the seat the roster gives `me`, with the state
+/// folded from it.
+pub(crate) struct Seated {
+    pub(crate) log: EventLog,
+    pub(crate) seat: Role,
+    /// The fold of every event of `log`.
+    pub(crate) state: State,
+}
+
 /// The release's log, opened once for the seat its roster gives `me` (`flag`
 /// caps it): read first, then reopened for writing unless that seat is the
-/// jump seat. A 100,000-event log is read once, not twice.
-pub(crate) fn open_seated(
-    release: &Release,
-    me: &str,
-    flag: Role,
-    clock: Clock,
-) -> Result<(EventLog, Role)> {
+/// jump seat. A 100,000-event log is read once and folded once.
+pub(crate) fn open_seated(release: &Release, me: &str, flag: Role, clock: Clock) -> Result<Seated> {
     let path = release.events_path();
     let log = EventLog::open_read_only(&path, me, Role::JumpSeat, clock)?;
-    let seat = seat_in(&fold(&release.plan, log.events()), me, flag);
+    let mut state = fold(&release.plan, log.events());
+    let seat = seat_in(&state, me, flag);
     if seat == Role::JumpSeat {
-        return Ok((log, seat));
+        return Ok(Seated { log, seat, state });
     }
+    let folded = log.events().len();
     let (log, torn) = log.into_writer(seat)?;
     if let Some(torn) = torn {
         eprintln!("warning: {}: {torn}", path.display());
     }
-    Ok((log, seat))
+    // Lines another writer appended meanwhile.
+    if let Some(more) = log.events().get(folded..).filter(|m| !m.is_empty())
+        && state.extend(&release.plan, more.to_vec()).is_err()
+    {
+        state = fold(&release.plan, log.events());
+    }
+    Ok(Seated { log, seat, state })
 }
 
 /// The seat `me` acts from in `release`, read from its roster.
@@ -272,8 +284,11 @@ fn handover(release: &Release, me: &str, flag: Role, to: &str) -> Result<()> {
             "`{to}` is not a GitHub login: name the co-pilot to hand over to"
         ))
     })?;
-    let (mut log, seat) = open_seated(release, me, flag, Clock::System)?;
-    let state = fold(&release.plan, log.events());
+    let Seated {
+        mut log,
+        seat,
+        state,
+    } = open_seated(release, me, flag, Clock::System)?;
     let book = Book::new(&release.plan, &state, log.clock().now());
     let permit = rules::judge(&book, seat, EventKind::Handover { to: to.clone() })
         .confirmed()
@@ -296,10 +311,13 @@ pub(crate) fn print_ignored(state: &State, release: &Release) {
 /// `flightdeck note`: a note in the timeline, from the seat the roster gives.
 pub(crate) fn note(release: &Release, me: &str, flag: Role, text: String) -> Result<()> {
     use crate::timeline::rules::{Refusal, Verdict};
-    let (mut log, role) = open_seated(release, me, flag, Clock::System)?;
-    let state = fold(&release.plan, log.events());
+    let Seated {
+        mut log,
+        seat,
+        state,
+    } = open_seated(release, me, flag, Clock::System)?;
     let book = Book::new(&release.plan, &state, log.clock().now());
-    let permit = match rules::judge(&book, role, EventKind::Note { text }) {
+    let permit = match rules::judge(&book, seat, EventKind::Note { text }) {
         Verdict::Refused(Refusal::NeedsText) => return Err(user("the note is empty")),
         verdict => verdict.confirmed().map_err(|r| user(r.to_string()))?,
     };

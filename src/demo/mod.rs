@@ -472,7 +472,7 @@ impl Flight<'_> {
                 .unwrap_or_default(),
             clipboard: self.config.clipboard,
         };
-        let result = crate::tui::run(release.clone(), store, opts, rx).await;
+        let result = crate::tui::run(release.clone(), store, opts, rx, None).await;
         if let Some(s) = settle {
             s.stop().await;
         }

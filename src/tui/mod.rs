@@ -106,6 +106,7 @@ pub(crate) async fn run(
     store: Store,
     opts: CockpitOptions,
     probes: Option<Receiver<ProbeMsg>>,
+    folded: Option<(crate::timeline::State, usize)>,
 ) -> Result<()> {
     if !std::io::stdout().is_terminal() {
         return Err(not_a_terminal(&release.meta.id));
@@ -113,10 +114,21 @@ pub(crate) async fn run(
     let (theme, warnings) = opts.resolve_theme();
     let me = store.author();
     let mut model = store.with_events(|events| {
-        Model::new(
+        // The state folded when the log was opened (`folded`: of its first
+        // events), brought up to date, rather than folded again.
+        let state = match folded {
+            Some((mut state, n)) if n <= events.len() => {
+                match state.extend(&release.plan, events[n..].to_vec()) {
+                    Ok(()) => state,
+                    Err(_) => crate::timeline::fold(&release.plan, events),
+                }
+            }
+            _ => crate::timeline::fold(&release.plan, events),
+        };
+        Model::with_state(
             &release.meta.id,
             release.plan.clone(),
-            events,
+            state,
             opts.role,
             &me,
             opts.clock.now(),

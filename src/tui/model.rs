@@ -206,6 +206,18 @@ impl Model {
         now: DateTime<Utc>,
     ) -> Model {
         let state = fold(&plan, events);
+        Model::with_state(release, plan, state, role, me, now)
+    }
+
+    /// [`Model::new`] from a fold already made (of every event of the log).
+    pub(crate) fn with_state(
+        release: &str,
+        plan: Plan,
+        state: State,
+        role: Role,
+        me: &str,
+        now: DateTime<Utc>,
+    ) -> Model {
         // A seat below the roster's was asked for (`--role`): it caps every later seat.
         let cap = if role == crate::crew::seat_in(&state, me, Role::Pilot) {
             Role::Pilot

@@ -444,6 +444,27 @@ fn a_release_is_closed_by_the_pilot_and_the_next_one_becomes_the_default() {
         "{}",
         text(&copilot)
     );
+    // The seat is the roster's: bob, the co-pilot, claiming the pilot's seat
+    // is refused too, and nothing is written.
+    let before = std::fs::read(home.events()).expect("log");
+    let claimed = home.run_as(
+        "bob",
+        &[
+            "--role",
+            "pilot",
+            "close",
+            "conda-26",
+            "--outcome",
+            "aborted",
+        ],
+    );
+    assert_eq!(claimed.status.code(), Some(2), "{}", text(&claimed));
+    assert!(
+        text(&claimed).contains("ask the pilot"),
+        "{}",
+        text(&claimed)
+    );
+    assert_eq!(std::fs::read(home.events()).expect("log"), before);
 
     let unfinished = home.run(&["close", "conda-26", "--outcome", "shipped"]);
     assert_eq!(unfinished.status.code(), Some(2), "{}", text(&unfinished));
