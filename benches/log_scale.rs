@@ -5,11 +5,14 @@
 //! before) of what `status` does (read the log, fold it), of an export
 //! (`export --format md`: read, fold, write the table), of the cockpit's
 //! first frame (open the log, fold, build the model, draw) and of one append
-//! (fsync included) — each start with the checkpoint beside the log, and
+//! (fsync included), and of recording an event in the cockpit (the append,
+//! then folding it into the model) — each start with the checkpoint beside the log, and
 //! `status` also without one (the first start after it was deleted, which
 //! writes it again). Then the real binary's `status` and `export` wall time,
 //! process start included. Every figure is also given as a ratio to the
-//! 1,000-event case of the same run, with the growth factor per decade.
+//! 1,000-event case of the same run, with the growth factor per decade, and
+//! the peak resident size of fresh processes doing each (a working cockpit:
+//! the first frame, then three events recorded and drawn).
 //! Goals: `status`, `export` and the first frame under 150 ms and 50 MB at
 //! 100,000 events; flat after the checkpoint; append constant.
 //!
@@ -19,7 +22,7 @@
 //! splits into reading (the checkpoint, then the tail), folding and
 //! dropping, beside decoding the same events from JSON (where the time goes).
 //! `FLIGHTDECK_BENCH_MAKE=N:DIR` only writes a release of N events into the
-//! home DIR, and `FLIGHTDECK_BENCH_CHILD=status|export|frame:DIR` runs one
+//! home DIR, and `FLIGHTDECK_BENCH_CHILD=status|export|frame|working:DIR` runs one
 //! start against it (to profile one, e.g. under `perf record`).
 
 use chrono::Duration;
@@ -29,9 +32,11 @@ use flightdeck::export::{ExportOptions, Format, export_to};
 use flightdeck::timeline::{
     Book, Clock, Event, EventId, EventKind, EventLog, Fact, Home, Release, fold_owned, judge, log,
 };
+use flightdeck::tui::action::Action;
 use flightdeck::tui::fixture::{CONDA, at};
 use flightdeck::tui::model::Model;
 use flightdeck::tui::theme::Theme;
+use flightdeck::tui::update::update;
 use flightdeck::tui::view;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -207,6 +212,39 @@ fn first_frame(release: &Release) {
     black_box(&buf);
 }
 
+/// What the cockpit does per event recorded: append it (fsync included),
+/// then fold it into the model (on its own: it sorts after everything).
+fn record(log: &mut EventLog, model: &mut Model) {
+    append(log);
+    let Some(last) = log.events().last() else {
+        return;
+    };
+    let _ = update(model, Action::Recorded(vec![std::sync::Arc::clone(last)]));
+}
+
+/// A cockpit as a user works it: the first frame, then three notes
+/// recorded and the frame drawn again (the log's index is built on the first).
+fn working(release: &Release) {
+    let Ok(mut log) = release.open_log("jane", Role::Pilot, Clock::Fixed(at(12, 9, 0))) else {
+        return;
+    };
+    let mut model = Model::new(
+        &release.meta.id,
+        release.plan.clone(),
+        log.events(),
+        Role::Pilot,
+        "jane",
+        at(12, 9, 0),
+    );
+    let area = Rect::new(0, 0, 200, 50);
+    let mut buf = Buffer::empty(area);
+    for _ in 0..3 {
+        record(&mut log, &mut model);
+        view::render(&model, &Theme::default_theme(), area, &mut buf);
+    }
+    black_box(&buf);
+}
+
 fn append(log: &mut EventLog) {
     let permit = judge(
         &Book::without_plan(at(12, 9, 0)),
@@ -247,20 +285,23 @@ fn binary(runs: usize, home: &std::path::Path, args: &[&str]) -> f64 {
 
 struct Row {
     n: usize,
-    /// status, status without a checkpoint, export, first frame, append.
-    cost: [Cost; 5],
+    /// status, status without a checkpoint, export, first frame, append,
+    /// record in the cockpit.
+    cost: [Cost; 6],
     /// The binary's `status` and `export`, ms.
     bin: [f64; 2],
-    /// Peak resident MB of a fresh process: status, export, first frame.
-    rss: [f64; 3],
+    /// Peak resident MB of a fresh process: status, export, first frame, a
+    /// working cockpit.
+    rss: [f64; 4],
 }
 
-const NAMES: [&str; 5] = [
+const NAMES: [&str; 6] = [
     "status",
     "status, no checkpoint",
     "export md",
     "first frame",
     "append (fsync)",
+    "record in the cockpit (append, fold in)",
 ];
 
 /// Runs one start in this process, fresh, and prints its peak resident size
@@ -276,6 +317,7 @@ fn child(spec: &str) {
     match what {
         "status" => status(&release),
         "export" => export_md(&release),
+        "working" => working(&release),
         _ => first_frame(&release),
     }
     println!("{:.1}", peak_mb().unwrap_or(f64::NAN));
@@ -349,7 +391,16 @@ fn main() {
             return;
         };
         let a = measure(20, || append(&mut log));
-        drop(log);
+        let mut model = Model::new(
+            &release.meta.id,
+            release.plan.clone(),
+            log.events(),
+            Role::Pilot,
+            "jane",
+            at(12, 9, 0),
+        );
+        let rec = measure(20, || record(&mut log, &mut model));
+        drop((log, model));
         let id = release.meta.id.as_str();
         let out = dir.path().join("out.md");
         let out = out.to_string_lossy();
@@ -361,10 +412,10 @@ fn main() {
                 &["export", id, "--format", "md", "-o", out.as_ref()],
             ),
         ];
-        let rss = ["status", "export", "frame"].map(|w| resident(w, dir.path()));
+        let rss = ["status", "export", "frame", "working"].map(|w| resident(w, dir.path()));
         rows.push(Row {
             n,
-            cost: [s, cold, e, f, a],
+            cost: [s, cold, e, f, a, rec],
             bin,
             rss,
         });
@@ -405,14 +456,16 @@ fn main() {
     println!("\npeak resident MB of a fresh process (binary and libraries included)");
     for row in &rows {
         println!(
-            "  {:>9} events  status {:>6.1} MB ×{:.1}   export {:>6.1} MB ×{:.1}   first frame {:>6.1} MB ×{:.1}",
+            "  {:>9} events  status {:>6.1} MB ×{:.1}   export {:>6.1} MB ×{:.1}   first frame {:>6.1} MB ×{:.1}   working cockpit {:>6.1} MB ×{:.1}",
             row.n,
             row.rss[0],
             r(base.rss[0], row.rss[0]),
             row.rss[1],
             r(base.rss[1], row.rss[1]),
             row.rss[2],
-            r(base.rss[2], row.rss[2])
+            r(base.rss[2], row.rss[2]),
+            row.rss[3],
+            r(base.rss[3], row.rss[3])
         );
     }
     println!("\ngrowth per decade (time ×; goal: ×1 after the checkpoint, append ×1):");
@@ -434,6 +487,11 @@ fn main() {
             ("status", row.cost[0].ms, row.rss[0]),
             ("export md", row.cost[2].ms, row.rss[1]),
             ("first frame", row.cost[3].ms, row.rss[2]),
+            (
+                "working cockpit (first frame, then 3 events recorded)",
+                row.cost[3].ms + 3.0 * row.cost[5].ms,
+                row.rss[3],
+            ),
         ] {
             let verdict = if ms < 150.0 && mb < 50.0 {
                 "within the goals"
@@ -451,8 +509,8 @@ fn main() {
             row.bin[0], row.bin[1]
         );
         println!(
-            "  resident (fresh process): status {:.0} MB, export {:.0} MB, first frame {:.0} MB",
-            row.rss[0], row.rss[1], row.rss[2]
+            "  recording an event in the cockpit: {:.2} ms (the append alone {:.2} ms)",
+            row.cost[5].ms, row.cost[4].ms
         );
     }
 }

@@ -564,7 +564,7 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
     // Written as it is made: a long release's table is never held whole.
     let write =
         |out: &mut dyn std::io::Write| crate::export::export_to(&release, &state, &opts, out);
-    match args.output.filter(|p| p.as_os_str() != "-") {
+    let result = match args.output.filter(|p| p.as_os_str() != "-") {
         None => {
             use std::io::Write;
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -591,7 +591,9 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
             );
             Ok(())
         }
-    }
+    };
+    status::leave_at_exit(state);
+    result
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {

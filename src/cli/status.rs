@@ -13,10 +13,25 @@ use std::fmt::Write as _;
 /// `flightdeck status`: where the release stands, by phase.
 pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
     let state = fold_owned(&release.plan, release.read_events()?);
+    let result = print_status(release, &state, json);
+    leave_at_exit(state);
+    result
+}
+
+/// Hands a release's folded state to the end of the process, not to drop:
+/// a one-shot command (`status`, `export`) exits right after, and the OS
+/// takes the memory back at once, where dropping 100,000 events one by one
+/// costs about a fifth of a `status` (`FLIGHTDECK_BENCH_BREAKDOWN=1 cargo
+/// bench --bench log_scale`).
+pub(crate) fn leave_at_exit(state: State) {
+    std::mem::forget(state);
+}
+
+fn print_status(release: &Release, state: &State, json: bool) -> Result<()> {
     // A closed release is read as it stood when it closed, not against today.
     let now = state.closed.as_ref().map_or_else(Utc::now, |(_, c)| c.at);
     if json {
-        let value = status_json(release, &state, now);
+        let value = status_json(release, state, now);
         println!(
             "{}",
             serde_json::to_string_pretty(&value).wrap_err("encoding status")?
@@ -49,7 +64,7 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
     if let Some(r) = &state.roster {
         writeln!(out, "crew: {}", super::crew::crew_line(r))?;
     }
-    if let Some(line) = crate::crew::ignored_summary(&state, &release.plan) {
+    if let Some(line) = crate::crew::ignored_summary(state, &release.plan) {
         writeln!(out, "⚠ {line}")?;
     }
     // The same skew warnings as the cockpit's header, from the same fold.
@@ -60,7 +75,7 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
     ) {
         writeln!(out, "⚠ {warning}")?;
     }
-    let channels = channels(&release.plan, &state);
+    let channels = channels(&release.plan, state);
     if !channels.is_empty() {
         writeln!(out, "\nChannels")?;
         for c in &channels {
@@ -86,7 +101,7 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
             )?;
         }
     }
-    let crew = crate::tui::waiting::crew_of(&state);
+    let crew = crate::tui::waiting::crew_of(state);
     for (pi, phase) in release.plan.phases.iter().enumerate() {
         writeln!(out, "\n{}", phase.title)?;
         for (i, (step, st)) in release
@@ -106,7 +121,7 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
                         .join(", ")
                 ),
                 StepStatus::Ready => {
-                    let who = crate::tui::waiting::waiting_on(&release.plan, &state, i, &crew)
+                    let who = crate::tui::waiting::waiting_on(&release.plan, state, i, &crew)
                         .unwrap_or_default();
                     step.gate
                         .as_ref()
@@ -115,12 +130,12 @@ pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
                         .unwrap_or_else(|| format!("ready, {who}"))
                 }
                 StepStatus::Pending => {
-                    crate::tui::waiting::waiting_on(&release.plan, &state, i, &crew)
+                    crate::tui::waiting::waiting_on(&release.plan, state, i, &crew)
                         .unwrap_or_default()
                 }
                 other => {
                     let done = rules::completion(other).unwrap_or_default();
-                    match crate::tui::waiting::done_before_needs(&release.plan, &state, i) {
+                    match crate::tui::waiting::done_before_needs(&release.plan, state, i) {
                         Some(early) => format!("{done} ⚠ {early}"),
                         None => done,
                     }
