@@ -45,12 +45,13 @@
 //! | `action` | the sentence of the Markdown table for this single event |
 //! | `link` | where to read more, or `null`; credentials in URLs are removed |
 //! | `starred` | whether the event is starred at export time |
-//! | `duplicate_of` | for an observation of a fact already observed, the id of the first one (tables show only that one); else `null` |
+//! | `duplicate_of` | for an observation the timeline does not show (its fact was observed before), the id of the one it shows (the first, or the first again after a fact superseding it, such as a package that disappeared and came back); else `null` |
 //! | `event` | the raw event exactly as in `events.jsonl` (event schema in `crate::timeline::event`); [`parse`] reads it back |
 
 use super::ExportOptions;
 use super::describe::{describe, kind_name, link, subject};
 use crate::crew::Role;
+use crate::timeline::event::FactKey;
 use crate::timeline::{Event, EventId, EventKind, Release, State};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
@@ -96,15 +97,20 @@ struct Entry<'a> {
 
 /// The JSON export, pretty-printed, ending with a newline.
 pub(crate) fn json(release: &Release, state: &State, opts: &ExportOptions) -> Result<String> {
-    // fold keeps the first observation of a fact in timeline order; so does this.
-    let mut first_of_fact: HashMap<String, &EventId> = HashMap::new();
+    // The fold decides which observation of a fact is shown (the first,
+    // or the first again after a fact superseding it): an observation it did
+    // not show repeats the last shown one of its fact.
+    let mut shown_fact: HashMap<FactKey, &EventId> = HashMap::new();
+    let mut shown = state.timeline.iter().copied().peekable();
     let mut events = Vec::with_capacity(state.events.len());
-    for e in &state.events {
+    for (i, e) in state.events.iter().enumerate() {
+        let is_shown = shown.next_if_eq(&i).is_some();
         let duplicate_of = match &e.what {
-            EventKind::Observed { fact, .. } => {
-                let first = *first_of_fact.entry(fact.key()).or_insert(&e.id);
-                (first != &e.id).then_some(first)
+            EventKind::Observed { fact, .. } if is_shown => {
+                shown_fact.insert(fact.key_hash(), &e.id);
+                None
             }
+            EventKind::Observed { fact, .. } => shown_fact.get(&fact.key_hash()).copied(),
             _ => None,
         };
         if !opts.keeps(e, state) {

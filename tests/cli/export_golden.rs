@@ -595,3 +595,79 @@ fn permit(seat: Role, what: EventKind) -> flightdeck::timeline::Permit {
         .confirmed()
         .expect("the rule book accepts it")
 }
+
+/// An observation the timeline shows is not a duplicate in the JSON export,
+/// even when its fact was seen before: a package that disappeared from a
+/// channel and came back is shown again, and a repeat points at the return.
+#[test]
+fn export_json_duplicates_follow_what_the_timeline_shows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let release = fresh_release(dir.path());
+    let mut events = release.read_events().expect("events");
+    let (channel, package, version, subdir) = ("conda-forge", "conda", "26.11.0", "noarch");
+    let available = EventKind::Observed {
+        probe: "channel conda-forge/conda==26.11.0".into(),
+        fact: Fact::Available {
+            channel: channel.into(),
+            package: package.into(),
+            version: version.into(),
+            subdir: subdir.into(),
+            build: "py_0".into(),
+            file_name: "conda-26.11.0-py_0.conda".into(),
+            first_seen: None,
+        },
+    };
+    let gone = EventKind::Observed {
+        probe: "channel conda-forge/conda==26.11.0".into(),
+        fact: Fact::Disappeared {
+            channel: channel.into(),
+            package: package.into(),
+            version: version.into(),
+            subdir: subdir.into(),
+        },
+    };
+    for (n, what) in [available.clone(), gone, available.clone(), available]
+        .into_iter()
+        .enumerate()
+    {
+        let t = at("2026-11-10T10:00:00Z") + Duration::minutes(n as i64);
+        events.push(std::sync::Arc::new(Event {
+            v: 1,
+            id: EventId::from(format!("obs-{n}")),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: 10 + n as u64,
+            at: t,
+            observed_at: t,
+            link: None,
+            what,
+        }));
+    }
+    let state = fold(&release.plan, &events);
+    let md = render(&release, &state, &ExportOptions::new(Format::Md, now()));
+    let text = render(&release, &state, &ExportOptions::new(Format::Json, now()));
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let dup: Vec<(String, serde_json::Value)> = doc["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["id"].as_str().is_some_and(|id| id.starts_with("obs-")))
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap_or("").to_string(),
+                e["duplicate_of"].clone(),
+            )
+        })
+        .collect();
+    let null = serde_json::Value::Null;
+    assert_eq!(
+        dup,
+        vec![
+            ("obs-0".to_string(), null.clone()),
+            ("obs-1".to_string(), null.clone()),
+            ("obs-2".to_string(), null),
+            ("obs-3".to_string(), serde_json::json!("obs-2")),
+        ],
+        "{md}"
+    );
+}
