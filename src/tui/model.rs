@@ -256,19 +256,23 @@ impl Model {
     }
 
     /// Folds newly recorded events in (the store delivers them in memory)
-    /// and gives back those new to the timeline, trusted. Events that sort
-    /// after everything folded (the common case: what this process or a
-    /// live crew member just recorded) are folded on their own; otherwise
-    /// everything is folded again.
+    /// and gives back those the timeline now shows that it did not before
+    /// (trusted, and not a repeat of a fact shown). Events that sort after
+    /// everything folded (the crew's notes and sign-offs, as they are made)
+    /// are folded on their own; otherwise everything is folded again.
     pub(crate) fn record(&mut self, new: Vec<Arc<Event>>) -> Vec<Arc<Event>> {
         if new.is_empty() {
             return Vec::new();
         }
-        let from = self.state.events.len();
+        let (from, shown) = (self.state.events.len(), self.state.timeline.len());
         let new = match self.state.extend(&self.plan, new) {
             Ok(()) => {
                 self.folded(Some(from));
-                return self.state.events[from..].to_vec();
+                let state = &self.state;
+                return state.timeline[shown..]
+                    .iter()
+                    .map(|&i| Arc::clone(&state.events[i]))
+                    .collect();
             }
             Err(new) => new,
         };
@@ -282,11 +286,7 @@ impl Model {
         {
             fresh.remove(&e.id);
         }
-        let fresh: Vec<Arc<Event>> = new
-            .iter()
-            .filter(|e| fresh.contains(&e.id))
-            .cloned()
-            .collect();
+        let fresh: foldhash::HashSet<EventId> = fresh.into_iter().cloned().collect();
         let mut events = std::mem::take(&mut self.state.events);
         // Ignored events are judged again: a late handover may change their author's seat.
         events.extend(self.state.ignored.drain(..).map(|i| i.event));
@@ -295,11 +295,13 @@ impl Model {
         self.state = fold_owned(&self.plan, Vec::new());
         self.state = fold_owned(&self.plan, events);
         self.folded(None);
-        let ignored: foldhash::HashSet<&EventId> =
-            self.state.ignored.iter().map(|i| &i.event.id).collect();
-        fresh
-            .into_iter()
-            .filter(|e| !ignored.contains(&e.id))
+        let state = &self.state;
+        state
+            .timeline
+            .iter()
+            .map(|&i| &state.events[i])
+            .filter(|e| fresh.contains(&e.id))
+            .cloned()
             .collect()
     }
 

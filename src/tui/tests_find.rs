@@ -326,6 +326,22 @@ fn alerts_are_opt_in_and_name_what_happened() {
         )
         .is_empty()
     );
+    // Nor is the same failure seen a minute later by the co-pilot's probe
+    // (another event of the same fact, which the timeline does not show).
+    let mut again = failing_ci();
+    again[0].id = crate::timeline::EventId::from("ci-fails-seen-by-bob");
+    again[0].at += chrono::Duration::minutes(1);
+    let shown = m.state.timeline.len();
+    let fx = update(
+        &mut m,
+        Action::Recorded(again.into_iter().map(std::sync::Arc::new).collect()),
+    );
+    assert_eq!(
+        m.state.timeline.len(),
+        shown,
+        "a repeated fact is not shown"
+    );
+    assert!(fx.is_empty(), "{fx:?}");
 }
 
 #[test]
