@@ -200,15 +200,18 @@ pub(crate) fn open_seated(release: &Release, me: &str, flag: Role, clock: Clock)
         return Ok(Seated { log, seat, state });
     }
     let folded = log.events().len();
-    let (log, torn) = log.into_writer(seat)?;
+    let (mut log, torn) = log.into_writer(seat)?;
     if let Some(torn) = torn {
         eprintln!("warning: {}: {torn}", path.display());
     }
-    // Lines another writer appended meanwhile.
-    if let Some(more) = log.events().get(folded..).filter(|m| !m.is_empty())
-        && state.extend(&release.plan, more.to_vec()).is_err()
-    {
-        state = fold(&release.plan, log.events());
+    // Lines another writer appended meanwhile (a handover among them moves the seat).
+    let mut seat = seat;
+    if let Some(more) = log.events().get(folded..).filter(|m| !m.is_empty()) {
+        if state.extend(&release.plan, more.to_vec()).is_err() {
+            state = fold(&release.plan, log.events());
+        }
+        seat = seat_in(&state, me, flag);
+        log.set_role(seat);
     }
     Ok(Seated { log, seat, state })
 }
