@@ -23,12 +23,22 @@ use std::sync::Arc;
 
 /// Texts up to this long are pooled; longer ones (an issue's title) rarely repeat.
 const POOLED: usize = 200;
-/// A thread's pool stops growing at this many texts (a process that reads
-/// many releases' logs must not keep them all): later ones are not pooled.
+/// A thread's pool holds at most this many texts (a process that reads many
+/// releases' logs, or a cockpit open for days, must not keep them all).
+/// When it is full, texts nobody else holds any more are let go — after
+/// every [`POOL_CAP`]` / 4` texts it could not pool, so the sweep costs a few
+/// steps per text — and until then new texts are not pooled.
 const POOL_CAP: usize = 1 << 14;
 
+#[derive(Default)]
+struct Pool {
+    texts: HashSet<Sym, foldhash::fast::RandomState>,
+    /// Texts not pooled since the last sweep.
+    missed: usize,
+}
+
 thread_local! {
-    static POOL: RefCell<HashSet<Sym, foldhash::fast::RandomState>> = RefCell::new(HashSet::default());
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
 }
 
 /// A shared, immutable text; see the module's documentation.
@@ -46,12 +56,19 @@ impl Sym {
         }
         POOL.with(|pool| {
             let mut pool = pool.borrow_mut();
-            if let Some(have) = pool.get(s) {
+            if let Some(have) = pool.texts.get(s) {
                 return have.clone();
             }
             let made = Sym::unpooled(s);
-            if pool.len() < POOL_CAP {
-                pool.insert(made.clone());
+            if pool.texts.len() >= POOL_CAP {
+                pool.missed += 1;
+                if pool.missed >= POOL_CAP / 4 {
+                    pool.missed = 0;
+                    pool.texts.retain(|t| Arc::strong_count(&t.0) > 1);
+                }
+            }
+            if pool.texts.len() < POOL_CAP {
+                pool.texts.insert(made.clone());
             }
             made
         })
@@ -212,6 +229,34 @@ mod tests {
         let escaped: Sym = serde_json::from_str("\"a\\u0007b\"").expect("escaped");
         assert_eq!(escaped.as_str(), "a\u{7}b");
         assert!(serde_json::from_str::<Sym>("3").is_err());
+    }
+
+    #[test]
+    fn a_full_pool_lets_go_of_texts_nobody_holds() {
+        let pooled = |s: &Sym| Arc::strong_count(&s.0) > 1;
+        let size = || POOL.with(|p| p.borrow().texts.len());
+        let base = size();
+        let held: Vec<Sym> = (0..POOL_CAP / 2)
+            .map(|i| Sym::new(&format!("held {i}")))
+            .collect();
+        for i in 0..POOL_CAP - POOL_CAP / 2 - base {
+            drop(Sym::new(&format!("passing {i}")));
+        }
+        assert_eq!(size(), POOL_CAP);
+        // Full: a new text is not pooled, and the pool does not grow…
+        let late = Sym::new("late");
+        assert!(!pooled(&late));
+        assert_eq!(size(), POOL_CAP);
+        // …until enough were missed: then the texts nobody holds are let go.
+        for i in 0..POOL_CAP / 4 - 2 {
+            drop(Sym::new(&format!("missed {i}")));
+        }
+        assert_eq!(size(), POOL_CAP, "no sweep yet");
+        let last = Sym::new("the sweep");
+        assert!(size() <= base + POOL_CAP / 2 + 1, "{}", size());
+        assert!(pooled(&last), "pooled again after the sweep");
+        assert!(held.iter().all(pooled), "what others hold is kept");
+        assert!(Arc::ptr_eq(&Sym::new("held 7").0, &held[7].0));
     }
 
     #[test]
