@@ -195,10 +195,11 @@ fn export_md(release: &Release) {
     black_box(written.is_ok());
 }
 
-fn first_frame(release: &Release) {
-    let Ok(log) = release.open_log("jane", Role::Pilot, Clock::Fixed(at(12, 9, 0))) else {
-        return;
-    };
+/// The release's log opened for the pilot and the cockpit's model of it.
+fn cockpit(release: &Release) -> Option<(EventLog, Model)> {
+    let log = release
+        .open_log("jane", Role::Pilot, Clock::Fixed(at(12, 9, 0)))
+        .ok()?;
     let model = Model::new(
         &release.meta.id,
         release.plan.clone(),
@@ -207,6 +208,13 @@ fn first_frame(release: &Release) {
         "jane",
         at(12, 9, 0),
     );
+    Some((log, model))
+}
+
+fn first_frame(release: &Release) {
+    let Some((_, model)) = cockpit(release) else {
+        return;
+    };
     let area = Rect::new(0, 0, 200, 50);
     let mut buf = Buffer::empty(area);
     view::render(&model, &Theme::default_theme(), area, &mut buf);
@@ -239,17 +247,9 @@ fn later(k: i64) -> chrono::DateTime<chrono::Utc> {
 /// in order and one sorting earlier (folded with everything again), each
 /// drawn (the log's index is built on the first).
 fn working(release: &Release) {
-    let Ok(mut log) = release.open_log("jane", Role::Pilot, Clock::Fixed(at(12, 9, 0))) else {
+    let Some((mut log, mut model)) = cockpit(release) else {
         return;
     };
-    let mut model = Model::new(
-        &release.meta.id,
-        release.plan.clone(),
-        log.events(),
-        Role::Pilot,
-        "jane",
-        at(12, 9, 0),
-    );
     let area = Rect::new(0, 0, 200, 50);
     let mut buf = Buffer::empty(area);
     for when in [later(1), later(2), later(3), at(10, 9, 0)] {
@@ -405,18 +405,10 @@ fn main() {
         }
         let e = measure(runs, || export_md(&release));
         let f = measure(runs, || first_frame(&release));
-        let Ok(mut log) = release.open_log("jane", Role::Pilot, Clock::Fixed(at(12, 9, 0))) else {
+        let Some((mut log, mut model)) = cockpit(&release) else {
             return;
         };
         let a = measure(20, || append(&mut log));
-        let mut model = Model::new(
-            &release.meta.id,
-            release.plan.clone(),
-            log.events(),
-            Role::Pilot,
-            "jane",
-            at(12, 9, 0),
-        );
         let mut k = 100;
         let rec = measure(20, || {
             k += 1;

@@ -391,6 +391,15 @@ impl Plan {
         self.steps.iter().position(|s| &s.id == id)
     }
 
+    /// Each step's index by id, for looking many up.
+    pub(crate) fn step_indices(&self) -> std::collections::HashMap<&StepId, usize> {
+        self.steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (&s.id, i))
+            .collect()
+    }
+
     /// Every distinct probe of the plan, in step order.
     pub fn probes(&self) -> Vec<&ProbeSpec> {
         let mut seen = std::collections::HashSet::new();

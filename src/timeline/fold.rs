@@ -251,12 +251,7 @@ impl State {
     /// Judges and folds `events` (timeline order, after every event folded
     /// so far), then resolves the steps again.
     fn take(&mut self, plan: &Plan, events: Vec<Arc<Event>>) {
-        let step_ids: HashMap<&StepId, usize> = plan
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (&s.id, i))
-            .collect();
+        let step_ids = plan.step_indices();
         if let Some(last) = events.last() {
             self.tally.last = Some((last.at, last.id.clone()));
         }

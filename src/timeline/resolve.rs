@@ -4,7 +4,7 @@
 use super::availability::Availability;
 use super::event::{CiState, Event, EventKind, Fact, Sym};
 use super::fold::{Signoff, StepState, StepStatus};
-use crate::checklist::{Plan, ProbeSpec, StepId};
+use crate::checklist::{Plan, ProbeSpec};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -38,12 +38,7 @@ pub(super) fn steps(
             })
         })
         .collect();
-    let index: HashMap<&StepId, usize> = plan
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (&s.id, i))
-        .collect();
+    let index = plan.step_indices();
 
     plan.steps
         .iter()
