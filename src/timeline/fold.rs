@@ -7,6 +7,7 @@ use super::availability::Availability;
 use super::event::{Event, EventId, EventKind, Fact, Outcome, Sym};
 use super::milestones::Milestones;
 use super::positions::FactSet;
+use super::resolve::{self, Touched};
 use super::roster::Roster;
 use super::rules::Role;
 use super::trust::{Ignored, Seats};
@@ -67,6 +68,9 @@ struct Tally {
     per_step: Vec<Vec<usize>>,
     /// The timeline key of the last event judged, trusted or not.
     last: Option<(DateTime<Utc>, EventId)>,
+    /// Per plan step, its own status before its needs are considered
+    /// (worked out again only for the steps new events touch).
+    own: Vec<Option<StepStatus>>,
 }
 
 /// Who did something, and when.
@@ -217,6 +221,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
             seen_facts: FactSet::with_capacity(observed),
             per_step: vec![Vec::new(); plan.steps.len()],
             last: None,
+            own: Vec::new(),
         },
     };
     state.take(plan, events);
@@ -255,6 +260,11 @@ impl State {
         if let Some(last) = events.last() {
             self.tally.last = Some((last.at, last.id.clone()));
         }
+        // A fold from nothing works every step out; more events, the steps they touch.
+        let mut touched = Touched {
+            all: self.events.is_empty() && self.ignored.is_empty(),
+            ..Touched::default()
+        };
         for e in events {
             match self.tally.seats.judge(plan, &e) {
                 Ok(()) => {
@@ -265,7 +275,7 @@ impl State {
                     {
                         self.writers.push((e.author.clone(), e.role));
                     }
-                    if self.see(i, &e, &step_ids) {
+                    if self.see(i, &e, &step_ids, &mut touched) {
                         self.timeline.push(i);
                     }
                     self.events.push(e);
@@ -274,19 +284,33 @@ impl State {
             }
         }
         self.roster = self.tally.seats.roster().cloned();
-        self.steps = super::resolve::steps(
+        let tally = &mut self.tally;
+        resolve::own_statuses(
             plan,
             &self.events,
-            &self.tally.per_step,
+            &tally.per_step,
             &self.observations,
-            self.started.as_ref(),
+            &touched,
+            &mut tally.own,
         );
-        self.availability =
-            super::resolve::channel_availability(plan, &self.events, &self.observations);
+        self.steps = resolve::steps(plan, &tally.own, self.started.as_ref());
+        resolve::channel_availability(
+            plan,
+            &self.events,
+            &self.observations,
+            &touched,
+            &mut self.availability,
+        );
     }
 
     /// Folds the trusted event that will sit at `i`; whether the timeline shows it.
-    fn see(&mut self, i: usize, e: &Event, step_ids: &HashMap<&StepId, usize>) -> bool {
+    fn see(
+        &mut self,
+        i: usize,
+        e: &Event,
+        step_ids: &HashMap<&StepId, usize>,
+        touched: &mut Touched,
+    ) -> bool {
         let signoff = || Signoff {
             by: e.author.to_string(),
             at: e.at,
@@ -309,6 +333,9 @@ impl State {
                     None => {
                         self.observations.insert(probe.clone(), vec![i]);
                     }
+                }
+                if !touched.all && !touched.probes.contains(probe) {
+                    touched.probes.push(probe.clone());
                 }
                 self.milestones.see(i, e);
             }
@@ -334,7 +361,12 @@ impl State {
             | EventKind::StepOverridden { step, .. }
             | EventKind::StepSkipped { step, .. }
             | EventKind::StepUndone { step, .. } => match step_ids.get(step) {
-                Some(&s) => self.tally.per_step[s].push(i),
+                Some(&s) => {
+                    self.tally.per_step[s].push(i);
+                    if !touched.all && !touched.steps.contains(&s) {
+                        touched.steps.push(s);
+                    }
+                }
                 None => {
                     self.unknown_steps.insert(step.clone());
                 }

@@ -16,6 +16,8 @@ fn plan() -> Plan {
 
 const STEPS: &[&str] = &["release-issue", "cut-branch", "tag", "announce", "gone"];
 const CREW: &[&str] = &["jane", "bob", "eve"];
+const TAG_PROBE: &str = "tag conda/conda@26.11.0";
+const CHANNEL_PROBE: &str = "channel conda-forge/conda==26.11.0 [noarch]";
 
 fn kind() -> impl Strategy<Value = EventKind> {
     let step = prop::sample::select(STEPS).prop_map(|s| StepId(s.to_string()));
@@ -47,7 +49,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
             }
         };
         EventKind::Observed {
-            probe: "channel conda-forge/conda==26.11.0".into(),
+            probe: CHANNEL_PROBE.into(),
             fact,
         }
     };
@@ -66,7 +68,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
         }),
         1 => who.prop_map(|to| EventKind::Handover { to }),
         1 => Just(EventKind::Observed {
-            probe: "tag conda/conda@26.11.0".into(),
+            probe: TAG_PROBE.into(),
             fact: Fact::TagPushed {
                 repo: "conda/conda".into(),
                 tag: "26.11.0".into(),
@@ -167,4 +169,15 @@ fn an_event_sorting_before_the_last_is_declined() {
     assert!(state.extend(&plan, shared(&[note("c", 0)])).is_err());
     assert!(state.extend(&plan, shared(&[note("c", 1)])).is_ok());
     assert_eq!(state.notes.len(), 2);
+}
+
+/// The generated observations are the plan's own probes', so the properties
+/// above exercise steps completed (and reopened) by probes.
+#[test]
+fn the_generated_observations_are_the_plans_probes() {
+    let plan = plan();
+    let ids: Vec<String> = plan.probes().iter().map(|p| p.id()).collect();
+    for probe in [TAG_PROBE, CHANNEL_PROBE] {
+        assert!(ids.iter().any(|id| id == probe), "{probe} not in {ids:?}");
+    }
 }

@@ -9,26 +9,45 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// Each plan step's state, in plan order, from its sign-offs (`per_step`:
-/// per plan step, indices into `events`) and its probe's `observations`.
-pub(super) fn steps(
+/// What was folded since the steps were last resolved: which steps' own
+/// status (and which channels' availability) may have changed.
+#[derive(Debug, Default)]
+pub(super) struct Touched {
+    /// Everything (a fold from nothing).
+    pub(super) all: bool,
+    /// Plan steps with a new sign-off or undo.
+    pub(super) steps: Vec<usize>,
+    /// Probes with a new observation shown.
+    pub(super) probes: Vec<Sym>,
+}
+
+impl Touched {
+    fn probe(&self, p: &ProbeSpec) -> bool {
+        self.all || self.probes.iter().any(|t| *t == p.id())
+    }
+}
+
+/// Works out again each touched plan step's own status: its latest
+/// sign-off, else what its probe observed (after it was last undone).
+/// `own` holds one per plan step; untouched ones are kept.
+pub(super) fn own_statuses(
     plan: &Plan,
     events: &[Arc<Event>],
     per_step: &[Vec<usize>],
     observations: &BTreeMap<Sym, Vec<usize>>,
-    started: Option<&Signoff>,
-) -> Vec<StepState> {
-    // Resolve steps in plan order; `needs` may point forward, so compute
-    // completion first, then blocking.
-    let own: Vec<Option<StepStatus>> = plan
-        .steps
-        .iter()
-        .zip(per_step)
-        .map(|(step, idx)| {
-            let (manual, undone_at) = manual_status(events, idx);
-            if manual.is_some() {
-                return manual;
-            }
+    touched: &Touched,
+    own: &mut Vec<Option<StepStatus>>,
+) {
+    own.resize(plan.steps.len(), None);
+    for (s, (step, idx)) in plan.steps.iter().zip(per_step).enumerate() {
+        let redo = touched.all
+            || touched.steps.contains(&s)
+            || step.probe.as_ref().is_some_and(|p| touched.probe(p));
+        if !redo {
+            continue;
+        }
+        let (manual, undone_at) = manual_status(events, idx);
+        own[s] = manual.or_else(|| {
             step.probe.as_ref().and_then(|p| {
                 let obs = observations
                     .get(p.id().as_str())
@@ -36,13 +55,23 @@ pub(super) fn steps(
                     .unwrap_or(&[]);
                 probe_completion(p, events, obs, undone_at)
             })
-        })
-        .collect();
+        });
+    }
+}
+
+/// Each plan step's state, in plan order, from the steps' own statuses
+/// ([`own_statuses`]) and what their needs still block.
+pub(super) fn steps(
+    plan: &Plan,
+    own: &[Option<StepStatus>],
+    started: Option<&Signoff>,
+) -> Vec<StepState> {
+    // `needs` may point forward: own statuses first, then blocking.
     let index = plan.step_indices();
 
     plan.steps
         .iter()
-        .zip(&own)
+        .zip(own)
         .map(|(step, mine)| {
             let mut blocked_on = Vec::new();
             // The needs' own (source) times: a release joined late does not soak
@@ -82,14 +111,19 @@ pub(super) fn steps(
 }
 
 /// Per package, when each watched channel had the version in every one of its
-/// subdirs. Labels (`…/label/rc`) are left out.
+/// subdirs. Labels (`…/label/rc`) are left out. Only touched channels are
+/// worked out again.
 pub(super) fn channel_availability(
     plan: &Plan,
     events: &[Arc<Event>],
     observations: &BTreeMap<Sym, Vec<usize>>,
-) -> Availability {
-    let mut out = Availability::new();
+    touched: &Touched,
+    out: &mut Availability,
+) {
     for probe in plan.probes() {
+        if !touched.probe(probe) {
+            continue;
+        }
         let ProbeSpec::Channel {
             channel, package, ..
         } = probe
@@ -108,7 +142,6 @@ pub(super) fn channel_availability(
             .or_default()
             .insert(channel.clone(), at);
     }
-    out
 }
 
 /// The latest manual resolution of a step, and when it was last undone.
