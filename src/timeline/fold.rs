@@ -229,8 +229,10 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
 }
 
 impl State {
-    /// Folds in events that sort after every event folded so far (what the
-    /// log appends, in the common case) without folding the others again:
+    /// Folds in events that sort after every event folded so far (the
+    /// crew's notes and sign-offs as they are made; a probe's observation
+    /// carries its source's older time and usually does not) without
+    /// folding the others again:
     /// the same state as folding them all. The events must be new to the
     /// state (a log appends each id once). Gives them back when they cannot
     /// be folded so — one sorts earlier, or starts the release or sets its
@@ -254,7 +256,7 @@ impl State {
     }
 
     /// Judges and folds `events` (timeline order, after every event folded
-    /// so far), then resolves the steps again.
+    /// so far), then works out again the steps and channels they touch.
     fn take(&mut self, plan: &Plan, events: Vec<Arc<Event>>) {
         let step_ids = plan.step_indices();
         if let Some(last) = events.last() {
