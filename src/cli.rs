@@ -14,7 +14,7 @@ use crate::crew::Role;
 use crate::diag::Diagnostics;
 use crate::error::user;
 use crate::timeline::rules::{self, Book, Reason, Refusal, Verdict};
-use crate::timeline::{Clock, EventKind, Home, StepStatus, fold};
+use crate::timeline::{Clock, EventKind, Home, StepStatus};
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
@@ -592,8 +592,17 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
             Ok(())
         }
     };
-    status::leave_at_exit(state);
+    leave_at_exit(state);
     result
+}
+
+/// Hands a release's folded state to the end of the process, not to drop:
+/// a one-shot command (`status`, `export`) exits right after, and the OS
+/// takes the memory back at once, where dropping 100,000 events one by one
+/// costs about a fifth of a `status` (`FLIGHTDECK_BENCH_BREAKDOWN=1 cargo
+/// bench --bench log_scale`).
+fn leave_at_exit(state: crate::timeline::State) {
+    std::mem::forget(state);
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {
@@ -703,8 +712,9 @@ fn step(home: &Home, action: StepAction, me: &str, role: Role) -> Result<()> {
         (&what, &current),
         (EventKind::StepUndone { .. }, StepStatus::Observed { .. })
     );
+    let before = log.events().len();
     let event = log.append(permit)?;
-    let state = fold(&release.plan, log.events());
+    let state = state.caught_up(&release.plan, log.events(), before);
     let (done, total) = state.progress();
     let label = state.step(&id).map(|s| s.status.label()).unwrap_or("?");
     println!(

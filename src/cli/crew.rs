@@ -206,10 +206,8 @@ pub(crate) fn open_seated(release: &Release, me: &str, flag: Role, clock: Clock)
     }
     // Lines another writer appended meanwhile (a handover among them moves the seat).
     let mut seat = seat;
-    if let Some(more) = log.events().get(folded..).filter(|m| !m.is_empty()) {
-        if state.extend(&release.plan, more.to_vec()).is_err() {
-            state = fold(&release.plan, log.events());
-        }
+    if log.events().len() > folded {
+        state = state.caught_up(&release.plan, log.events(), folded);
         seat = seat_in(&state, me, flag);
         log.set_role(seat);
     }
@@ -296,8 +294,9 @@ fn handover(release: &Release, me: &str, flag: Role, to: &str) -> Result<()> {
     let permit = rules::judge(&book, seat, EventKind::Handover { to: to.clone() })
         .confirmed()
         .map_err(|r| user(format!("cannot hand over: {r}")))?;
+    let before = log.events().len();
     log.append(permit)?;
-    let state = fold(&release.plan, log.events());
+    let state = state.caught_up(&release.plan, log.events(), before);
     if let Some(r) = &state.roster {
         println!("@{to} has the controls. crew: {}", crew_line(r));
     }

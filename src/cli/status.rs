@@ -14,17 +14,8 @@ use std::fmt::Write as _;
 pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
     let state = fold_owned(&release.plan, release.read_events()?);
     let result = print_status(release, &state, json);
-    leave_at_exit(state);
+    super::leave_at_exit(state);
     result
-}
-
-/// Hands a release's folded state to the end of the process, not to drop:
-/// a one-shot command (`status`, `export`) exits right after, and the OS
-/// takes the memory back at once, where dropping 100,000 events one by one
-/// costs about a fifth of a `status` (`FLIGHTDECK_BENCH_BREAKDOWN=1 cargo
-/// bench --bench log_scale`).
-pub(crate) fn leave_at_exit(state: State) {
-    std::mem::forget(state);
 }
 
 fn print_status(release: &Release, state: &State, json: bool) -> Result<()> {

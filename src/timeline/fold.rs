@@ -255,6 +255,17 @@ impl State {
         Ok(())
     }
 
+    /// This fold of `events[..folded]` (a log's, in file order) brought up
+    /// to date with the rest of `events`: extended when they sort after it,
+    /// else `events` folded again.
+    pub(crate) fn caught_up(mut self, plan: &Plan, events: &[Arc<Event>], folded: usize) -> State {
+        match events.get(folded..) {
+            Some([]) => self,
+            Some(more) if self.extend(plan, more.to_vec()).is_ok() => self,
+            _ => fold(plan, events),
+        }
+    }
+
     /// Judges and folds `events` (timeline order, after every event folded
     /// so far), then works out again the steps and channels they touch.
     fn take(&mut self, plan: &Plan, events: Vec<Arc<Event>>) {

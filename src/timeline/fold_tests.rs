@@ -181,3 +181,15 @@ fn the_generated_observations_are_the_plans_probes() {
         assert!(ids.iter().any(|id| id == probe), "{probe} not in {ids:?}");
     }
 }
+
+proptest! {
+    /// A fold of a log's first events, caught up with the rest, is the fold
+    /// of the whole log, whichever way it gets there.
+    #[test]
+    fn a_fold_caught_up_is_the_fold_of_the_whole(all in events(), cut in 0usize..45) {
+        let plan = plan();
+        let all = shared(&crate::timeline::merge::normalize(all));
+        let prefix = fold(&plan, &all[..cut.min(all.len())]);
+        prop_assert_eq!(prefix.caught_up(&plan, &all, cut), fold(&plan, &all));
+    }
+}

@@ -117,13 +117,8 @@ pub(crate) async fn run(
         // The state folded when the log was opened (`folded`: of its first
         // events), brought up to date, rather than folded again.
         let state = match folded {
-            Some((mut state, n)) if n <= events.len() => {
-                match state.extend(&release.plan, events[n..].to_vec()) {
-                    Ok(()) => state,
-                    Err(_) => crate::timeline::fold(&release.plan, events),
-                }
-            }
-            _ => crate::timeline::fold(&release.plan, events),
+            Some((state, n)) => state.caught_up(&release.plan, events, n),
+            None => crate::timeline::fold(&release.plan, events),
         };
         Model::with_state(
             &release.meta.id,
