@@ -277,7 +277,7 @@ impl Model {
             Err(new) => new,
         };
         // Which of them the state did not have (a snapshot after a lag repeats it all).
-        let mut fresh: foldhash::HashSet<&EventId> = new.iter().map(|e| &e.id).collect();
+        let mut fresh: foldhash::HashSet<EventId> = new.iter().map(|e| e.id.clone()).collect();
         for e in self
             .state
             .events
@@ -286,7 +286,6 @@ impl Model {
         {
             fresh.remove(&e.id);
         }
-        let fresh: foldhash::HashSet<EventId> = fresh.into_iter().cloned().collect();
         let mut events = std::mem::take(&mut self.state.events);
         // Ignored events are judged again: a late handover may change their author's seat.
         events.extend(self.state.ignored.drain(..).map(|i| i.event));
