@@ -118,7 +118,7 @@ fn setup() -> (tempfile::TempDir, Release, State) {
     let release = Home::new(dir.path())
         .create(&checklist, &text, "26.11.0", "jane", Clock::Fixed(start()))
         .expect("release");
-    let state = fold(&release.plan, &events(&release));
+    let state = fold(&release.plan, events(&release));
     (dir, release, state)
 }
 
@@ -127,7 +127,7 @@ fn run(release: &Release, state: &State, format: Format) -> String {
 }
 
 fn baseline(state: &State) -> String {
-    serde_json::to_string(&state.events).expect("serialize")
+    serde_json::to_string(&state.events.to_vec()).expect("serialize")
 }
 
 fn median(mut f: impl FnMut()) -> f64 {

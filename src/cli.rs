@@ -551,7 +551,7 @@ fn export(home: &Home, args: ExportArgs, config: &Config) -> Result<()> {
         ),
     };
     let release = home.resolve(args.release.as_deref())?;
-    let state = crate::timeline::fold_owned(&release.plan, release.read_events()?);
+    let state = release.state()?;
     crew::print_ignored(&state, &release);
     let opts = ExportOptions {
         starred_only: args.starred,

@@ -12,7 +12,7 @@
 //! the `_async` variants, which run them on tokio's blocking pool so that a
 //! slow disk never stalls the cockpit's input task.
 
-use crate::timeline::{Clock, Event, EventLog, Fact, LogError, Permit, Release, Role};
+use crate::timeline::{Clock, Event, EventLog, Events, Fact, LogError, Permit, Release, Role};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
@@ -70,7 +70,7 @@ impl Store {
 
     /// Runs `f` on the events without copying them. `f` must not call the
     /// store (the log stays locked while it runs).
-    pub fn with_events<T>(&self, f: impl FnOnce(&[Arc<Event>]) -> T) -> T {
+    pub fn with_events<T>(&self, f: impl FnOnce(&Events) -> T) -> T {
         f(self.log().events())
     }
 
@@ -117,7 +117,7 @@ impl Store {
         let before = log.events().len();
         let result = log.append_with(permit, at, link);
         // Appending first catches up with other writers: publish theirs too.
-        let new = log.events()[before..].to_vec();
+        let new = log.events().since(before);
         drop(log);
         self.publish(&new);
         result
@@ -143,7 +143,7 @@ impl Store {
                 }
             }
         }
-        let new = log.events()[before..].to_vec();
+        let new = log.events().since(before);
         drop(log);
         self.publish(&new);
         (recorded, error)
@@ -169,7 +169,7 @@ impl Store {
         let mut log = self.log();
         let before = log.events().len();
         let n = log.refresh()?;
-        let new = log.events()[before..].to_vec();
+        let new = log.events().since(before);
         drop(log);
         self.publish(&new);
         Ok(n)

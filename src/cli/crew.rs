@@ -194,7 +194,8 @@ pub(crate) struct Seated {
 pub(crate) fn open_seated(release: &Release, me: &str, flag: Role, clock: Clock) -> Result<Seated> {
     let path = release.events_path();
     let log = EventLog::open_read_only(&path, me, Role::JumpSeat, clock)?;
-    let mut state = fold(&release.plan, log.events());
+    let mut log = log;
+    let mut state = log.state(&release.plan);
     let seat = seat_in(&state, me, flag);
     if seat == Role::JumpSeat {
         return Ok(Seated { log, seat, state });

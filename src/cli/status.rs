@@ -5,14 +5,17 @@
 use crate::timeline::availability::{Skew, channel_skew};
 use crate::timeline::matrix::{ChannelRow, channels};
 use crate::timeline::rules;
-use crate::timeline::{EventKind, Release, State, StepStatus, fold_owned};
+use crate::timeline::{EventKind, Release, State, StepStatus};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use std::fmt::Write as _;
 
+/// How many notes `status` shows, the latest.
+const LATEST_NOTES: usize = 10;
+
 /// `flightdeck status`: where the release stands, by phase.
 pub(crate) fn status(release: &Release, json: bool) -> Result<()> {
-    let state = fold_owned(&release.plan, release.read_events()?);
+    let state = release.state()?;
     let result = print_status(release, &state, json);
     super::leave_at_exit(state);
     result
@@ -145,7 +148,15 @@ fn print_status(release: &Release, state: &State, json: bool) -> Result<()> {
     }
     if !state.notes.is_empty() {
         writeln!(out, "\nNotes")?;
-        for &i in &state.notes {
+        // A glance: the latest few (the export has them all).
+        let earlier = state.notes.len().saturating_sub(LATEST_NOTES);
+        if earlier > 0 {
+            writeln!(
+                out,
+                "  … {earlier} earlier (all of them: flightdeck export)"
+            )?;
+        }
+        for &i in &state.notes[earlier..] {
             let e = &state.events[i];
             if let EventKind::Note { text } = &e.what {
                 writeln!(

@@ -17,13 +17,12 @@
 
 use crate::error::user;
 use crate::timeline::fsutil::write_atomic;
-use crate::timeline::{Event, Release};
+use crate::timeline::{Event, Events, Release};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The format this build writes and reads.
 pub(crate) const FORMAT: &str = "flightdeck-share";
@@ -142,14 +141,14 @@ impl DirShare {
     }
 
     /// The events of mine not yet in my file.
-    pub(crate) fn pending(&self, me: &str, events: &[Arc<Event>]) -> usize {
+    pub(crate) fn pending(&self, me: &str, events: &Events) -> usize {
         let there = read_lines(&self.member_file(me)).unwrap_or_default();
         let ids: std::collections::HashSet<_> = there.iter().map(|e| &e.id).collect();
         mine(me, events).filter(|e| !ids.contains(&e.id)).count()
     }
 
     /// Rewrites my file with all my events; returns how many were new there.
-    pub(crate) fn push(&self, me: &str, events: &[Arc<Event>]) -> Result<usize> {
+    pub(crate) fn push(&self, me: &str, events: &Events) -> Result<usize> {
         let new = self.pending(me, events);
         if new == 0 {
             return Ok(0);
@@ -213,7 +212,7 @@ impl DirShare {
     }
 }
 
-fn mine<'a>(me: &'a str, events: &'a [Arc<Event>]) -> impl Iterator<Item = &'a Event> + 'a {
+fn mine<'a>(me: &'a str, events: &'a Events) -> impl Iterator<Item = &'a Event> + 'a {
     events
         .iter()
         .map(|e| &**e)
@@ -233,6 +232,7 @@ fn read_lines(path: &Path) -> Option<Vec<Event>> {
 mod tests {
     use super::*;
     use crate::timeline::{Clock, EventId, EventKind, EventLog, Role};
+    use std::sync::Arc;
 
     fn note(id: &str, author: &str, text: &str) -> Event {
         let at = "2026-11-10T14:00:00Z".parse().expect("time");
@@ -255,10 +255,10 @@ mod tests {
         let share = DirShare {
             root: dir.path().to_path_buf(),
         };
-        let mine = vec![
+        let mine = Events::from(vec![
             Arc::new(note("a", "bob", "one")),
             Arc::new(note("b", "jane", "not mine")),
-        ];
+        ]);
         assert_eq!(share.pending("bob", &mine), 1);
         assert_eq!(share.push("bob", &mine).expect("push"), 1);
         assert_eq!(share.push("bob", &mine).expect("push"), 0, "nothing twice");

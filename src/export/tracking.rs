@@ -177,7 +177,7 @@ mod tests {
         let text = std::fs::read_to_string("checklists/conda.toml").expect("checklist");
         let checklist = Checklist::parse("checklists/conda.toml", &text).expect("valid");
         let plan = checklist.plan("26.11.0").expect("plan");
-        let state = fold::<crate::timeline::Event>(&plan, &[]);
+        let state = fold::<crate::timeline::Event>(&plan, []);
         let now = "2026-11-10T14:00:00Z".parse().expect("time");
         let body = body(&plan, &state, now);
         assert!(body.starts_with("## Release conda 26.11.0\n"), "{body}");

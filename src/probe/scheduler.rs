@@ -638,7 +638,7 @@ impl Worker {
 /// bugs filed before they joined. Before anything is public: when the release
 /// was started.
 pub(crate) fn radar_since(
-    events: &[std::sync::Arc<crate::timeline::Event>],
+    events: &crate::timeline::Events,
     _repo: &str,
     version: &str,
 ) -> Option<DateTime<Utc>> {
@@ -668,6 +668,7 @@ pub(crate) fn radar_since(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::Events;
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().expect("time literal")
@@ -720,18 +721,21 @@ mod tests {
                 },
             ),
         ];
-        let shared: Vec<std::sync::Arc<crate::timeline::Event>> =
-            events.into_iter().map(std::sync::Arc::new).collect();
+        let shared: Vec<_> = events.into_iter().map(std::sync::Arc::new).collect();
+        let (all, late) = (
+            Events::from(shared.clone()),
+            Events::from(shared[3..].to_vec()),
+        );
         // conda-build has no release of its own: still the tag of conda/conda, not the start.
         for repo in ["conda/conda", "conda/conda-build"] {
             assert_eq!(
-                radar_since(&shared, repo, "26.11.0"),
+                radar_since(&all, repo, "26.11.0"),
                 Some(t("2026-11-10T13:30:00Z")),
                 "{repo}"
             );
         }
         assert_eq!(
-            radar_since(&shared[3..], "conda/conda-build", "26.11.0"),
+            radar_since(&late, "conda/conda-build", "26.11.0"),
             Some(t("2026-11-20T09:00:00Z")),
             "nothing public yet: from the start"
         );

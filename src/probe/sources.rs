@@ -243,7 +243,7 @@ impl Source {
 /// The channel as the log last recorded it for `probe`: each subdir whose
 /// latest fact is an `available` (not followed by a `disappeared`).
 fn recorded_report(
-    events: &[std::sync::Arc<crate::timeline::Event>],
+    events: &crate::timeline::Events,
     probe: &str,
     current: &ChannelReport,
 ) -> Option<ChannelReport> {

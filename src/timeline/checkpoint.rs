@@ -6,8 +6,15 @@
 //! compact binary form ([`super::pack`]; the header is MessagePack), and the facts needed to trust it
 //! cheaply. It is never the truth: it is used only when it agrees with the
 //! log, and deleting it changes nothing anyone sees (the next start reads the
-//! whole log and writes a new one). It holds no fold: `fold` runs on its
-//! events with the plan at hand, so a changed checklist needs no rebuild.
+//! whole log and writes a new one). It holds no fold (a fold saved for one
+//! plan is [`super::resume`]'s).
+//!
+//! Layout: the magic, the header, the frames of events (each decodes on its
+//! own), a directory (where each frame is, how many events it holds, its
+//! digest; the refused lines), then the directory's length and digest. A
+//! start reads the header and the directory only; a frame is read and
+//! checked against its digest the first time one of its events is
+//! ([`super::events::Cold`]).
 //!
 //! Agreement, checked without reading the covered part of the log:
 //! - the same checkpoint format and the same build (one that knows the same
@@ -16,7 +23,10 @@
 //! - windows of the covered bytes (the first and last 512 bytes, and 64
 //!   evenly spaced ones) have the CRC-32 they had when it was written: a log
 //!   truncated, replaced by another release's, or rewritten there disagrees;
-//! - its own body has the digest written after it (a garbled checkpoint).
+//! - its directory has the digest written after it, each frame the digest
+//!   the directory gives (a garbled checkpoint). A frame found garbled only
+//!   when it is read gives unknown events, and the checkpoint is removed so
+//!   that the next start reads the log ([`super::events::Cold::damaged`]).
 //!
 //! What this does not see: a covered line changed in place, to the same
 //! length, outside every window: such damage is found only when the whole
@@ -29,6 +39,7 @@
 //! Writing it is best effort: failing to write it is not an error.
 
 use super::event::{Event, EventKind, KNOWN_KINDS};
+use super::events::{Cold, Events, FrameRef, Known, id_hash};
 use super::log::ReusedId;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -44,8 +55,11 @@ pub(crate) const WORTH: usize = 1024;
 pub(crate) const EVERY: usize = 1024;
 
 const MAGIC: &[u8; 8] = b"FDCKPT\x00\x01";
-/// 2: the body is [`super::pack`]'s (1 was MessagePack of serde's events).
-const FORMAT: u32 = 2;
+/// 3: frames decode alone and a directory follows them; 2 had one stream of
+/// frames; 1 was MessagePack of serde's events.
+const FORMAT: u32 = 3;
+/// No directory of ours is this long.
+const MAX_DIRECTORY: u64 = 256 << 20;
 const WINDOW: u64 = 512;
 const SAMPLES: u64 = 64;
 
@@ -84,43 +98,136 @@ struct Mark {
     crc: u32,
 }
 
+/// Where the frames are, after them.
+#[derive(Debug, Serialize, Deserialize)]
+struct Directory {
+    frames: Vec<FrameRef>,
+    /// [`super::pack::pack_reused`]'s bytes.
+    #[serde(with = "serde_bytes_compat")]
+    reused: Vec<u8>,
+    /// Every event's id hash and position, sorted, as 12-byte records.
+    #[serde(with = "serde_bytes_compat")]
+    ids: Vec<u8>,
+    /// Per author, the highest sequence number of its events.
+    seqs: Vec<(String, u64)>,
+}
+
+fn pack_ids(ids: &[(u64, u32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ids.len() * 12);
+    for (h, p) in ids {
+        out.extend_from_slice(&h.to_le_bytes());
+        out.extend_from_slice(&p.to_le_bytes());
+    }
+    out
+}
+
+fn unpack_ids(bytes: &[u8]) -> Option<Vec<(u64, u32)>> {
+    let records = bytes.chunks_exact(12);
+    if !records.remainder().is_empty() {
+        return None;
+    }
+    records
+        .map(|r| {
+            let (h, p) = r.split_at(8);
+            Some((
+                u64::from_le_bytes(h.try_into().ok()?),
+                u32::from_le_bytes(p.try_into().ok()?),
+            ))
+        })
+        .collect()
+}
+
+/// Bytes as MessagePack's binary, not as a list of numbers.
+mod serde_bytes_compat {
+    pub(super) fn serialize<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(b)
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
+}
+
 /// What the checkpoint says reading the log's first `covers` bytes gives.
 #[derive(Debug)]
 pub(crate) struct Prefix {
-    pub(crate) events: Vec<Arc<Event>>,
+    pub(crate) events: Events,
     pub(crate) reused: Vec<ReusedId>,
     pub(crate) covers: u64,
     pub(crate) lines: usize,
+    /// The directory's digest: which checkpoint this is, for a fold saved
+    /// from its events ([`super::resume`]).
+    pub(crate) id: u64,
 }
 
 /// The checkpoint of the log at `log` (open as `file`, `len` bytes long), if
-/// there is one and it agrees with the log. Its body is read a frame at a
-/// time (see [`super::pack`]) and digested as it is read; what it decoded is
-/// used only if the digest at its end agrees. A garbled length inside it is
-/// refused, never a huge allocation.
+/// there is one and it agrees with the log. Only its header and directory
+/// are read: its events are read a frame at a time when first needed (see
+/// [`Cold`]). A garbled length inside it is refused, never a huge allocation.
 pub(crate) fn load(log: &Path, file: &mut File, len: u64) -> Option<Prefix> {
-    let mut cp = std::io::BufReader::with_capacity(1 << 16, File::open(path_for(log)).ok()?);
+    let path = path_for(log);
+    let mut cp = File::open(&path).ok()?;
     let header = read_header(&mut cp)?;
     if !agrees(&header, file, len) {
         return None;
     }
-    let mut digest = Digest::new();
-    let mut body_len = 0u64;
-    let (events, reused) = super::pack::unpack(&mut cp, &mut |bytes: &[u8]| {
-        body_len += bytes.len() as u64;
-        digest.update(bytes);
-    })?;
+    let body = cp.stream_position().ok()?;
+    let end = cp.seek(SeekFrom::End(0)).ok()?;
     let mut trailer = [0u8; 16];
+    cp.seek(SeekFrom::Start(end.checked_sub(16)?)).ok()?;
     cp.read_exact(&mut trailer).ok()?;
     let (n, d) = trailer.split_at(8);
-    let whole = u64::from_le_bytes(n.try_into().ok()?) == body_len
-        && u64::from_le_bytes(d.try_into().ok()?) == digest.finish(body_len)
-        && cp.read(&mut [0u8; 1]).ok()? == 0;
-    whole.then_some(Prefix {
-        events,
+    let dir_len = u64::from_le_bytes(n.try_into().ok()?);
+    let dir_at = (end - 16).checked_sub(dir_len).filter(|&at| at >= body)?;
+    if dir_len > MAX_DIRECTORY {
+        return None;
+    }
+    let mut raw = vec![0u8; dir_len as usize];
+    cp.seek(SeekFrom::Start(dir_at)).ok()?;
+    cp.read_exact(&mut raw).ok()?;
+    let id = u64::from_le_bytes(d.try_into().ok()?);
+    if digest(&raw) != id {
+        return None;
+    }
+    let dir: Directory = rmp_serde::from_slice(&raw).ok()?;
+    // The frames fill the body, in order, with nothing between them.
+    let mut at = body;
+    for f in &dir.frames {
+        if f.at != at {
+            return None;
+        }
+        at += u64::from(f.len);
+    }
+    if at != dir_at {
+        return None;
+    }
+    let reused = super::pack::unpack_reused(&dir.reused)?;
+    let known = Known {
+        id,
+        closed: header.closed,
+        ids: unpack_ids(&dir.ids)?,
+        seqs: dir.seqs,
+    };
+    let cold = Cold::new(path, cp, dir.frames, known)?;
+    Some(Prefix {
+        events: Events::cold(Arc::new(cold)),
         reused,
         covers: header.covers,
         lines: header.lines,
+        id,
     })
 }
 
@@ -184,6 +291,13 @@ fn marks(file: &mut File, covers: u64) -> Option<Vec<Mark>> {
     Some(out)
 }
 
+/// The digest of `bytes` (a frame, the directory).
+pub(crate) fn digest(bytes: &[u8]) -> u64 {
+    let mut d = Digest::new();
+    d.update(bytes);
+    d.finish(bytes.len() as u64)
+}
+
 /// A fast digest of the body (eight bytes a step), against a garbled file:
 /// not against an adversary, who could as well edit the log.
 struct Digest {
@@ -240,46 +354,68 @@ impl Digest {
     }
 }
 
-/// Passes bytes on to a writer, digesting them.
-struct Digesting<W> {
-    out: W,
-    digest: Digest,
+/// The ids and sequence numbers of a checkpoint's events: those of the one
+/// whose frames are copied, and those of the events after them.
+fn known_of(copied: Option<&Cold>, rest: &[Arc<Event>]) -> (Vec<(u64, u32)>, Seqs) {
+    let from = copied.map_or(0, Cold::len);
+    let mut ids: Vec<(u64, u32)> = copied.map_or_else(Vec::new, |c| c.ids().to_vec());
+    let mut seqs: Seqs = copied.map_or_else(Vec::new, |c| c.seqs().to_vec());
+    for (i, e) in rest.iter().enumerate() {
+        ids.push((id_hash(&e.id), (from + i) as u32));
+        match seqs
+            .iter_mut()
+            .find(|(a, _)| a.as_str() == e.author.as_str())
+        {
+            Some((_, s)) => *s = (*s).max(e.seq),
+            None => seqs.push((e.author.to_string(), e.seq)),
+        }
+    }
+    ids.sort_unstable();
+    (ids, seqs)
 }
 
-impl<W: Write> Write for Digesting<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        self.digest.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-}
+/// Per author, the highest sequence number.
+type Seqs = Vec<(String, u64)>;
 
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
 /// Writes the checkpoint of the log's first `covers` bytes (`lines` lines),
-/// which read as `events` (file order, each id once) and `reused`.
+/// which read as `events` (file order, each id once) and `reused`. Frames
+/// of the checkpoint `events` were read from are copied as they are (after
+/// their digest is checked), not decoded and written again. Returns the new
+/// checkpoint's id ([`Prefix::id`]).
 pub(crate) fn write(
     log: &Path,
     file: &mut File,
     covers: u64,
     lines: usize,
-    events: &[Arc<Event>],
+    events: &Events,
     reused: &[ReusedId],
-) -> std::io::Result<()> {
+) -> std::io::Result<u64> {
+    if events.len() > u32::MAX as usize {
+        return Err(std::io::Error::other("too many events for a checkpoint"));
+    }
+    if events.damaged() {
+        return Err(std::io::Error::other(
+            "a checkpoint frame did not read back",
+        ));
+    }
     let marks = marks(file, covers)
         .ok_or_else(|| std::io::Error::other("the log changed under the checkpoint"))?;
+    // The frames of a checkpoint whose events come first, in its order, are copied.
+    let copied = match events.cold_part() {
+        Some((cold, None)) => Some(cold),
+        _ => None,
+    };
+    let rest = events.since(copied.map_or(0, |c| c.len()));
+    let (ids, seqs) = known_of(copied.map(|c| &**c), &rest);
+    let closes = |e: &Arc<super::event::Event>| matches!(e.what, EventKind::ReleaseClosed { .. });
     let header = Header {
         format: FORMAT,
         build: build(),
         covers,
         lines,
-        closed: events
-            .iter()
-            .any(|e| matches!(e.what, EventKind::ReleaseClosed { .. })),
+        closed: copied.is_some_and(|c| c.closed()) || rest.iter().any(closes),
         marks,
     };
     let header = rmp_serde::to_vec_named(&header).map_err(std::io::Error::other)?;
@@ -292,26 +428,54 @@ pub(crate) fn write(
         NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
     ));
     // Derived data: no fsync. After a crash it is either whole, or it
-    // disagrees with itself (the body digest) and is rebuilt.
+    // disagrees with itself (a digest) and is rebuilt.
     let result = (|| {
         let mut out = std::io::BufWriter::new(File::create(&tmp)?);
         out.write_all(MAGIC)?;
         out.write_all(&header_len.to_le_bytes())?;
         out.write_all(&header)?;
-        let mut body = Digesting {
-            out,
-            digest: Digest::new(),
+        let mut at = (MAGIC.len() + 4 + header.len()) as u64;
+        let mut frames = Vec::new();
+        let mut emit = |bytes: &[u8], count: usize, out: &mut dyn Write| {
+            let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
+            out.write_all(bytes)?;
+            frames.push(FrameRef {
+                at,
+                len,
+                count: count as u32,
+                digest: digest(bytes),
+            });
+            at += u64::from(len);
+            std::io::Result::Ok(())
         };
-        let body_len = super::pack::pack(&mut body, events, reused)?;
-        let Digesting {
-            mut out,
-            mut digest,
-        } = body;
-        out.write_all(&body_len.to_le_bytes())?;
-        out.write_all(&digest.finish(body_len).to_le_bytes())?;
+        for (k, f) in copied.map_or(&[][..], |c| c.frames()).iter().enumerate() {
+            let cold = copied.ok_or_else(|| std::io::Error::other("no checkpoint"))?;
+            let bytes = cold
+                .raw(k)
+                .ok_or_else(|| std::io::Error::other("a checkpoint frame did not read back"))?;
+            emit(&bytes, f.count as usize, &mut out)?;
+        }
+        let mut rest = rest.as_slice();
+        while !rest.is_empty() {
+            let (n, bytes) = super::pack::pack_frame(rest)?;
+            emit(&bytes, n, &mut out)?;
+            rest = &rest[n..];
+        }
+        let dir = Directory {
+            frames,
+            reused: super::pack::pack_reused(reused),
+            ids: pack_ids(&ids),
+            seqs,
+        };
+        let dir = rmp_serde::to_vec(&dir).map_err(std::io::Error::other)?;
+        let id = digest(&dir);
+        out.write_all(&dir)?;
+        out.write_all(&(dir.len() as u64).to_le_bytes())?;
+        out.write_all(&id.to_le_bytes())?;
         out.flush()?;
         drop(out);
-        std::fs::rename(&tmp, &target)
+        std::fs::rename(&tmp, &target)?;
+        Ok(id)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -5,35 +5,44 @@
 
 use super::availability::Availability;
 use super::event::{Event, EventId, EventKind, Fact, Outcome, Sym};
+use super::events::Events;
 use super::milestones::Milestones;
 use super::positions::FactSet;
 use super::resolve::{self, Touched};
+use super::resume::packed;
 use super::roster::Roster;
 use super::rules::Role;
 use super::trust::{Ignored, Seats};
 use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-/// The derived state of a release. Never stored: always folded from the log.
-#[derive(Debug, Clone, PartialEq)]
+/// The derived state of a release: folded from the log, or resumed from a
+/// fold saved beside it ([`super::resume`], derived data like a checkpoint).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
     /// Events in timeline order, each id once: shared with the log that
-    /// read them (one copy of each event in a process).
-    pub events: Vec<Arc<Event>>,
+    /// read them (one copy of each event in a process). A fold saved and
+    /// resumed ([`super::resume`]) reads them from the log's checkpoint.
+    #[serde(skip)]
+    pub events: Events,
     /// Indices into `events` worth showing: the same fact seen by two crew
     /// members appears once (the earliest).
+    #[serde(with = "packed")]
     pub timeline: Vec<usize>,
     pub(crate) started: Option<Signoff>,
     pub(crate) closed: Option<(Outcome, Signoff)>,
     /// One per plan step, in plan order.
     pub(crate) steps: Vec<StepState>,
     /// Indices into `events` of notes.
+    #[serde(with = "packed")]
     pub(crate) notes: Vec<usize>,
     pub(crate) starred: BTreeSet<EventId>,
     /// Per probe id, indices into `events` of its observations.
+    #[serde(with = "packed::map")]
     pub(crate) observations: BTreeMap<Sym, Vec<usize>>,
     /// Steps named by events that the plan does not have (a changed checklist).
     pub(crate) unknown_steps: BTreeSet<StepId>,
@@ -45,43 +54,56 @@ pub struct State {
     /// Who sits where now (after the last handover); `None` for a log from
     /// before rosters.
     pub(crate) roster: Option<Roster>,
+    /// Indices into `events` of the channel observations that change where
+    /// a version stands in a subdir ([`super::matrix`]): each availability,
+    /// loss or breakage except an availability right after another in the
+    /// same channel, package and subdir (it changes nothing there).
+    #[serde(with = "packed")]
+    pub(crate) channel_marks: Vec<usize>,
     /// Indices into `events` of the crew's events (the roster, handovers).
+    #[serde(with = "packed")]
     pub(crate) crew_changes: Vec<usize>,
     /// Who wrote the trusted events other than observations, with the seat
     /// each wrote from, in order of their first such event.
     pub(crate) writers: Vec<(Sym, Role)>,
     /// Events the rule book refused for their author's seat: never folded,
     /// never exported, shown as "N untrusted events ignored".
+    #[serde(skip)]
     pub(crate) ignored: Vec<Ignored>,
     /// What folding more events needs ([`State::extend`]).
     tally: Tally,
 }
 
 /// What the fold carries from one event to the next.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct Tally {
     seats: Seats,
     /// The facts shown so far: a fact seen again (by a crew member, or a
     /// later poll) is folded once, the earliest.
+    #[serde(with = "packed::facts")]
     seen_facts: FactSet,
     /// Per plan step, indices into `events` of its sign-offs and undos.
+    #[serde(with = "packed::lists")]
     per_step: Vec<Vec<usize>>,
     /// The timeline key of the last event judged, trusted or not.
     last: Option<(DateTime<Utc>, EventId)>,
     /// Per plan step, its own status before its needs are considered
     /// (worked out again only for the steps new events touch).
     own: Vec<Option<StepStatus>>,
+    /// Per channel, package and subdir observed, whether the last
+    /// observation there was an availability.
+    channel_last: Vec<((Sym, Sym, Sym), bool)>,
 }
 
 /// Who did something, and when.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signoff {
     pub(crate) by: String,
     pub(crate) at: DateTime<Utc>,
     pub(crate) event: EventId,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StepStatus {
     /// Some `needs` are not complete yet.
     Blocked {
@@ -160,7 +182,7 @@ impl StepStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepState {
     pub(crate) id: StepId,
     pub status: StepStatus,
@@ -186,9 +208,15 @@ impl Shared for Arc<Event> {
     }
 }
 
+impl<T: Shared> Shared for &T {
+    fn shared(&self) -> Arc<Event> {
+        (**self).shared()
+    }
+}
+
 /// Folds events into the state of the plan's release.
-pub fn fold<E: Shared>(plan: &Plan, events: &[E]) -> State {
-    fold_owned(plan, events.iter().map(Shared::shared).collect())
+pub fn fold<E: Shared>(plan: &Plan, events: impl IntoIterator<Item = E>) -> State {
+    fold_owned(plan, events.into_iter().map(|e| e.shared()).collect())
 }
 
 /// [`fold`], taking the events: the state keeps them, so a caller done with
@@ -201,7 +229,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
         .filter(|e| matches!(e.what, EventKind::Observed { .. }))
         .count();
     let mut state = State {
-        events: Vec::with_capacity(events.len()),
+        events: Events::from(Vec::with_capacity(events.len())),
         timeline: Vec::with_capacity(events.len()),
         started: None,
         closed: None,
@@ -213,6 +241,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
         milestones: Milestones::default(),
         availability: Availability::new(),
         roster: None,
+        channel_marks: Vec::new(),
         crew_changes: Vec::new(),
         writers: Vec::new(),
         ignored: Vec::new(),
@@ -222,6 +251,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
             per_step: vec![Vec::new(); plan.steps.len()],
             last: None,
             own: Vec::new(),
+            channel_last: Vec::new(),
         },
     };
     state.take(plan, events);
@@ -258,12 +288,14 @@ impl State {
     /// This fold of `events[..folded]` (a log's, in file order) brought up
     /// to date with the rest of `events`: extended when they sort after it,
     /// else `events` folded again.
-    pub(crate) fn caught_up(mut self, plan: &Plan, events: &[Arc<Event>], folded: usize) -> State {
-        match events.get(folded..) {
-            Some([]) => self,
-            Some(more) if self.extend(plan, more.to_vec()).is_ok() => self,
-            _ => fold(plan, events),
+    pub(crate) fn caught_up(mut self, plan: &Plan, events: &Events, folded: usize) -> State {
+        if folded == events.len() {
+            return self;
         }
+        if folded < events.len() && self.extend(plan, events.since(folded)).is_ok() {
+            return self;
+        }
+        fold(plan, events)
     }
 
     /// Judges and folds `events` (timeline order, after every event folded
@@ -331,6 +363,7 @@ impl State {
         };
         match &e.what {
             EventKind::Observed { probe, fact } => {
+                self.mark_channel(i, fact);
                 for earlier in fact.supersedes().into_iter().flatten() {
                     self.tally.seen_facts.remove(&self.events, earlier);
                 }
@@ -390,6 +423,73 @@ impl State {
 }
 
 impl State {
+    /// Notes the `i`th event in [`State::channel_marks`] if it is one.
+    fn mark_channel(&mut self, i: usize, fact: &Fact) {
+        let (key, available) = match fact {
+            Fact::Available {
+                channel,
+                package,
+                subdir,
+                ..
+            } => ((channel, package, subdir), true),
+            Fact::Disappeared {
+                channel,
+                package,
+                subdir,
+                ..
+            }
+            | Fact::LabelledBroken {
+                channel,
+                package,
+                subdir,
+                ..
+            } => ((channel, package, subdir), false),
+            _ => return,
+        };
+        let last = &mut self.tally.channel_last;
+        let at = last.iter().position(|((c, p, s), _)| (c, p, s) == key);
+        let was = at.map(|k| last[k].1);
+        match at {
+            Some(k) => last[k].1 = available,
+            None => last.push(((key.0.clone(), key.1.clone(), key.2.clone()), available)),
+        }
+        if !(available && was == Some(true)) {
+            self.channel_marks.push(i);
+        }
+    }
+
+    /// Whether every index this state holds names one of its events, and it
+    /// has a place for every step of `plan` (a saved fold read back).
+    pub(crate) fn fits(&self, plan: &Plan) -> bool {
+        let n = self.events.len();
+        let all = |v: &[usize]| v.iter().all(|&i| i < n);
+        let m = &self.milestones;
+        let seen = m.tags.iter().chain(&m.published).map(|t| t.event);
+        let seen = seen.chain(m.available.iter().map(|a| a.event)).chain(
+            m.prs_opened
+                .iter()
+                .chain(&m.merges)
+                .chain(&m.issues)
+                .map(|p| p.event),
+        );
+        let steps = plan.steps.len();
+        self.steps.len() == steps
+            && self.tally.per_step.len() == steps
+            && (self.tally.own.is_empty() || self.tally.own.len() == steps)
+            && all(&self.timeline)
+            && all(&self.notes)
+            && all(&self.crew_changes)
+            && all(&self.channel_marks)
+            && self.observations.values().all(|v| all(v))
+            && self.tally.per_step.iter().all(|v| all(v))
+            && self
+                .tally
+                .seen_facts
+                .entries()
+                .all(|(p, _)| (p as usize) < n)
+            && seen.into_iter().all(|i| i < n)
+    }
+
     /// (complete steps, all steps)
     pub fn progress(&self) -> (usize, usize) {
         let done = self.steps.iter().filter(|s| s.status.is_complete()).count();
@@ -428,4 +528,4 @@ impl State {
 
 #[cfg(test)]
 #[path = "fold_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -7,7 +7,7 @@ use crate::timeline::rules::Role;
 use chrono::Duration;
 use proptest::prelude::*;
 
-fn plan() -> Plan {
+pub(crate) fn plan() -> Plan {
     Checklist::parse("conda.toml", include_str!("../../checklists/conda.toml"))
         .expect("valid")
         .plan("26.11.0")
@@ -81,7 +81,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
 }
 
 /// Events with few distinct times (ties are common), by a small crew in any seat.
-fn events() -> impl Strategy<Value = Vec<Event>> {
+pub(crate) fn events() -> impl Strategy<Value = Vec<Event>> {
     let one = (
         0u32..500,
         0i64..6,
@@ -137,7 +137,7 @@ proptest! {
     fn events_arriving_in_order_fold_one_at_a_time(all in events()) {
         let plan = plan();
         let all = crate::timeline::merge::normalize(all);
-        let mut state = fold::<Event>(&plan, &[]);
+        let mut state = fold::<Event>(&plan, []);
         for (n, e) in all.iter().enumerate() {
             let again = matches!(e.what, EventKind::ReleaseStarted { .. } | EventKind::CrewAssigned { .. });
             if state.extend(&plan, shared(std::slice::from_ref(e))).is_err() {
@@ -190,6 +190,6 @@ proptest! {
         let plan = plan();
         let all = shared(&crate::timeline::merge::normalize(all));
         let prefix = fold(&plan, &all[..cut.min(all.len())]);
-        prop_assert_eq!(prefix.caught_up(&plan, &all, cut), fold(&plan, &all));
+        prop_assert_eq!(prefix.caught_up(&plan, &Events::from(all.clone()), cut), fold(&plan, &all));
     }
 }

@@ -12,19 +12,21 @@
 //!   damage that still parses as JSON is refused too; lines written before
 //!   checksums existed have none and are read as before.
 
-use super::checkpoint::{self, Prefix};
+use super::checkpoint;
 use super::event::{Event, EventId, EventKind, Fact, FactKey, SCHEMA_VERSION};
+use super::events::Events;
+use super::fold::State;
 #[cfg(test)]
 use super::line::SUM_LEN;
 pub(crate) use super::line::crc32;
 pub use super::line::line_of;
 use super::line::{LineError, encode_line, parse_line};
 pub(crate) use super::log_index::ReusedId;
-use super::log_index::{Index, refuse_reused, repeats};
+
+use super::log_index::{Index, repeats};
 use super::rules::{Book, Permit, Role, judge};
 use crate::timeline::clock::Clock;
 use chrono::{DateTime, Utc};
-use foldhash::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -60,7 +62,7 @@ pub enum LogError {
 }
 
 impl LogError {
-    fn io(path: &Path, action: &'static str, source: std::io::Error) -> LogError {
+    pub(super) fn io(path: &Path, action: &'static str, source: std::io::Error) -> LogError {
         LogError::Io {
             path: path.display().to_string(),
             action,
@@ -98,7 +100,8 @@ pub struct EventLog {
     path: PathBuf,
     file: File,
     /// Shared with the fold's state and the store's subscribers: one copy.
-    events: Vec<Arc<Event>>,
+    /// Those a checkpoint covers are read from it when first needed.
+    events: Events,
     /// Bytes of the file consumed as complete lines.
     read_to: u64,
     /// Lines (blank ones included) consumed, so messages name the line an editor shows.
@@ -114,6 +117,8 @@ pub struct EventLog {
     read_only: bool,
     /// Lines covered by the newest checkpoint this handle knows of.
     checkpointed: usize,
+    /// That checkpoint's id, and how many events it covers.
+    checkpoint: Option<(u64, usize)>,
     /// A line reused an earlier line's id for a different event: readers
     /// report it with both line numbers, which this handle does not keep, so
     /// it leaves the checkpoint to them.
@@ -133,7 +138,7 @@ impl EventLog {
         EventLog {
             path: path.to_path_buf(),
             file,
-            events: Vec::new(),
+            events: Events::default(),
             read_to: 0,
             lines_read: 0,
             index: None,
@@ -143,6 +148,7 @@ impl EventLog {
             clock,
             read_only,
             checkpointed: 0,
+            checkpoint: None,
             reused_seen: false,
         }
     }
@@ -159,35 +165,42 @@ impl EventLog {
         self.reused_seen = !prefix.reused.is_empty();
         // The checkpoint holds each id once: no index is needed to take them.
         self.index = None;
-        for e in &prefix.events {
-            self.count_seq(e);
+        if let Some((cold, _)) = prefix.events.cold_part() {
+            for (author, seq) in cold.seqs() {
+                if *author == self.author {
+                    self.next_seq = self.next_seq.max(seq.saturating_add(1));
+                }
+            }
         }
         self.events = prefix.events;
+        self.checkpoint = Some((prefix.id, self.events.len()));
         self.read_to = prefix.covers;
         self.lines_read = prefix.lines;
         self.checkpointed = prefix.lines;
     }
 
-    /// Writes a new checkpoint when enough lines follow the last one. Best
-    /// effort: the checkpoint is derived data, and the log is the record.
-    fn maybe_checkpoint(&mut self) {
+    /// Writes a new checkpoint when enough lines follow the last one, or
+    /// (`all`) when any do. Best effort: the checkpoint is derived data, and
+    /// the log is the record.
+    fn maybe_checkpoint(&mut self, all: bool) {
+        let behind = self.lines_read.saturating_sub(self.checkpointed);
         if self.reused_seen
             || self.lines_read < checkpoint::WORTH
-            || self.lines_read.saturating_sub(self.checkpointed) < checkpoint::EVERY
+            || behind == 0
+            || (behind < checkpoint::EVERY && !all)
         {
             return;
         }
-        if checkpoint::write(
+        if let Ok(id) = checkpoint::write(
             &self.path,
             &mut self.file,
             self.read_to,
             self.lines_read,
             &self.events,
             &[],
-        )
-        .is_ok()
-        {
+        ) {
             self.checkpointed = self.lines_read;
+            self.checkpoint = Some((id, self.events.len()));
         }
     }
 
@@ -229,7 +242,7 @@ impl EventLog {
         let mut log = EventLog::fresh(path, file, author, role, clock, true);
         log.seed();
         log.refresh()?;
-        log.maybe_checkpoint();
+        log.maybe_checkpoint(false);
         Ok(log)
     }
 
@@ -250,7 +263,7 @@ impl EventLog {
         log.seed();
         let result = log.catch_up();
         if result.is_ok() {
-            log.maybe_checkpoint();
+            log.maybe_checkpoint(false);
         }
         log.unlock();
         let torn = result?;
@@ -276,112 +289,37 @@ impl EventLog {
         self.lock()?;
         let result = self.catch_up();
         if result.is_ok() {
-            self.maybe_checkpoint();
+            self.maybe_checkpoint(false);
         }
         self.unlock();
         let torn = result?;
         Ok((self, torn))
     }
 
-    /// Reads a log without changing anything (exports, the jump seat, `status`).
-    /// A torn last line is left in place and reported.
-    pub fn read(path: &Path) -> Result<(Vec<Arc<Event>>, Option<usize>), LogError> {
-        Self::read_checked(path).map(|(events, torn, _)| (events, torn))
-    }
-
-    /// [`EventLog::read`], also naming the lines refused for reusing an id.
-    /// Starts from the checkpoint when one agrees with the file, and writes
-    /// a new one when the tail behind it was long (best effort).
-    pub(crate) fn read_checked(path: &Path) -> Result<Checked, LogError> {
-        let mut file =
-            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| LogError::io(path, "reading the timeline", e))?
-            .len();
-        if let Some(prefix) = checkpoint::load(path, &mut file, len)
-            && let Some(checked) = Self::read_tail(path, &mut file, prefix)?
-        {
-            return Ok(checked);
-        }
-        let mut bytes = Vec::new();
-        file.seek(SeekFrom::Start(0))
-            .and_then(|_| file.read_to_end(&mut bytes))
-            .map_err(|e| LogError::io(path, "reading the timeline", e))?;
-        let (complete, tail) = split_tail(&bytes);
-        let (numbered, lines) = parse_numbered(path, &bytes[..complete], 0, 0)?;
-        drop(bytes);
-        let (events, refused) = refuse_reused(numbered);
-        if lines >= checkpoint::WORTH {
-            let _ = checkpoint::write(path, &mut file, complete as u64, lines, &events, &refused);
-        }
-        Ok((events, (tail > 0).then_some(tail), refused))
-    }
-
-    /// The checkpoint's events and those of the tail behind it; `None` when a
-    /// tail line reuses an id of the covered part (the whole log is read
-    /// then, to name both lines).
-    fn read_tail(
-        path: &Path,
-        file: &mut File,
-        prefix: Prefix,
-    ) -> Result<Option<Checked>, LogError> {
-        let mut bytes = Vec::new();
-        file.seek(SeekFrom::Start(prefix.covers))
-            .and_then(|_| file.read_to_end(&mut bytes))
-            .map_err(|e| LogError::io(path, "reading the timeline", e))?;
-        let (complete, tail) = split_tail(&bytes);
-        let torn = (tail > 0).then_some(tail);
-        let (numbered, lines) =
-            parse_numbered(path, &bytes[..complete], prefix.covers, prefix.lines)?;
-        let Prefix {
-            mut events,
-            mut reused,
-            covers,
-            lines: lines_before,
-        } = prefix;
-        if numbered.is_empty() {
-            return Ok(Some((events, torn, reused)));
-        }
-        let known: HashSet<&EventId> = events.iter().map(|e| &e.id).collect();
-        if numbered.iter().any(|(_, e)| known.contains(&e.id)) {
-            return Ok(None);
-        }
-        drop(known);
-        let (fresh, refused) = refuse_reused(numbered);
-        events.extend(fresh);
-        reused.extend(refused);
-        if lines >= checkpoint::EVERY {
-            let covers = covers + complete as u64;
-            let _ = checkpoint::write(path, file, covers, lines_before + lines, &events, &reused);
-        }
-        Ok(Some((events, torn, reused)))
-    }
-
-    /// Whether the timeline records a close, learned without parsing it (a
-    /// hint: see [`super::Release::was_closed`]): the checkpoint's header
-    /// answers for what it covers, and only the tail is searched.
-    pub(crate) fn mentions(path: &Path, tag: &str) -> Result<bool, LogError> {
-        let mut file =
-            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| LogError::io(path, "reading the timeline", e))?
-            .len();
-        let from = match checkpoint::closed_hint(path, &mut file, len) {
-            Some((true, _)) => return Ok(true),
-            Some((false, covers)) => covers,
-            None => 0,
-        };
-        let mut bytes = Vec::new();
-        file.seek(SeekFrom::Start(from))
-            .and_then(|_| file.read_to_end(&mut bytes))
-            .map_err(|e| LogError::io(path, "reading the timeline", e))?;
-        Ok(String::from_utf8_lossy(&bytes).contains(tag))
-    }
-
-    pub fn events(&self) -> &[Arc<Event>] {
+    pub fn events(&self) -> &Events {
         &self.events
+    }
+
+    /// The state of the events read: the fold saved beside the log resumed
+    /// when it agrees, else a fold of them all ([`super::resume`]). A fold of
+    /// them all leaves a checkpoint of every event and the fold saved for
+    /// it, so that the next start folds only what follows.
+    pub fn state(&mut self, plan: &crate::checklist::Plan) -> State {
+        let newest = self.checkpoint_covering();
+        let (state, save) = super::resume::resume(plan, &self.path, &self.events, newest);
+        if save {
+            self.maybe_checkpoint(true);
+            if let Some((id, _)) = self.checkpoint_covering() {
+                let _ = super::resume::save(&self.path, plan, id, &self.events, &state);
+            }
+        }
+        state
+    }
+
+    /// The newest checkpoint this handle knows of (its id, and how many
+    /// events it covers) when it covers every event read.
+    pub(crate) fn checkpoint_covering(&self) -> Option<(u64, usize)> {
+        self.checkpoint.filter(|&(_, n)| n == self.events.len())
     }
 
     pub(crate) fn author(&self) -> &str {
@@ -541,7 +479,7 @@ impl EventLog {
         self.read_to += line.len() as u64;
         self.lines_read += 1;
         self.remember(Arc::new(event.clone()));
-        self.maybe_checkpoint();
+        self.maybe_checkpoint(false);
         Ok(Some(event))
     }
 
@@ -592,7 +530,7 @@ impl EventLog {
             self.remember(Arc::new(e.clone()));
             appended.push(e);
         }
-        self.maybe_checkpoint();
+        self.maybe_checkpoint(false);
         Ok((appended, refused))
     }
 
@@ -706,7 +644,7 @@ impl EventLog {
 }
 
 /// Splits off an incomplete last line: returns (bytes of complete lines, bytes of the tail).
-fn split_tail(bytes: &[u8]) -> (usize, usize) {
+pub(super) fn split_tail(bytes: &[u8]) -> (usize, usize) {
     let complete = bytes
         .iter()
         .rposition(|b| *b == b'\n')
@@ -730,7 +668,7 @@ fn parse_lines(
 }
 
 /// [`parse_lines`], with each event's line number.
-fn parse_numbered(
+pub(super) fn parse_numbered(
     path: &Path,
     bytes: &[u8],
     base: u64,
@@ -769,10 +707,6 @@ fn parse_numbered(
     }
     Ok((events, line_no - lines_before))
 }
-
-/// What [`EventLog::read_checked`] found: the events, the torn tail's length,
-/// the lines refused for reusing an id.
-pub(crate) type Checked = (Vec<Arc<Event>>, Option<usize>, Vec<ReusedId>);
 
 #[cfg(test)]
 #[path = "log_tests.rs"]

@@ -8,6 +8,7 @@
 //! read are checked for repeats by [`repeats`], one pass over what was read.
 
 use super::event::{Event, EventId, EventKind, FactKey};
+use super::events::Events;
 use super::positions::{FactSet, Positions};
 use foldhash::{HashMap, HashMapExt};
 use std::hash::BuildHasher;
@@ -23,7 +24,7 @@ pub(crate) struct Index {
 
 impl Index {
     /// The index of `events` (file order, each id once), sized once.
-    pub(crate) fn of(events: &[Arc<Event>]) -> Index {
+    pub(crate) fn of(events: &Events) -> Index {
         let observed = events
             .iter()
             .filter(|e| matches!(e.what, EventKind::Observed { .. }))
@@ -34,24 +35,24 @@ impl Index {
             facts: FactSet::with_capacity(observed),
         };
         for (i, e) in events.iter().enumerate() {
-            index.add(&events[..i], i, e);
+            index.add(events, i, e);
         }
         index
     }
 
     /// Where the event with `id` is in the log's `events`.
-    pub(crate) fn get(&self, events: &[Arc<Event>], id: &EventId) -> Option<usize> {
+    pub(crate) fn get(&self, events: &Events, id: &EventId) -> Option<usize> {
         self.ids
             .find(events, self.hasher.hash_one(id), |e| e.id == *id)
     }
 
-    pub(crate) fn has_fact(&self, events: &[Arc<Event>], key: FactKey) -> bool {
+    pub(crate) fn has_fact(&self, events: &Events, key: FactKey) -> bool {
         self.facts.contains(events, key)
     }
 
     /// Remembers `event`, about to sit at `i` in the log's `events` (whose
     /// id is not known yet; those before `i` are remembered).
-    pub(crate) fn add(&mut self, events: &[Arc<Event>], i: usize, event: &Event) {
+    pub(crate) fn add(&mut self, events: &Events, i: usize, event: &Event) {
         let hasher = &self.hasher;
         self.ids.insert(events, hasher.hash_one(&event.id), i, |e| {
             hasher.hash_one(&e.id)
@@ -68,7 +69,7 @@ impl Index {
 /// Without an index: which of `fresh` (lines just read, in file order) to
 /// keep — not those repeating the id of an event in `known` or of an earlier
 /// fresh line — and whether a repeat was a different event (a reused id).
-pub(crate) fn repeats(known: &[Arc<Event>], fresh: &[Event]) -> (Vec<bool>, bool) {
+pub(crate) fn repeats(known: &Events, fresh: &[Event]) -> (Vec<bool>, bool) {
     let mut keep = vec![true; fresh.len()];
     let mut reused = false;
     let mut first: HashMap<&EventId, usize> = HashMap::with_capacity(fresh.len());
@@ -80,15 +81,27 @@ pub(crate) fn repeats(known: &[Arc<Event>], fresh: &[Event]) -> (Vec<bool>, bool
             first.insert(&e.id, i);
         }
     }
-    for have in known {
-        if let Some(&i) = first.get(&have.id) {
-            // Every fresh line with this id repeats the known event.
-            for (k, e) in fresh.iter().enumerate().skip(i) {
-                if e.id == have.id {
-                    keep[k] = false;
-                    reused |= **have != *e;
-                }
+    let mut repeat = |have: &Event, i: usize| {
+        // Every fresh line with this id repeats the known event.
+        for (k, e) in fresh.iter().enumerate().skip(i) {
+            if e.id == have.id {
+                keep[k] = false;
+                reused |= *have != *e;
             }
+        }
+    };
+    // The events a checkpoint holds are found by their ids' hashes; the
+    // others by one pass.
+    if let Some((cold, None)) = known.cold_part() {
+        for (id, &i) in &first {
+            if let Some((_, have)) = cold.find(id) {
+                repeat(have, i);
+            }
+        }
+    }
+    for have in known.hot() {
+        if let Some(&i) = first.get(&have.id) {
+            repeat(have, i);
         }
     }
     (keep, reused)

@@ -86,7 +86,13 @@ pub(crate) fn channels(plan: &Plan, state: &State) -> Vec<ChannelRow> {
             })
             .collect();
         subdirs.sort_by(|a, b| a.subdir.cmp(&b.subdir));
-        for e in &state.events {
+        // Only the observations that change a subdir's standing: an
+        // availability right after another changes nothing.
+        for e in state
+            .channel_marks
+            .iter()
+            .filter_map(|&i| state.events.get(i))
+        {
             let EventKind::Observed { fact, .. } = &e.what else {
                 continue;
             };

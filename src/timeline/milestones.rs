@@ -9,7 +9,7 @@ use super::event::{Event, EventKind, Fact};
 use chrono::{DateTime, Utc};
 
 /// A tag pushed, or a GitHub release published, as first seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TagSeen {
     pub(crate) repo: String,
     pub(crate) tag: String,
@@ -20,7 +20,7 @@ pub(crate) struct TagSeen {
 }
 
 /// The first record of a version in one channel × subdir.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AvailableSeen {
     /// The channel as the probe recorded it (a name or a URL).
     pub(crate) channel: String,
@@ -33,7 +33,7 @@ pub(crate) struct AvailableSeen {
 }
 
 /// A pull request opened or merged, as first seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PrSeen {
     pub(crate) repo: String,
     pub(crate) number: u64,
@@ -46,7 +46,7 @@ pub(crate) struct PrSeen {
 pub(crate) type IssueSeen = PrSeen;
 
 /// Every list is in timeline order and holds each subject once (its first sighting).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Milestones {
     pub(crate) tags: Vec<TagSeen>,
     pub(crate) published: Vec<TagSeen>,

@@ -10,10 +10,11 @@
 //! its fields in declaration order.
 //!
 //! It is written and read as frames of a few thousand events, each naming
-//! the texts it is the first to use, so that neither side holds the whole
-//! encoding in memory at once.
+//! every text it uses: a frame decodes on its own, when one of its events
+//! is first read ([`super::events::Cold`]), and neither side holds the
+//! whole encoding in memory at once.
 //!
-//! Derived data only: [`unpack`] answers `None` for anything it cannot read
+//! Derived data only: [`unpack_frame`] answers `None` for anything it cannot read
 //! whole (an unknown tag, an index past the table, a length past the end,
 //! bytes left over in a frame), and the log is read instead. The layout is tied to this
 //! build (the checkpoint's header names the build); a field added to an
@@ -29,113 +30,82 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Events per frame at most: a reader holds one frame's bytes at a time.
-const FRAME: usize = 2048;
+/// Events per frame at most: a frame is decoded whole when any of its
+/// events is first read.
+pub(crate) const FRAME: usize = 2048;
 /// A frame is closed once its events take this many bytes (long notes).
-const FRAME_BYTES: usize = 4 << 20;
+pub(crate) const FRAME_BYTES: usize = 4 << 20;
 /// No frame of ours is this long; a longer length is garbage. The writer
 /// refuses to write one (an event this large leaves the log without a
 /// checkpoint: it is read whole, as before checkpoints).
-const MAX_FRAME: usize = 64 << 20;
+pub(crate) const MAX_FRAME: usize = 64 << 20;
 
-/// Writes events (and the lines refused for reusing an id) to `out` as
-/// frames: each a length, the texts first named in it, then its events; an
-/// empty frame; then the refused lines. Only one frame is in memory at a time.
-/// Returns the bytes written.
-pub(crate) fn pack(
-    out: &mut impl std::io::Write,
-    events: &[Arc<Event>],
-    reused: &[ReusedId],
-) -> std::io::Result<u64> {
+/// The next frame of `events`: how many of them it holds, and its bytes —
+/// the texts it names, then its events. A frame names every text it uses,
+/// so it decodes on its own ([`unpack_frame`]).
+pub(crate) fn pack_frame(events: &[Arc<Event>]) -> std::io::Result<(usize, Vec<u8>)> {
     let mut w = Writer::default();
-    let mut written = 0u64;
-    let mut frame = Writer::default();
-    let mut emit = |payload: &[u8], out: &mut dyn std::io::Write| -> std::io::Result<()> {
-        frame.out.clear();
-        frame.len(payload.len());
-        out.write_all(&frame.out)?;
-        out.write_all(payload)?;
-        written += (frame.out.len() + payload.len()) as u64;
-        Ok(())
-    };
-    let mut rest = events;
-    while !rest.is_empty() {
-        w.out.clear();
-        let named = w.strings.len();
-        let mut n = 0;
-        while n < rest.len() && n < FRAME && w.out.len() < FRAME_BYTES {
-            pack_event(&mut w, &rest[n]);
-            n += 1;
-        }
-        rest = &rest[n..];
-        // The frame's payload: its new texts, then its events.
-        let mut payload = Writer::default();
-        payload.len(w.strings.len() - named);
-        for s in &w.strings[named..] {
-            payload.text(s);
-        }
-        payload.len(n);
-        payload.out.extend_from_slice(&w.out);
-        if payload.out.len() > MAX_FRAME {
-            return Err(std::io::Error::other("an event too large for a checkpoint"));
-        }
-        emit(&payload.out, out)?;
+    let mut n = 0;
+    while n < events.len() && n < FRAME && w.out.len() < FRAME_BYTES {
+        pack_event(&mut w, &events[n]);
+        n += 1;
     }
-    emit(&[], out)?;
-    let mut tail = Writer::default();
-    tail.len(reused.len());
-    for r in reused {
-        tail.len(r.line);
-        tail.len(r.first_line);
-        tail.id(&r.id);
+    let mut payload = Writer::default();
+    payload.len(w.strings.len());
+    for s in &w.strings {
+        payload.text(s);
     }
-    emit(&tail.out, out)?;
-    Ok(written)
+    payload.len(n);
+    payload.out.extend_from_slice(&w.out);
+    if payload.out.len() > MAX_FRAME {
+        return Err(std::io::Error::other("an event too large for a checkpoint"));
+    }
+    Ok((n, payload.out))
 }
 
-/// Reads what [`pack`] wrote from `input`, feeding every byte read to
-/// `digest`; `None` when it is not that, whole (`input` may hold more).
-pub(crate) fn unpack(
-    input: &mut impl std::io::Read,
-    digest: &mut impl FnMut(&[u8]),
-) -> Option<(Vec<Arc<Event>>, Vec<ReusedId>)> {
-    let mut table: Vec<Sym> = Vec::new();
-    let mut events = Vec::new();
-    let mut buf = Vec::new();
-    loop {
-        read_frame(input, digest, &mut buf)?;
-        if buf.is_empty() {
-            break;
-        }
-        let mut r = Reader {
-            bytes: &buf,
-            at: 0,
-            table: std::mem::take(&mut table),
-        };
-        // The table already holds each text once: the thread's pool would
-        // only add a lookup per text, and keep them all after the read.
-        for _ in 0..r.count(1)? {
-            let s = Sym::unpooled(r.str()?);
-            r.table.push(s);
-        }
-        let n = r.count(EVENT_MIN)?;
-        if n > FRAME {
-            return None;
-        }
-        events.reserve(n);
-        for _ in 0..n {
-            events.push(Arc::new(r.event()?));
-        }
-        if r.at != buf.len() {
-            return None;
-        }
-        table = r.table;
-    }
-    read_frame(input, digest, &mut buf)?;
+/// The events of a frame [`pack_frame`] wrote; `None` when `bytes` are not
+/// that, whole.
+pub(crate) fn unpack_frame(bytes: &[u8]) -> Option<Vec<Arc<Event>>> {
     let mut r = Reader {
-        bytes: &buf,
+        bytes,
         at: 0,
-        table,
+        table: Vec::new(),
+    };
+    // The table holds each text once: the thread's pool would only add a
+    // lookup per text, and keep them all.
+    for _ in 0..r.count(1)? {
+        let s = Sym::unpooled(r.str()?);
+        r.table.push(s);
+    }
+    let n = r.count(EVENT_MIN)?;
+    if n > FRAME {
+        return None;
+    }
+    let mut events = Vec::with_capacity(n);
+    for _ in 0..n {
+        events.push(Arc::new(r.event()?));
+    }
+    (r.at == bytes.len()).then_some(events)
+}
+
+/// The lines refused for reusing an id, as bytes.
+pub(crate) fn pack_reused(reused: &[ReusedId]) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.len(reused.len());
+    for r in reused {
+        w.len(r.line);
+        w.len(r.first_line);
+        w.id(&r.id);
+    }
+    w.out
+}
+
+/// What [`pack_reused`] wrote; `None` when `bytes` are not that, whole.
+pub(crate) fn unpack_reused(bytes: &[u8]) -> Option<Vec<ReusedId>> {
+    let mut r = Reader {
+        bytes,
+        at: 0,
+        table: Vec::new(),
     };
     // A line number, another and an id: three bytes at the least.
     let n = r.count(3)?;
@@ -147,37 +117,7 @@ pub(crate) fn unpack(
             id: r.id()?,
         });
     }
-    (r.at == buf.len()).then_some((events, reused))
-}
-
-/// Reads one frame's payload into `buf`.
-fn read_frame(
-    input: &mut impl std::io::Read,
-    digest: &mut impl FnMut(&[u8]),
-    buf: &mut Vec<u8>,
-) -> Option<()> {
-    let mut len = 0u64;
-    for shift in (0..64).step_by(7) {
-        let mut b = [0u8; 1];
-        input.read_exact(&mut b).ok()?;
-        digest(&b);
-        len |= u64::from(b[0] & 0x7f).checked_shl(shift)?;
-        if b[0] & 0x80 == 0 {
-            break;
-        }
-        if shift >= 63 {
-            return None;
-        }
-    }
-    let len = usize::try_from(len).ok().filter(|&n| n <= MAX_FRAME)?;
-    buf.clear();
-    // Read by the piece: a garbled length runs out of input, not of memory.
-    std::io::Read::read_to_end(&mut std::io::Read::take(&mut *input, len as u64), buf).ok()?;
-    if buf.len() != len {
-        return None;
-    }
-    digest(buf);
-    Some(())
+    (r.at == bytes.len()).then_some(reused)
 }
 
 #[derive(Default)]

@@ -1,18 +1,25 @@
 use super::*;
 
-fn packed(events: &[Arc<Event>], reused: &[ReusedId]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let n = pack(&mut out, events, reused).expect("to memory");
-    assert_eq!(n, out.len() as u64);
-    out
+/// `events` as frames, each written by [`pack_frame`].
+fn framed(events: &[Arc<Event>]) -> Vec<Vec<u8>> {
+    let mut rest = events;
+    let mut frames = Vec::new();
+    while !rest.is_empty() {
+        let (n, bytes) = pack_frame(rest).expect("to memory");
+        assert!(n > 0, "a frame holds an event");
+        rest = &rest[n..];
+        frames.push(bytes);
+    }
+    frames
 }
 
-fn unpacked(mut bytes: &[u8]) -> Option<(Vec<Arc<Event>>, Vec<ReusedId>)> {
-    let whole = bytes.len();
-    let mut seen = 0;
-    let read = unpack(&mut bytes, &mut |b| seen += b.len());
-    // What was read was all digested, and nothing was left behind.
-    read.filter(|_| seen == whole && bytes.is_empty())
+/// Every frame's events, each frame decoded on its own.
+fn unframed(frames: &[Vec<u8>]) -> Option<Vec<Arc<Event>>> {
+    let mut events = Vec::new();
+    for f in frames {
+        events.extend(unpack_frame(f)?);
+    }
+    Some(events)
 }
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -200,15 +207,8 @@ fn every_kind() -> Vec<Arc<Event>> {
 #[test]
 fn every_kind_of_event_reads_back_as_it_was_written() {
     let events = every_kind();
-    let reused = vec![ReusedId {
-        line: 7,
-        first_line: 3,
-        id: EventId::from("dup"),
-    }];
-    let bytes = packed(&events, &reused);
-    let (back, back_reused) = unpacked(&bytes).expect("reads back");
+    let back = unframed(&framed(&events)).expect("reads back");
     assert_eq!(back, events);
-    assert_eq!(back_reused, reused);
     // And as JSON, the form the log holds, too.
     for (a, b) in back.iter().zip(&events) {
         assert_eq!(
@@ -216,44 +216,65 @@ fn every_kind_of_event_reads_back_as_it_was_written() {
             serde_json::to_string(&**b).expect("json")
         );
     }
+    let reused = vec![ReusedId {
+        line: 7,
+        first_line: 3,
+        id: EventId::from("dup"),
+    }];
+    let bytes = pack_reused(&reused);
+    assert_eq!(unpack_reused(&bytes), Some(reused));
+    for cut in 0..bytes.len() {
+        assert!(unpack_reused(&bytes[..cut]).is_none(), "cut at {cut}");
+    }
 }
 
 #[test]
-fn a_cut_or_garbled_body_is_refused_or_read_without_a_panic() {
-    let bytes = packed(&every_kind(), &[]);
+fn a_cut_or_garbled_frame_is_refused_or_read_without_a_panic() {
+    let frames = framed(&every_kind());
+    assert_eq!(frames.len(), 1);
+    let bytes = &frames[0];
     for cut in 0..bytes.len() {
         assert!(
-            unpacked(&bytes[..cut]).is_none(),
+            unpack_frame(&bytes[..cut]).is_none(),
             "cut at {cut} read as whole"
         );
     }
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(unpacked(&longer).is_none(), "bytes left over");
+    assert!(unpack_frame(&longer).is_none(), "bytes left over");
     for i in 0..bytes.len() {
         for flip in [0x01u8, 0x80, 0xff] {
             let mut garbled = bytes.clone();
             garbled[i] ^= flip;
-            let _ = unpacked(&garbled);
+            let _ = unpack_frame(&garbled);
         }
     }
-    // A huge length or count is refused before anything is allocated for it.
-    assert!(unpacked(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
-    assert!(unpacked(&[0x05, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
+    // A huge count is refused before anything is allocated for it.
+    assert!(unpack_frame(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
+    assert!(unpack_frame(&[0x00, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
+    assert!(unpack_reused(&[0xff, 0xff, 0xff, 0xff, 0x7f]).is_none());
 }
 
 #[test]
-fn repeated_texts_are_written_once() {
+fn each_frame_names_its_texts_once_and_decodes_alone() {
     let mut events = every_kind();
-    // Over several frames: a text named in an earlier frame is not written again.
     while events.len() < 3 * FRAME {
         events.extend(every_kind());
     }
-    let bytes = packed(&events, &[]);
-    assert_eq!(unpacked(&bytes).expect("reads back").0, events);
-    let hay = String::from_utf8_lossy(&bytes);
-    assert_eq!(hay.matches("conda-forge/conda-feedstock").count(), 1);
-    assert_eq!(hay.matches("channel conda-forge").count(), 1);
+    events.truncate(3 * FRAME);
+    let frames = framed(&events);
+    assert_eq!(frames.len(), 3);
+    // Any frame read alone gives its own events.
+    assert_eq!(
+        unpack_frame(&frames[2]).expect("the last frame alone"),
+        events[2 * FRAME..]
+    );
+    assert_eq!(unframed(&frames).expect("reads back"), events);
+    for f in &frames {
+        let hay = String::from_utf8_lossy(f);
+        assert_eq!(hay.matches("conda-forge/conda-feedstock").count(), 1);
+        assert_eq!(hay.matches("channel conda-forge").count(), 1);
+    }
 }
 
 #[test]
@@ -267,15 +288,10 @@ fn long_notes_close_a_frame_early_and_read_back() {
         })
     };
     let events: Vec<Arc<Event>> = (0..60).map(note).collect();
-    let bytes = packed(&events, &[]);
-    let frame_len = |mut b: &[u8]| {
-        let mut buf = Vec::new();
-        read_frame(&mut b, &mut |_| {}, &mut buf).expect("a frame");
-        buf.len()
-    };
+    let frames = framed(&events);
     assert!(
-        frame_len(&bytes) < MAX_FRAME / 8,
+        frames[0].len() < MAX_FRAME / 8 && frames.len() > 1,
         "the first frame closed early"
     );
-    assert_eq!(unpacked(&bytes).expect("reads back").0, events);
+    assert_eq!(unframed(&frames).expect("reads back"), events);
 }

@@ -1,16 +1,16 @@
-//! Sets of events held as the events' positions in a slice (4 bytes a slot,
-//! not a copy of each key): the log's index of ids and facts and the fold's
-//! facts seen. A key is looked up by its hash, then confirmed on the event
-//! it points at, so the slice must be the one the positions were taken in.
+//! Sets of events held as the events' positions in a sequence (a few bytes
+//! a slot, not a copy of each key): the log's index of ids and facts and the
+//! fold's facts seen. A key is looked up by its hash, then confirmed on the
+//! event it points at, so the sequence must be the one the positions were
+//! taken in.
 //!
 //! Positions are `u32`: a log of 4 billion events would need over 700 GB of
 //! memory for its events alone; past that an event is not remembered.
 
 use super::event::{Event, EventKind, FactKey};
+use super::events::Events;
 use hashbrown::HashTable;
-use std::sync::Arc;
 
-/// Positions of events, by a hash of a key of theirs.
 #[derive(Clone, Default)]
 pub(crate) struct Positions(HashTable<u32>);
 
@@ -19,10 +19,9 @@ impl Positions {
         Positions(HashTable::with_capacity(n))
     }
 
-    /// The position of the event that `is` the one hashed as `hash`.
     pub(crate) fn find(
         &self,
-        events: &[Arc<Event>],
+        events: &Events,
         hash: u64,
         is: impl Fn(&Event) -> bool,
     ) -> Option<usize> {
@@ -32,11 +31,9 @@ impl Positions {
         Some(*at as usize)
     }
 
-    /// Remembers the event at `at` (which `events` may not hold yet) as
-    /// `hash`; `hash_of` hashes those it holds when the table grows.
     pub(crate) fn insert(
         &mut self,
-        events: &[Arc<Event>],
+        events: &Events,
         hash: u64,
         at: usize,
         hash_of: impl Fn(&Event) -> u64,
@@ -46,55 +43,79 @@ impl Positions {
                 .insert_unique(hash, p, |&q| event_at(events, q).map_or(0, &hash_of));
         }
     }
-
-    /// Forgets the event that `is` the one hashed as `hash`.
-    pub(crate) fn remove(&mut self, events: &[Arc<Event>], hash: u64, is: impl Fn(&Event) -> bool) {
-        if let Ok(slot) = self
-            .0
-            .find_entry(hash, |&p| event_at(events, p).is_some_and(&is))
-        {
-            slot.remove();
-        }
-    }
-
-    /// The positions held, in no order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().map(|&p| p as usize)
-    }
 }
 
-fn event_at(events: &[Arc<Event>], p: u32) -> Option<&Event> {
+fn event_at(events: &Events, p: u32) -> Option<&Event> {
     events.get(p as usize).map(|e| &**e)
 }
 
 /// The facts seen (each the key of an observation's fact), held as the
-/// positions of the observations.
+/// positions of the observations with 32 bits of their key: the table grows
+/// without reading the events again, and a key is confirmed on an event
+/// only when those bits agree (a saved fold reads few of its events).
 #[derive(Clone, Default)]
-pub(crate) struct FactSet(Positions);
+pub(crate) struct FactSet(HashTable<(u32, u32)>);
+
+/// The table's hash of 32 bits of a key: spread over 64 (the table takes
+/// its control bits from the top).
+fn spread(bits: u32) -> u64 {
+    u64::from(bits).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn bits(key: FactKey) -> u32 {
+    key.short() as u32
+}
 
 impl FactSet {
     pub(crate) fn with_capacity(n: usize) -> FactSet {
-        FactSet(Positions::with_capacity(n))
+        FactSet(HashTable::with_capacity(n))
     }
 
-    pub(crate) fn contains(&self, events: &[Arc<Event>], key: FactKey) -> bool {
-        self.0.find(events, key.short(), is_fact(key)).is_some()
+    fn find(&self, events: &Events, key: FactKey) -> Option<&(u32, u32)> {
+        let b = bits(key);
+        self.0.find(spread(b), |&(p, k)| {
+            k == b && event_at(events, p).is_some_and(is_fact(key))
+        })
+    }
+
+    pub(crate) fn contains(&self, events: &Events, key: FactKey) -> bool {
+        self.find(events, key).is_some()
     }
 
     /// Remembers the observation at `at` (which `events` may not hold yet),
     /// of the fact `key`, unless the fact is known: whether it was new.
-    pub(crate) fn insert(&mut self, events: &[Arc<Event>], key: FactKey, at: usize) -> bool {
+    pub(crate) fn insert(&mut self, events: &Events, key: FactKey, at: usize) -> bool {
         if self.contains(events, key) {
             return false;
         }
-        self.0.insert(events, key.short(), at, |e| {
-            fact_key(e).map_or(0, FactKey::short)
-        });
+        if let Ok(p) = u32::try_from(at) {
+            let b = bits(key);
+            self.0.insert_unique(spread(b), (p, b), |&(_, k)| spread(k));
+        }
         true
     }
 
-    pub(crate) fn remove(&mut self, events: &[Arc<Event>], key: FactKey) {
-        self.0.remove(events, key.short(), is_fact(key));
+    pub(crate) fn remove(&mut self, events: &Events, key: FactKey) {
+        let b = bits(key);
+        if let Ok(slot) = self.0.find_entry(spread(b), |&(p, k)| {
+            k == b && event_at(events, p).is_some_and(is_fact(key))
+        }) {
+            slot.remove();
+        }
+    }
+
+    /// Its entries (position, key bits), in no order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// The set of `entries` ([`FactSet::entries`]).
+    pub(crate) fn of_entries(entries: impl ExactSizeIterator<Item = (u32, u32)>) -> FactSet {
+        let mut set = FactSet::with_capacity(entries.len());
+        for (p, k) in entries {
+            set.0.insert_unique(spread(k), (p, k), |&(_, k)| spread(k));
+        }
+        set
     }
 }
 
@@ -113,7 +134,7 @@ impl PartialEq for FactSet {
     /// The same positions (of the same events: a state's own).
     fn eq(&self, other: &FactSet) -> bool {
         let sorted = |s: &FactSet| {
-            let mut v: Vec<usize> = s.0.iter().collect();
+            let mut v: Vec<(u32, u32)> = s.entries().collect();
             v.sort_unstable();
             v
         };
@@ -123,7 +144,7 @@ impl PartialEq for FactSet {
 
 impl std::fmt::Debug for FactSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FactSet({} facts)", self.0.0.len())
+        write!(f, "FactSet({} facts)", self.0.len())
     }
 }
 
@@ -134,6 +155,7 @@ mod tests {
     use crate::timeline::rules::Role;
     use proptest::prelude::*;
     use std::collections::HashSet;
+    use std::sync::Arc;
 
     fn observation(n: usize, pr: u64, merged: bool) -> Arc<Event> {
         let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
@@ -174,7 +196,7 @@ mod tests {
         /// events), it holds exactly what a set of the keys would.
         #[test]
         fn a_fact_set_is_a_set_of_keys(facts in prop::collection::vec((0u64..40, any::<bool>(), any::<bool>()), 0..300)) {
-            let mut events: Vec<Arc<Event>> = Vec::new();
+            let mut events = Events::default();
             let mut set = FactSet::default();
             let mut reference: HashSet<FactKey> = HashSet::new();
             for (pr, merged, forget) in facts {

@@ -10,7 +10,9 @@
 //! ```
 
 use super::clock::Clock;
-use super::event::{Event, EventKind, Outcome};
+use super::event::{EventKind, Outcome};
+use super::events::Events;
+use super::fold::State;
 use super::fsutil::write_atomic;
 use super::log::EventLog;
 use super::rules::Role;
@@ -21,7 +23,6 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// What `release.toml` records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,8 +94,28 @@ impl Release {
     }
 
     /// Reads the timeline without changing anything.
-    pub fn read_events(&self) -> Result<Vec<Arc<Event>>> {
-        let (events, torn, reused) = EventLog::read_checked(&self.events_path())?;
+    pub fn read_events(&self) -> Result<Events> {
+        self.read().map(|read| read.events)
+    }
+
+    /// The release's state: the fold saved beside the log resumed and
+    /// brought up to date when it agrees ([`super::resume`]), else a fold of
+    /// the whole log.
+    pub fn state(&self) -> Result<State> {
+        let path = self.events_path();
+        let read = self.read()?;
+        let newest = read.covering.map(|id| (id, read.events.len()));
+        let (state, save) = super::resume::resume(&self.plan, &path, &read.events, newest);
+        if save && let Some(id) = read.checkpoint_all(&path) {
+            let _ = super::resume::save(&path, &self.plan, id, &read.events, &state);
+        }
+        Ok(state)
+    }
+
+    /// What reading the log found, its warnings printed.
+    fn read(&self) -> Result<super::log_read::Checked> {
+        let read = EventLog::read_checked(&self.events_path())?;
+        let (torn, reused) = (read.torn, &read.reused);
         for r in reused {
             // The id comes from a line anyone in the crew may have written.
             let r = crate::diag::harmless(&r.to_string()).into_owned();
@@ -106,7 +127,7 @@ impl Release {
                 self.events_path().display()
             );
         }
-        Ok(events)
+        Ok(read)
     }
 }
 

@@ -3,11 +3,11 @@
 
 use super::availability::Availability;
 use super::event::{CiState, Event, EventKind, Fact, Sym};
+use super::events::Events;
 use super::fold::{Signoff, StepState, StepStatus};
 use crate::checklist::{Plan, ProbeSpec};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 /// What was folded since the steps were last resolved: which steps' own
 /// status (and which channels' availability) may have changed.
@@ -32,7 +32,7 @@ impl Touched {
 /// `own` holds one per plan step; untouched ones are kept.
 pub(super) fn own_statuses(
     plan: &Plan,
-    events: &[Arc<Event>],
+    events: &Events,
     per_step: &[Vec<usize>],
     observations: &BTreeMap<Sym, Vec<usize>>,
     touched: &Touched,
@@ -115,7 +115,7 @@ pub(super) fn steps(
 /// worked out again.
 pub(super) fn channel_availability(
     plan: &Plan,
-    events: &[Arc<Event>],
+    events: &Events,
     observations: &BTreeMap<Sym, Vec<usize>>,
     touched: &Touched,
     out: &mut Availability,
@@ -145,10 +145,7 @@ pub(super) fn channel_availability(
 }
 
 /// The latest manual resolution of a step, and when it was last undone.
-fn manual_status(
-    events: &[Arc<Event>],
-    idx: &[usize],
-) -> (Option<StepStatus>, Option<DateTime<Utc>>) {
+fn manual_status(events: &Events, idx: &[usize]) -> (Option<StepStatus>, Option<DateTime<Utc>>) {
     let mut status = None;
     let mut undone_at = None;
     for &i in idx {
@@ -191,7 +188,7 @@ fn manual_status(
 /// before the step was last undone do not count.
 fn probe_completion(
     probe: &ProbeSpec,
-    events: &[Arc<Event>],
+    events: &Events,
     obs: &[usize],
     undone_at: Option<DateTime<Utc>>,
 ) -> Option<StepStatus> {

@@ -14,7 +14,7 @@ use super::rules::Role;
 use serde::Serialize;
 
 /// Who sits where at one moment of the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Roster {
     pub pilot: String,
     pub copilot: Option<String>,

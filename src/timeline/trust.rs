@@ -29,7 +29,7 @@ pub struct Ignored {
 /// release, which event set its crew, and who sits where now. Carried by the
 /// fold, so events that sort after all judged ones are judged without
 /// judging the others again ([`Seats::can_extend`]).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Seats {
     starter: Option<(EventId, Sym)>,
     crew_id: Option<EventId>,

@@ -361,7 +361,7 @@ pub fn sample_model(role: Role, size: (u16, u16)) -> Model {
         Role::Copilot => "bob",
         Role::JumpSeat => "sam",
     };
-    let mut m = Model::new("conda-26.11.0", plan, &sample_events(), role, me, now());
+    let mut m = Model::new("conda-26.11.0", plan, sample_events(), role, me, now());
     for r in sample_reports() {
         m.reports.insert(r.probe.clone(), r);
     }

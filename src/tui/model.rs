@@ -200,7 +200,7 @@ impl Model {
     pub fn new<E: crate::timeline::Shared>(
         release: &str,
         plan: Plan,
-        events: &[E],
+        events: impl IntoIterator<Item = E>,
         role: Role,
         me: &str,
         now: DateTime<Utc>,
@@ -210,7 +210,7 @@ impl Model {
     }
 
     /// [`Model::new`] from a fold already made (of every event of the log).
-    pub(crate) fn with_state(
+    pub fn with_state(
         release: &str,
         plan: Plan,
         state: State,
@@ -286,7 +286,7 @@ impl Model {
         {
             fresh.remove(&e.id);
         }
-        let mut events = std::mem::take(&mut self.state.events);
+        let mut events = std::mem::take(&mut self.state.events).into_vec();
         // Ignored events are judged again: a late handover may change their author's seat.
         events.extend(self.state.ignored.drain(..).map(|i| i.event));
         events.extend(new);
@@ -305,7 +305,7 @@ impl Model {
     }
 
     /// Folds `events` again from nothing; keeps the selections on the same things.
-    pub fn refold<E: crate::timeline::Shared>(&mut self, events: &[E]) {
+    pub fn refold<E: crate::timeline::Shared>(&mut self, events: impl IntoIterator<Item = E>) {
         self.state = fold(&self.plan, events);
         self.folded(None);
     }

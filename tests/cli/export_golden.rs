@@ -603,7 +603,7 @@ fn permit(seat: Role, what: EventKind) -> flightdeck::timeline::Permit {
 fn export_json_duplicates_follow_what_the_timeline_shows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let release = fresh_release(dir.path());
-    let mut events = release.read_events().expect("events");
+    let mut events = release.read_events().expect("events").into_vec();
     let (channel, package, version, subdir) = ("conda-forge", "conda", "26.11.0", "noarch");
     let available = EventKind::Observed {
         probe: "channel conda-forge/conda==26.11.0".into(),

@@ -124,7 +124,7 @@ proptest! {
         let plan = plan();
         let mut union = a.clone();
         union.extend(b.iter().cloned());
-        prop_assert_eq!(fold(&plan, &merge(&a, &b)), fold(&plan, &union));
+        prop_assert_eq!(fold(&plan, merge(&a, &b)), fold(&plan, &union));
     }
 }
 

@@ -10,7 +10,7 @@ use flightdeck::probe::scheduler::SchedulerOptions;
 use flightdeck::probe::sources::{self, SourceConfig};
 use flightdeck::sim::{SimOptions, SimServer};
 use flightdeck::store::Store;
-use flightdeck::timeline::{Clock, Event, EventKind, Fact};
+use flightdeck::timeline::{Clock, EventKind, Fact};
 use github_support::*;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -83,7 +83,7 @@ async fn poll(
     log: &Store,
     specs: Vec<ProbeSpec>,
     once: bool,
-    done: impl Fn(&[std::sync::Arc<Event>]) -> bool,
+    done: impl Fn(&flightdeck::timeline::Events) -> bool,
 ) {
     let (tx, mut rx) = mpsc::channel(256);
     let (stop_tx, stop) = watch::channel(false);
