@@ -722,10 +722,8 @@ mod tests {
             ),
         ];
         let shared: Vec<_> = events.into_iter().map(std::sync::Arc::new).collect();
-        let (all, late) = (
-            Events::from(shared.clone()),
-            Events::from(shared[3..].to_vec()),
-        );
+        let late = Events::from(shared[3..].to_vec());
+        let all = Events::from(shared);
         // conda-build has no release of its own: still the tag of conda/conda, not the start.
         for repo in ["conda/conda", "conda/conda-build"] {
             assert_eq!(
