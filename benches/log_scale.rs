@@ -174,12 +174,14 @@ fn status(release: &Release) {
     std::mem::forget(state);
 }
 
-/// `status` as the first start after the checkpoint was deleted (it reads the
-/// whole log, and writes the checkpoint again).
+/// `status` as the first start after the checkpoint and the saved fold were
+/// deleted (it reads the whole log, folds it all, and writes both again).
 fn status_cold(release: &Release) {
-    let mut name = release.events_path().into_os_string();
-    name.push(".checkpoint");
-    let _ = std::fs::remove_file(name);
+    for derived in [".checkpoint", ".fold"] {
+        let mut name = release.events_path().into_os_string();
+        name.push(derived);
+        let _ = std::fs::remove_file(name);
+    }
     status(release);
 }
 

@@ -6,7 +6,7 @@ use crate::crew::{Role, Roster, same_login, seat_in};
 use crate::diag::Diagnostics;
 use crate::error::user;
 use crate::timeline::rules::{self, Book};
-use crate::timeline::{Clock, EventKind, EventLog, Home, Release, State, fold};
+use crate::timeline::{Clock, EventKind, EventLog, Home, Release, State};
 use clap::{Args, Subcommand};
 use color_eyre::eyre::Result;
 use std::path::PathBuf;
@@ -217,8 +217,7 @@ pub(crate) fn open_seated(release: &Release, me: &str, flag: Role, clock: Clock)
 
 /// The seat `me` acts from in `release`, read from its roster.
 pub(crate) fn seat(release: &Release, me: &str, flag: Role) -> Result<Role> {
-    let events = release.read_events()?;
-    Ok(seat_in(&fold(&release.plan, &events), me, flag))
+    Ok(seat_in(&release.state()?, me, flag))
 }
 
 /// `flightdeck crew [RELEASE]` and `flightdeck crew handover LOGIN [RELEASE]`.
@@ -238,8 +237,7 @@ pub(crate) fn crew(
 }
 
 fn show(release: &Release, me: &str, flag: Role) -> Result<()> {
-    let events = release.read_events()?;
-    let state = fold(&release.plan, &events);
+    let state = release.state()?;
     println!("{} — crew", release.plan.title);
     match &state.roster {
         Some(r) => {

@@ -40,13 +40,7 @@ pub(crate) fn ignored_summary(state: &State, plan: &crate::checklist::Plan) -> O
         .ignored
         .iter()
         .take(5)
-        .map(|i| {
-            format!(
-                "\"{}\" ({})",
-                crate::export::describe(&i.event, plan),
-                i.why
-            )
-        })
+        .map(|i| format!("\"{}\" ({})", crate::export::describe(i.event, plan), i.why))
         .collect();
     let more = if n > 5 {
         format!("; and {} more", n - 5)

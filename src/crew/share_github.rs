@@ -22,7 +22,7 @@ use crate::error::user;
 use crate::github::{GhError, GithubClient, RepoRef};
 use crate::timeline::fsutil::write_atomic;
 use crate::timeline::roster::same_login;
-use crate::timeline::{Event, EventId, Release, Role, fold};
+use crate::timeline::{Event, EventId, Release, Role};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde::{Deserialize, Serialize};
@@ -123,7 +123,7 @@ impl IssueShare {
         checklist_text: &str,
     ) -> Result<IssueShare> {
         let data = issue_data(release, checklist_text);
-        let state = fold(&release.plan, &release.read_events()?);
+        let state = release.state()?;
         let human = crate::export::tracking::body(&release.plan, &state, Utc::now());
         let body = issue_format::render_body(&human, &data);
         if body.chars().count() > issue_format::GITHUB_LIMIT {
@@ -336,8 +336,7 @@ impl IssueShare {
         }
         let text = std::fs::read_to_string(release.dir.join("checklist.toml"))
             .map_err(|e| format!("reading the release's checklist: {e}"))?;
-        let events = release.read_events().map_err(|e| format!("{e}"))?;
-        let state = fold(&release.plan, &events);
+        let state = release.state().map_err(|e| format!("{e}"))?;
         let now = state.closed.as_ref().map_or_else(Utc::now, |(_, c)| c.at);
         let human = crate::export::tracking::body(&release.plan, &state, now);
         // The body's clock line changes every minute: compare without it.

@@ -35,7 +35,7 @@ pub(crate) mod render;
 pub(crate) use render::{HistoryArgs, run};
 
 use crate::checklist::Plan;
-use crate::timeline::{Home, Release, State, fold};
+use crate::timeline::{Home, Release, State};
 use chrono::{DateTime, TimeDelta, Utc};
 use color_eyre::eyre::Result;
 use std::collections::BTreeMap;
@@ -302,11 +302,9 @@ pub(crate) fn read(home: &Home) -> Result<History> {
     for summary in home.list()? {
         let loaded = home
             .open(&summary.id)
-            .and_then(|r| r.read_events().map(|e| (r, e)));
+            .and_then(|r| r.state().map(|s| (r, s)));
         match loaded {
-            Ok((release, events)) => {
-                figures.push(Figures::of(&release, &fold(&release.plan, &events)))
-            }
+            Ok((release, state)) => figures.push(Figures::of(&release, &state)),
             // One damaged release must not hide what the others teach.
             Err(e) => unreadable.push((summary.id, format!("{e:#}"))),
         }

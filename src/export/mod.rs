@@ -117,7 +117,7 @@ impl ExportOptions {
     }
 }
 
-/// Exports a release's timeline. `state` is `fold(&release.plan, &release.read_events()?)`.
+/// Exports a release's timeline. `state` is `release.state()?`.
 pub fn export(release: &Release, state: &State, opts: &ExportOptions) -> Result<String> {
     let text = match opts.format {
         Format::Md => markdown::table(&release.plan, state, opts),

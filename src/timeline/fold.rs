@@ -12,7 +12,7 @@ use super::resolve::{self, Touched};
 use super::resume::packed;
 use super::roster::Roster;
 use super::rules::Role;
-use super::trust::{Ignored, Seats};
+use super::trust::{Ignored, IgnoredEvents, Seats};
 use crate::checklist::ProbeSpec;
 use crate::checklist::{Plan, StepId};
 use chrono::{DateTime, Utc};
@@ -69,7 +69,7 @@ pub struct State {
     /// Events the rule book refused for their author's seat: never folded,
     /// never exported, shown as "N untrusted events ignored".
     #[serde(skip)]
-    pub(crate) ignored: Vec<Ignored>,
+    pub(crate) ignored: IgnoredEvents,
     /// What folding more events needs ([`State::extend`]).
     tally: Tally,
 }
@@ -244,7 +244,7 @@ pub fn fold_owned(plan: &Plan, events: Vec<Arc<Event>>) -> State {
         channel_marks: Vec::new(),
         crew_changes: Vec::new(),
         writers: Vec::new(),
-        ignored: Vec::new(),
+        ignored: IgnoredEvents::default(),
         tally: Tally {
             seats: Seats::of(&events),
             seen_facts: FactSet::with_capacity(observed),

@@ -389,10 +389,8 @@ impl Home {
                 open.push(release);
                 continue;
             }
-            match release.read_events() {
-                Ok(events) if super::fold(&release.plan, &events).closed.is_none() => {
-                    open.push(release)
-                }
+            match release.state() {
+                Ok(state) if state.closed.is_none() => open.push(release),
                 Ok(_) => {}
                 Err(e) => damaged.push((rid, e)),
             }
@@ -428,15 +426,14 @@ impl Home {
         for rid in self.release_ids()? {
             let loaded = self
                 .load(&self.releases_dir().join(&rid))
-                .and_then(|r| r.read_events().map(|e| (r, e)));
-            let (release, events) = match loaded {
+                .and_then(|r| r.state().map(|s| (r, s)));
+            let (release, state) = match loaded {
                 Ok(x) => x,
                 Err(e) => {
                     eprintln!("warning: release {rid} cannot be read: {e:#}");
                     continue;
                 }
             };
-            let state = super::fold(&release.plan, &events);
             let (done, total) = state.progress();
             out.push(ReleaseSummary {
                 id: release.meta.id.clone(),

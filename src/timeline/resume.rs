@@ -22,9 +22,10 @@
 
 use super::checkpoint;
 use super::event::Event;
+use super::event::Sym;
 use super::events::{Cold, Events};
 use super::fold::{State, fold};
-use super::trust::Ignored;
+use super::trust::IgnoredEvents;
 use crate::checklist::Plan;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -66,8 +67,13 @@ struct Saved {
     /// Per event of the state, its position in the checkpoint.
     #[serde(with = "packed")]
     order: Vec<usize>,
-    /// The events the fold refused: position, and why.
-    ignored: Vec<(u32, String)>,
+    /// The events the fold refused: their positions, and for each the
+    /// index of why in `whys`.
+    #[serde(with = "packed")]
+    ignored: Vec<usize>,
+    #[serde(with = "packed")]
+    ignored_why: Vec<usize>,
+    whys: Vec<String>,
     state: State,
 }
 
@@ -142,14 +148,18 @@ fn load(log: &Path, plan: &Plan, cold: &Arc<Cold>) -> Option<State> {
         .collect::<Option<_>>()?;
     let mut state = saved.state;
     state.events = Events::picked(Arc::clone(cold), order)?;
-    state.ignored = saved
+    let at: Vec<u32> = saved
         .ignored
-        .into_iter()
-        .map(|(p, why)| {
-            let event = Arc::clone(cold.get(p as usize)?);
-            Some(Ignored { event, why })
-        })
+        .iter()
+        .map(|&p| u32::try_from(p).ok())
         .collect::<Option<_>>()?;
+    let whys: Vec<Sym> = saved.whys.into_iter().map(Sym::from).collect();
+    let why: Vec<Sym> = saved
+        .ignored_why
+        .iter()
+        .map(|&k| whys.get(k).cloned())
+        .collect::<Option<_>>()?;
+    state.ignored = IgnoredEvents::of(Events::picked(Arc::clone(cold), at)?, why)?;
     state.fits(plan).then_some(state)
 }
 
@@ -168,31 +178,37 @@ pub(crate) fn save(
             .at(events, e)
             .ok_or_else(|| std::io::Error::other("an event of the fold is not the log's"))
     };
-    let order = match state.events.cold_part() {
-        // Resumed: the events read from the checkpoint are named by their
-        // positions already; those after them are the log's.
-        Some((cold, Some(picked)))
-            if events
-                .cold_part()
-                .is_some_and(|(c, _)| Arc::ptr_eq(c, cold)) =>
-        {
-            let mut order: Vec<usize> = picked.iter().map(|&p| p as usize).collect();
-            for e in state.events.hot() {
-                order.push(at(e)?);
+    // Resumed, the events read from the checkpoint are named by their
+    // positions already; those after them are the log's.
+    let positions_of = |some: &Events| -> std::io::Result<Vec<usize>> {
+        match some.cold_part() {
+            Some((cold, Some(picked)))
+                if events
+                    .cold_part()
+                    .is_some_and(|(c, _)| Arc::ptr_eq(c, cold)) =>
+            {
+                let mut order: Vec<usize> = picked.iter().map(|&p| p as usize).collect();
+                for e in some.hot() {
+                    order.push(at(e)?);
+                }
+                Ok(order)
             }
-            order
+            _ => some.iter().map(at).collect(),
         }
-        _ => state
-            .events
-            .iter()
-            .map(at)
-            .collect::<std::io::Result<_>>()?,
     };
-    let ignored = state
-        .ignored
-        .iter()
-        .map(|i| Ok((at(&i.event)? as u32, i.why.clone())))
-        .collect::<std::io::Result<_>>()?;
+    let order = positions_of(&state.events)?;
+    let ignored = positions_of(state.ignored.events())?;
+    // Each reason once (a hostile log repeats a few reasons many times).
+    let mut whys: Vec<String> = Vec::new();
+    let mut known: HashMap<&str, usize> = HashMap::new();
+    let mut ignored_why = Vec::with_capacity(ignored.len());
+    for why in state.ignored.whys() {
+        let k = *known.entry(why.as_str()).or_insert_with(|| {
+            whys.push(why.to_string());
+            whys.len() - 1
+        });
+        ignored_why.push(k);
+    }
     let saved = SavedRef {
         format: FORMAT,
         build: build(),
@@ -200,7 +216,9 @@ pub(crate) fn save(
         checkpoint: id,
         events: events.len(),
         order: &order,
-        ignored,
+        ignored: &ignored,
+        ignored_why: &ignored_why,
+        whys,
         state,
     };
     let body = rmp_serde::to_vec(&saved).map_err(std::io::Error::other)?;
@@ -232,7 +250,11 @@ struct SavedRef<'a> {
     events: usize,
     #[serde(with = "packed")]
     order: &'a Vec<usize>,
-    ignored: Vec<(u32, String)>,
+    #[serde(with = "packed")]
+    ignored: &'a Vec<usize>,
+    #[serde(with = "packed")]
+    ignored_why: &'a Vec<usize>,
+    whys: Vec<String>,
     state: &'a State,
 }
 

@@ -11,6 +11,7 @@
 //! from then on seats change only by a handover the pilot made.
 
 use super::event::{Event, EventId, EventKind};
+use super::events::Events;
 use super::roster::{Roster, lower, same_login};
 use super::rules::{Role, act_of, seat_may, seat_may_record};
 use super::sym::Sym;
@@ -23,6 +24,63 @@ use std::sync::Arc;
 pub struct Ignored {
     pub(crate) event: Arc<Event>,
     pub(crate) why: String,
+}
+
+/// The events the fold refused, with why: read from the checkpoint when
+/// first needed, as the state's events are (a hostile log may hold many).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IgnoredEvents {
+    events: Events,
+    why: Vec<Sym>,
+}
+
+/// One of [`IgnoredEvents`].
+pub(crate) struct IgnoredRef<'a> {
+    pub(crate) event: &'a Arc<Event>,
+    pub(crate) why: &'a str,
+}
+
+impl IgnoredEvents {
+    /// `events`, refused for `why` (one each); `None` when they differ in number.
+    pub(crate) fn of(events: Events, why: Vec<Sym>) -> Option<IgnoredEvents> {
+        (events.len() == why.len()).then_some(IgnoredEvents { events, why })
+    }
+
+    pub(crate) fn push(&mut self, i: Ignored) {
+        self.events.push(i.event);
+        self.why.push(Sym::from(i.why));
+    }
+
+    pub fn len(&self) -> usize {
+        self.why.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.why.is_empty()
+    }
+
+    pub(crate) fn get(&self, k: usize) -> Option<IgnoredRef<'_>> {
+        Some(IgnoredRef {
+            event: self.events.get(k)?,
+            why: self.why.get(k)?.as_str(),
+        })
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = IgnoredRef<'_>> {
+        (0..self.len()).filter_map(|k| self.get(k))
+    }
+
+    pub(crate) fn events(&self) -> &Events {
+        &self.events
+    }
+
+    pub(crate) fn whys(&self) -> &[Sym] {
+        &self.why
+    }
+
+    pub(crate) fn into_events(self) -> Vec<Arc<Event>> {
+        self.events.into_vec()
+    }
 }
 
 /// What judging an event needs of the events before it: who started the

@@ -155,16 +155,31 @@ fn forged_lines_are_ignored_counted_and_never_folded() {
     assert_eq!(status(&events, "mine"), "ready");
     assert_eq!(status(&events, "tag"), "pending");
     assert!(
-        state.ignored[0].why.contains("not on the crew"),
+        state
+            .ignored
+            .get(0)
+            .expect("ignored")
+            .why
+            .contains("not on the crew"),
         "{}",
-        state.ignored[0].why
+        state.ignored.get(0).expect("ignored").why
     );
     assert!(
-        state.ignored[1]
+        state
+            .ignored
+            .get(1)
+            .expect("ignored")
             .why
             .contains("only the pilot may start or close")
     );
-    assert!(state.ignored[2].why.contains("read-only"));
+    assert!(
+        state
+            .ignored
+            .get(2)
+            .expect("ignored")
+            .why
+            .contains("read-only")
+    );
 }
 
 #[test]

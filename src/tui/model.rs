@@ -282,13 +282,13 @@ impl Model {
             .state
             .events
             .iter()
-            .chain(self.state.ignored.iter().map(|i| &i.event))
+            .chain(self.state.ignored.events().iter())
         {
             fresh.remove(&e.id);
         }
         let mut events = std::mem::take(&mut self.state.events).into_vec();
         // Ignored events are judged again: a late handover may change their author's seat.
-        events.extend(self.state.ignored.drain(..).map(|i| i.event));
+        events.extend(std::mem::take(&mut self.state.ignored).into_events());
         events.extend(new);
         // The old state goes before the new one is built: one at a time.
         self.state = fold_owned(&self.plan, Vec::new());

@@ -654,3 +654,86 @@ fn completions_man_page_and_help_without_repeated_globals() {
     let done = stdout(&home.run(&["step", "done", "--help"]));
     assert!(done.contains("a gate that says wait"), "{done}");
 }
+
+/// `status` is a glance: the latest notes, and how many came before (the
+/// export has them all).
+#[test]
+fn status_shows_the_latest_notes_and_counts_the_rest() {
+    let home = Home::new();
+    home.start();
+    for n in 1..=12 {
+        let out = home.run(&["note", &format!("note-{n:02}")]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let status = stdout(&home.run(&["status"]));
+    assert!(status.contains("… 2 earlier"), "{status}");
+    assert!(
+        !status.contains("note-01") && !status.contains("note-02"),
+        "{status}"
+    );
+    assert!(
+        (3..=12).all(|n| status.contains(&format!("note-{n:02}"))),
+        "{status}"
+    );
+    let export = stdout(&home.run(&["export", "--format", "csv", "-o", "-"]));
+    assert!(
+        (1..=12).all(|n| export.contains(&format!("note-{n:02}"))),
+        "{export}"
+    );
+}
+
+/// A long log: the first reader saves its fold beside the log, the next
+/// ones resume it, and what anyone sees is the same — with the saved fold,
+/// without it, and with it garbled.
+#[test]
+fn a_long_log_resumes_its_saved_fold_and_shows_the_same() {
+    use flightdeck::timeline::{Event, EventId, EventKind, log::line_of};
+    let home = Home::new();
+    home.start();
+    let start: chrono::DateTime<chrono::Utc> = "2030-01-01T00:00:00Z".parse().expect("time");
+    let lines: Vec<u8> = (0..1100)
+        .flat_map(|i| {
+            let at = start + chrono::Duration::seconds(i);
+            line_of(&Event {
+                v: 1,
+                id: EventId::from(format!("00000000-0000-4000-8000-{i:012x}")),
+                author: "jane".into(),
+                role: flightdeck::crew::Role::Pilot,
+                seq: 1000 + i as u64,
+                at,
+                observed_at: at,
+                link: None,
+                what: EventKind::Note {
+                    text: format!("long-{i:04}"),
+                },
+            })
+        })
+        .collect();
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(home.events())
+        .expect("log");
+    std::io::Write::write_all(&mut log, &lines).expect("append");
+    let show = |home: &Home| {
+        let csv = stdout(&home.run(&["export", "--format", "csv", "-o", "-"]));
+        let crew = stdout(&home.run(&["crew"]));
+        (csv, crew)
+    };
+    let folded = home.events().with_file_name("events.jsonl.fold");
+    let first = show(&home);
+    assert!(first.0.contains("long-1099"), "{}", first.0);
+    assert!(folded.exists(), "the fold is saved beside the log");
+    assert_eq!(show(&home), first, "resumed");
+    let mut bytes = std::fs::read(&folded).expect("fold");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x21;
+    std::fs::write(&folded, &bytes).expect("garble");
+    assert_eq!(show(&home), first, "garbled: folded again");
+    std::fs::remove_file(&folded).expect("remove");
+    std::fs::remove_file(home.events().with_file_name("events.jsonl.checkpoint")).expect("rm");
+    assert_eq!(show(&home), first, "without either");
+    // A writer resumes it too.
+    let out = home.run(&["note", "after"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(stdout(&home.run(&["status"])).contains("after"));
+}
