@@ -107,6 +107,8 @@ async fn query(
 async fn sim_rattler_gateway_reads_a_sharded_channel() {
     let sim = start(WORLD).await;
     let cache = tempfile::tempdir().expect("tempdir");
+    // The gateway builds its own client: the provider must be there first.
+    flightdeck::install_crypto_provider();
     let gw = Gateway::builder().with_cache_dir(cache.path()).finish();
     let url = sim.channel_url("conda-forge");
 
@@ -190,6 +192,8 @@ async fn sim_rattler_gateway_reads_a_sharded_channel() {
 async fn sim_rattler_gateway_reads_an_unsharded_channel() {
     let sim = start(WORLD).await;
     let cache = tempfile::tempdir().expect("tempdir");
+    // The gateway builds its own client: the provider must be there first.
+    flightdeck::install_crypto_provider();
     let gw = Gateway::builder().with_cache_dir(cache.path()).finish();
     let url = sim.channel_url("defaults");
     let found = query(&gw, &url, vec![Subdir::NoArch, Subdir::Linux64], "conda").await;
