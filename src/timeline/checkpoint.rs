@@ -105,36 +105,11 @@ struct Directory {
     /// [`super::pack::pack_reused`]'s bytes.
     #[serde(with = "serde_bytes_compat")]
     reused: Vec<u8>,
-    /// Every event's id hash and position, sorted, as 12-byte records.
-    #[serde(with = "serde_bytes_compat")]
-    ids: Vec<u8>,
+    /// Where every event's id hash and position are, sorted, as 12-byte
+    /// records (after the frames; read when first needed).
+    ids: FrameRef,
     /// Per author, the highest sequence number of its events.
     seqs: Vec<(String, u64)>,
-}
-
-fn pack_ids(ids: &[(u64, u32)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(ids.len() * 12);
-    for (h, p) in ids {
-        out.extend_from_slice(&h.to_le_bytes());
-        out.extend_from_slice(&p.to_le_bytes());
-    }
-    out
-}
-
-fn unpack_ids(bytes: &[u8]) -> Option<Vec<(u64, u32)>> {
-    let records = bytes.chunks_exact(12);
-    if !records.remainder().is_empty() {
-        return None;
-    }
-    records
-        .map(|r| {
-            let (h, p) = r.split_at(8);
-            Some((
-                u64::from_le_bytes(h.try_into().ok()?),
-                u32::from_le_bytes(p.try_into().ok()?),
-            ))
-        })
-        .collect()
 }
 
 /// Bytes as MessagePack's binary, not as a list of numbers.
@@ -211,14 +186,14 @@ pub(crate) fn load(log: &Path, file: &mut File, len: u64) -> Option<Prefix> {
         }
         at += u64::from(f.len);
     }
-    if at != dir_at {
+    if at != dir.ids.at || at + u64::from(dir.ids.len) != dir_at {
         return None;
     }
     let reused = super::pack::unpack_reused(&dir.reused)?;
     let known = Known {
         id,
         closed: header.closed,
-        ids: unpack_ids(&dir.ids)?,
+        ids: dir.ids,
         seqs: dir.seqs,
     };
     let cold = Cold::new(path, cp, dir.frames, known)?;
@@ -356,9 +331,12 @@ impl Digest {
 
 /// The ids and sequence numbers of a checkpoint's events: those of the one
 /// whose frames are copied, and those of the events after them.
-fn known_of(copied: Option<&Cold>, rest: &[Arc<Event>]) -> (Vec<(u64, u32)>, Seqs) {
+fn known_of(copied: Option<&Cold>, rest: &[Arc<Event>]) -> Option<(Vec<(u64, u32)>, Seqs)> {
     let from = copied.map_or(0, Cold::len);
-    let mut ids: Vec<(u64, u32)> = copied.map_or_else(Vec::new, |c| c.ids().to_vec());
+    let mut ids: Vec<(u64, u32)> = match copied {
+        Some(c) => c.ids()?.to_vec(),
+        None => Vec::new(),
+    };
     let mut seqs: Seqs = copied.map_or_else(Vec::new, |c| c.seqs().to_vec());
     for (i, e) in rest.iter().enumerate() {
         ids.push((id_hash(&e.id), (from + i) as u32));
@@ -371,7 +349,7 @@ fn known_of(copied: Option<&Cold>, rest: &[Arc<Event>]) -> (Vec<(u64, u32)>, Seq
         }
     }
     ids.sort_unstable();
-    (ids, seqs)
+    Some((ids, seqs))
 }
 
 /// Per author, the highest sequence number.
@@ -408,7 +386,8 @@ pub(crate) fn write(
         _ => None,
     };
     let rest = events.since(copied.map_or(0, |c| c.len()));
-    let (ids, seqs) = known_of(copied.map(|c| &**c), &rest);
+    let (ids, seqs) = known_of(copied.map(|c| &**c), &rest)
+        .ok_or_else(|| std::io::Error::other("the checkpoint's ids did not read back"))?;
     let closes = |e: &Arc<super::event::Event>| matches!(e.what, EventKind::ReleaseClosed { .. });
     let header = Header {
         format: FORMAT,
@@ -461,10 +440,18 @@ pub(crate) fn write(
             emit(&bytes, n, &mut out)?;
             rest = &rest[n..];
         }
+        let ids = super::events::pack_ids(&ids);
+        let ids_at = FrameRef {
+            at,
+            len: u32::try_from(ids.len()).map_err(std::io::Error::other)?,
+            count: (ids.len() / super::events::ID_RECORD) as u32,
+            digest: digest(&ids),
+        };
+        out.write_all(&ids)?;
         let dir = Directory {
             frames,
             reused: super::pack::pack_reused(reused),
-            ids: pack_ids(&ids),
+            ids: ids_at,
             seqs,
         };
         let dir = rmp_serde::to_vec(&dir).map_err(std::io::Error::other)?;

@@ -41,9 +41,11 @@ pub(crate) struct Cold {
     id: u64,
     /// Whether one of its events closes the release (its header says).
     closed: bool,
-    /// Every event's id hash ([`id_hash`]) with its position, sorted: a
-    /// repeated id is found without decoding every frame.
-    ids: Vec<(u64, u32)>,
+    /// Where every event's id hash ([`id_hash`]) is, with its position,
+    /// sorted: a repeated id is found without decoding every frame. Read
+    /// when first needed (a start with no tail needs none).
+    ids_at: FrameRef,
+    ids: OnceLock<Option<Vec<(u64, u32)>>>,
     /// Per author, the highest sequence number of its events.
     seqs: Vec<(String, u64)>,
 }
@@ -56,8 +58,38 @@ pub(crate) struct Known {
     /// The checkpoint's id (its directory's digest).
     pub(crate) id: u64,
     pub(crate) closed: bool,
-    pub(crate) ids: Vec<(u64, u32)>,
+    /// The section of id hashes and positions (`count`: one per event).
+    pub(crate) ids: FrameRef,
     pub(crate) seqs: Vec<(String, u64)>,
+}
+
+/// Bytes of an id hash and its position in the ids section.
+pub(crate) const ID_RECORD: usize = 12;
+
+/// The ids section's bytes.
+pub(crate) fn pack_ids(ids: &[(u64, u32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ids.len() * ID_RECORD);
+    for (h, p) in ids {
+        out.extend_from_slice(&h.to_le_bytes());
+        out.extend_from_slice(&p.to_le_bytes());
+    }
+    out
+}
+
+fn unpack_ids(bytes: &[u8]) -> Option<Vec<(u64, u32)>> {
+    let records = bytes.chunks_exact(ID_RECORD);
+    if !records.remainder().is_empty() {
+        return None;
+    }
+    records
+        .map(|r| {
+            let (h, p) = r.split_at(8);
+            Some((
+                u64::from_le_bytes(h.try_into().ok()?),
+                u32::from_le_bytes(p.try_into().ok()?),
+            ))
+        })
+        .collect()
 }
 
 /// A hash of an id, the same in every process of this build.
@@ -95,10 +127,7 @@ impl Cold {
             ids,
             seqs,
         } = known;
-        if ids.len() != len
-            || ids.windows(2).any(|w| w[0] > w[1])
-            || ids.iter().any(|&(_, p)| p as usize >= len)
-        {
+        if ids.count as usize != len || ids.len as usize != len * ID_RECORD {
             return None;
         }
         let decoded = frames.iter().map(|_| OnceLock::new()).collect();
@@ -112,7 +141,8 @@ impl Cold {
             damaged: AtomicBool::new(false),
             id,
             closed,
-            ids,
+            ids_at: ids,
+            ids: OnceLock::new(),
             seqs,
         })
     }
@@ -130,19 +160,41 @@ impl Cold {
         self.closed
     }
 
-    pub(crate) fn ids(&self) -> &[(u64, u32)] {
-        &self.ids
+    /// Every event's id hash and position, sorted; `None` when they no
+    /// longer read back (see [`Cold::damaged`]).
+    pub(crate) fn ids(&self) -> Option<&[(u64, u32)]> {
+        let ids = self.ids.get_or_init(|| {
+            let f = self.ids_at;
+            let read = self
+                .read(f.at, f.len, f.digest)
+                .and_then(|b| unpack_ids(&b))
+                .filter(|ids| {
+                    ids.len() == self.len
+                        && ids.windows(2).all(|w| w[0] <= w[1])
+                        && ids.iter().all(|&(_, p)| (p as usize) < self.len)
+                });
+            if read.is_none() {
+                self.damage();
+            }
+            read
+        });
+        ids.as_deref()
     }
 
     pub(crate) fn seqs(&self) -> &[(String, u64)] {
         &self.seqs
     }
 
-    /// The event with `id`, found by its hash and confirmed on the event.
+    /// The event with `id`, found by its hash and confirmed on the event
+    /// (by reading them all when the hashes no longer read back).
     pub(crate) fn find(&self, id: &EventId) -> Option<(usize, &Arc<Event>)> {
+        let Some(ids) = self.ids() else {
+            return (0..self.len)
+                .find_map(|p| Some((p, self.get(p)?)).filter(|(_, e)| e.id == *id));
+        };
         let h = id_hash(id);
-        let from = self.ids.partition_point(|&(k, _)| k < h);
-        self.ids[from..]
+        let from = ids.partition_point(|&(k, _)| k < h);
+        ids[from..]
             .iter()
             .take_while(|&&(k, _)| k == h)
             .find_map(|&(_, p)| {
@@ -166,6 +218,12 @@ impl Cold {
         frame.get(pos - self.first[k])
     }
 
+    /// Where its id hashes are.
+    #[cfg(test)]
+    pub(crate) fn ids_section(&self) -> FrameRef {
+        self.ids_at
+    }
+
     /// How many frames have been decoded so far.
     #[cfg(test)]
     pub(crate) fn decoded(&self) -> usize {
@@ -182,11 +240,22 @@ impl Cold {
     /// The bytes of frame `k`, checked against its digest.
     pub(crate) fn raw(&self, k: usize) -> Option<Vec<u8>> {
         let f = self.frames.get(k)?;
-        let mut bytes = vec![0u8; f.len as usize];
+        self.read(f.at, f.len, f.digest)
+    }
+
+    /// `len` bytes of the file at `at`, checked against `digest`.
+    fn read(&self, at: u64, len: u32, digest: u64) -> Option<Vec<u8>> {
+        let mut bytes = vec![0u8; len as usize];
         let mut file = self.file.lock().ok()?;
-        file.seek(SeekFrom::Start(f.at)).ok()?;
+        file.seek(SeekFrom::Start(at)).ok()?;
         file.read_exact(&mut bytes).ok()?;
-        (super::checkpoint::digest(&bytes) == f.digest).then_some(bytes)
+        (super::checkpoint::digest(&bytes) == digest).then_some(bytes)
+    }
+
+    /// Notes that part of the file no longer reads back as written.
+    fn damage(&self) {
+        self.damaged.store(true, Ordering::Relaxed);
+        let _ = std::fs::remove_file(&self.path);
     }
 
     fn decode(&self, k: usize) -> Frame {
@@ -198,8 +267,7 @@ impl Cold {
         match read {
             Some(events) => events.into_boxed_slice(),
             None => {
-                self.damaged.store(true, Ordering::Relaxed);
-                let _ = std::fs::remove_file(&self.path);
+                self.damage();
                 (0..count)
                     .map(|i| Arc::new(unreadable(self.first[k] + i)))
                     .collect()

@@ -97,6 +97,37 @@ fn a_frame_garbled_after_the_start_reads_as_unknown_events_and_the_checkpoint_go
     );
 }
 
+/// Changes one byte of the checkpoint in place, as no writer of ours does.
+fn garble(path: &std::path::Path, at: u64) {
+    let cp = path_for(path);
+    let mut bytes = std::fs::read(&cp).expect("checkpoint");
+    bytes[at as usize] ^= 0x55;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&cp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes))
+        .expect("garble in place");
+}
+
+#[test]
+fn garbled_id_hashes_are_found_out_and_ids_are_still_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, events) = checkpointed(dir.path(), 1500);
+    let cold = cold_of(&events);
+    let ids = cold.ids_section();
+    garble(&path, ids.at + u64::from(ids.len) / 3);
+    let (at, e) = cold
+        .find(&EventId::from("n01234"))
+        .expect("found by reading them all");
+    assert_eq!((at, &**e), (1234, &note(1234)));
+    assert!(cold.find(&EventId::from("absent")).is_none());
+    assert!(events.damaged());
+    assert!(
+        !path_for(&path).exists(),
+        "removed: the next start reads the log"
+    );
+}
+
 #[test]
 fn picked_and_held_events_index_as_one_sequence() {
     let dir = tempfile::tempdir().expect("tempdir");

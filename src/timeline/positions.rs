@@ -10,6 +10,7 @@
 use super::event::{Event, EventKind, FactKey};
 use super::events::Events;
 use hashbrown::HashTable;
+use std::sync::OnceLock;
 
 #[derive(Clone, Default)]
 pub(crate) struct Positions(HashTable<u32>);
@@ -52,9 +53,15 @@ fn event_at(events: &Events, p: u32) -> Option<&Event> {
 /// The facts seen (each the key of an observation's fact), held as the
 /// positions of the observations with 32 bits of their key: the table grows
 /// without reading the events again, and a key is confirmed on an event
-/// only when those bits agree (a saved fold reads few of its events).
-#[derive(Clone, Default)]
-pub(crate) struct FactSet(HashTable<(u32, u32)>);
+/// only when those bits agree (a saved fold reads few of its events). A set
+/// read back ([`FactSet::of_entries`]) builds its table when first used: a
+/// start that folds nothing more never does.
+#[derive(Default)]
+pub(crate) struct FactSet {
+    table: OnceLock<HashTable<(u32, u32)>>,
+    /// The entries, until the table is built.
+    entries: Vec<(u32, u32)>,
+}
 
 /// The table's hash of 32 bits of a key: spread over 64 (the table takes
 /// its control bits from the top).
@@ -68,18 +75,35 @@ fn bits(key: FactKey) -> u32 {
 
 impl FactSet {
     pub(crate) fn with_capacity(n: usize) -> FactSet {
-        FactSet(HashTable::with_capacity(n))
+        FactSet {
+            table: OnceLock::from(HashTable::with_capacity(n)),
+            entries: Vec::new(),
+        }
     }
 
-    fn find(&self, events: &Events, key: FactKey) -> Option<&(u32, u32)> {
-        let b = bits(key);
-        self.0.find(spread(b), |&(p, k)| {
-            k == b && event_at(events, p).is_some_and(is_fact(key))
+    fn table(&self) -> &HashTable<(u32, u32)> {
+        self.table.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.entries.len());
+            for &(p, k) in &self.entries {
+                table.insert_unique(spread(k), (p, k), |&(_, k)| spread(k));
+            }
+            table
         })
     }
 
+    fn table_mut(&mut self) -> Option<&mut HashTable<(u32, u32)>> {
+        self.table();
+        self.entries = Vec::new();
+        self.table.get_mut()
+    }
+
     pub(crate) fn contains(&self, events: &Events, key: FactKey) -> bool {
-        self.find(events, key).is_some()
+        let b = bits(key);
+        self.table()
+            .find(spread(b), |&(p, k)| {
+                k == b && event_at(events, p).is_some_and(is_fact(key))
+            })
+            .is_some()
     }
 
     /// Remembers the observation at `at` (which `events` may not hold yet),
@@ -90,14 +114,19 @@ impl FactSet {
         }
         if let Ok(p) = u32::try_from(at) {
             let b = bits(key);
-            self.0.insert_unique(spread(b), (p, b), |&(_, k)| spread(k));
+            if let Some(table) = self.table_mut() {
+                table.insert_unique(spread(b), (p, b), |&(_, k)| spread(k));
+            }
         }
         true
     }
 
     pub(crate) fn remove(&mut self, events: &Events, key: FactKey) {
         let b = bits(key);
-        if let Ok(slot) = self.0.find_entry(spread(b), |&(p, k)| {
+        let Some(table) = self.table_mut() else {
+            return;
+        };
+        if let Ok(slot) = table.find_entry(spread(b), |&(p, k)| {
             k == b && event_at(events, p).is_some_and(is_fact(key))
         }) {
             slot.remove();
@@ -105,17 +134,28 @@ impl FactSet {
     }
 
     /// Its entries (position, key bits), in no order.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.0.iter().copied()
+    pub(crate) fn entries(&self) -> Box<dyn Iterator<Item = (u32, u32)> + '_> {
+        match self.table.get() {
+            Some(table) => Box::new(table.iter().copied()),
+            None => Box::new(self.entries.iter().copied()),
+        }
     }
 
     /// The set of `entries` ([`FactSet::entries`]).
-    pub(crate) fn of_entries(entries: impl ExactSizeIterator<Item = (u32, u32)>) -> FactSet {
-        let mut set = FactSet::with_capacity(entries.len());
-        for (p, k) in entries {
-            set.0.insert_unique(spread(k), (p, k), |&(_, k)| spread(k));
+    pub(crate) fn of_entries(entries: Vec<(u32, u32)>) -> FactSet {
+        FactSet {
+            table: OnceLock::new(),
+            entries,
         }
-        set
+    }
+}
+
+impl Clone for FactSet {
+    fn clone(&self) -> FactSet {
+        FactSet {
+            table: self.table.clone(),
+            entries: self.entries.clone(),
+        }
     }
 }
 
@@ -144,7 +184,7 @@ impl PartialEq for FactSet {
 
 impl std::fmt::Debug for FactSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FactSet({} facts)", self.0.len())
+        write!(f, "FactSet({} facts)", self.entries().count())
     }
 }
 

@@ -154,12 +154,12 @@ fn load(log: &Path, plan: &Plan, cold: &Arc<Cold>) -> Option<State> {
         .map(|&p| u32::try_from(p).ok())
         .collect::<Option<_>>()?;
     let whys: Vec<Sym> = saved.whys.into_iter().map(Sym::from).collect();
-    let why: Vec<Sym> = saved
+    let why: Vec<u32> = saved
         .ignored_why
         .iter()
-        .map(|&k| whys.get(k).cloned())
+        .map(|&k| u32::try_from(k).ok())
         .collect::<Option<_>>()?;
-    state.ignored = IgnoredEvents::of(Events::picked(Arc::clone(cold), at)?, why)?;
+    state.ignored = IgnoredEvents::of(Events::picked(Arc::clone(cold), at)?, why, whys)?;
     state.fits(plan).then_some(state)
 }
 
@@ -198,17 +198,13 @@ pub(crate) fn save(
     };
     let order = positions_of(&state.events)?;
     let ignored = positions_of(state.ignored.events())?;
-    // Each reason once (a hostile log repeats a few reasons many times).
-    let mut whys: Vec<String> = Vec::new();
-    let mut known: HashMap<&str, usize> = HashMap::new();
-    let mut ignored_why = Vec::with_capacity(ignored.len());
-    for why in state.ignored.whys() {
-        let k = *known.entry(why.as_str()).or_insert_with(|| {
-            whys.push(why.to_string());
-            whys.len() - 1
-        });
-        ignored_why.push(k);
-    }
+    let ignored_why: Vec<usize> = state
+        .ignored
+        .why_indices()
+        .iter()
+        .map(|&k| k as usize)
+        .collect();
+    let whys: Vec<String> = state.ignored.whys().iter().map(|w| w.to_string()).collect();
     let saved = SavedRef {
         format: FORMAT,
         build: build(),
@@ -409,7 +405,8 @@ pub(crate) mod packed {
             Ok(FactSet::of_entries(
                 at.0.iter()
                     .zip(&bits.0)
-                    .map(|(&p, &k)| (p as u32, k as u32)),
+                    .map(|(&p, &k)| (p as u32, k as u32))
+                    .collect(),
             ))
         }
     }

@@ -27,11 +27,14 @@ pub struct Ignored {
 }
 
 /// The events the fold refused, with why: read from the checkpoint when
-/// first needed, as the state's events are (a hostile log may hold many).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// first needed, as the state's events are (a hostile log may hold many),
+/// each reason held once.
+#[derive(Debug, Clone, Default)]
 pub struct IgnoredEvents {
     events: Events,
-    why: Vec<Sym>,
+    /// Per event, its reason's index in `whys`.
+    why: Vec<u32>,
+    whys: Vec<Sym>,
 }
 
 /// One of [`IgnoredEvents`].
@@ -41,14 +44,23 @@ pub(crate) struct IgnoredRef<'a> {
 }
 
 impl IgnoredEvents {
-    /// `events`, refused for `why` (one each); `None` when they differ in number.
-    pub(crate) fn of(events: Events, why: Vec<Sym>) -> Option<IgnoredEvents> {
-        (events.len() == why.len()).then_some(IgnoredEvents { events, why })
+    /// `events`, each refused for the reason `why` names in `whys`; `None`
+    /// when they differ in number or a reason is missing.
+    pub(crate) fn of(events: Events, why: Vec<u32>, whys: Vec<Sym>) -> Option<IgnoredEvents> {
+        let fits = events.len() == why.len() && why.iter().all(|&k| (k as usize) < whys.len());
+        fits.then_some(IgnoredEvents { events, why, whys })
     }
 
     pub(crate) fn push(&mut self, i: Ignored) {
         self.events.push(i.event);
-        self.why.push(Sym::from(i.why));
+        let k = match self.whys.iter().position(|w| w.as_str() == i.why) {
+            Some(k) => k,
+            None => {
+                self.whys.push(Sym::from(i.why));
+                self.whys.len() - 1
+            }
+        };
+        self.why.push(k as u32);
     }
 
     pub fn len(&self) -> usize {
@@ -62,7 +74,7 @@ impl IgnoredEvents {
     pub(crate) fn get(&self, k: usize) -> Option<IgnoredRef<'_>> {
         Some(IgnoredRef {
             event: self.events.get(k)?,
-            why: self.why.get(k)?.as_str(),
+            why: self.whys.get(*self.why.get(k)? as usize)?.as_str(),
         })
     }
 
@@ -74,12 +86,28 @@ impl IgnoredEvents {
         &self.events
     }
 
-    pub(crate) fn whys(&self) -> &[Sym] {
+    /// Per event, the index of its reason in [`IgnoredEvents::whys`].
+    pub(crate) fn why_indices(&self) -> &[u32] {
         &self.why
+    }
+
+    pub(crate) fn whys(&self) -> &[Sym] {
+        &self.whys
     }
 
     pub(crate) fn into_events(self) -> Vec<Arc<Event>> {
         self.events.into_vec()
+    }
+}
+
+impl PartialEq for IgnoredEvents {
+    /// The same events refused for the same reasons.
+    fn eq(&self, other: &IgnoredEvents) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(a, b)| a.event == b.event && a.why == b.why)
     }
 }
 
