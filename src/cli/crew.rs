@@ -193,8 +193,7 @@ pub(crate) struct Seated {
 /// jump seat. A 100,000-event log is read once and folded once.
 pub(crate) fn open_seated(release: &Release, me: &str, flag: Role, clock: Clock) -> Result<Seated> {
     let path = release.events_path();
-    let log = EventLog::open_read_only(&path, me, Role::JumpSeat, clock)?;
-    let mut log = log;
+    let mut log = EventLog::open_read_only(&path, me, Role::JumpSeat, clock)?;
     let mut state = log.state(&release.plan);
     let seat = seat_in(&state, me, flag);
     if seat == Role::JumpSeat {

@@ -10,11 +10,13 @@
 //! plan is [`super::resume`]'s).
 //!
 //! Layout: the magic, the header, the frames of events (each decodes on its
-//! own), a directory (where each frame is, how many events it holds, its
-//! digest; the refused lines), then the directory's length and digest. A
-//! start reads the header and the directory only; a frame is read and
-//! checked against its digest the first time one of its events is
-//! ([`super::events::Cold`]).
+//! own), the ids section (every event's id hash and position, sorted), a
+//! directory (where each frame is, how many events it holds, its digest;
+//! where the ids section is and its digest; each author's last sequence
+//! number; the refused lines), then the directory's length and digest. A
+//! start reads the header and the directory only; a frame or the ids
+//! section is read and checked against its digest the first time it is
+//! needed ([`super::events::Cold`]).
 //!
 //! Agreement, checked without reading the covered part of the log:
 //! - the same checkpoint format and the same build (one that knows the same
@@ -46,7 +48,6 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Logs shorter than this many lines are read whole: reading them costs
 /// about as much as a checkpoint would.
@@ -65,14 +66,12 @@ const SAMPLES: u64 = 64;
 
 /// The checkpoint's file: beside the log, named after it.
 pub(crate) fn path_for(log: &Path) -> PathBuf {
-    let mut name = log.file_name().unwrap_or_default().to_os_string();
-    name.push(".checkpoint");
-    log.with_file_name(name)
+    super::fsutil::beside(log, ".checkpoint")
 }
 
 /// What a checkpoint must have been written by: this format, this version,
 /// these event kinds.
-fn build() -> String {
+pub(crate) fn build() -> String {
     format!("{} {}", env!("CARGO_PKG_VERSION"), KNOWN_KINDS.join(","))
 }
 
@@ -103,37 +102,13 @@ struct Mark {
 struct Directory {
     frames: Vec<FrameRef>,
     /// [`super::pack::pack_reused`]'s bytes.
-    #[serde(with = "serde_bytes_compat")]
+    #[serde(with = "super::packed::bytes")]
     reused: Vec<u8>,
     /// Where every event's id hash and position are, sorted, as 12-byte
     /// records (after the frames; read when first needed).
     ids: FrameRef,
     /// Per author, the highest sequence number of its events.
     seqs: Vec<(String, u64)>,
-}
-
-/// Bytes as MessagePack's binary, not as a list of numbers.
-mod serde_bytes_compat {
-    pub(super) fn serialize<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(b)
-    }
-
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        struct Bytes;
-        impl serde::de::Visitor<'_> for Bytes {
-            type Value = Vec<u8>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-                Ok(v.to_vec())
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-                Ok(v)
-            }
-        }
-        d.deserialize_byte_buf(Bytes)
-    }
 }
 
 /// What the checkpoint says reading the log's first `covers` bytes gives.
@@ -337,25 +312,21 @@ fn known_of(copied: Option<&Cold>, rest: &[Arc<Event>]) -> Option<(Vec<(u64, u32
         Some(c) => c.ids()?.to_vec(),
         None => Vec::new(),
     };
-    let mut seqs: Seqs = copied.map_or_else(Vec::new, |c| c.seqs().to_vec());
+    let mut seqs: std::collections::BTreeMap<&str, u64> = copied
+        .map(|c| c.seqs().iter().map(|(a, s)| (a.as_str(), *s)).collect())
+        .unwrap_or_default();
     for (i, e) in rest.iter().enumerate() {
         ids.push((id_hash(&e.id), (from + i) as u32));
-        match seqs
-            .iter_mut()
-            .find(|(a, _)| a.as_str() == e.author.as_str())
-        {
-            Some((_, s)) => *s = (*s).max(e.seq),
-            None => seqs.push((e.author.to_string(), e.seq)),
-        }
+        let s = seqs.entry(e.author.as_str()).or_insert(e.seq);
+        *s = (*s).max(e.seq);
     }
     ids.sort_unstable();
+    let seqs = seqs.into_iter().map(|(a, s)| (a.to_string(), s)).collect();
     Some((ids, seqs))
 }
 
 /// Per author, the highest sequence number.
 type Seqs = Vec<(String, u64)>;
-
-static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
 /// Writes the checkpoint of the log's first `covers` bytes (`lines` lines),
 /// which read as `events` (file order, each id once) and `reused`. Frames
@@ -386,6 +357,11 @@ pub(crate) fn write(
         _ => None,
     };
     let rest = events.since(copied.map_or(0, |c| c.len()));
+    if events.damaged() {
+        return Err(std::io::Error::other(
+            "a checkpoint frame did not read back",
+        ));
+    }
     let (ids, seqs) = known_of(copied.map(|c| &**c), &rest)
         .ok_or_else(|| std::io::Error::other("the checkpoint's ids did not read back"))?;
     let closes = |e: &Arc<super::event::Event>| matches!(e.what, EventKind::ReleaseClosed { .. });
@@ -399,17 +375,8 @@ pub(crate) fn write(
     };
     let header = rmp_serde::to_vec_named(&header).map_err(std::io::Error::other)?;
     let header_len = u32::try_from(header.len()).map_err(std::io::Error::other)?;
-    let target = path_for(log);
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = target.with_file_name(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
-    ));
-    // Derived data: no fsync. After a crash it is either whole, or it
-    // disagrees with itself (a digest) and is rebuilt.
-    let result = (|| {
-        let mut out = std::io::BufWriter::new(File::create(&tmp)?);
+    let mut id = 0;
+    super::fsutil::write_derived(&path_for(log), |out| {
         out.write_all(MAGIC)?;
         out.write_all(&header_len.to_le_bytes())?;
         out.write_all(&header)?;
@@ -427,17 +394,18 @@ pub(crate) fn write(
             at += u64::from(len);
             std::io::Result::Ok(())
         };
-        for (k, f) in copied.map_or(&[][..], |c| c.frames()).iter().enumerate() {
-            let cold = copied.ok_or_else(|| std::io::Error::other("no checkpoint"))?;
-            let bytes = cold
-                .raw(k)
-                .ok_or_else(|| std::io::Error::other("a checkpoint frame did not read back"))?;
-            emit(&bytes, f.count as usize, &mut out)?;
+        if let Some(cold) = copied {
+            for (k, f) in cold.frames().iter().enumerate() {
+                let bytes = cold
+                    .raw(k)
+                    .ok_or_else(|| std::io::Error::other("a checkpoint frame did not read back"))?;
+                emit(&bytes, f.count as usize, out)?;
+            }
         }
         let mut rest = rest.as_slice();
         while !rest.is_empty() {
             let (n, bytes) = super::pack::pack_frame(rest)?;
-            emit(&bytes, n, &mut out)?;
+            emit(&bytes, n, out)?;
             rest = &rest[n..];
         }
         let ids = super::events::pack_ids(&ids);
@@ -455,19 +423,12 @@ pub(crate) fn write(
             seqs,
         };
         let dir = rmp_serde::to_vec(&dir).map_err(std::io::Error::other)?;
-        let id = digest(&dir);
+        id = digest(&dir);
         out.write_all(&dir)?;
         out.write_all(&(dir.len() as u64).to_le_bytes())?;
-        out.write_all(&id.to_le_bytes())?;
-        out.flush()?;
-        drop(out);
-        std::fs::rename(&tmp, &target)?;
-        Ok(id)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        out.write_all(&id.to_le_bytes())
+    })?;
+    Ok(id)
 }
 
 #[cfg(test)]

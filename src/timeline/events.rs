@@ -100,9 +100,8 @@ pub(crate) fn id_hash(id: &EventId) -> u64 {
 
 impl Cold {
     /// The events of `frames` in the checkpoint at `path` (open as `file`);
-    /// `None` when a frame is empty or too long.
-    /// `None` when `known` does not fit the frames (a position past them,
-    /// ids unsorted or not one per event).
+    /// `None` when a frame is empty or too long, or the ids section is not
+    /// one record per event (its contents are checked when it is read).
     pub(crate) fn new(
         path: PathBuf,
         file: File,
@@ -160,8 +159,9 @@ impl Cold {
         self.closed
     }
 
-    /// Every event's id hash and position, sorted; `None` when they no
-    /// longer read back (see [`Cold::damaged`]).
+    /// Every event's id hash and position, sorted: read when first needed;
+    /// when they no longer read back (see [`Cold::damaged`]), worked out
+    /// from the events.
     pub(crate) fn ids(&self) -> Option<&[(u64, u32)]> {
         let ids = self.ids.get_or_init(|| {
             let f = self.ids_at;
@@ -173,10 +173,15 @@ impl Cold {
                         && ids.windows(2).all(|w| w[0] <= w[1])
                         && ids.iter().all(|&(_, p)| (p as usize) < self.len)
                 });
-            if read.is_none() {
+            // Unreadable: found out once, then built from the events.
+            read.or_else(|| {
                 self.damage();
-            }
-            read
+                let mut ids: Vec<(u64, u32)> = (0..self.len)
+                    .filter_map(|p| Some((id_hash(&self.get(p)?.id), p as u32)))
+                    .collect();
+                ids.sort_unstable();
+                Some(ids)
+            })
         });
         ids.as_deref()
     }
@@ -185,13 +190,9 @@ impl Cold {
         &self.seqs
     }
 
-    /// The event with `id`, found by its hash and confirmed on the event
-    /// (by reading them all when the hashes no longer read back).
+    /// The event with `id`, found by its hash and confirmed on the event.
     pub(crate) fn find(&self, id: &EventId) -> Option<(usize, &Arc<Event>)> {
-        let Some(ids) = self.ids() else {
-            return (0..self.len)
-                .find_map(|p| Some((p, self.get(p)?)).filter(|(_, e)| e.id == *id));
-        };
+        let ids = self.ids()?;
         let h = id_hash(id);
         let from = ids.partition_point(|&(k, _)| k < h);
         ids[from..]
@@ -335,7 +336,8 @@ impl Events {
         }
     }
 
-    /// The checkpoint the first events are read from, and how many are.
+    /// The checkpoint the first events are read from, and their positions
+    /// in it (`None`: all of it, in its order).
     pub(crate) fn cold_part(&self) -> Option<(&Arc<Cold>, Option<&[u32]>)> {
         Some((self.cold.as_ref()?, self.picked.as_deref()))
     }

@@ -6,10 +6,10 @@
 use super::availability::Availability;
 use super::event::{Event, EventId, EventKind, Fact, Outcome, Sym};
 use super::events::Events;
-use super::milestones::Milestones;
+use super::milestones::{Milestones, same_channel};
+use super::packed;
 use super::positions::FactSet;
 use super::resolve::{self, Touched};
-use super::resume::packed;
 use super::roster::Roster;
 use super::rules::Role;
 use super::trust::{Ignored, IgnoredEvents, Seats};
@@ -55,9 +55,9 @@ pub struct State {
     /// before rosters.
     pub(crate) roster: Option<Roster>,
     /// Indices into `events` of the channel observations that change where
-    /// a version stands in a subdir ([`super::matrix`]): each availability,
-    /// loss or breakage except an availability right after another in the
-    /// same channel, package and subdir (it changes nothing there).
+    /// a version stands in a subdir of a channel probe's row
+    /// ([`super::matrix`]): each availability, loss or breakage there
+    /// except an availability right after another (it changes nothing).
     #[serde(with = "packed")]
     pub(crate) channel_marks: Vec<usize>,
     /// Indices into `events` of the crew's events (the roster, handovers).
@@ -90,9 +90,10 @@ struct Tally {
     /// Per plan step, its own status before its needs are considered
     /// (worked out again only for the steps new events touch).
     own: Vec<Option<StepStatus>>,
-    /// Per channel, package and subdir observed, whether the last
-    /// observation there was an availability.
-    channel_last: Vec<((Sym, Sym, Sym), bool)>,
+    /// Per channel probe of the plan (its index among the plan's probes)
+    /// and subdir observed, whether the last observation there was an
+    /// availability.
+    channel_last: Vec<((u32, Sym), bool)>,
 }
 
 /// Who did something, and when.
@@ -188,6 +189,39 @@ pub struct StepState {
     pub status: StepStatus,
     /// When every `need` was complete (for soak gates); `None` while blocked.
     pub needs_done_at: Option<DateTime<Utc>>,
+}
+
+/// A channel probe of the plan: its index among the plan's probes, channel,
+/// package and subdirs.
+type ChannelProbe<'a> = (u32, &'a str, &'a str, &'a [String]);
+
+/// What folding an event looks up in the plan, worked out once per fold.
+struct Lookup<'a> {
+    steps: HashMap<&'a StepId, usize>,
+    channels: Vec<ChannelProbe<'a>>,
+}
+
+impl<'a> Lookup<'a> {
+    fn of(plan: &'a Plan) -> Lookup<'a> {
+        let channels = plan
+            .probes()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(k, probe)| match probe {
+                ProbeSpec::Channel {
+                    channel,
+                    package,
+                    subdirs,
+                    ..
+                } => Some((k as u32, channel.as_str(), package.as_str(), &subdirs[..])),
+                _ => None,
+            })
+            .collect();
+        Lookup {
+            steps: plan.step_indices(),
+            channels,
+        }
+    }
 }
 
 /// An event as [`fold`] takes it: shared with a log (`Arc<Event>`: the
@@ -301,7 +335,7 @@ impl State {
     /// Judges and folds `events` (timeline order, after every event folded
     /// so far), then works out again the steps and channels they touch.
     fn take(&mut self, plan: &Plan, events: Vec<Arc<Event>>) {
-        let step_ids = plan.step_indices();
+        let lookup = Lookup::of(plan);
         if let Some(last) = events.last() {
             self.tally.last = Some((last.at, last.id.clone()));
         }
@@ -320,7 +354,7 @@ impl State {
                     {
                         self.writers.push((e.author.clone(), e.role));
                     }
-                    if self.see(i, &e, &step_ids, &mut touched) {
+                    if self.see(i, &e, &lookup, &mut touched) {
                         self.timeline.push(i);
                     }
                     self.events.push(e);
@@ -349,13 +383,7 @@ impl State {
     }
 
     /// Folds the trusted event that will sit at `i`; whether the timeline shows it.
-    fn see(
-        &mut self,
-        i: usize,
-        e: &Event,
-        step_ids: &HashMap<&StepId, usize>,
-        touched: &mut Touched,
-    ) -> bool {
+    fn see(&mut self, i: usize, e: &Event, lookup: &Lookup, touched: &mut Touched) -> bool {
         let signoff = || Signoff {
             by: e.author.to_string(),
             at: e.at,
@@ -363,7 +391,7 @@ impl State {
         };
         match &e.what {
             EventKind::Observed { probe, fact } => {
-                self.mark_channel(i, fact);
+                self.mark_channel(i, fact, &lookup.channels);
                 for earlier in fact.supersedes().into_iter().flatten() {
                     self.tally.seen_facts.remove(&self.events, earlier);
                 }
@@ -406,7 +434,7 @@ impl State {
             EventKind::StepDone { step, .. }
             | EventKind::StepOverridden { step, .. }
             | EventKind::StepSkipped { step, .. }
-            | EventKind::StepUndone { step, .. } => match step_ids.get(step) {
+            | EventKind::StepUndone { step, .. } => match lookup.steps.get(step) {
                 Some(&s) => {
                     self.tally.per_step[s].push(i);
                     if !touched.all && !touched.steps.contains(&s) {
@@ -423,15 +451,17 @@ impl State {
 }
 
 impl State {
-    /// Notes the `i`th event in [`State::channel_marks`] if it is one.
-    fn mark_channel(&mut self, i: usize, fact: &Fact) {
-        let (key, available) = match fact {
+    /// Notes the `i`th event in [`State::channel_marks`] if it changes a
+    /// subdir's standing in a row of the matrix: the plan's channel probes,
+    /// grouped as [`super::matrix`] groups them (a channel by name or URL).
+    fn mark_channel(&mut self, i: usize, fact: &Fact, channels: &[ChannelProbe]) {
+        let (c, p, sd, available) = match fact {
             Fact::Available {
                 channel,
                 package,
                 subdir,
                 ..
-            } => ((channel, package, subdir), true),
+            } => (channel, package, subdir, true),
             Fact::Disappeared {
                 channel,
                 package,
@@ -443,17 +473,29 @@ impl State {
                 package,
                 subdir,
                 ..
-            } => ((channel, package, subdir), false),
+            } => (channel, package, subdir, false),
             _ => return,
         };
-        let last = &mut self.tally.channel_last;
-        let at = last.iter().position(|((c, p, s), _)| (c, p, s) == key);
-        let was = at.map(|k| last[k].1);
-        match at {
-            Some(k) => last[k].1 = available,
-            None => last.push(((key.0.clone(), key.1.clone(), key.2.clone()), available)),
+        let mut changes = false;
+        for &(k, channel, package, subdirs) in channels {
+            if p.as_str() != package
+                || !same_channel(c, channel)
+                || !subdirs.iter().any(|s| s.as_str() == sd.as_str())
+            {
+                continue;
+            }
+            let last = &mut self.tally.channel_last;
+            let was = match last.iter_mut().find(|((q, s), _)| *q == k && s == sd) {
+                Some((_, was)) => Some(std::mem::replace(was, available)),
+                None => {
+                    last.push(((k, sd.clone()), available));
+                    None
+                }
+            };
+            // An availability right after another changes nothing there.
+            changes |= !(available && was == Some(true));
         }
-        if !(available && was == Some(true)) {
+        if changes {
             self.channel_marks.push(i);
         }
     }
@@ -475,7 +517,7 @@ impl State {
         let steps = plan.steps.len();
         self.steps.len() == steps
             && self.tally.per_step.len() == steps
-            && (self.tally.own.is_empty() || self.tally.own.len() == steps)
+            && self.tally.own.len() == steps
             && all(&self.timeline)
             && all(&self.notes)
             && all(&self.crew_changes)

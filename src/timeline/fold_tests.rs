@@ -193,3 +193,72 @@ proptest! {
         prop_assert_eq!(prefix.caught_up(&plan, &Events::from(all.clone()), cut), fold(&plan, &all));
     }
 }
+
+/// The matrix groups a channel by name or URL: a loss recorded under the
+/// URL and a return under the name are one subdir's history.
+#[test]
+fn a_channel_spelled_two_ways_is_one_row_of_the_matrix() {
+    use crate::timeline::matrix::{SubdirState, channels};
+    let plan = plan();
+    let at = |m: i64| DateTime::<Utc>::UNIX_EPOCH + Duration::minutes(m);
+    let observed = |n: usize, channel: &str, gone: bool| {
+        let (channel, package, version, subdir) = (
+            channel.into(),
+            "conda".into(),
+            "26.11.0".into(),
+            "noarch".into(),
+        );
+        let fact = if gone {
+            Fact::Disappeared {
+                channel,
+                package,
+                version,
+                subdir,
+            }
+        } else {
+            Fact::Available {
+                channel,
+                package,
+                version,
+                subdir,
+                build: "py_0".into(),
+                file_name: "conda-26.11.0-py_0.conda".into(),
+                first_seen: None,
+            }
+        };
+        Event {
+            v: 1,
+            id: EventId::from(format!("c{n}")),
+            author: "jane".into(),
+            role: Role::Pilot,
+            seq: n as u64,
+            at: at(n as i64),
+            observed_at: at(n as i64),
+            link: None,
+            what: EventKind::Observed {
+                probe: CHANNEL_PROBE.into(),
+                fact,
+            },
+        }
+    };
+    let events = vec![
+        observed(1, "conda-forge", false),
+        observed(2, "https://conda.anaconda.org/conda-forge/", true),
+        observed(3, "conda-forge", false),
+        observed(4, "conda-forge", false),
+    ];
+    let state = fold(&plan, &events);
+    let row = channels(&plan, &state)
+        .into_iter()
+        .find(|r| r.channel == "conda-forge")
+        .expect("a conda-forge row");
+    let noarch = row
+        .subdirs
+        .iter()
+        .find(|s| s.subdir == "noarch")
+        .expect("noarch");
+    assert_eq!(
+        (noarch.state, noarch.at),
+        (SubdirState::Available, Some(at(3)))
+    );
+}

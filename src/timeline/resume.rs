@@ -9,7 +9,8 @@
 //! ([`Events::picked`]). Like the checkpoint it is derived data, never the
 //! truth. It is used only when all of these agree, and folding again is the
 //! answer to anything else:
-//! - the same format and build (the layout of [`State`]);
+//! - the same format (raised with any change to [`State`] or to what the
+//!   fold means) and build (its version and the event kinds it knows);
 //! - the same plan (a fingerprint of it: an edited checklist folds again);
 //! - the same checkpoint (its id, the digest of its directory) and number
 //!   of events;
@@ -25,15 +26,18 @@ use super::event::Event;
 use super::event::Sym;
 use super::events::{Cold, Events};
 use super::fold::{State, fold};
+use super::packed;
 use super::trust::IgnoredEvents;
 use crate::checklist::Plan;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Write;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const MAGIC: &[u8; 8] = b"FDFOLD\x00\x01";
+/// Raised with any change to [`State`]'s fields or to what folding means
+/// (a saved fold of another meaning must not be resumed).
 const FORMAT: u32 = 1;
 /// No saved fold of ours is this long.
 const MAX: u64 = 1 << 30;
@@ -51,9 +55,7 @@ fn key_of(head: &[u8]) -> Option<(u64, usize)> {
 
 /// The saved fold's file: beside the log, named after it.
 pub(crate) fn path_for(log: &Path) -> PathBuf {
-    let mut name = log.file_name().unwrap_or_default().to_os_string();
-    name.push(".fold");
-    log.with_file_name(name)
+    super::fsutil::beside(log, ".fold")
 }
 
 #[derive(Serialize, Deserialize)]
@@ -77,8 +79,11 @@ struct Saved {
     state: State,
 }
 
+/// The build the fold was saved by: its version and the event kinds it
+/// knows ([`checkpoint::build`]). The layout of [`State`] and what the fold
+/// means are this build's: [`FORMAT`] is raised with any change to either.
 fn build() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
+    checkpoint::build()
 }
 
 /// A fingerprint of the plan: what the fold reads of it.
@@ -111,20 +116,33 @@ pub(crate) fn resume(
     };
     let extended = matches!(state.events.cold_part(), Some((_, Some(_))));
     let covering = newest.is_some_and(|(_, n)| n == events.len());
-    let save = events.len() >= checkpoint::WORTH && !saved && (covering || !extended);
+    let save = events.len() >= checkpoint::WORTH
+        && !saved
+        && (covering || !extended)
+        && !damaged(events, &state);
     (state, save)
+}
+
+/// Whether a checkpoint frame behind these events did not read back: a
+/// fold of them holds unknown events in their place and is never saved.
+fn damaged(events: &Events, state: &State) -> bool {
+    events.damaged() || state.events.damaged() || state.ignored.events().damaged()
 }
 
 /// The fold saved for `cold`'s events and `plan`, if it agrees.
 fn load(log: &Path, plan: &Plan, cold: &Arc<Cold>) -> Option<State> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path_for(log)).ok()?;
+    let file = std::fs::File::open(path_for(log)).ok()?;
     let len = file.metadata().ok()?.len();
     if !((KEY + 8) as u64..=MAX).contains(&len) {
         return None;
     }
     let mut bytes = Vec::with_capacity(len as usize);
-    file.read_to_end(&mut bytes).ok()?;
+    file.take(MAX).read_to_end(&mut bytes).ok()?;
+    // The file may have changed since its length was read.
+    if bytes.len() < KEY + 8 {
+        return None;
+    }
     let (head, rest) = bytes.split_at(KEY);
     let (body, digest) = rest.split_at(rest.len() - 8);
     if key_of(head) != Some((cold.id(), cold.len()))
@@ -172,6 +190,11 @@ pub(crate) fn save(
     events: &Events,
     state: &State,
 ) -> std::io::Result<()> {
+    if damaged(events, state) {
+        return Err(std::io::Error::other(
+            "a checkpoint frame did not read back",
+        ));
+    }
     let positions = Positions::of(events);
     let at = |e: &Arc<Event>| {
         positions
@@ -218,22 +241,13 @@ pub(crate) fn save(
         state,
     };
     let body = rmp_serde::to_vec(&saved).map_err(std::io::Error::other)?;
-    let target = path_for(log);
-    let tmp = target.with_extension(format!("fold.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut out = std::fs::File::create(&tmp)?;
+    super::fsutil::write_derived(&path_for(log), |out| {
         out.write_all(MAGIC)?;
         out.write_all(&id.to_le_bytes())?;
         out.write_all(&(events.len() as u64).to_le_bytes())?;
         out.write_all(&body)?;
-        out.write_all(&checkpoint::digest(&body).to_le_bytes())?;
-        drop(out);
-        std::fs::rename(&tmp, &target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        out.write_all(&checkpoint::digest(&body).to_le_bytes())
+    })
 }
 
 /// [`Saved`], borrowing what it writes.
@@ -279,136 +293,6 @@ impl Positions {
         let (cold, _) = events.cold_part()?;
         let (p, have) = cold.find(&e.id)?;
         Arc::ptr_eq(have, e).then_some(p)
-    }
-}
-
-/// Lists of indices as MessagePack binary: four bytes each, read at the
-/// speed of a copy rather than one number at a time.
-pub(crate) mod packed {
-    use serde::de::{Error, Visitor};
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    fn bytes_of(list: &[usize]) -> Result<Vec<u8>, String> {
-        let mut out = Vec::with_capacity(list.len() * 4);
-        for &i in list {
-            let i = u32::try_from(i).map_err(|_| "an index past 4 billion".to_string())?;
-            out.extend_from_slice(&i.to_le_bytes());
-        }
-        Ok(out)
-    }
-
-    fn list_of(bytes: &[u8]) -> Option<Vec<usize>> {
-        let words = bytes.chunks_exact(4);
-        if !words.remainder().is_empty() {
-            return None;
-        }
-        Some(
-            words
-                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize)
-                .collect(),
-        )
-    }
-
-    /// One list, as bytes.
-    pub(crate) struct Bin(pub(crate) Vec<usize>);
-
-    impl Serialize for Bin {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            serialize(&self.0, s)
-        }
-    }
-
-    impl<'de> Deserialize<'de> for Bin {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bin, D::Error> {
-            deserialize(d).map(Bin)
-        }
-    }
-
-    pub(crate) fn serialize<S: Serializer>(list: &[usize], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&bytes_of(list).map_err(serde::ser::Error::custom)?)
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<usize>, D::Error> {
-        struct Words;
-        impl Visitor<'_> for Words {
-            type Value = Vec<usize>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("bytes of 32-bit indices")
-            }
-            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<usize>, E> {
-                list_of(v).ok_or_else(|| E::custom("a length not a multiple of 4"))
-            }
-        }
-        d.deserialize_bytes(Words)
-    }
-
-    /// Per probe, its list.
-    pub(crate) mod map {
-        use super::Bin;
-        use crate::timeline::Sym;
-        use serde::{Deserialize, Deserializer, Serializer};
-        use std::collections::BTreeMap;
-
-        pub(crate) fn serialize<S: Serializer>(
-            map: &BTreeMap<Sym, Vec<usize>>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            s.collect_seq(map.iter().map(|(k, v)| (k, Bin(v.clone()))))
-        }
-
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<BTreeMap<Sym, Vec<usize>>, D::Error> {
-            let pairs: Vec<(Sym, Bin)> = Deserialize::deserialize(d)?;
-            Ok(pairs.into_iter().map(|(k, v)| (k, v.0)).collect())
-        }
-    }
-
-    /// Per step, its list.
-    pub(crate) mod lists {
-        use super::Bin;
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        pub(crate) fn serialize<S: Serializer>(
-            lists: &[Vec<usize>],
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            s.collect_seq(lists.iter().map(|v| Bin(v.clone())))
-        }
-
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Vec<Vec<usize>>, D::Error> {
-            let lists: Vec<Bin> = Deserialize::deserialize(d)?;
-            Ok(lists.into_iter().map(|v| v.0).collect())
-        }
-    }
-
-    /// The facts seen: positions, then the key bits of each.
-    pub(crate) mod facts {
-        use super::Bin;
-        use crate::timeline::positions::FactSet;
-        use serde::de::Error;
-        use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-        pub(crate) fn serialize<S: Serializer>(set: &FactSet, s: S) -> Result<S::Ok, S::Error> {
-            let (at, bits): (Vec<usize>, Vec<usize>) =
-                set.entries().map(|(p, k)| (p as usize, k as usize)).unzip();
-            (Bin(at), Bin(bits)).serialize(s)
-        }
-
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<FactSet, D::Error> {
-            let (at, bits): (Bin, Bin) = Deserialize::deserialize(d)?;
-            if at.0.len() != bits.0.len() {
-                return Err(D::Error::custom("positions and keys differ in number"));
-            }
-            Ok(FactSet::of_entries(
-                at.0.iter()
-                    .zip(&bits.0)
-                    .map(|(&p, &k)| (p as u32, k as u32))
-                    .collect(),
-            ))
-        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::timeline::line::line_of;
 use crate::timeline::log::EventLog;
 use crate::timeline::rules::Role;
 use proptest::prelude::*;
+use std::io::Write;
 
 /// Notes before anything else: a log long enough for a checkpoint.
 fn padding(n: usize) -> Vec<Event> {

@@ -17,6 +17,7 @@ use super::rules::{Role, act_of, seat_may, seat_may_record};
 use super::sym::Sym;
 use crate::checklist::Plan;
 use std::borrow::Borrow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// An event the fold refused, and why.
@@ -35,6 +36,9 @@ pub struct IgnoredEvents {
     /// Per event, its reason's index in `whys`.
     why: Vec<u32>,
     whys: Vec<Sym>,
+    /// Each reason's index in `whys` (a reason names a login: a hostile log
+    /// may have many).
+    index: HashMap<Sym, u32>,
 }
 
 /// One of [`IgnoredEvents`].
@@ -48,19 +52,28 @@ impl IgnoredEvents {
     /// when they differ in number or a reason is missing.
     pub(crate) fn of(events: Events, why: Vec<u32>, whys: Vec<Sym>) -> Option<IgnoredEvents> {
         let fits = events.len() == why.len() && why.iter().all(|&k| (k as usize) < whys.len());
-        fits.then_some(IgnoredEvents { events, why, whys })
+        let index = whys
+            .iter()
+            .enumerate()
+            .map(|(k, w)| (w.clone(), k as u32))
+            .collect();
+        fits.then_some(IgnoredEvents {
+            events,
+            why,
+            whys,
+            index,
+        })
     }
 
     pub(crate) fn push(&mut self, i: Ignored) {
         self.events.push(i.event);
-        let k = match self.whys.iter().position(|w| w.as_str() == i.why) {
-            Some(k) => k,
-            None => {
-                self.whys.push(Sym::from(i.why));
-                self.whys.len() - 1
-            }
-        };
-        self.why.push(k as u32);
+        let why = Sym::from(i.why);
+        let next = self.whys.len() as u32;
+        let k = *self.index.entry(why.clone()).or_insert(next);
+        if k == next {
+            self.whys.push(why);
+        }
+        self.why.push(k);
     }
 
     pub fn len(&self) -> usize {
