@@ -50,12 +50,7 @@ impl EventLog {
     /// Starts from the checkpoint when one agrees with the file, and writes
     /// a new one when the tail behind it was long (best effort).
     pub(crate) fn read_checked(path: &Path) -> Result<Checked, LogError> {
-        let mut file =
-            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| LogError::io(path, "reading the timeline", e))?
-            .len();
+        let (mut file, len) = open_with_len(path)?;
         if let Some(prefix) = checkpoint::load(path, &mut file, len)
             && let Some(checked) = Self::read_tail(path, &mut file, prefix)?
         {
@@ -150,12 +145,7 @@ impl EventLog {
     /// hint: see [`super::Release::was_closed`]): the checkpoint's header
     /// answers for what it covers, and only the tail is searched.
     pub(crate) fn mentions(path: &Path, tag: &str) -> Result<bool, LogError> {
-        let mut file =
-            File::open(path).map_err(|e| LogError::io(path, "reading the timeline", e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| LogError::io(path, "reading the timeline", e))?
-            .len();
+        let (mut file, len) = open_with_len(path)?;
         let from = match checkpoint::closed_hint(path, &mut file, len) {
             Some((true, _)) => return Ok(true),
             Some((false, covers)) => covers,
@@ -167,4 +157,12 @@ impl EventLog {
             .map_err(|e| LogError::io(path, "reading the timeline", e))?;
         Ok(String::from_utf8_lossy(&bytes).contains(tag))
     }
+}
+
+/// The log at `path` opened for reading, and its length.
+fn open_with_len(path: &Path) -> Result<(File, u64), LogError> {
+    let read = |e| LogError::io(path, "reading the timeline", e);
+    let file = File::open(path).map_err(read)?;
+    let len = file.metadata().map_err(read)?.len();
+    Ok((file, len))
 }
