@@ -19,39 +19,41 @@ const CREW: &[&str] = &["jane", "bob", "eve"];
 const TAG_PROBE: &str = "tag conda/conda@26.11.0";
 const CHANNEL_PROBE: &str = "channel conda-forge/conda==26.11.0 [noarch]";
 
+/// conda 26.11.0 available in (or gone from) `subdir` of `channel`.
+fn channel_fact(channel: &str, subdir: &str, gone: bool) -> Fact {
+    let (channel, package, version, subdir) = (
+        channel.into(),
+        "conda".into(),
+        "26.11.0".into(),
+        subdir.into(),
+    );
+    if gone {
+        Fact::Disappeared {
+            channel,
+            package,
+            version,
+            subdir,
+        }
+    } else {
+        Fact::Available {
+            channel,
+            package,
+            version,
+            subdir,
+            build: "py_0".into(),
+            file_name: "conda-26.11.0-py_0.conda".into(),
+            first_seen: None,
+        }
+    }
+}
+
 fn kind() -> impl Strategy<Value = EventKind> {
     let step = prop::sample::select(STEPS).prop_map(|s| StepId(s.to_string()));
     let who = prop::sample::select(CREW).prop_map(String::from);
     let subdir = prop::sample::select(vec!["noarch", "linux-64"]);
-    let channel = |subdir: &str, gone: bool| {
-        let (channel, package, version, subdir) = (
-            "conda-forge".into(),
-            "conda".into(),
-            "26.11.0".into(),
-            subdir.into(),
-        );
-        let fact = if gone {
-            Fact::Disappeared {
-                channel,
-                package,
-                version,
-                subdir,
-            }
-        } else {
-            Fact::Available {
-                channel,
-                package,
-                version,
-                subdir,
-                build: "py_0".into(),
-                file_name: "conda-26.11.0-py_0.conda".into(),
-                first_seen: None,
-            }
-        };
-        EventKind::Observed {
-            probe: CHANNEL_PROBE.into(),
-            fact,
-        }
+    let channel = |subdir: &str, gone: bool| EventKind::Observed {
+        probe: CHANNEL_PROBE.into(),
+        fact: channel_fact("conda-forge", subdir, gone),
     };
     prop_oneof![
         3 => step.clone().prop_map(|step| EventKind::StepDone { step, note: None }),
@@ -202,30 +204,7 @@ fn a_channel_spelled_two_ways_is_one_row_of_the_matrix() {
     let plan = plan();
     let at = |m: i64| DateTime::<Utc>::UNIX_EPOCH + Duration::minutes(m);
     let observed = |n: usize, channel: &str, gone: bool| {
-        let (channel, package, version, subdir) = (
-            channel.into(),
-            "conda".into(),
-            "26.11.0".into(),
-            "noarch".into(),
-        );
-        let fact = if gone {
-            Fact::Disappeared {
-                channel,
-                package,
-                version,
-                subdir,
-            }
-        } else {
-            Fact::Available {
-                channel,
-                package,
-                version,
-                subdir,
-                build: "py_0".into(),
-                file_name: "conda-26.11.0-py_0.conda".into(),
-                first_seen: None,
-            }
-        };
+        let fact = channel_fact(channel, "noarch", gone);
         Event {
             v: 1,
             id: EventId::from(format!("c{n}")),
