@@ -6,7 +6,8 @@
 use super::availability::Availability;
 use super::event::{Event, EventId, EventKind, Fact, Outcome, Sym};
 use super::events::Events;
-use super::milestones::{Milestones, same_channel};
+use super::matrix::{SubdirState, in_row, standing};
+use super::milestones::Milestones;
 use super::packed;
 use super::positions::FactSet;
 use super::resolve::{self, Touched};
@@ -455,32 +456,13 @@ impl State {
     /// subdir's standing in a row of the matrix: the plan's channel probes,
     /// grouped as [`super::matrix`] groups them (a channel by name or URL).
     fn mark_channel(&mut self, i: usize, fact: &Fact, channels: &[ChannelProbe]) {
-        let (c, p, sd, available) = match fact {
-            Fact::Available {
-                channel,
-                package,
-                subdir,
-                ..
-            } => (channel, package, subdir, true),
-            Fact::Disappeared {
-                channel,
-                package,
-                subdir,
-                ..
-            }
-            | Fact::LabelledBroken {
-                channel,
-                package,
-                subdir,
-                ..
-            } => (channel, package, subdir, false),
-            _ => return,
+        let Some((c, p, sd, st)) = standing(fact) else {
+            return;
         };
+        let available = st == SubdirState::Available;
         let mut changes = false;
         for &(k, channel, package, subdirs) in channels {
-            if p.as_str() != package
-                || !same_channel(c, channel)
-                || !subdirs.iter().any(|s| s.as_str() == sd.as_str())
+            if !in_row(c, p, channel, package) || !subdirs.iter().any(|s| s.as_str() == sd.as_str())
             {
                 continue;
             }

@@ -22,7 +22,6 @@ pub(crate) use super::line::crc32;
 pub use super::line::line_of;
 use super::line::{LineError, encode_line, parse_line};
 pub(crate) use super::log_index::ReusedId;
-
 use super::log_index::{Index, repeats};
 use super::rules::{Book, Permit, Role, judge};
 use crate::timeline::clock::Clock;
@@ -345,10 +344,8 @@ impl EventLog {
     }
 
     fn knows_fact(&mut self, key: FactKey) -> bool {
-        self.index();
-        self.index
-            .as_ref()
-            .is_some_and(|index| index.has_fact(&self.events, key))
+        let (index, events) = self.index();
+        index.has_fact(events, key)
     }
 
     /// Picks up events appended by other processes since the last read.
@@ -597,16 +594,17 @@ impl EventLog {
         Ok(())
     }
 
-    /// The index, built from the events read when first needed.
-    fn index(&mut self) -> &mut Index {
+    /// The index, built from the events read when first needed, and the
+    /// events its positions name.
+    fn index(&mut self) -> (&mut Index, &Events) {
         let events = &self.events;
-        self.index.get_or_insert_with(|| Index::of(events))
+        (self.index.get_or_insert_with(|| Index::of(events)), events)
     }
 
     /// Where the event with `id` is in `events`.
     fn position(&mut self, id: &EventId) -> Option<usize> {
-        self.index();
-        self.index.as_ref()?.get(&self.events, id)
+        let (index, events) = self.index();
+        index.get(events, id)
     }
 
     /// My next sequence number follows every event of mine.
@@ -624,10 +622,8 @@ impl EventLog {
             return;
         }
         let at = self.events.len();
-        self.index();
-        if let Some(index) = &mut self.index {
-            index.add(&self.events, at, &event);
-        }
+        let (index, events) = self.index();
+        index.add(events, at, &event);
         self.count_seq(&event);
         self.events.push(event);
     }

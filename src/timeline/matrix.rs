@@ -3,7 +3,7 @@
 //! tracking issue's body and anything else that shows the matrix.
 
 use super::milestones::same_channel;
-use super::{EventKind, Fact, State};
+use super::{EventKind, Fact, State, Sym};
 use crate::checklist::{Plan, ProbeSpec};
 use chrono::{DateTime, Utc};
 
@@ -64,6 +64,39 @@ impl ChannelRow {
     }
 }
 
+/// Where an observation puts a subdir of a channel: the channel, package
+/// and subdir it names, and their standing; `None` for other facts.
+pub(crate) fn standing(fact: &Fact) -> Option<(&Sym, &Sym, &Sym, SubdirState)> {
+    match fact {
+        Fact::Available {
+            channel,
+            package,
+            subdir,
+            ..
+        } => Some((channel, package, subdir, SubdirState::Available)),
+        Fact::Disappeared {
+            channel,
+            package,
+            subdir,
+            ..
+        } => Some((channel, package, subdir, SubdirState::Gone)),
+        Fact::LabelledBroken {
+            channel,
+            package,
+            subdir,
+            ..
+        } => Some((channel, package, subdir, SubdirState::Broken)),
+        _ => None,
+    }
+}
+
+/// Whether an observation of `recorded` channel and package belongs to the
+/// row of the channel probe for `channel` and `package` (a channel is
+/// recorded by name or URL).
+pub(crate) fn in_row(recorded: &str, recorded_package: &str, channel: &str, package: &str) -> bool {
+    recorded_package == package && same_channel(recorded, channel)
+}
+
 /// One row per channel probe of the plan, its subdirs sorted, each at its latest recorded state.
 pub(crate) fn channels(plan: &Plan, state: &State) -> Vec<ChannelRow> {
     let mut rows = Vec::new();
@@ -96,28 +129,10 @@ pub(crate) fn channels(plan: &Plan, state: &State) -> Vec<ChannelRow> {
             let EventKind::Observed { fact, .. } = &e.what else {
                 continue;
             };
-            let (c, p, sd, st) = match fact {
-                Fact::Available {
-                    channel: c,
-                    package: p,
-                    subdir,
-                    ..
-                } => (c, p, subdir, SubdirState::Available),
-                Fact::Disappeared {
-                    channel: c,
-                    package: p,
-                    subdir,
-                    ..
-                } => (c, p, subdir, SubdirState::Gone),
-                Fact::LabelledBroken {
-                    channel: c,
-                    package: p,
-                    subdir,
-                    ..
-                } => (c, p, subdir, SubdirState::Broken),
-                _ => continue,
+            let Some((c, p, sd, st)) = standing(fact) else {
+                continue;
             };
-            if p != package || !same_channel(c, channel) {
+            if !in_row(c, p, channel, package) {
                 continue;
             }
             if let Some(row) = subdirs.iter_mut().find(|r| &r.subdir == sd) {

@@ -59,7 +59,7 @@ pub(crate) fn path_for(log: &Path) -> PathBuf {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Saved {
+struct Saved<S> {
     format: u32,
     build: String,
     plan: u64,
@@ -76,7 +76,8 @@ struct Saved {
     #[serde(with = "packed")]
     ignored_why: Vec<usize>,
     whys: Vec<String>,
-    state: State,
+    /// The state: owned when read back, borrowed when written.
+    state: S,
 }
 
 /// The build the fold was saved by: its version and the event kinds it
@@ -150,7 +151,7 @@ fn load(log: &Path, plan: &Plan, cold: &Arc<Cold>) -> Option<State> {
     {
         return None;
     }
-    let saved: Saved = rmp_serde::from_slice(body).ok()?;
+    let saved: Saved<State> = rmp_serde::from_slice(body).ok()?;
     if saved.format != FORMAT
         || saved.build != build()
         || saved.plan != fingerprint(plan)
@@ -228,15 +229,15 @@ pub(crate) fn save(
         .map(|&k| k as usize)
         .collect();
     let whys: Vec<String> = state.ignored.whys().iter().map(|w| w.to_string()).collect();
-    let saved = SavedRef {
+    let saved = Saved {
         format: FORMAT,
         build: build(),
         plan: fingerprint(plan),
         checkpoint: id,
         events: events.len(),
-        order: &order,
-        ignored: &ignored,
-        ignored_why: &ignored_why,
+        order,
+        ignored,
+        ignored_why,
         whys,
         state,
     };
@@ -248,24 +249,6 @@ pub(crate) fn save(
         out.write_all(&body)?;
         out.write_all(&checkpoint::digest(&body).to_le_bytes())
     })
-}
-
-/// [`Saved`], borrowing what it writes.
-#[derive(Serialize)]
-struct SavedRef<'a> {
-    format: u32,
-    build: String,
-    plan: u64,
-    checkpoint: u64,
-    events: usize,
-    #[serde(with = "packed")]
-    order: &'a Vec<usize>,
-    #[serde(with = "packed")]
-    ignored: &'a Vec<usize>,
-    #[serde(with = "packed")]
-    ignored_why: &'a Vec<usize>,
-    whys: Vec<String>,
-    state: &'a State,
 }
 
 /// Where each event of a log is, found by the address of its shared copy:
